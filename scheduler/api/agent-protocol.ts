@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { JobKeySchema } from '../../dsl/job-key.js';
+import { JobSpecSchema } from '../../dsl/jobspec.js';
+import { HealthSchema } from './task.js';
+
+/**
+ * The agent channel: an agent registers, then syncs level-triggered. Each sync carries every
+ * task the agent runs; the answer says what to launch and what to kill. A sync with nothing to
+ * do is held open (long poll) until there is work or `waitMs` passes.
+ */
+
+export const AgentResourcesSchema = z
+  .object({
+    cpu: z.number().positive(),
+    ramMb: z.number().int().positive(),
+    diskMb: z.number().int().positive(),
+    gpu: z.number().int().nonnegative(),
+  })
+  .strict();
+export type AgentResources = z.infer<typeof AgentResourcesSchema>;
+
+export const PortRangeSchema = z
+  .object({ begin: z.number().int().min(1).max(65535), end: z.number().int().min(1).max(65535) })
+  .strict()
+  .refine((r) => r.begin <= r.end, 'port range must not end before it begins');
+
+export const AgentRegistrationSchema = z
+  .object({
+    /** The id the agent had before (kept in its data dir); absent on first start. */
+    agentId: z.string().optional(),
+    host: z.string().min(1),
+    /** Base URL of the observer this agent serves. */
+    observerUrl: z.string(),
+    attributes: z.record(z.string(), z.string()),
+    resources: AgentResourcesSchema,
+    portRange: PortRangeSchema,
+    version: z.string(),
+  })
+  .strict();
+export type AgentRegistration = z.infer<typeof AgentRegistrationSchema>;
+
+export const AgentRegisterResponseSchema = z
+  .object({
+    agentId: z.string(),
+    /** The longest the scheduler will hold a sync open; agents sync again at once after a reply. */
+    longPollMs: z.number().int().positive(),
+  })
+  .strict();
+export type AgentRegisterResponse = z.infer<typeof AgentRegisterResponseSchema>;
+
+/** What the executor says about a task. */
+export const ExecutorTaskStateSchema = z.enum(['STARTING', 'RUNNING', 'KILLING', 'FINISHED', 'FAILED', 'KILLED']);
+export type ExecutorTaskState = z.infer<typeof ExecutorTaskStateSchema>;
+
+export const AgentTaskReportSchema = z
+  .object({
+    taskId: z.string(),
+    state: ExecutorTaskStateSchema,
+    /** Why the task ended or what it is doing, in words ("Process hello exited with status 1"). */
+    message: z.string().nullable(),
+    health: HealthSchema,
+    ports: z.record(z.string(), z.number().int()),
+  })
+  .strict();
+export type AgentTaskReport = z.infer<typeof AgentTaskReportSchema>;
+
+export const AgentSyncRequestSchema = z
+  .object({
+    agentId: z.string(),
+    tasks: z.array(AgentTaskReportSchema),
+    /** How long the agent is willing to wait for work; 0 asks for an answer at once. */
+    waitMs: z.number().int().nonnegative(),
+  })
+  .strict();
+export type AgentSyncRequest = z.infer<typeof AgentSyncRequestSchema>;
+
+export const TaskAssignmentSchema = z
+  .object({
+    taskId: z.string(),
+    jobKey: JobKeySchema,
+    instance: z.number().int().nonnegative(),
+    /** Ports the scheduler assigned from the agent's range, by name. */
+    ports: z.record(z.string(), z.number().int()),
+    job: JobSpecSchema,
+  })
+  .strict();
+export type TaskAssignment = z.infer<typeof TaskAssignmentSchema>;
+
+export const AgentSyncResponseSchema = z
+  .object({
+    launch: z.array(TaskAssignmentSchema),
+    /** Task ids to kill (SIGTERM, grace period, SIGKILL). */
+    kill: z.array(z.string()),
+  })
+  .strict();
+export type AgentSyncResponse = z.infer<typeof AgentSyncResponseSchema>;
+
+/** An agent as the scheduler knows it. */
+export const AgentInfoSchema = z
+  .object({
+    agentId: z.string(),
+    host: z.string(),
+    observerUrl: z.string(),
+    attributes: z.record(z.string(), z.string()),
+    resources: AgentResourcesSchema,
+    portRange: PortRangeSchema,
+    /** ACTIVE while it syncs; LOST once it missed its syncs. Maintenance states come later. */
+    status: z.enum(['ACTIVE', 'LOST']),
+    lastSeenAt: z.number(),
+  })
+  .strict();
+export type AgentInfo = z.infer<typeof AgentInfoSchema>;
+
+export const ListAgentsResponseSchema = z.object({ agents: z.array(AgentInfoSchema) }).strict();
+export type ListAgentsResponse = z.infer<typeof ListAgentsResponseSchema>;

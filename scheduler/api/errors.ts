@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** One catalog of the scheduler's error codes, their HTTP status, for server and client alike. */
+export const API_ERRORS = {
+  INVALID_REQUEST: 400,
+  INVALID_JOB_SPEC: 400,
+  WRONG_CLUSTER: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  JOB_NOT_FOUND: 404,
+  AGENT_UNKNOWN: 404,
+  NOT_FOUND: 404,
+  JOB_EXISTS: 409,
+  CRON_JOB_NEEDS_CRON_COMMAND: 400,
+  INTERNAL: 500,
+} as const;
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export const ApiErrorBodySchema = z
+  .object({
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        /** Field-level problems (path and message) for INVALID_* codes. */
+        details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type ApiErrorBody = z.infer<typeof ApiErrorBodySchema>;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+  get status(): number {
+    return API_ERRORS[this.code];
+  }
+  toBody(): ApiErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}

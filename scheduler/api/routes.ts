@@ -1,0 +1,32 @@
+/**
+ * Paths of the scheduler's HTTP API, shared by the server, the client and the agent so that
+ * they cannot drift apart. The server serves an OpenAPI document of them at `OPENAPI_PATH`.
+ */
+export const API_PREFIX = '/api/v1';
+
+export const PATHS = {
+  /** Plain-text `OK` with status 200 while the scheduler serves. */
+  health: '/health',
+  openapi: `${API_PREFIX}/openapi.json`,
+  /** POST: create a job (CreateJobRequest). GET: list jobs (`?role=&environment=`). */
+  jobs: `${API_PREFIX}/jobs`,
+  /** GET: one job with its tasks. */
+  job: (role: string, environment: string, name: string) =>
+    `${API_PREFIX}/jobs/${encodeURIComponent(role)}/${encodeURIComponent(environment)}/${encodeURIComponent(name)}`,
+  /** POST: kill some or all instances (KillJobRequest). */
+  jobKill: (role: string, environment: string, name: string) => `${PATHS.job(role, environment, name)}/kill`,
+  /** GET: tasks (`?role=&environment=&name=&state=`). */
+  tasks: `${API_PREFIX}/tasks`,
+  /** GET: agents known to the scheduler (ListAgentsResponse). */
+  agents: `${API_PREFIX}/agents`,
+  /** POST: an agent registers (AgentRegistration → AgentRegisterResponse). */
+  agentRegister: `${API_PREFIX}/agents/register`,
+  /** POST: an agent syncs (AgentSyncRequest → AgentSyncResponse), held open as a long poll. */
+  agentSync: `${API_PREFIX}/agents/sync`,
+  /** HTML: the scheduler's web UI. */
+  ui: '/scheduler',
+} as const;
+
+/** Default ports, as Aurora's: scheduler 8081, observer 1338. */
+export const DEFAULT_SCHEDULER_PORT = 8081;
+export const DEFAULT_OBSERVER_PORT = 1338;

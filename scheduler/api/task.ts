@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { JobKeySchema } from '../../dsl/job-key.js';
+
+/** Aurora's ScheduleStatus: the life of one task (one run of one instance). */
+export const TaskStateSchema = z.enum([
+  'PENDING',
+  'THROTTLED',
+  'ASSIGNED',
+  'STARTING',
+  'RUNNING',
+  'KILLING',
+  'RESTARTING',
+  'PREEMPTING',
+  'DRAINING',
+  'FINISHED',
+  'FAILED',
+  'KILLED',
+  'LOST',
+]);
+export type TaskState = z.infer<typeof TaskStateSchema>;
+
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['FINISHED', 'FAILED', 'KILLED', 'LOST']);
+/** States in which a task holds resources on an agent. */
+export const ACTIVE_ON_AGENT_STATES: ReadonlySet<TaskState> = new Set([
+  'ASSIGNED',
+  'STARTING',
+  'RUNNING',
+  'KILLING',
+  'RESTARTING',
+  'PREEMPTING',
+  'DRAINING',
+]);
+
+export const TaskEventSchema = z
+  .object({
+    state: TaskStateSchema,
+    /** Milliseconds since the epoch. */
+    at: z.number(),
+    message: z.string().nullable(),
+  })
+  .strict();
+export type TaskEvent = z.infer<typeof TaskEventSchema>;
+
+export const HealthSchema = z.enum(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']);
+export type Health = z.infer<typeof HealthSchema>;
+
+/** A task as the scheduler stores and serves it. */
+export const ScheduledTaskSchema = z
+  .object({
+    taskId: z.string(),
+    jobKey: JobKeySchema,
+    instance: z.number().int().nonnegative(),
+    state: TaskStateSchema,
+    /** Hash of the JobSpec this task runs (see specHash). */
+    specHash: z.string(),
+    agentId: z.string().nullable(),
+    host: z.string().nullable(),
+    /** The observer on the task's agent, for links to the task page. */
+    observerUrl: z.string().nullable(),
+    ports: z.record(z.string(), z.number().int()),
+    health: HealthSchema,
+    /** How many earlier runs of this instance failed. */
+    failureCount: z.number().int().nonnegative(),
+    /** Why the task is still PENDING, when it is. */
+    pendingReason: z.string().nullable(),
+    events: z.array(TaskEventSchema),
+  })
+  .strict();
+export type ScheduledTask = z.infer<typeof ScheduledTaskSchema>;

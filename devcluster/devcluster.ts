@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * `npm run devcluster`: a local cluster on the embedded default (a scheduler on a SQLite file and
+ * one agent, on Aurora's ports 8081 and 1338). `npm run demo` also creates the hello_world job.
+ * Ctrl-C stops the agent (which kills its tasks) and then the scheduler.
+ */
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { hideBin } from 'yargs/helpers';
+import yargs from 'yargs';
+import { DEFAULT_OBSERVER_PORT, DEFAULT_SCHEDULER_PORT } from '../scheduler/api/routes.js';
+import { BINS, projectRoot, startAgent, startScheduler, type Daemon } from './daemons.js';
+
+const argv = await yargs(hideBin(process.argv))
+  .scriptName('devcluster')
+  .option('data-dir', { type: 'string', default: path.join(projectRoot, '.devcluster'), describe: 'where the scheduler and agent keep state' })
+  .option('scheduler-port', { type: 'number', default: DEFAULT_SCHEDULER_PORT })
+  .option('observer-port', { type: 'number', default: DEFAULT_OBSERVER_PORT })
+  .option('fresh', { type: 'boolean', default: false, describe: 'start from an empty data dir' })
+  .option('demo', { type: 'boolean', default: false, describe: 'also create the hello_world job' })
+  .strict()
+  .parseAsync();
+
+if (argv.fresh) rmSync(argv.dataDir, { recursive: true, force: true });
+
+const daemons: Daemon[] = [];
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    // The agent first, so it kills its tasks while the scheduler still listens.
+    for (const d of [...daemons].reverse()) await d.stop();
+  }
+  process.exit(code);
+}
+
+/** A daemon that dies on its own takes the cluster down with it, loudly. */
+function watch(name: string, d: Daemon): Daemon {
+  daemons.push(d);
+  d.child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`devcluster: ${name} stopped (${signal ?? `exit code ${code}`}); stopping the cluster`);
+    void stop(1);
+  });
+  return d;
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+  const scheduler = watch(
+    'aurora-scheduler',
+    await startScheduler({ dataDir: path.join(argv.dataDir, 'scheduler'), port: argv.schedulerPort, echo: true }),
+  );
+  const agent = watch(
+    'aurora-agent',
+    await startAgent({
+      schedulerUrl: scheduler.url,
+      dataDir: path.join(argv.dataDir, 'agent'),
+      observerPort: argv.observerPort,
+      extraArgs: ['--kill-tasks-on-exit'],
+      echo: true,
+    }),
+  );
+  const schedulerUrl = scheduler.url;
+  const observerUrl = agent.url;
+  console.log('');
+  console.log(`devcluster is up (data in ${argv.dataDir})`);
+  console.log(`  scheduler: ${schedulerUrl}/scheduler`);
+  console.log(`  observer:  ${observerUrl}/`);
+  console.log('  Ctrl-C stops it.');
+  if (argv.demo) await runDemo(schedulerUrl);
+} catch (err) {
+  console.error(`devcluster: ${(err as Error).message}`);
+  await stop(1);
+}
+
+/** Creates hello_world with the real client, as a newcomer would type it. */
+async function runDemo(schedulerUrl: string): Promise<void> {
+  const key = 'devcluster/www-data/prod/hello';
+  const config = path.join(projectRoot, 'examples', 'hello_world.aurora.ts');
+  console.log(`\n$ aurora job create ${key} examples/hello_world.aurora.ts --wait-until RUNNING`);
+  const code = await runClient(['job', 'create', key, config, '--wait-until', 'RUNNING']);
+  if (code !== 0) {
+    console.log(`\n(the job may exist from an earlier run; its status:)\n$ aurora job status ${key}`);
+    await runClient(['job', 'status', key]);
+  } else {
+    console.log(`\n$ aurora job status ${key}`);
+    await runClient(['job', 'status', key]);
+  }
+  console.log(`\nThe job page: ${schedulerUrl}/scheduler/www-data/prod/hello (each task links to its observer page).`);
+  console.log(`Try: aurora job kill ${key}   (with npx, or ./node_modules/.bin/aurora)`);
+}
+
+function runClient(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, [BINS.aurora, ...args], { stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+}

@@ -1,0 +1,71 @@
+import { formatJobKey } from '../../dsl/job-key.js';
+import type { JobDetail, JobSummary } from '../../scheduler/api/jobs-api.js';
+import type { ScheduledTask } from '../../scheduler/api/task.js';
+import { currentTasks, formatCounts, lastEvent, taskReason } from './tasks.js';
+
+/** Human-readable output of job commands. Pure: data in, lines out. */
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function jobKind(s: JobSummary): string {
+  return s.cronSchedule !== null ? `cron '${s.cronSchedule}'` : s.service ? 'service' : 'job';
+}
+
+/** `devcluster/www-data/prod/hello  service  1 instance  1 RUNNING` */
+export function formatJobLine(s: JobSummary): string {
+  return `${formatJobKey(s.key)}  ${jobKind(s)}  ${plural(s.instances, 'instance')}  ${formatCounts(s.taskCounts)}`;
+}
+
+/** The observer's page of a task. */
+export function observerTaskUrl(t: ScheduledTask): string | undefined {
+  return t.observerUrl ? `${t.observerUrl.replace(/\/+$/, '')}/task/${encodeURIComponent(t.taskId)}` : undefined;
+}
+
+function formatPorts(ports: Readonly<Record<string, number>>): string | undefined {
+  const entries = Object.entries(ports).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length > 0 ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : undefined;
+}
+
+/** One instance's current task, as `aurora job status` prints it. */
+export function formatTask(t: ScheduledTask): string[] {
+  const where = t.host ? ` on ${t.host}` : '';
+  const reason = t.state === 'PENDING' && t.pendingReason ? `: ${t.pendingReason}` : '';
+  const lines = [`  instance ${t.instance}: ${t.state}${where}${reason}`, `    task id: ${t.taskId}`];
+  const ports = formatPorts(t.ports);
+  if (ports) lines.push(`    ports: ${ports}`);
+  if (t.health !== 'UNKNOWN') lines.push(`    health: ${t.health}`);
+  if (t.failureCount > 0) lines.push(`    earlier failures: ${t.failureCount}`);
+  const last = lastEvent(t);
+  if (last) lines.push(`    last event: ${last.state} at ${isoTime(last.at)}${last.message ? `: ${last.message}` : ''}`);
+  const observer = observerTaskUrl(t);
+  if (observer) lines.push(`    observer: ${observer}`);
+  return lines;
+}
+
+/** `aurora job status`: the job, then each instance's current task. */
+export function formatJobStatus(job: JobDetail, jobPageUrl: string): string[] {
+  const s = job.summary;
+  const r = job.spec.task.resources;
+  const current = currentTasks(job.tasks);
+  const lines = [
+    `Job ${formatJobKey(s.key)}: ${jobKind(s)}, ${plural(s.instances, 'instance')}, ${formatCounts(s.taskCounts)}`,
+    `  created ${isoTime(s.createdAt)}, config ${s.specHash}`,
+    `  resources per instance: cpu ${r.cpu}, ram ${r.ramMb} MiB, disk ${r.diskMb} MiB${r.gpu ? `, gpu ${r.gpu}` : ''}`,
+    `  page: ${jobPageUrl}`,
+  ];
+  if (current.size === 0) lines.push('  no tasks');
+  for (const t of current.values()) lines.push(...formatTask(t));
+  return lines;
+}
+
+/** `  instance 0: FAILED: Process hello exited with status 1` */
+export function formatOutcome(t: ScheduledTask): string {
+  const why = taskReason(t);
+  return `  instance ${t.instance}: ${t.state}${why ? `: ${why}` : ''}`;
+}

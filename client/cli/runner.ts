@@ -1,0 +1,53 @@
+import yargs, { type Argv } from 'yargs';
+import { describeError, InvalidCommandError, InvalidParameterError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { JobKeyError } from '../../dsl/job-key.js';
+import { CommandContext, type CliOptions } from './context.js';
+
+/** Help text width: fixed, so output does not depend on the terminal. */
+const WRAP = 100;
+
+/**
+ * Runs one command line of a yargs CLI (`aurora`, `aurora-admin`) with injected streams:
+ * `.exitProcess(false)`, `.strict()`, one `.fail()` handler, `.parseAsync()`. Resolves to the
+ * exit code; never calls process.exit.
+ */
+export async function runCommandLine(
+  scriptName: string,
+  options: CliOptions,
+  register: (y: Argv, ctx: CommandContext) => Argv,
+): Promise<ExitCode> {
+  const ctx = new CommandContext(options);
+  const argv = [...options.argv];
+  const y = register(
+    yargs(argv)
+      .scriptName(scriptName)
+      .exitProcess(false)
+      .strict()
+      .wrap(WRAP)
+      .help()
+      .version(false)
+      .demandCommand(1, 'Please give a command.'),
+    ctx,
+  ).fail(((message: string | null | undefined, error: Error | undefined, usage: { help(): string }) => {
+    if (error) throw error;
+    throw new InvalidCommandError(message ?? 'invalid command line', { details: [usage.help(), ''] });
+  }) as unknown as (msg: string, err: Error, y: Argv) => void);
+
+  try {
+    await y.parseAsync(argv, {}, (err: Error | undefined, _args: unknown, output: string) => {
+      if (!err && output) options.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+    });
+    return EXIT.OK;
+  } catch (err) {
+    const { lines, exitCode } = describeError(asCliError(err));
+    for (const line of lines) ctx.err(line);
+    return exitCode;
+  }
+}
+
+/** Maps errors that have a user meaning but come from shared code (the DSL) to CLI errors. */
+function asCliError(err: unknown): unknown {
+  if (err instanceof JobKeyError) return new InvalidParameterError(err.message, { cause: err });
+  return err;
+}

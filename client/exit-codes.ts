@@ -1,0 +1,33 @@
+/**
+ * Exit codes of the `aurora` and `aurora-admin` CLIs, with Apache Aurora's names and numbers
+ * (apache/aurora src/main/python/apache/aurora/client/cli/__init__.py), so scripts written
+ * against Aurora keep working.
+ */
+export const EXIT = {
+  OK: 0,
+  /** The config file does not type-check, throws, or does not compile into a valid job. */
+  INVALID_CONFIGURATION: 3,
+  /** The command ran but did not achieve what it was asked to (tasks failed, ...). */
+  COMMAND_FAILURE: 4,
+  /** Unknown command or malformed command line. */
+  INVALID_COMMAND: 5,
+  /** A parameter is malformed or names something unknown (job key, cluster). */
+  INVALID_PARAMETER: 6,
+  /** The scheduler could not be reached. */
+  NETWORK_ERROR: 7,
+  /** The scheduler refused the call (HTTP 403). */
+  PERMISSION_VIOLATION: 8,
+  /** Waiting for something took longer than allowed. */
+  TIMEOUT: 9,
+  /** The scheduler answered with an error. */
+  API_ERROR: 10,
+  /** A bug: an error nobody anticipated. Printed with its stack. */
+  UNKNOWN_ERROR: 20,
+  /** The scheduler did not accept the credentials (HTTP 401). */
+  AUTH_ERROR: 30,
+  /** Interrupted by the user (SIGINT). */
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitCodeName = keyof typeof EXIT;
+export type ExitCode = (typeof EXIT)[ExitCodeName];

@@ -1,0 +1,224 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  AgentRegistrationSchema,
+  AgentSyncRequestSchema,
+  type AgentRegistration,
+  type AgentSyncResponse,
+  type AgentTaskReport,
+  type TaskAssignment,
+} from '../../scheduler/api/agent-protocol.js';
+import { PATHS } from '../../scheduler/api/routes.js';
+import { assignment, processSpec, taskSpec } from '../testing/fixtures.js';
+import { startAgent, type RunningAgent } from './agent.js';
+import { agentIdPath } from './agent-id.js';
+
+/**
+ * A stand-in for the scheduler's side of the agent channel, implementing just register and sync
+ * with the contract's schemas (scheduler/api/agent-protocol.ts). It exists because the real
+ * scheduler is being written at the same time; the suites under test/ run the agent against the
+ * real one. Like the real one it is level-triggered: a launch is repeated until the agent reports
+ * the task, a kill until the agent reports it KILLING or over; a sync with nothing to do is held.
+ */
+class StandInScheduler {
+  readonly registrations: AgentRegistration[] = [];
+  readonly reports = new Map<string, AgentTaskReport>();
+  private readonly known = new Set<string>();
+  private readonly launches = new Map<string, TaskAssignment>();
+  private readonly kills = new Set<string>();
+  private readonly held = new Set<() => void>();
+  private app: FastifyInstance | null = null;
+  private nextId = 1;
+  port = 0;
+
+  async start(port = 0): Promise<void> {
+    const app = Fastify();
+    app.post(PATHS.agentRegister, async (req) => {
+      const reg = AgentRegistrationSchema.parse(req.body);
+      this.registrations.push(reg);
+      const agentId = reg.agentId ?? `agent-${this.nextId++}`;
+      this.known.add(agentId);
+      return { agentId, longPollMs: 30_000 };
+    });
+    app.post(PATHS.agentSync, async (req, reply) => {
+      const body = AgentSyncRequestSchema.parse(req.body);
+      if (!this.known.has(body.agentId)) {
+        return reply.code(404).send({ error: { code: 'AGENT_UNKNOWN', message: `no agent ${body.agentId}` } });
+      }
+      for (const t of body.tasks) this.reports.set(t.taskId, t);
+      if (this.work().launch.length + this.work().kill.length === 0 && body.waitMs > 0) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            this.held.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, body.waitMs);
+          this.held.add(done);
+        });
+      }
+      return this.work();
+    });
+    app.addHook('preClose', async () => this.release());
+    await app.listen({ host: '127.0.0.1', port });
+    this.app = app;
+    this.port = (app.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private work(): AgentSyncResponse {
+    const launch = [...this.launches.values()].filter((a) => !this.reports.has(a.taskId));
+    const kill = [...this.kills].filter((id) => {
+      const state = this.reports.get(id)?.state;
+      return state === undefined || state === 'STARTING' || state === 'RUNNING';
+    });
+    return { launch, kill };
+  }
+
+  private release(): void {
+    for (const done of [...this.held]) done();
+  }
+
+  launch(a: TaskAssignment): void {
+    this.launches.set(a.taskId, a);
+    this.release();
+  }
+
+  kill(taskId: string): void {
+    this.kills.add(taskId);
+    this.release();
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    this.app = null;
+  }
+}
+
+let dataDir: string;
+let scheduler: StandInScheduler;
+const agents: RunningAgent[] = [];
+const logs: string[] = [];
+
+async function agentFor(url: string): Promise<RunningAgent> {
+  const agent = await startAgent({
+    schedulerUrl: url,
+    dataDir,
+    host: 'agent-host-1',
+    observerHost: '127.0.0.1',
+    observerPort: 0,
+    resources: { cpu: 2, ramMb: 1024, diskMb: 2048, gpu: 0 },
+    portRange: { begin: 31000, end: 31100 },
+    attributes: { rack: 'r1', zone: 'z1' },
+    killGraceMs: 300,
+    // Held far longer than any wait below: a quick report proves the long poll is cut on change.
+    syncWaitMs: 60_000,
+    initialBackoffMs: 50,
+    tickMs: 50,
+    log: (line) => logs.push(line),
+  });
+  agents.push(agent);
+  return agent;
+}
+
+function report(taskId: string): AgentTaskReport | undefined {
+  return scheduler.reports.get(taskId);
+}
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'aurora-agent-'));
+  scheduler = new StandInScheduler();
+  logs.length = 0;
+});
+
+afterEach(async () => {
+  for (const a of agents.splice(0)) await a.close({ killTasks: true });
+  await scheduler.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('agent channel', () => {
+  it('registers, runs what the scheduler launches and reports it finishing', async () => {
+    await scheduler.start();
+    const agent = await agentFor(scheduler.url);
+    await vi.waitFor(() => expect(scheduler.registrations).toHaveLength(1));
+    expect(scheduler.registrations[0]).toEqual({
+      host: 'agent-host-1',
+      observerUrl: agent.observerUrl,
+      attributes: { rack: 'r1', zone: 'z1' },
+      resources: { cpu: 2, ramMb: 1024, diskMb: 2048, gpu: 0 },
+      portRange: { begin: 31000, end: 31100 },
+      version: expect.any(String),
+    });
+    await vi.waitFor(() => expect(agent.loop.agentId).toBe('agent-1'));
+    expect((await readFile(agentIdPath(dataDir), 'utf8')).trim()).toBe('agent-1');
+
+    const task = taskSpec([processSpec('hello', 'echo hello from {{mesos.hostname}} on {{thermos.ports[http]}}')]);
+    scheduler.launch(assignment(task, { taskId: 'task-hello', ports: { http: 31007 } }));
+    await vi.waitFor(() => expect(report('task-hello')?.state).toBe('FINISHED'), { timeout: 10_000 });
+    expect(report('task-hello')).toEqual({
+      taskId: 'task-hello',
+      state: 'FINISHED',
+      message: 'Task finished successfully',
+      health: 'UNKNOWN',
+      ports: { http: 31007 },
+    });
+    // The observer the agent advertises shows the task.
+    const page = await agent.observer.inject({ url: '/task/task-hello' });
+    expect(page.body).toContain('hello from agent-host-1 on 31007');
+  });
+
+  it('kills a task when the scheduler says so', async () => {
+    await scheduler.start();
+    await agentFor(scheduler.url);
+    scheduler.launch(assignment(taskSpec([processSpec('forever', 'sleep 1000')]), { taskId: 'task-forever' }));
+    await vi.waitFor(() => expect(report('task-forever')?.state).toBe('RUNNING'), { timeout: 10_000 });
+    scheduler.kill('task-forever');
+    await vi.waitFor(() => expect(report('task-forever')?.state).toBe('KILLED'), { timeout: 10_000 });
+    expect(report('task-forever')?.message).toBe('Killed by the scheduler');
+  });
+
+  it('keeps tasks running through a scheduler restart and an agent restart, and comes back as itself', async () => {
+    await scheduler.start();
+    const first = await agentFor(scheduler.url);
+    scheduler.launch(assignment(taskSpec([processSpec('forever', 'sleep 1000')]), { taskId: 'task-long' }));
+    await vi.waitFor(() => expect(report('task-long')?.state).toBe('RUNNING'), { timeout: 10_000 });
+    const agentId = first.loop.agentId;
+    const pgid = first.manager.get('task-long')?.processes.forever?.[0]?.pgid as number;
+
+    // The scheduler goes away; the task does not notice.
+    const port = scheduler.port;
+    await scheduler.stop();
+    await vi.waitFor(() => expect(logs.some((l) => l.includes('retrying'))).toBe(true));
+    expect(() => process.kill(-pgid, 0)).not.toThrow();
+
+    // A new scheduler on the same address does not know the agent: it registers again, same id.
+    scheduler = new StandInScheduler();
+    await scheduler.start(port);
+    await vi.waitFor(() => expect(report('task-long')?.state).toBe('RUNNING'), { timeout: 15_000 });
+    expect(scheduler.registrations[0]?.agentId).toBe(agentId);
+    // One line for the outage, not one per attempt.
+    expect(logs.filter((l) => l.includes('retrying'))).toHaveLength(1);
+    expect(logs).toContain(`registered with scheduler at http://127.0.0.1:${port} as agent ${agentId}`);
+
+    // The agent itself restarts, leaving the task running; the next one re-attaches to it.
+    await first.close();
+    agents.splice(agents.indexOf(first), 1);
+    expect(() => process.kill(-pgid, 0)).not.toThrow();
+    scheduler.reports.clear();
+    const second = await agentFor(scheduler.url);
+    await vi.waitFor(() => expect(report('task-long')?.state).toBe('RUNNING'), { timeout: 10_000 });
+    expect(second.loop.agentId).toBe(agentId);
+
+    scheduler.kill('task-long');
+    await vi.waitFor(() => expect(report('task-long')?.state).toBe('KILLED'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(() => process.kill(-pgid, 0)).toThrow(), { timeout: 15_000 });
+  });
+});

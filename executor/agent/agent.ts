@@ -1,0 +1,124 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { AgentResources } from '../../scheduler/api/agent-protocol.js';
+import { createObserverApp } from '../observer/app.js';
+import { TaskManager } from '../runner/task-manager.js';
+import { SchedulerClient } from './scheduler-client.js';
+import { SyncLoop } from './sync-loop.js';
+import { agentVersion } from './version.js';
+
+/**
+ * The agent daemon put together: the task manager (re-attached to what the data dir holds), the
+ * observer web server, and the sync loop with the scheduler. The CLI is a thin shell over this.
+ */
+
+export interface AgentOptions {
+  readonly schedulerUrl: string;
+  readonly dataDir: string;
+  /** The name this host advertises; bound as `{{mesos.hostname}}`. */
+  readonly host: string;
+  readonly observerHost: string;
+  /** 0 picks a free port. */
+  readonly observerPort: number;
+  readonly resources: AgentResources;
+  readonly portRange: { readonly begin: number; readonly end: number };
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly killGraceMs: number;
+  /** @default 20000 */
+  readonly syncWaitMs?: number;
+  /** @default 600000 */
+  readonly retentionMs?: number;
+  /** @default 250 */
+  readonly tickMs?: number;
+  /** @default 500 */
+  readonly initialBackoffMs?: number;
+  readonly log: (line: string) => void;
+}
+
+export interface RunningAgent {
+  /** Base URL of the observer, as advertised to the scheduler. */
+  readonly observerUrl: string;
+  readonly manager: TaskManager;
+  readonly loop: SyncLoop;
+  readonly observer: FastifyInstance;
+  /** Stops the agent; with `killTasks`, kills every task first and tells the scheduler. */
+  close(options?: { killTasks?: boolean }): Promise<void>;
+}
+
+/** The observer port is taken (or the address cannot be bound). */
+export class ObserverListenError extends Error {
+  override readonly name = 'ObserverListenError';
+}
+
+/** `http://host:port` a browser elsewhere can use: a wildcard bind advertises the host name. */
+export function advertisedObserverUrl(bindHost: string, host: string, port: number): string {
+  const name = bindHost === '0.0.0.0' || bindHost === '::' || bindHost === '' ? host : bindHost;
+  return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  await mkdir(options.dataDir, { recursive: true });
+  const manager = new TaskManager({
+    dataDir: options.dataDir,
+    host: options.host,
+    killGraceMs: options.killGraceMs,
+    ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
+    ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+    log: options.log,
+  });
+  await manager.recover();
+
+  const observer = createObserverApp({ dataDir: options.dataDir, host: options.host });
+  try {
+    await observer.listen({ host: options.observerHost, port: options.observerPort });
+  } catch (err) {
+    manager.close();
+    const e = err as NodeJS.ErrnoException;
+    const where = `${options.observerHost}:${options.observerPort}`;
+    if (e.code === 'EADDRINUSE') {
+      throw new ObserverListenError(`observer port ${where} is in use; pass --observer-port with a free port (0 picks one)`);
+    }
+    throw new ObserverListenError(`observer cannot listen on ${where}: ${e.message}`);
+  }
+  const { port } = observer.server.address() as AddressInfo;
+  const observerUrl = advertisedObserverUrl(options.observerHost, options.host, port);
+
+  const client = new SchedulerClient({ url: options.schedulerUrl });
+  const loop = new SyncLoop({
+    client,
+    tasks: manager,
+    dataDir: options.dataDir,
+    registration: {
+      host: options.host,
+      observerUrl,
+      attributes: { ...options.attributes },
+      resources: options.resources,
+      portRange: { begin: options.portRange.begin, end: options.portRange.end },
+      version: agentVersion(),
+    },
+    ...(options.syncWaitMs !== undefined ? { waitMs: options.syncWaitMs } : {}),
+    ...(options.initialBackoffMs !== undefined ? { initialBackoffMs: options.initialBackoffMs } : {}),
+    log: options.log,
+  });
+  loop.start();
+
+  let closing: Promise<void> | null = null;
+  const close = (how: { killTasks?: boolean } = {}) => {
+    closing ??= (async () => {
+      if (how.killTasks) {
+        // Keep syncing while the tasks die, so the scheduler sees KILLING and then KILLED.
+        await manager.killAll('The agent is shutting down');
+        await loop.stop();
+        await loop.flush(2000);
+      } else {
+        await loop.stop();
+      }
+      manager.close();
+      await observer.close();
+      await client.close();
+    })();
+    return closing;
+  };
+  return { observerUrl, manager, loop, observer, close };
+}

@@ -1,0 +1,121 @@
+import { Agent, request } from 'undici';
+import type { z } from 'zod';
+import {
+  AgentRegisterResponseSchema,
+  AgentSyncResponseSchema,
+  type AgentRegisterResponse,
+  type AgentRegistration,
+  type AgentSyncRequest,
+  type AgentSyncResponse,
+} from '../../scheduler/api/agent-protocol.js';
+import { ApiErrorBodySchema } from '../../scheduler/api/errors.js';
+import { PATHS } from '../../scheduler/api/routes.js';
+
+/** The agent's side of the agent channel, over undici. */
+
+/** The scheduler answered, but with an error (`code` from its error catalog). */
+export class SchedulerError extends Error {
+  override readonly name = 'SchedulerError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+  /** The scheduler does not know this agent (it lost it, or restarted without it): register again. */
+  get agentUnknown(): boolean {
+    return this.code === 'AGENT_UNKNOWN';
+  }
+}
+
+/** The scheduler could not be reached, or did not answer in time. */
+export class SchedulerUnreachableError extends Error {
+  override readonly name = 'SchedulerUnreachableError';
+}
+
+export interface SchedulerClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8081`. */
+  readonly url: string;
+  /** How long a register call may take. @default 10000 */
+  readonly timeoutMs?: number;
+}
+
+export class SchedulerClient {
+  private readonly dispatcher = new Agent({ keepAliveTimeout: 30_000, connectTimeout: 5_000 });
+  private readonly base: string;
+
+  constructor(private readonly options: SchedulerClientOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+  }
+
+  get url(): string {
+    return this.base;
+  }
+
+  register(registration: AgentRegistration, signal?: AbortSignal): Promise<AgentRegisterResponse> {
+    return this.post(PATHS.agentRegister, registration, AgentRegisterResponseSchema, this.options.timeoutMs ?? 10_000, signal);
+  }
+
+  /** Held open by the scheduler for up to `body.waitMs`; the timeout allows for that. */
+  sync(body: AgentSyncRequest, signal?: AbortSignal): Promise<AgentSyncResponse> {
+    return this.post(PATHS.agentSync, body, AgentSyncResponseSchema, body.waitMs + (this.options.timeoutMs ?? 10_000), signal);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private async post<S extends z.ZodType>(
+    path: string,
+    body: unknown,
+    schema: S,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<z.infer<S>> {
+    let res;
+    try {
+      res = await request(`${this.base}${path}`, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new SchedulerUnreachableError(describeNetworkError(err));
+    }
+    const text = await res.body.text().catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      throw new SchedulerUnreachableError(describeNetworkError(err));
+    });
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (res.statusCode >= 400) {
+      const parsed = ApiErrorBodySchema.safeParse(json);
+      if (parsed.success) throw new SchedulerError(res.statusCode, parsed.data.error.code, parsed.data.error.message);
+      if (res.statusCode >= 500) throw new SchedulerUnreachableError(`HTTP ${res.statusCode} from ${path}`);
+      throw new SchedulerError(res.statusCode, 'HTTP_ERROR', `HTTP ${res.statusCode} from ${path}: ${text.slice(0, 200)}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new SchedulerError(res.statusCode, 'BAD_RESPONSE', `unexpected answer from ${path}: ${parsed.error.issues[0]?.message ?? 'not JSON'}`);
+    }
+    return parsed.data;
+  }
+}
+
+/** `connect ECONNREFUSED 127.0.0.1:8081` rather than a stack. */
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const message = e.cause?.message || e.message || String(err);
+  const code = e.code ?? e.cause?.code;
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}

@@ -1,0 +1,185 @@
+import type { AgentRegistration, AgentTaskReport, TaskAssignment } from '../../scheduler/api/agent-protocol.js';
+import { loadAgentId, saveAgentId } from './agent-id.js';
+import { SchedulerError, type SchedulerClient } from './scheduler-client.js';
+
+/**
+ * The agent channel's loop: register, then sync level-triggered for as long as the agent runs.
+ * Each sync carries every task; the answer says what to launch and kill. The sync is a long poll;
+ * when something changes here while it is held, it is cut short so the scheduler hears at once.
+ * The scheduler being away never touches the tasks: the loop just keeps trying.
+ */
+
+/** What the loop needs of the task manager. */
+export interface TaskHost {
+  reports(): AgentTaskReport[];
+  launch(assignment: TaskAssignment): void;
+  kill(taskId: string, reason?: string): void;
+  onChange(listener: () => void): () => void;
+}
+
+export interface SyncLoopOptions {
+  readonly client: SchedulerClient;
+  readonly tasks: TaskHost;
+  /** Where the agent id is kept. */
+  readonly dataDir: string;
+  readonly registration: Omit<AgentRegistration, 'agentId'>;
+  /** How long a sync may be held. @default 20000 */
+  readonly waitMs?: number;
+  /** First retry delay after a failure, doubled up to `maxBackoffMs`. @default 500 */
+  readonly initialBackoffMs?: number;
+  /** @default 5000 */
+  readonly maxBackoffMs?: number;
+  readonly log: (line: string) => void;
+}
+
+type Connection = 'connecting' | 'connected' | 'unreachable';
+
+export class SyncLoop {
+  private stopped = false;
+  private running: Promise<void> | null = null;
+  private inFlight: AbortController | null = null;
+  /** Set by a local change; the next sync goes out at once. */
+  private dirty = false;
+  private wakeUp: (() => void) | null = null;
+  private registeredAs: string | null = null;
+  private connection: Connection = 'connecting';
+  private lastProblem = '';
+  private unsubscribe: (() => void) | null = null;
+  private syncs = 0;
+  /** The longest hold the scheduler said it allows. */
+  private longPollMs: number | null = null;
+
+  constructor(private readonly options: SyncLoopOptions) {}
+
+  /** The id the scheduler knows this agent by, once registered. */
+  get agentId(): string | null {
+    return this.registeredAs;
+  }
+
+  /** How many syncs the scheduler has answered. */
+  get completedSyncs(): number {
+    return this.syncs;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopped = false;
+    this.unsubscribe = this.options.tasks.onChange(() => this.changed());
+    this.running = this.loop();
+  }
+
+  /** Stops syncing (a held sync is cut); tasks are not touched. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.inFlight?.abort();
+    this.wakeUp?.();
+    await this.running;
+    this.running = null;
+  }
+
+  /** One immediate sync with no wait, for a last word before exiting. Errors are swallowed. */
+  async flush(timeoutMs: number): Promise<void> {
+    if (!this.registeredAs) return;
+    try {
+      await this.options.client.sync(
+        { agentId: this.registeredAs, tasks: this.options.tasks.reports(), waitMs: 0 },
+        AbortSignal.timeout(timeoutMs),
+      );
+    } catch {
+      // The scheduler will hear from the next agent, or mark this one lost.
+    }
+  }
+
+  private changed(): void {
+    this.dirty = true;
+    this.inFlight?.abort();
+    this.wakeUp?.();
+  }
+
+  /** Sleeps `ms`, or less if a change or stop comes first. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+
+  private setConnection(next: Connection, problem = '', registered = false): void {
+    const url = this.options.client.url;
+    if (registered) this.options.log(`registered with scheduler at ${url} as agent ${this.registeredAs}`);
+    if (next === 'unreachable' && (this.connection !== 'unreachable' || problem !== this.lastProblem)) {
+      this.options.log(`scheduler at ${url}: ${problem}; retrying`);
+    }
+    if (next === 'connected' && this.connection !== 'connected' && !registered) {
+      this.options.log(`connected to scheduler at ${url} as agent ${this.registeredAs}`);
+    }
+    this.connection = next;
+    this.lastProblem = next === 'unreachable' ? problem : '';
+  }
+
+  private async register(): Promise<void> {
+    const { dataDir, registration, client } = this.options;
+    const previous = await loadAgentId(dataDir);
+    const answer = await client.register({ ...registration, ...(previous ? { agentId: previous } : {}) });
+    if (answer.agentId !== previous) await saveAgentId(dataDir, answer.agentId);
+    this.registeredAs = answer.agentId;
+    this.longPollMs = answer.longPollMs;
+    this.setConnection('connected', '', true);
+  }
+
+  private async loop(): Promise<void> {
+    const initial = this.options.initialBackoffMs ?? 500;
+    const max = this.options.maxBackoffMs ?? 5000;
+    let backoff = initial;
+    let unknownStreak = 0;
+    while (!this.stopped) {
+      const controller = new AbortController();
+      try {
+        if (!this.registeredAs) await this.register();
+        this.dirty = false;
+        this.inFlight = controller;
+        const waitMs = Math.min(this.options.waitMs ?? 20_000, this.longPollMs ?? Number.POSITIVE_INFINITY);
+        const startedAt = Date.now();
+        let answer;
+        try {
+          answer = await this.options.client.sync(
+            { agentId: this.registeredAs as string, tasks: this.options.tasks.reports(), waitMs },
+            controller.signal,
+          );
+        } finally {
+          this.inFlight = null;
+        }
+        this.syncs++;
+        unknownStreak = 0;
+        this.setConnection('connected');
+        backoff = initial;
+        for (const a of answer.launch) this.options.tasks.launch(a);
+        for (const id of answer.kill) this.options.tasks.kill(id, 'Killed by the scheduler');
+        const idle = answer.launch.length === 0 && answer.kill.length === 0;
+        // A scheduler that answers at once with nothing to do must not be hammered.
+        if (idle && !this.dirty && Date.now() - startedAt < 100) await this.pause(250);
+      } catch (err) {
+        if (this.stopped) break;
+        if (controller.signal.aborted) continue; // a local change cut the long poll: sync again now
+        if (err instanceof SchedulerError && err.agentUnknown) {
+          this.options.log(`scheduler does not know agent ${this.registeredAs ?? ''}: registering again`);
+          this.registeredAs = null;
+          // Once is normal (the scheduler restarted); again and again means back off.
+          if (unknownStreak++ > 0) await this.pause(Math.min(initial * unknownStreak, max));
+          continue;
+        }
+        this.setConnection('unreachable', (err as Error).message);
+        await this.pause(backoff);
+        backoff = Math.min(backoff * 2, max);
+      }
+    }
+  }
+}

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DEFAULT_OBSERVER_PORT, DEFAULT_SCHEDULER_PORT } from '../../scheduler/api/routes.js';
+import { ObserverListenError, startAgent, type AgentOptions, type RunningAgent } from '../agent/agent.js';
+import { detectResources } from '../agent/host-resources.js';
+
+/**
+ * `aurora-agent`: runs tasks for the scheduler on this host and serves the observer.
+ *
+ * Prints exactly one line to stdout once the observer listens:
+ *     aurora-agent: observer at http://127.0.0.1:1338
+ * Everything else (logs) goes to stderr.
+ */
+
+export interface CliIo {
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** A flag with a value the agent cannot use. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** `31000-32000` → { begin, end } */
+export function parsePortRange(text: string): { begin: number; end: number } {
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  const begin = Number(m?.[1]);
+  const end = Number(m?.[2]);
+  if (!m || begin < 1 || end > 65535 || begin > end) {
+    throw new UsageError(`--port-range must look like 31000-32000 (1-65535, begin ≤ end), not '${text}'`);
+  }
+  return { begin, end };
+}
+
+/** `rack=r1` pairs → { rack: 'r1' } */
+export function parseAttributes(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const i = pair.indexOf('=');
+    if (i <= 0) throw new UsageError(`--attribute must look like name=value, not '${pair}'`);
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
+}
+
+function positive(name: string, value: number | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`--${name} must be a positive ${integer ? 'whole ' : ''}number, not '${value}'`);
+  }
+  return value;
+}
+
+export interface CliResult {
+  /** The running agent, once it started. */
+  agent?: RunningAgent;
+  /** 0 when the agent started (or help was shown), 2 for a usage error, 1 otherwise. */
+  exitCode: number;
+}
+
+export interface CliOptions {
+  /** Stop on SIGINT/SIGTERM (and exit the process). @default true */
+  readonly handleSignals?: boolean;
+}
+
+/** The CLI as a yargs instance over `argv`; `result.agent` is set once the agent runs. */
+export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResult = { exitCode: 0 }, cli: CliOptions = {}) {
+  const log = (line: string) => io.stderr(`${new Date().toISOString()} aurora-agent: ${line}`);
+  return yargs(argv)
+    .scriptName('aurora-agent')
+    .usage('$0 [options]\n\nRuns tasks for the Aurora scheduler on this host and serves the observer web UI.')
+    .options({
+      scheduler: { type: 'string', default: `http://127.0.0.1:${DEFAULT_SCHEDULER_PORT}`, describe: 'URL of the scheduler' },
+      'data-dir': { type: 'string', default: './.aurora-agent', describe: 'Where sandboxes, checkpoints and the agent id live' },
+      host: { type: 'string', default: hostname(), describe: 'Host name to advertise (and bind as {{mesos.hostname}})' },
+      'observer-host': { type: 'string', default: '127.0.0.1', describe: 'Address the observer listens on' },
+      'observer-port': { type: 'number', default: DEFAULT_OBSERVER_PORT, describe: 'Observer port; 0 picks a free one' },
+      cpu: { type: 'number', describe: 'CPUs to offer [default: every core]' },
+      'ram-mb': { type: 'number', describe: 'RAM to offer in MiB [default: all memory]' },
+      'disk-mb': { type: 'number', describe: 'Disk to offer in MiB [default: free space of --data-dir]' },
+      'port-range': { type: 'string', default: '31000-32000', describe: 'Ports the scheduler may assign to tasks' },
+      attribute: { type: 'string', array: true, default: [] as string[], describe: 'A host attribute name=value (repeatable)' },
+      'kill-grace-ms': { type: 'number', default: 5000, describe: 'Time between SIGTERM and SIGKILL when killing a process' },
+      'kill-tasks-on-exit': {
+        type: 'boolean',
+        default: false,
+        describe: 'On SIGINT/SIGTERM kill every task before exiting (otherwise tasks keep running for the next start)',
+      },
+    })
+    .strict()
+    .exitProcess(false)
+    .help()
+    .version(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    })
+    .command(
+      '$0',
+      'run the agent',
+      () => {},
+      async (args) => {
+        const observerPort = args['observer-port'];
+        if (!Number.isInteger(observerPort) || observerPort < 0 || observerPort > 65535) {
+          throw new UsageError(`--observer-port must be a port number (0 picks a free one), not '${observerPort}'`);
+        }
+        const killGraceMs = args['kill-grace-ms'];
+        if (!Number.isFinite(killGraceMs) || killGraceMs < 0) throw new UsageError(`--kill-grace-ms must be 0 or more, not '${killGraceMs}'`);
+        try {
+          new URL(args.scheduler);
+        } catch {
+          throw new UsageError(`--scheduler must be a URL such as http://127.0.0.1:${DEFAULT_SCHEDULER_PORT}, not '${args.scheduler}'`);
+        }
+        const portRange = parsePortRange(args['port-range']);
+        const attributes = parseAttributes(args.attribute.map(String));
+        const dataDir = resolve(args['data-dir']);
+        await mkdir(dataDir, { recursive: true });
+        const detected = await detectResources(dataDir);
+        const options: AgentOptions = {
+          schedulerUrl: args.scheduler,
+          dataDir,
+          host: args.host,
+          observerHost: args['observer-host'],
+          observerPort,
+          resources: {
+            cpu: positive('cpu', args.cpu, false) ?? detected.cpu,
+            ramMb: positive('ram-mb', args['ram-mb'], true) ?? detected.ramMb,
+            diskMb: positive('disk-mb', args['disk-mb'], true) ?? detected.diskMb,
+            gpu: 0,
+          },
+          portRange,
+          attributes,
+          killGraceMs,
+          log,
+        };
+        const agent = await startAgent(options);
+        result.agent = agent;
+        io.stdout(`aurora-agent: observer at ${agent.observerUrl}`);
+        log(`agent on ${options.host} with data dir ${dataDir}, scheduler ${options.schedulerUrl}`);
+        if (cli.handleSignals ?? true) installSignalHandlers(agent, args['kill-tasks-on-exit'], log);
+      },
+    );
+}
+
+function installSignalHandlers(agent: RunningAgent, killTasks: boolean, log: (line: string) => void): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    signalled = true;
+    log(killTasks ? `${signal}: killing every task, then exiting` : `${signal}: exiting; tasks keep running`);
+    agent.close({ killTasks }).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log(`error while stopping: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** Runs the CLI; known errors print one line. Resolves once the agent runs (or failed to start). */
+export async function main(argv: string[] = hideBin(process.argv), io: CliIo = defaultIo, cli: CliOptions = {}): Promise<CliResult> {
+  const result: CliResult = { exitCode: 0 };
+  try {
+    await createCli(argv, io, result, cli).parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`aurora-agent: ${err.message} (see --help)`);
+      result.exitCode = 2;
+    } else if (err instanceof ObserverListenError) {
+      io.stderr(`aurora-agent: ${err.message}`);
+      result.exitCode = 1;
+    } else {
+      io.stderr(`aurora-agent: ${(err as Error).stack ?? String(err)}`);
+      result.exitCode = 1;
+    }
+  }
+  return result;
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const { exitCode } = await main();
+  process.exitCode = exitCode;
+}

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { ExecutorTaskStateSchema, TaskAssignmentSchema, type ExecutorTaskState, type TaskAssignment } from '../../scheduler/api/agent-protocol.js';
+import type { ProcessRunState, RunSummary, TaskOutcome } from './process-plan.js';
+
+/**
+ * The checkpoint stream of one task: one JSON record a line in `<sandbox>/.checkpoint.jsonl`,
+ * appended by the runner at every task and process state change. The first record carries the
+ * assignment, so the stream alone is enough to rebuild the task. Replay is pure.
+ */
+
+export const CHECKPOINT_VERSION = 1;
+
+const at = z.number();
+
+export const AssignedRecordSchema = z
+  .object({
+    type: z.literal('ASSIGNED'),
+    at,
+    version: z.literal(CHECKPOINT_VERSION),
+    /** The host name the agent advertised (bound as `{{mesos.hostname}}`). */
+    host: z.string(),
+    assignment: TaskAssignmentSchema,
+  })
+  .strict();
+
+export const TaskStateRecordSchema = z
+  .object({ type: z.literal('TASK_STATE'), at, state: ExecutorTaskStateSchema, message: z.string().nullable() })
+  .strict();
+
+/** The regular processes are over; only final processes run from here, and the task ends as `outcome`. */
+export const FinalizingRecordSchema = z
+  .object({
+    type: z.literal('FINALIZING'),
+    at,
+    outcome: z.object({ state: z.enum(['FINISHED', 'FAILED', 'KILLED']), reason: z.string() }).strict(),
+  })
+  .strict();
+
+export const ProcessStartedRecordSchema = z
+  .object({
+    type: z.literal('PROCESS_STARTED'),
+    at,
+    process: z.string(),
+    run: z.number().int().nonnegative(),
+    pid: z.number().int().positive(),
+    /** The process group every process of the run is in; signals go to it. */
+    pgid: z.number().int().positive(),
+    /** The command line after binding. */
+    cmdline: z.string(),
+  })
+  .strict();
+
+export const ProcessEndedRecordSchema = z
+  .object({
+    type: z.literal('PROCESS_ENDED'),
+    at,
+    process: z.string(),
+    run: z.number().int().nonnegative(),
+    state: z.enum(['SUCCESS', 'FAILED', 'KILLED', 'LOST']),
+    /** The exit status, 128+N for a signal; null when it is not known. */
+    exitCode: z.number().int().nullable(),
+    message: z.string().nullable(),
+  })
+  .strict();
+
+export const CheckpointRecordSchema = z.discriminatedUnion('type', [
+  AssignedRecordSchema,
+  TaskStateRecordSchema,
+  FinalizingRecordSchema,
+  ProcessStartedRecordSchema,
+  ProcessEndedRecordSchema,
+]);
+export type CheckpointRecord = z.infer<typeof CheckpointRecordSchema>;
+export type AssignedRecord = z.infer<typeof AssignedRecordSchema>;
+
+export interface ProcessRun extends RunSummary {
+  /** 0 for the first run, as the log directory `.logs/<process>/<run>/` names it. */
+  readonly run: number;
+  readonly pid: number;
+  readonly pgid: number;
+  readonly cmdline: string;
+  readonly message: string | null;
+}
+
+export const TERMINAL_TASK_STATES: ReadonlySet<ExecutorTaskState> = new Set(['FINISHED', 'FAILED', 'KILLED']);
+
+export interface TaskRunState {
+  readonly taskId: string;
+  readonly assignment: TaskAssignment;
+  readonly host: string;
+  readonly state: ExecutorTaskState;
+  readonly message: string | null;
+  /** When the assignment arrived. */
+  readonly startedAt: number;
+  /** When the task became terminal. */
+  readonly endedAt: number | null;
+  /** Time of the last record. */
+  readonly updatedAt: number;
+  /** The kill reason, once the task was asked to die. */
+  readonly killRequested: { readonly reason: string; readonly at: number } | null;
+  readonly finalizing: { readonly since: number; readonly outcome: TaskOutcome } | null;
+  /** Every process of the spec by name, with its runs oldest first. */
+  readonly processes: Readonly<Record<string, readonly ProcessRun[]>>;
+}
+
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+}
+
+/**
+ * Parses the text of a checkpoint file. A torn last line (the writer died mid-append) is dropped;
+ * any other line that does not parse is an error.
+ */
+export function parseCheckpoint(text: string): CheckpointRecord[] {
+  const lines = text.split('\n');
+  const records: CheckpointRecord[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      if (isLast) return;
+      throw new CheckpointError(`checkpoint line ${i + 1} is not JSON`);
+    }
+    const parsed = CheckpointRecordSchema.safeParse(json);
+    if (!parsed.success) {
+      if (isLast) return;
+      throw new CheckpointError(`checkpoint line ${i + 1}: ${parsed.error.issues.map((x) => x.message).join('; ')}`);
+    }
+    records.push(parsed.data);
+  });
+  return records;
+}
+
+/** One line of the stream, newline included. */
+export function formatRecord(record: CheckpointRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
+/** Rebuilds a task from its records. Throws CheckpointError if the stream does not begin with ASSIGNED. */
+export function replayCheckpoint(records: readonly CheckpointRecord[]): TaskRunState {
+  const first = records[0];
+  if (first?.type !== 'ASSIGNED') throw new CheckpointError('checkpoint does not begin with the task assignment');
+  const processes: Record<string, ProcessRun[]> = {};
+  for (const p of first.assignment.job.task.processes) processes[p.name] = [];
+  let state: TaskRunState = {
+    taskId: first.assignment.taskId,
+    assignment: first.assignment,
+    host: first.host,
+    state: 'STARTING',
+    message: null,
+    startedAt: first.at,
+    endedAt: null,
+    updatedAt: first.at,
+    killRequested: null,
+    finalizing: null,
+    processes,
+  };
+  for (const r of records.slice(1)) state = apply(state, r);
+  return state;
+}
+
+/** The task after one more record. */
+export function apply(state: TaskRunState, r: CheckpointRecord): TaskRunState {
+  const next = { ...state, updatedAt: Math.max(state.updatedAt, r.at) };
+  switch (r.type) {
+    case 'ASSIGNED':
+      return next;
+    case 'TASK_STATE': {
+      const terminal = TERMINAL_TASK_STATES.has(r.state);
+      return {
+        ...next,
+        state: r.state,
+        message: r.message ?? state.message,
+        endedAt: terminal ? r.at : state.endedAt,
+        killRequested:
+          r.state === 'KILLING' && !state.killRequested ? { reason: r.message ?? 'Task killed', at: r.at } : state.killRequested,
+      };
+    }
+    case 'FINALIZING':
+      return { ...next, finalizing: { since: r.at, outcome: r.outcome } };
+    case 'PROCESS_STARTED': {
+      const run: ProcessRun = {
+        run: r.run,
+        state: 'RUNNING',
+        pid: r.pid,
+        pgid: r.pgid,
+        cmdline: r.cmdline,
+        startedAt: r.at,
+        endedAt: null,
+        exitCode: null,
+        message: null,
+      };
+      const runs = (state.processes[r.process] ?? []).filter((x) => x.run !== r.run);
+      return { ...next, processes: { ...state.processes, [r.process]: [...runs, run] } };
+    }
+    case 'PROCESS_ENDED': {
+      const runs = state.processes[r.process] ?? [];
+      const updated = runs.map((x) =>
+        x.run === r.run ? { ...x, state: r.state as ProcessRunState, endedAt: r.at, exitCode: r.exitCode, message: r.message } : x,
+      );
+      return { ...next, processes: { ...state.processes, [r.process]: updated } };
+    }
+  }
+}
+
+/** The runs of one process that is running now, if any. */
+export function runningRuns(state: TaskRunState): { process: string; run: ProcessRun }[] {
+  return Object.entries(state.processes).flatMap(([process, runs]) =>
+    runs.filter((r) => r.state === 'RUNNING').map((run) => ({ process, run })),
+  );
+}

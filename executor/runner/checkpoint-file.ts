@@ -1,0 +1,27 @@
+import { appendFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { formatRecord, parseCheckpoint, replayCheckpoint, type CheckpointRecord, type TaskRunState } from '../core/checkpoint.js';
+
+/**
+ * Appends records to a task's checkpoint stream. Each record is one synchronous append of one
+ * line, so records land in order and a crash tears at most the last line (which replay drops).
+ */
+export class CheckpointWriter {
+  constructor(readonly path: string) {}
+
+  append(record: CheckpointRecord): void {
+    appendFileSync(this.path, formatRecord(record));
+  }
+}
+
+/** Reads and replays a checkpoint file; null when it does not exist. */
+export async function readTaskRunState(path: string): Promise<TaskRunState | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  return replayCheckpoint(parseCheckpoint(text));
+}

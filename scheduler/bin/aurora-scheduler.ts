@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DEFAULT_SCHEDULER_PORT } from '../api/routes.js';
+import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS } from '../server/app.js';
+import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
+
+/**
+ * `aurora-scheduler`: opens the data dir, serves the API, the agent channel and the web UI.
+ * Prints one line to stdout once listening (`aurora-scheduler: serving cluster C at URL`);
+ * everything else goes to stderr.
+ */
+
+interface Options {
+  clusterName: string;
+  dataDir: string;
+  httpHost: string;
+  httpPort: number;
+  longPollMs: number;
+  agentLostTimeoutMs: number;
+}
+
+class StartupError extends Error {}
+
+function packageVersion(): string {
+  try {
+    const url = new URL('../../../package.json', import.meta.url);
+    return (JSON.parse(readFileSync(url, 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function serve(options: Options): Promise<void> {
+  let storage: SqliteStorage;
+  try {
+    storage = SqliteStorage.openInDataDir(options.dataDir);
+  } catch (e) {
+    if (e instanceof StorageOpenError) throw new StartupError(`${e.message} (set --data-dir to a writable directory)`);
+    throw e;
+  }
+  const app = createSchedulerApp({
+    storage,
+    clusterName: options.clusterName,
+    longPollMs: options.longPollMs,
+    agentLostTimeoutMs: options.agentLostTimeoutMs,
+    version: packageVersion(),
+    logger: { level: 'info', stream: process.stderr },
+  });
+  try {
+    await app.listen({ host: options.httpHost, port: options.httpPort });
+  } catch (e) {
+    await app.close().catch(() => {});
+    storage.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new StartupError(`port ${options.httpPort} on ${options.httpHost} is already in use; choose another with --http-port`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new StartupError(`cannot listen on host ${options.httpHost}: ${(e as Error).message}; check --http-host`);
+    }
+    if (code === 'EACCES') {
+      throw new StartupError(`not allowed to listen on port ${options.httpPort}; choose a port above 1023 with --http-port`);
+    }
+    throw e;
+  }
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  process.stdout.write(`aurora-scheduler: serving cluster ${options.clusterName} at http://${host}:${address.port}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info(`${signal}: shutting down`);
+    app
+      .close()
+      .catch((e: unknown) => app.log.error(e))
+      // Nothing is left to keep the event loop alive: the process ends with exit code 0.
+      .finally(() => storage.close());
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('aurora-scheduler')
+    .usage('$0 [options]\n\nRuns the Aurora scheduler: the job API, the agent channel and the web UI.')
+    .options({
+      'cluster-name': { type: 'string', default: 'devcluster', describe: 'Name of the cluster this scheduler serves' },
+      'data-dir': { type: 'string', default: './.aurora-scheduler', describe: 'Directory of the scheduler database' },
+      'http-host': { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
+      'http-port': { type: 'number', default: DEFAULT_SCHEDULER_PORT, describe: 'Port to listen on; 0 picks a free one' },
+      'long-poll-ms': { type: 'number', default: DEFAULT_LONG_POLL_MS, describe: 'Longest an agent sync is held open' },
+      'agent-lost-timeout-ms': {
+        type: 'number',
+        default: DEFAULT_AGENT_LOST_TIMEOUT_MS,
+        describe: 'An agent that has not synced for this long is LOST, and its tasks with it',
+      },
+    })
+    .check((args) => {
+      const port = args['http-port'];
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--http-port must be an integer from 0 to 65535');
+      if (!(args['long-poll-ms'] > 0)) throw new Error('--long-poll-ms must be more than 0');
+      if (!(args['agent-lost-timeout-ms'] > 0)) throw new Error('--agent-lost-timeout-ms must be more than 0');
+      return true;
+    })
+    // Flags are read by their kebab-case names; camel-case copies would double every error message.
+    .parserConfiguration({ 'camel-case-expansion': false })
+    .strict()
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error instanceof StartupError || !message) throw error;
+      throw new StartupError(`${message} (see aurora-scheduler --help)`);
+    })
+    .help()
+    .version(packageVersion())
+    .command(
+      '$0',
+      'serve',
+      () => {},
+      (args) =>
+        serve({
+          clusterName: args['cluster-name'],
+          dataDir: args['data-dir'],
+          httpHost: args['http-host'],
+          httpPort: args['http-port'],
+          longPollMs: args['long-poll-ms'],
+          agentLostTimeoutMs: args['agent-lost-timeout-ms'],
+        }),
+    )
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch((e: unknown) => {
+  if (e instanceof StartupError) process.stderr.write(`aurora-scheduler: ${e.message}\n`);
+  else process.stderr.write(`aurora-scheduler: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

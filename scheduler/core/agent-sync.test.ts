@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentTaskReport } from '../api/agent-protocol.js';
+import type { TaskState } from '../api/task.js';
+import { findLostAgents, pendingWork, reconcileSync, tasksLostWithAgent, type KnownTask } from './agent-sync.js';
+
+const known = (taskId: string, state: TaskState, agentId: string | null = 'a1'): KnownTask => ({
+  taskId,
+  state,
+  agentId,
+  health: 'UNKNOWN',
+  ports: {},
+});
+const reported = (taskId: string, state: AgentTaskReport['state'], message: string | null = null): AgentTaskReport => ({
+  taskId,
+  state,
+  message,
+  health: 'UNKNOWN',
+  ports: {},
+});
+
+describe('agent sync reconciliation', () => {
+  it('launches ASSIGNED tasks the agent does not run yet', () => {
+    expect(reconcileSync('a1', 'host1', [known('t1', 'ASSIGNED')], [])).toEqual({
+      changes: [],
+      observations: [],
+      launch: ['t1'],
+      kill: [],
+    });
+  });
+
+  it('follows the agent from ASSIGNED to STARTING to RUNNING', () => {
+    expect(reconcileSync('a1', 'host1', [known('t1', 'ASSIGNED')], [reported('t1', 'STARTING')]).changes).toEqual([
+      { taskId: 't1', to: 'STARTING', message: null },
+    ]);
+    expect(reconcileSync('a1', 'host1', [known('t1', 'STARTING')], [reported('t1', 'RUNNING')]).changes).toEqual([
+      { taskId: 't1', to: 'RUNNING', message: null },
+    ]);
+  });
+
+  it("records how a task ended, with the agent's message", () => {
+    const plan = reconcileSync('a1', 'host1', [known('t1', 'RUNNING')], [reported('t1', 'FAILED', 'Process hello exited with status 1')]);
+    expect(plan.changes).toEqual([{ taskId: 't1', to: 'FAILED', message: 'Process hello exited with status 1' }]);
+  });
+
+  it('changes nothing while agent and scheduler agree', () => {
+    const plan = reconcileSync('a1', 'host1', [known('t1', 'RUNNING')], [reported('t1', 'RUNNING')]);
+    expect(plan).toEqual({ changes: [], observations: [], launch: [], kill: [] });
+  });
+
+  it('records health and ports changes without a state change', () => {
+    const report = { ...reported('t1', 'RUNNING'), health: 'HEALTHY' as const, ports: { http: 31000 } };
+    const plan = reconcileSync('a1', 'host1', [known('t1', 'RUNNING')], [report]);
+    expect(plan.observations).toEqual([{ taskId: 't1', health: 'HEALTHY', ports: { http: 31000 } }]);
+  });
+
+  it('keeps the ports it assigned when the agent reports none', () => {
+    const assigned = { ...known('t1', 'RUNNING'), ports: { http: 31000 } };
+    expect(reconcileSync('a1', 'host1', [assigned], [reported('t1', 'RUNNING')]).observations).toEqual([]);
+  });
+
+  it('keeps telling the agent to kill a KILLING task it still runs, and records its end', () => {
+    expect(reconcileSync('a1', 'host1', [known('t1', 'KILLING')], [reported('t1', 'RUNNING')]).kill).toEqual(['t1']);
+    expect(reconcileSync('a1', 'host1', [known('t1', 'KILLING')], [reported('t1', 'KILLED', 'killed')]).changes).toEqual([
+      { taskId: 't1', to: 'KILLED', message: 'killed' },
+    ]);
+  });
+
+  it('kills tasks the scheduler does not know, or knows as ended or on another agent', () => {
+    const plan = reconcileSync(
+      'a1',
+      'host1',
+      [known('ended', 'FAILED'), known('elsewhere', 'RUNNING', 'a2')],
+      [reported('stranger', 'RUNNING'), reported('ended', 'RUNNING'), reported('elsewhere', 'STARTING')],
+    );
+    expect(plan.kill).toEqual(['stranger', 'ended', 'elsewhere']);
+    expect(plan.changes).toEqual([]);
+  });
+
+  it('ignores ended tasks the agent still reports but the scheduler does not need', () => {
+    const plan = reconcileSync('a1', 'host1', [known('t1', 'FINISHED')], [reported('t1', 'FINISHED'), reported('old', 'KILLED')]);
+    expect(plan).toEqual({ changes: [], observations: [], launch: [], kill: [] });
+  });
+
+  it('marks STARTING and RUNNING tasks the agent does not report LOST, naming the agent', () => {
+    const plan = reconcileSync('a1', 'host1', [known('t1', 'RUNNING'), known('t2', 'STARTING')], []);
+    expect(plan.changes).toEqual([
+      { taskId: 't1', to: 'LOST', message: 'Task not reported by agent host1' },
+      { taskId: 't2', to: 'LOST', message: 'Task not reported by agent host1' },
+    ]);
+  });
+
+  it('counts a KILLING task the agent does not run as KILLED', () => {
+    expect(reconcileSync('a1', 'host1', [known('t1', 'KILLING')], []).changes).toEqual([
+      { taskId: 't1', to: 'KILLED', message: 'Task not reported by agent host1 while being killed' },
+    ]);
+  });
+
+  it('finds work that appeared while a sync was held open', () => {
+    const tasks = [known('new', 'ASSIGNED'), known('doomed', 'KILLING'), known('fine', 'RUNNING')];
+    expect(pendingWork('a1', tasks, new Set(['doomed', 'fine']))).toEqual({ launch: ['new'], kill: ['doomed'] });
+  });
+});
+
+describe('agent-lost detection', () => {
+  const agents = [
+    { agentId: 'quiet', status: 'ACTIVE' as const, lastSeenAt: 1_000 },
+    { agentId: 'chatty', status: 'ACTIVE' as const, lastSeenAt: 30_000 },
+    { agentId: 'gone', status: 'LOST' as const, lastSeenAt: 0 },
+  ];
+
+  it('finds ACTIVE agents that have not synced within the timeout', () => {
+    expect(findLostAgents(agents, 40_000, 30_000, 0)).toEqual(['quiet']);
+  });
+
+  it('gives agents the full timeout after the scheduler starts', () => {
+    expect(findLostAgents(agents, 40_000, 30_000, 35_000)).toEqual([]);
+  });
+
+  it('does not count an agent whose sync is being held open as lost', () => {
+    expect(findLostAgents(agents, 40_000, 30_000, 0, new Set(['quiet']))).toEqual([]);
+  });
+
+  it('loses every task that holds resources on the lost agent', () => {
+    const tasks = [known('t1', 'RUNNING'), known('t2', 'ASSIGNED'), known('t3', 'FINISHED'), known('t4', 'RUNNING', 'a2')];
+    expect(tasksLostWithAgent({ agentId: 'a1', host: 'host1' }, tasks, 30_000)).toEqual([
+      { taskId: 't1', to: 'LOST', message: 'Agent host1 was lost: no sync for 30 s' },
+      { taskId: 't2', to: 'LOST', message: 'Agent host1 was lost: no sync for 30 s' },
+    ]);
+  });
+});

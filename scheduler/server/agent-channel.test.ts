@@ -1,0 +1,198 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AgentSyncResponseSchema, ListAgentsResponseSchema, type AgentTaskReport } from '../api/agent-protocol.js';
+import { ApiErrorBodySchema } from '../api/errors.js';
+import { PATHS } from '../api/routes.js';
+import { FakeClock, jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
+
+describe('agent channel', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  /** Starts a sync and resolves, once the scheduler holds it open, with a promise of its answer. */
+  async function heldSync(agentId: string, waitMs: number, tasks: AgentTaskReport[] = [], on: Harness = h) {
+    const pending = on.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId, tasks, waitMs } });
+    // Subscribing at once starts the injected request.
+    const answer = pending.then((res) => AgentSyncResponseSchema.parse(res.json()));
+    await vi.waitFor(() => expect(on.app.longPolls.heldAgents().has(agentId)).toBe(true));
+    return { answer };
+  }
+
+  it('registers a new agent, and keeps the id of a returning one', async () => {
+    const first = await h.register('host1');
+    expect(first).toEqual({ agentId: 'host1-00000001', longPollMs: 5000 });
+    expect(await h.register('host1', { agentId: first.agentId })).toEqual(first);
+    expect((await h.register('host2', { agentId: 'kept-from-elsewhere' })).agentId).toBe('kept-from-elsewhere');
+    const { agents } = ListAgentsResponseSchema.parse((await h.app.inject({ method: 'GET', url: PATHS.agents })).json());
+    expect(agents.map((a) => [a.agentId, a.host, a.status])).toEqual([
+      ['host1-00000001', 'host1', 'ACTIVE'],
+      ['kept-from-elsewhere', 'host2', 'ACTIVE'],
+    ]);
+  });
+
+  it('tells an unknown agent to register again', async () => {
+    const res = await h.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId: 'ghost', tasks: [], waitMs: 0 } });
+    expect(res.statusCode).toBe(404);
+    expect(ApiErrorBodySchema.parse(res.json()).error.code).toBe('AGENT_UNKNOWN');
+  });
+
+  it('launches a task with its job spec and ports, then follows it to FINISHED', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec({ ports: ['http'] }));
+    const { launch, kill } = AgentSyncResponseSchema.parse(await h.sync(agentId));
+    expect(kill).toEqual([]);
+    expect(launch).toHaveLength(1);
+    const [assignment] = launch;
+    expect(assignment).toMatchObject({ instance: 0, ports: { http: 31000 }, jobKey: { name: 'hello' } });
+    expect(assignment?.job.task.processes[0]?.cmdline).toBe('echo hello');
+
+    const id = assignment!.taskId;
+    expect(await h.sync(agentId, [report(id, 'STARTING')])).toEqual({ launch: [], kill: [] });
+    await h.sync(agentId, [report(id, 'RUNNING')]);
+    await h.sync(agentId, [report(id, 'FINISHED', 'Task finished')]);
+    const [task] = await h.tasks();
+    expect(task?.events.map((e) => [e.state, e.message])).toEqual([
+      ['PENDING', 'Created by anonymous'],
+      ['ASSIGNED', 'Assigned to agent host1'],
+      ['STARTING', null],
+      ['RUNNING', null],
+      ['FINISHED', 'Task finished'],
+    ]);
+  });
+
+  it('replaces a service task that ended, on the next sync', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec({ service: true }));
+    const first = (await h.sync(agentId)).launch[0]!.taskId;
+    await h.sync(agentId, [report(first, 'RUNNING')]);
+    const next = await h.sync(agentId, [report(first, 'FAILED', 'Process hello exited with status 1')]);
+    expect(next.launch.map((l) => l.instance)).toEqual([0]);
+    const tasks = await h.tasks();
+    expect(tasks.map((t) => [t.state, t.failureCount])).toEqual([
+      ['ASSIGNED', 1],
+      ['FAILED', 0],
+    ]);
+  });
+
+  it('marks a task the agent stopped reporting LOST and runs it again', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec({ service: true }));
+    const first = (await h.sync(agentId)).launch[0]!.taskId;
+    await h.sync(agentId, [report(first, 'RUNNING')]);
+    await h.sync(agentId, []);
+    const tasks = await h.tasks();
+    expect(tasks.map((t) => t.state)).toEqual(['ASSIGNED', 'LOST']);
+    expect(tasks[1]?.events.at(-1)?.message).toBe('Task not reported by agent host1');
+  });
+
+  it('tells the agent to kill tasks it should not run', async () => {
+    const { agentId } = await h.register('host1');
+    expect(await h.sync(agentId, [report('leftover-task', 'RUNNING')])).toEqual({ launch: [], kill: ['leftover-task'] });
+  });
+
+  it('holds an idle sync open and answers as soon as a task is assigned to the agent', async () => {
+    const { agentId } = await h.register('host1');
+    const { answer } = await heldSync(agentId, 60_000);
+    await h.createJob(jobSpec());
+    const { launch } = await answer;
+    expect(launch.map((l) => l.taskId)).toEqual(['www-data-prod-hello-0-00000002']);
+  });
+
+  it('wakes a held sync when one of its tasks is killed', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec());
+    const id = (await h.sync(agentId)).launch[0]!.taskId;
+    await h.sync(agentId, [report(id, 'RUNNING')]);
+    const { answer } = await heldSync(agentId, 60_000, [report(id, 'RUNNING')]);
+    await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello') });
+    expect(await answer).toEqual({ launch: [], kill: [id] });
+  });
+
+  it('answers an idle sync with nothing once the long poll is over', async () => {
+    const short = await startHarness({ longPollMs: 20 });
+    try {
+      const { agentId } = await short.register('host1');
+      const res = await short.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId, tasks: [], waitMs: 60_000 } });
+      expect(res.json()).toEqual({ launch: [], kill: [] });
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('answers held syncs when the scheduler shuts down', async () => {
+    const other = await startHarness({ longPollMs: 60_000 });
+    const { agentId } = await other.register('host1');
+    const { answer } = await heldSync(agentId, 60_000, [], other);
+    await other.close();
+    expect(await answer).toEqual({ launch: [], kill: [] });
+  });
+
+  it('marks an agent that stopped syncing LOST, with its tasks, and reschedules them', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec({ service: true }));
+    const id = (await h.sync(agentId)).launch[0]!.taskId;
+    await h.sync(agentId, [report(id, 'RUNNING')]);
+
+    h.clock.advance(29_000);
+    h.app.background.tick();
+    expect((await h.tasks()).map((t) => t.state)).toEqual(['RUNNING']);
+
+    h.clock.advance(2_000);
+    h.app.background.tick();
+    const tasks = await h.tasks();
+    expect(tasks.map((t) => [t.state, t.pendingReason])).toEqual([
+      ['PENDING', '1 agent is LOST'],
+      ['LOST', null],
+    ]);
+    expect(tasks[1]?.events.at(-1)?.message).toBe('Agent host1 was lost: no sync for 30 s');
+
+    // It comes back: ACTIVE again, and the replacement goes to it.
+    const back = await h.sync(agentId, []);
+    expect(back.launch.map((l) => l.instance)).toEqual([0]);
+  });
+
+  it('checks for lost agents on its own while it runs', async () => {
+    const timed = await startHarness({ backgroundTickMs: 5 });
+    try {
+      await timed.register('host1');
+      timed.clock.advance(31_000);
+      await vi.waitFor(() => expect(timed.app.scheduler.listAgents()[0]?.status).toBe('LOST'));
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it('gives known agents the full timeout to sync again after a restart', async () => {
+    const { agentId } = await h.register('host1');
+    // The scheduler was down for an hour.
+    const restarted = await startHarness({ dataDir: h.dataDir, clock: new FakeClock(h.clock.now() + 3_600_000) });
+    const statuses = async () =>
+      ListAgentsResponseSchema.parse((await restarted.app.inject({ method: 'GET', url: PATHS.agents })).json()).agents.map(
+        (a) => [a.agentId, a.status],
+      );
+    try {
+      restarted.app.background.tick();
+      restarted.clock.advance(29_000);
+      restarted.app.background.tick();
+      expect(await statuses()).toEqual([[agentId, 'ACTIVE']]);
+      restarted.clock.advance(2_000);
+      restarted.app.background.tick();
+      expect(await statuses()).toEqual([[agentId, 'LOST']]);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('keeps jobs and tasks across a restart on the same data dir', async () => {
+    await h.createJob(jobSpec({ instances: 2 }));
+    const before = await h.tasks();
+    const restarted = await startHarness({ dataDir: h.dataDir });
+    try {
+      expect(await restarted.tasks()).toEqual(before);
+    } finally {
+      await restarted.close();
+    }
+  });
+});

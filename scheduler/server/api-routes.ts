@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { formatPath } from '../../dsl/compile.js';
+import {
+  AgentRegisterResponseSchema,
+  AgentRegistrationSchema,
+  AgentSyncRequestSchema,
+  AgentSyncResponseSchema,
+  ListAgentsResponseSchema,
+  type AgentSyncResponse,
+} from '../api/agent-protocol.js';
+import { ApiError } from '../api/errors.js';
+import {
+  CreateJobRequestSchema,
+  CreateJobResponseSchema,
+  GetJobResponseSchema,
+  KillJobRequestSchema,
+  KillJobResponseSchema,
+  ListJobsResponseSchema,
+  ListTasksResponseSchema,
+} from '../api/jobs-api.js';
+import { PATHS } from '../api/routes.js';
+import { TaskStateSchema } from '../api/task.js';
+import { PERMISSIONS } from '../core/authorize.js';
+import type { Scheduler } from '../service/scheduler.js';
+import type { LongPolls } from './long-polls.js';
+import { defineRoute, type Route } from './route.js';
+
+export interface ApiContext {
+  readonly scheduler: Scheduler;
+  readonly longPolls: LongPolls;
+  /** The longest a sync is held open, whatever the agent asks for. */
+  readonly longPollMs: number;
+}
+
+export const JobParamsSchema = z.object({ role: z.string(), environment: z.string(), name: z.string() }).strict();
+export const ListJobsQuerySchema = z.object({ role: z.string().optional(), environment: z.string().optional() }).strict();
+export const ListTasksQuerySchema = z
+  .object({
+    role: z.string().optional(),
+    environment: z.string().optional(),
+    name: z.string().optional(),
+    state: z
+      .string()
+      .describe('One task state or several, comma-separated: PENDING,ASSIGNED')
+      .transform((s) => s.split(','))
+      .pipe(z.array(TaskStateSchema))
+      .optional(),
+  })
+  .strict();
+
+/** A body whose spec fails JobSpecSchema is an invalid job spec, located inside the spec. */
+function jobSpecError(error: z.ZodError): ApiError {
+  const inSpec = error.issues.every((i) => i.path[0] === 'spec' && i.path.length > 1);
+  const details = error.issues.map((i) => ({
+    path: formatPath((inSpec ? i.path.slice(1) : i.path).map((p) => (typeof p === 'symbol' ? String(p) : p))),
+    message: i.message,
+  }));
+  const first = details[0];
+  const summary = first ? `${first.path || '(body)'}: ${first.message}` : 'no details';
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+  return inSpec
+    ? new ApiError('INVALID_JOB_SPEC', `the job spec is invalid: ${summary}${more}`, details)
+    : new ApiError('INVALID_REQUEST', `the request body is not {"spec": JobSpec}: ${summary}${more}`, details);
+}
+
+function hasWork(response: AgentSyncResponse): boolean {
+  return response.launch.length > 0 || response.kill.length > 0;
+}
+
+/** The JSON API under /api/v1: jobs, tasks and the agent channel. */
+export function apiRoutes({ scheduler, longPolls, longPollMs }: ApiContext): Route[] {
+  return [
+    defineRoute({
+      method: 'POST',
+      url: PATHS.jobs,
+      operationId: 'createJob',
+      summary: 'Create a job: one PENDING task per instance, placed at once',
+      api: true,
+      body: CreateJobRequestSchema,
+      bodyError: jobSpecError,
+      permission: ({ body }) => PERMISSIONS.jobCreate(body.spec.key),
+      success: { status: 201, contentType: 'application/json', schema: CreateJobResponseSchema },
+      errors: ['INVALID_JOB_SPEC', 'WRONG_CLUSTER', 'JOB_EXISTS', 'CRON_JOB_NEEDS_CRON_COMMAND', 'PERMISSION_DENIED'],
+      handler: ({ body, principal }) => scheduler.createJob(body.spec, principal.name),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: PATHS.jobs,
+      operationId: 'listJobs',
+      summary: 'List jobs, optionally of one role and environment, with counts of their current tasks by state',
+      api: true,
+      query: ListJobsQuerySchema,
+      permission: ({ query }) => PERMISSIONS.jobRead(query.role),
+      success: { status: 200, contentType: 'application/json', schema: ListJobsResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: ({ query }) => ({ jobs: scheduler.listJobs(query) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${PATHS.jobs}/:role/:environment/:name`,
+      operationId: 'getJob',
+      summary: "One job: its spec and every instance's tasks, newest first",
+      api: true,
+      params: JobParamsSchema,
+      permission: ({ params }) => PERMISSIONS.jobRead(params.role),
+      success: { status: 200, contentType: 'application/json', schema: GetJobResponseSchema },
+      errors: ['JOB_NOT_FOUND', 'PERMISSION_DENIED'],
+      handler: ({ params }) => ({ job: scheduler.getJob(params) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: `${PATHS.jobs}/:role/:environment/:name/kill`,
+      operationId: 'killJob',
+      summary: 'Kill some instances, or all of them and remove the job once its tasks have ended',
+      api: true,
+      params: JobParamsSchema,
+      body: KillJobRequestSchema.optional(),
+      permission: ({ params }) => PERMISSIONS.jobKill(params),
+      success: { status: 200, contentType: 'application/json', schema: KillJobResponseSchema },
+      errors: ['JOB_NOT_FOUND', 'PERMISSION_DENIED'],
+      handler: ({ params, body, principal }) => scheduler.killJob(params, body ?? {}, principal.name),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: PATHS.tasks,
+      operationId: 'listTasks',
+      summary: 'Tasks, current and past (also of killed jobs), filtered by job and state',
+      api: true,
+      query: ListTasksQuerySchema,
+      permission: ({ query }) => PERMISSIONS.taskRead(query.role),
+      success: { status: 200, contentType: 'application/json', schema: ListTasksResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: ({ query }) => {
+        const { state, ...job } = query;
+        return { tasks: scheduler.listTasks({ ...job, ...(state ? { states: state } : {}) }) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: PATHS.agents,
+      operationId: 'listAgents',
+      summary: 'Agents known to the scheduler',
+      api: true,
+      permission: () => PERMISSIONS.agentRead,
+      success: { status: 200, contentType: 'application/json', schema: ListAgentsResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: () => ({ agents: scheduler.listAgents() }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: PATHS.agentRegister,
+      operationId: 'registerAgent',
+      summary: 'An agent registers (or returns with its earlier agentId)',
+      api: true,
+      body: AgentRegistrationSchema,
+      permission: () => PERMISSIONS.agentRegister,
+      success: { status: 200, contentType: 'application/json', schema: AgentRegisterResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: ({ body }) => scheduler.registerAgent(body),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: PATHS.agentSync,
+      operationId: 'syncAgent',
+      summary: 'An agent reports every task it runs and gets what to launch and kill; held open while there is nothing',
+      api: true,
+      body: AgentSyncRequestSchema,
+      permission: () => PERMISSIONS.agentSync,
+      success: { status: 200, contentType: 'application/json', schema: AgentSyncResponseSchema },
+      errors: ['AGENT_UNKNOWN', 'PERMISSION_DENIED'],
+      handler: async ({ body }) => {
+        const { response, reported } = scheduler.syncAgent(body);
+        if (hasWork(response)) return response;
+        return longPolls.hold(body.agentId, Math.min(body.waitMs, longPollMs), () => {
+          const work = scheduler.workFor(body.agentId, reported);
+          return { ready: hasWork(work), value: work };
+        });
+      },
+    }),
+  ];
+}

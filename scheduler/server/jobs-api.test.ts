@@ -1,0 +1,246 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiErrorBodySchema } from '../api/errors.js';
+import {
+  CreateJobResponseSchema,
+  GetJobResponseSchema,
+  KillJobResponseSchema,
+  ListJobsResponseSchema,
+  ListTasksResponseSchema,
+} from '../api/jobs-api.js';
+import { PATHS } from '../api/routes.js';
+import type { Authorizer, Principal } from '../core/authorize.js';
+import { jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
+
+const hello = PATHS.job('www-data', 'prod', 'hello');
+
+function errorOf(body: unknown) {
+  return ApiErrorBodySchema.parse(body).error;
+}
+
+describe('jobs API', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  it('answers health checks with plain OK', async () => {
+    const res = await h.app.inject({ method: 'GET', url: PATHS.health });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toBe('OK');
+  });
+
+  it('creates one PENDING task per instance and says why they wait', async () => {
+    const res = await h.createJob(jobSpec({ instances: 2 }));
+    expect(res.status).toBe(201);
+    const body = CreateJobResponseSchema.parse(res.body);
+    expect(body.taskIds).toEqual(['www-data-prod-hello-0-00000001', 'www-data-prod-hello-1-00000002']);
+    expect(body.job.taskCounts).toEqual({ PENDING: 2 });
+    const tasks = await h.tasks();
+    expect(tasks.map((t) => [t.instance, t.state, t.pendingReason])).toEqual([
+      [0, 'PENDING', 'No agents registered'],
+      [1, 'PENDING', 'No agents registered'],
+    ]);
+  });
+
+  it('places the tasks at once when an agent has room', async () => {
+    await h.register('host1');
+    await h.createJob(jobSpec({ ports: ['http'] }));
+    const [task] = await h.tasks();
+    expect(task).toMatchObject({ state: 'ASSIGNED', host: 'host1', ports: { http: 31000 }, pendingReason: null });
+  });
+
+  it('rejects an invalid spec with the path of each problem', async () => {
+    const spec = jobSpec();
+    const res = await h.createJob({ ...spec, task: { ...spec.task, resources: { ...spec.task.resources, cpu: 0 } } });
+    expect(res.status).toBe(400);
+    const error = errorOf(res.body);
+    expect(error.code).toBe('INVALID_JOB_SPEC');
+    expect(error.details).toContainEqual({ path: 'task.resources.cpu', message: 'cpu must be more than 0' });
+  });
+
+  it('rejects a spec for another cluster, naming both', async () => {
+    const spec = jobSpec();
+    const res = await h.createJob({ ...spec, key: { ...spec.key, cluster: 'x' } });
+    expect(res.status).toBe(400);
+    expect(errorOf(res.body)).toMatchObject({
+      code: 'WRONG_CLUSTER',
+      message: expect.stringContaining("this scheduler serves cluster 'devcluster', the spec is for 'x'"),
+    });
+  });
+
+  it('refuses to create a job that exists, saying what to do instead', async () => {
+    await h.createJob(jobSpec());
+    const res = await h.createJob(jobSpec());
+    expect(res.status).toBe(409);
+    expect(errorOf(res.body)).toMatchObject({
+      code: 'JOB_EXISTS',
+      message: expect.stringContaining('use aurora update start to change it, or kill it first'),
+    });
+  });
+
+  it('sends cron jobs to the cron command', async () => {
+    const res = await h.createJob(jobSpec({ cronSchedule: '0 * * * *' }));
+    expect(res.status).toBe(400);
+    expect(errorOf(res.body)).toMatchObject({
+      code: 'CRON_JOB_NEEDS_CRON_COMMAND',
+      message: expect.stringContaining('Cron jobs may only be scheduled with "aurora cron schedule" command'),
+    });
+  });
+
+  it('answers malformed JSON and bodies that miss fields with INVALID_REQUEST', async () => {
+    const bad = await h.app.inject({ method: 'POST', url: PATHS.jobs, headers: { 'content-type': 'application/json' }, payload: '{nope' });
+    expect(bad.statusCode).toBe(400);
+    expect(errorOf(bad.json()).code).toBe('INVALID_REQUEST');
+    const missing = await h.app.inject({ method: 'POST', url: PATHS.agentRegister, payload: { host: 'h' } });
+    expect(missing.statusCode).toBe(400);
+    expect(errorOf(missing.json())).toMatchObject({
+      code: 'INVALID_REQUEST',
+      details: expect.arrayContaining([expect.objectContaining({ path: 'observerUrl' })]),
+    });
+  });
+
+  it('answers unknown routes with a JSON NOT_FOUND', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/api/v1/nothing' });
+    expect(res.statusCode).toBe(404);
+    expect(errorOf(res.json()).code).toBe('NOT_FOUND');
+  });
+
+  it('lists jobs with counts of their current tasks, filtered by role', async () => {
+    await h.createJob(jobSpec({ instances: 3 }));
+    await h.createJob(jobSpec({ name: 'other' }));
+    const all = ListJobsResponseSchema.parse((await h.app.inject({ method: 'GET', url: PATHS.jobs })).json());
+    expect(all.jobs.map((j) => [j.key.name, j.taskCounts])).toEqual([
+      ['hello', { PENDING: 3 }],
+      ['other', { PENDING: 1 }],
+    ]);
+    const none = ListJobsResponseSchema.parse((await h.app.inject({ method: 'GET', url: `${PATHS.jobs}?role=nobody` })).json());
+    expect(none.jobs).toEqual([]);
+  });
+
+  it('shows one job with its spec and tasks, and explains a missing one', async () => {
+    await h.createJob(jobSpec());
+    const res = await h.app.inject({ method: 'GET', url: hello });
+    const { job } = GetJobResponseSchema.parse(res.json());
+    expect(job.spec.key.name).toBe('hello');
+    expect(job.tasks[0]?.events.map((e) => [e.state, e.message])).toEqual([['PENDING', 'Created by anonymous']]);
+
+    const missing = await h.app.inject({ method: 'GET', url: PATHS.job('www-data', 'prod', 'nope') });
+    expect(missing.statusCode).toBe(404);
+    expect(errorOf(missing.json())).toMatchObject({
+      code: 'JOB_NOT_FOUND',
+      message: expect.stringContaining('aurora job list devcluster/www-data'),
+    });
+  });
+
+  it('kills PENDING tasks directly and removes the job, keeping its tasks as history', async () => {
+    await h.createJob(jobSpec({ instances: 2 }));
+    const res = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello'), payload: {} });
+    expect(KillJobResponseSchema.parse(res.json())).toEqual({
+      killed: ['www-data-prod-hello-0-00000001', 'www-data-prod-hello-1-00000002'],
+      jobRemoved: true,
+    });
+    expect((await h.app.inject({ method: 'GET', url: hello })).statusCode).toBe(404);
+    expect((await h.tasks('?name=hello')).map((t) => t.state)).toEqual(['KILLED', 'KILLED']);
+  });
+
+  it('kills running tasks through their agent and removes the job once they have ended', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec({ service: true }));
+    const [launched] = (await h.sync(agentId)).launch;
+    const taskId = launched!.taskId;
+    await h.sync(agentId, [report(taskId, 'RUNNING')]);
+
+    const killed = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello') });
+    expect(killed.json()).toEqual({ killed: [taskId], jobRemoved: false });
+    expect((await h.sync(agentId, [report(taskId, 'RUNNING')])).kill).toEqual([taskId]);
+
+    await h.sync(agentId, [report(taskId, 'KILLED', 'Killed by request')]);
+    expect((await h.app.inject({ method: 'GET', url: hello })).statusCode).toBe(404);
+    const tasks = await h.tasks('?name=hello');
+    expect(tasks.map((t) => t.state)).toEqual(['KILLED']);
+  });
+
+  it('kills a subset of instances for good, even in a service', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec({ service: true, instances: 2 }));
+    const ids = (await h.sync(agentId)).launch.map((l) => l.taskId);
+    await h.sync(agentId, ids.map((id) => report(id, 'RUNNING')));
+
+    const res = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello'), payload: { instances: [1] } });
+    expect(res.json()).toEqual({ killed: [ids[1]], jobRemoved: false });
+    await h.sync(agentId, [report(ids[0]!, 'RUNNING'), report(ids[1]!, 'KILLED')]);
+
+    const { job } = GetJobResponseSchema.parse((await h.app.inject({ method: 'GET', url: hello })).json());
+    expect(job.summary.taskCounts).toEqual({ RUNNING: 1, KILLED: 1 });
+    expect(job.tasks).toHaveLength(2);
+  });
+
+  it('refuses to kill instances the job does not have', async () => {
+    await h.createJob(jobSpec());
+    const res = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello'), payload: { instances: [4] } });
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res.json()).message).toContain('has no instance 4; its instances are 0-0');
+  });
+
+  it('lets a finished batch job be created again', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec());
+    const taskId = (await h.sync(agentId)).launch[0]!.taskId;
+    await h.sync(agentId, [report(taskId, 'FINISHED')]);
+    expect((await h.createJob(jobSpec())).status).toBe(201);
+  });
+
+  it('filters tasks by state, and names a state it does not know', async () => {
+    await h.createJob(jobSpec());
+    const res = await h.app.inject({ method: 'GET', url: `${PATHS.tasks}?state=PENDING,RUNNING` });
+    expect(ListTasksResponseSchema.parse(res.json()).tasks).toHaveLength(1);
+    const bad = await h.app.inject({ method: 'GET', url: `${PATHS.tasks}?state=SLEEPING` });
+    expect(bad.statusCode).toBe(400);
+    expect(errorOf(bad.json())).toMatchObject({ code: 'INVALID_REQUEST', details: [expect.objectContaining({ path: 'state[0]' })] });
+  });
+});
+
+describe('authorization', () => {
+  it('asks the authorizer before every handler, with the basic-auth principal', async () => {
+    const asked: [string, string][] = [];
+    const authorizer: Authorizer = {
+      authorize: (principal: Principal, permission: string) => {
+        asked.push([principal.name, permission]);
+        return permission.startsWith('job:kill:') ? { allowed: false, reason: 'not in role www-data' } : { allowed: true };
+      },
+    };
+    const h = await startHarness({ authorizer });
+    try {
+      const auth = { authorization: `Basic ${Buffer.from('alice:secret').toString('base64')}` };
+      await h.app.inject({ method: 'POST', url: PATHS.jobs, headers: auth, payload: { spec: jobSpec() } });
+      const denied = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello'), headers: auth });
+      expect(denied.statusCode).toBe(403);
+      expect(errorOf(denied.json())).toEqual({
+        code: 'PERMISSION_DENIED',
+        message: 'alice may not job:kill:www-data:prod:hello: not in role www-data',
+      });
+      await h.app.inject({ method: 'GET', url: PATHS.agents });
+      expect(asked).toEqual([
+        ['alice', 'job:create:www-data:prod:hello'],
+        ['alice', 'job:kill:www-data:prod:hello'],
+        ['anonymous', 'agent:read'],
+      ]);
+      expect((await h.tasks())[0]?.events[0]?.message).toBe('Created by alice');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('rejects a malformed Authorization header', async () => {
+    const h = await startHarness();
+    try {
+      const res = await h.app.inject({ method: 'GET', url: PATHS.jobs, headers: { authorization: 'Bearer xyz' } });
+      expect(res.statusCode).toBe(401);
+      expect(errorOf(res.json()).code).toBe('UNAUTHENTICATED');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,165 @@
+import type { JobSpec } from '../../dsl/jobspec.js';
+import type { AgentInfo } from '../api/agent-protocol.js';
+import type { JobDetail, JobSummary } from '../api/jobs-api.js';
+import { PATHS } from '../api/routes.js';
+import type { ScheduledTask, TaskState } from '../api/task.js';
+import { currentTasks } from '../core/job-summary.js';
+import { html, isHttpUrl, type SafeHtml } from './html.js';
+
+/** The scheduler's web pages, rendered from contract types. Pure: data in, HTML out. */
+
+const STYLE = `
+  body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
+  table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+  th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+  th { background: #f3f3f3; }
+  code { background: #f6f6f6; padding: 0 0.2rem; }
+  .state { font-weight: 600; }
+  .RUNNING, .FINISHED, .ACTIVE { color: #1a7f37; }
+  .PENDING, .ASSIGNED, .STARTING, .KILLING { color: #9a6700; }
+  .FAILED, .LOST, .KILLED { color: #cf222e; }
+  nav { margin-bottom: 1rem; }
+  small { color: #666; }
+`;
+
+function layout(title: string, crumbs: SafeHtml, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${title}</title><style>${STYLE}</style></head>
+<body>
+<nav>${crumbs}</nav>
+<h1>${title}</h1>
+${body}
+</body>
+</html>
+`.value;
+}
+
+const ui = (...parts: string[]) => [PATHS.ui, ...parts.map(encodeURIComponent)].join('/');
+
+function crumbs(cluster: string, role?: string, job?: { environment: string; name: string }): SafeHtml {
+  return html`<a href="${PATHS.ui}">${cluster}</a>${role ? html` / <a href="${ui(role)}">${role}</a>` : ''}${
+    job && role ? html` / ${job.environment} / <a href="${ui(role, job.environment, job.name)}">${job.name}</a>` : ''
+  }`;
+}
+
+const time = (at: number) => new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+function stateCell(state: string): SafeHtml {
+  return html`<span class="state ${state}">${state}</span>`;
+}
+
+function counts(c: Partial<Record<TaskState, number>>): SafeHtml {
+  const entries = Object.entries(c).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return html`<small>no tasks</small>`;
+  return html`${entries.map(([state, n], i) => html`${i > 0 ? ', ' : ''}${n} ${stateCell(state)}`)}`;
+}
+
+export function rolesPage(cluster: string, jobs: readonly JobSummary[], agents: readonly AgentInfo[]): string {
+  const roles = new Map<string, number>();
+  for (const j of jobs) roles.set(j.key.role, (roles.get(j.key.role) ?? 0) + 1);
+  const body = html`
+<h2>Roles</h2>
+${
+  roles.size === 0
+    ? html`<p>No jobs yet. Create one with <code>aurora job create ${cluster}/ROLE/ENV/NAME config.aurora.ts</code>.</p>`
+    : html`<table><tr><th>Role</th><th>Jobs</th></tr>
+${[...roles].map(([role, n]) => html`<tr><td><a href="${ui(role)}">${role}</a></td><td>${n}</td></tr>\n`)}</table>`
+}
+<h2>Agents</h2>
+${
+  agents.length === 0
+    ? html`<p>No agents registered.</p>`
+    : html`<table><tr><th>Host</th><th>Status</th><th>Resources</th><th>Attributes</th><th>Last seen</th></tr>
+${agents.map(
+  (a) => html`<tr><td>${link(a.observerUrl, a.host)}</td><td>${stateCell(a.status)}</td>
+<td>${a.resources.cpu} cpu, ${a.resources.ramMb} MiB ram, ${a.resources.diskMb} MiB disk${
+    a.resources.gpu ? `, ${a.resources.gpu} gpu` : ''
+  }, ports ${a.portRange.begin}-${a.portRange.end}</td>
+<td>${Object.entries(a.attributes).map(([k, v]) => html`<code>${k}=${v}</code> `)}</td><td>${time(a.lastSeenAt)}</td></tr>\n`,
+)}</table>`
+}`;
+  return layout(`Cluster ${cluster}`, crumbs(cluster), body);
+}
+
+export function roleJobsPage(cluster: string, role: string, jobs: readonly JobSummary[]): string {
+  const body =
+    jobs.length === 0
+      ? html`<p>Role ${role} has no jobs.</p>`
+      : html`<table><tr><th>Environment</th><th>Job</th><th>Kind</th><th>Instances</th><th>Tasks</th></tr>
+${jobs.map(
+  (j) => html`<tr><td>${j.key.environment}</td><td><a href="${ui(role, j.key.environment, j.key.name)}">${j.key.name}</a></td>
+<td>${j.service ? 'service' : 'job'}</td><td>${j.instances}</td><td>${counts(j.taskCounts)}</td></tr>\n`,
+)}</table>`;
+  return layout(`Jobs of ${role}`, crumbs(cluster, role), body);
+}
+
+function link(url: string | null, text: string): SafeHtml {
+  return url && isHttpUrl(url) ? html`<a href="${url}">${text}</a>` : html`${text}`;
+}
+
+/** The observer's page of the task, on the agent that runs it. */
+export function observerTaskUrl(task: Pick<ScheduledTask, 'observerUrl' | 'taskId'>): string | null {
+  if (!task.observerUrl) return null;
+  return `${task.observerUrl.replace(/\/+$/, '')}/task/${encodeURIComponent(task.taskId)}`;
+}
+
+function specSummary(spec: JobSpec): SafeHtml {
+  const r = spec.task.resources;
+  const rows: [string, unknown][] = [
+    ['Kind', spec.service ? 'service (restarted whenever it ends)' : 'job'],
+    ['Instances', spec.instances],
+    ['Resources per instance', `${r.cpu} cpu, ${r.ramMb} MiB ram, ${r.diskMb} MiB disk${r.gpu ? `, ${r.gpu} gpu` : ''}`],
+    ['Production', spec.production ? 'yes' : 'no'],
+    ['Tier / priority', `${spec.tier ?? 'default'} / ${spec.priority}`],
+    ['Max task failures', spec.maxTaskFailures === -1 ? 'unlimited' : spec.maxTaskFailures],
+    ['Ports', spec.ports.length ? spec.ports.join(', ') : 'none'],
+    [
+      'Constraints',
+      Object.keys(spec.constraints).length
+        ? Object.entries(spec.constraints).map(([k, v]) => html`<code>${k}=${v}</code> `)
+        : 'none',
+    ],
+    ['Contact', spec.contact ?? 'none'],
+    [
+      'Processes',
+      spec.task.processes.map((p) => html`<div><b>${p.name}</b>: <code>${p.cmdline}</code></div>`),
+    ],
+  ];
+  return html`<table>${rows.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>\n`)}</table>`;
+}
+
+function events(task: ScheduledTask): SafeHtml {
+  return html`<ul>${[...task.events].map(
+    (e) => html`<li>${time(e.at)} ${stateCell(e.state)}${e.message ? html` <small>${e.message}</small>` : ''}</li>`,
+  )}</ul>`;
+}
+
+function taskRow(task: ScheduledTask): SafeHtml {
+  const observer = observerTaskUrl(task);
+  const ports = Object.entries(task.ports).map(([n, p]) => `${n}=${p}`).join(', ');
+  return html`<tr><td>${task.instance}</td><td>${link(observer, task.taskId)}</td><td>${stateCell(task.state)}</td>
+<td>${task.host ?? ''}</td><td>${ports}</td><td>${task.failureCount}</td><td>${task.pendingReason ?? ''}</td>
+<td><details><summary>${task.events.length} events</summary>${events(task)}</details></td></tr>\n`;
+}
+
+export function jobPage(cluster: string, job: JobDetail): string {
+  const { role, environment, name } = job.spec.key;
+  const current = currentTasks(job.tasks);
+  const currentIds = new Set(current.map((t) => t.taskId));
+  const past = job.tasks.filter((t) => !currentIds.has(t.taskId));
+  const header = html`<tr><th>Instance</th><th>Task</th><th>State</th><th>Host</th><th>Ports</th><th>Failures</th><th>Pending reason</th><th>Events</th></tr>`;
+  const body = html`
+<p><small>spec ${job.summary.specHash}, created ${time(job.summary.createdAt)}</small></p>
+<h2>Instances</h2>
+<table>${header}
+${current.map(taskRow)}</table>
+${past.length > 0 ? html`<h2>Earlier tasks</h2><table>${header}\n${past.map(taskRow)}</table>` : ''}
+<h2>Configuration</h2>
+${specSummary(job.spec)}`;
+  return layout(`${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body);
+}
+
+export function notFoundPage(cluster: string, message: string): string {
+  return layout('Not found', crumbs(cluster), html`<p>${message}</p>`);
+}

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { JobSpec } from '../../dsl/jobspec.js';
+import type {
+  AgentRegisterResponse,
+  AgentRegistration,
+  AgentSyncResponse,
+  AgentTaskReport,
+} from '../api/agent-protocol.js';
+import { PATHS } from '../api/routes.js';
+import type { ScheduledTask } from '../api/task.js';
+import { createSchedulerApp, type SchedulerAppOptions } from '../server/app.js';
+import type { Clock } from '../service/clock.js';
+import { SqliteStorage } from '../storage/sqlite-storage.js';
+
+/**
+ * A scheduler for tests: a real SQLite file in a temp dir, a fake clock, deterministic ids and
+ * no background timers (call `tick()`), driven through `app.inject()` without a socket.
+ */
+
+export class FakeClock implements Clock {
+  constructor(private t = Date.UTC(2025, 0, 1)) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+/** Ids 00000001, 00000002, ... so task ids are predictable. */
+export function counterHex(): () => string {
+  let n = 0;
+  return () => (++n).toString(16).padStart(8, '0');
+}
+
+/** A small valid spec; pass what the test is about. */
+export function jobSpec(overrides: Partial<Omit<JobSpec, 'key' | 'task'>> & { name?: string; resources?: Partial<JobSpec['task']['resources']> } = {}): JobSpec {
+  const { name = 'hello', resources, ...rest } = overrides;
+  return {
+    key: { cluster: 'devcluster', role: 'www-data', environment: 'prod', name },
+    instances: 1,
+    service: false,
+    cronSchedule: null,
+    cronCollisionPolicy: 'KILL_EXISTING',
+    production: false,
+    tier: null,
+    priority: 0,
+    maxTaskFailures: 1,
+    constraints: {},
+    contact: null,
+    metadata: [],
+    ports: [],
+    ...rest,
+    task: {
+      name: 'hello',
+      processes: [
+        { name: 'hello', cmdline: 'echo hello', maxFailures: 1, daemon: false, ephemeral: false, minDurationSecs: 5, final: false },
+      ],
+      constraints: [],
+      resources: { cpu: 0.5, ramMb: 128, diskMb: 128, gpu: 0, ...resources },
+      maxFailures: 1,
+      maxConcurrency: 0,
+      finalizationWaitSecs: 30,
+    },
+  };
+}
+
+export function agentRegistration(host: string, overrides: Partial<AgentRegistration> = {}): AgentRegistration {
+  return {
+    host,
+    observerUrl: `http://${host}:11338`,
+    attributes: {},
+    resources: { cpu: 4, ramMb: 4096, diskMb: 16384, gpu: 0 },
+    portRange: { begin: 31000, end: 31009 },
+    version: 'test',
+    ...overrides,
+  };
+}
+
+export function report(taskId: string, state: AgentTaskReport['state'], message: string | null = null): AgentTaskReport {
+  return { taskId, state, message, health: 'UNKNOWN', ports: {} };
+}
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly clock: FakeClock;
+  readonly storage: SqliteStorage;
+  readonly dataDir: string;
+  createJob(spec: JobSpec): Promise<{ status: number; body: any }>;
+  register(host: string, overrides?: Partial<AgentRegistration>): Promise<AgentRegisterResponse>;
+  /** A sync that answers at once (waitMs 0). */
+  sync(agentId: string, tasks?: AgentTaskReport[]): Promise<AgentSyncResponse>;
+  tasks(query?: string): Promise<ScheduledTask[]>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions extends Partial<Omit<SchedulerAppOptions, 'clock'>> {
+  /** Reuse a data dir (a restart); it is not removed on close. @default a new temp dir */
+  readonly dataDir?: string;
+  /** @default a FakeClock at 2025-01-01 */
+  readonly clock?: FakeClock;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const { dataDir: reused, clock = new FakeClock(), ...appOptions } = options;
+  const dataDir = reused ?? mkdtempSync(join(tmpdir(), 'aurora-scheduler-test-'));
+  const storage = SqliteStorage.openInDataDir(dataDir);
+  const app = createSchedulerApp({
+    randomHex: counterHex(),
+    backgroundTickMs: 0,
+    longPollMs: 5_000,
+    ...appOptions,
+    clock,
+    storage,
+  });
+  await app.ready();
+  const json = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    const res = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
+    return { status: res.statusCode, body: res.json() };
+  };
+  return {
+    app,
+    clock,
+    storage,
+    dataDir,
+    createJob: (spec) => json('POST', PATHS.jobs, { spec }),
+    register: async (host, overrides) => (await json('POST', PATHS.agentRegister, agentRegistration(host, overrides))).body,
+    sync: async (agentId, tasks = []) => (await json('POST', PATHS.agentSync, { agentId, tasks, waitMs: 0 })).body,
+    tasks: async (query = '') => (await json('GET', `${PATHS.tasks}${query}`)).body.tasks,
+    close: async () => {
+      await app.close();
+      storage.close();
+      if (!reused) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

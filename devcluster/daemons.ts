@@ -38,6 +38,11 @@ export interface DaemonOptions {
   readonly echo?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   readonly readyTimeoutMs?: number;
+  /**
+   * Run in its own process group, so a Ctrl-C at the terminal reaches only the launcher, which
+   * then stops the daemons in order (the agent first, so it can kill its tasks).
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 /** Starts `node script args` and resolves once it prints a line matching `ready` (group 1 is the URL). */
@@ -45,12 +50,13 @@ export function startDaemon(name: string, script: string, args: readonly string[
   const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: opts.env ?? process.env,
+    detached: opts.ownProcessGroup ?? false,
   });
   let stdout = '';
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
-    if (opts.echo) process.stderr.write(chunk);
+    if (opts.echo && process.stderr.writable) process.stderr.write(chunk);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const daemon = (url: string): Daemon => ({
@@ -69,7 +75,7 @@ export function startDaemon(name: string, script: string, args: readonly string[
     }, opts.readyTimeoutMs ?? 30000);
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (opts.echo) process.stdout.write(chunk);
+      if (opts.echo && process.stdout.writable) process.stdout.write(chunk);
       const m = ready.exec(stdout);
       if (m?.[1]) {
         clearTimeout(timer);

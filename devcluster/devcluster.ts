@@ -10,7 +10,7 @@ import path from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import yargs from 'yargs';
 import { DEFAULT_OBSERVER_PORT, DEFAULT_SCHEDULER_PORT } from '../scheduler/api/routes.js';
-import { BINS, projectRoot, startAgent, startScheduler, type Daemon } from './daemons.js';
+import { BINS, projectRoot, runCli, startAgent, startScheduler, type Daemon } from './daemons.js';
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName('devcluster')
@@ -49,11 +49,17 @@ function watch(name: string, d: Daemon): Daemon {
 
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+// A terminal or pipe that goes away (`npm run demo | tee`, a closed ssh) must not leave the
+// daemons, which run in their own process groups, behind.
+process.stdout.on('error', () => void stop(0));
+process.on('exit', () => {
+  for (const d of daemons) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGTERM');
+});
 
 try {
   const scheduler = watch(
     'aurora-scheduler',
-    await startScheduler({ dataDir: path.join(argv.dataDir, 'scheduler'), port: argv.schedulerPort, echo: true }),
+    await startScheduler({ dataDir: path.join(argv.dataDir, 'scheduler'), port: argv.schedulerPort, echo: true, ownProcessGroup: true }),
   );
   const agent = watch(
     'aurora-agent',
@@ -63,6 +69,7 @@ try {
       observerPort: argv.observerPort,
       extraArgs: ['--kill-tasks-on-exit'],
       echo: true,
+      ownProcessGroup: true,
     }),
   );
   const schedulerUrl = scheduler.url;
@@ -81,18 +88,18 @@ try {
 /** Creates hello_world with the real client, as a newcomer would type it. */
 async function runDemo(schedulerUrl: string): Promise<void> {
   const key = 'devcluster/www-data/prod/hello';
-  const config = path.join(projectRoot, 'examples', 'hello_world.aurora.ts');
-  console.log(`\n$ aurora job create ${key} examples/hello_world.aurora.ts --wait-until RUNNING`);
-  const code = await runClient(['job', 'create', key, config, '--wait-until', 'RUNNING']);
-  if (code !== 0) {
-    console.log(`\n(the job may exist from an earlier run; its status:)\n$ aurora job status ${key}`);
-    await runClient(['job', 'status', key]);
+  const exists = (await runCli(BINS.aurora, ['job', 'status', key])).code === 0;
+  if (exists) {
+    console.log(`\nThe hello job is there from an earlier run (npm run demo -- --fresh starts over).`);
   } else {
-    console.log(`\n$ aurora job status ${key}`);
-    await runClient(['job', 'status', key]);
+    console.log(`\n$ aurora job create ${key} examples/hello_world.aurora.ts --wait-until RUNNING`);
+    const code = await runClient(['job', 'create', key, path.join(projectRoot, 'examples', 'hello_world.aurora.ts'), '--wait-until', 'RUNNING']);
+    if (code !== 0) throw new Error(`aurora job create failed with exit code ${code}`);
   }
+  console.log(`\n$ aurora job status ${key}`);
+  await runClient(['job', 'status', key]);
   console.log(`\nThe job page: ${schedulerUrl}/scheduler/www-data/prod/hello (each task links to its observer page).`);
-  console.log(`Try: aurora job kill ${key}   (with npx, or ./node_modules/.bin/aurora)`);
+  console.log(`Try: ./node_modules/.bin/aurora job kill ${key}`);
 }
 
 function runClient(args: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { DEFAULT_SCHEDULER_PORT } from '../api/routes.js';
 import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS } from '../server/app.js';
 import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
+import { textLogStream } from './log-stream.js';
 
 /**
  * `aurora-scheduler`: opens the data dir, serves the API, the agent channel and the web UI.
@@ -20,6 +21,7 @@ interface Options {
   httpPort: number;
   longPollMs: number;
   agentLostTimeoutMs: number;
+  logFormat: 'text' | 'json';
 }
 
 class StartupError extends Error {}
@@ -47,7 +49,10 @@ async function serve(options: Options): Promise<void> {
     longPollMs: options.longPollMs,
     agentLostTimeoutMs: options.agentLostTimeoutMs,
     version: packageVersion(),
-    logger: { level: 'info', stream: process.stderr },
+    logger: {
+      level: 'info',
+      stream: options.logFormat === 'json' ? process.stderr : textLogStream(process.stderr, 'aurora-scheduler'),
+    },
   });
   try {
     await app.listen({ host: options.httpHost, port: options.httpPort });
@@ -95,6 +100,7 @@ async function main(argv: string[]): Promise<void> {
       'http-host': { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
       'http-port': { type: 'number', default: DEFAULT_SCHEDULER_PORT, describe: 'Port to listen on; 0 picks a free one' },
       'long-poll-ms': { type: 'number', default: DEFAULT_LONG_POLL_MS, describe: 'Longest an agent sync is held open' },
+      'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Log lines on stderr as text or as JSON' },
       'agent-lost-timeout-ms': {
         type: 'number',
         default: DEFAULT_AGENT_LOST_TIMEOUT_MS,
@@ -130,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
           httpPort: args['http-port'],
           longPollMs: args['long-poll-ms'],
           agentLostTimeoutMs: args['agent-lost-timeout-ms'],
+          logFormat: args['log-format'],
         }),
     )
     .parseAsync();

@@ -1,21 +1,22 @@
 import type { ProcessSpec, TaskSpec } from '../../dsl/jobspec.js';
 import type { TaskAssignment } from '../../scheduler/api/agent-protocol.js';
+import { sampleJobSpec } from '../../dsl/testing/sample-spec.js';
 
 /** Plain data for the executor's tests: specs with Aurora's defaults, overridable. */
 
 export function processSpec(name: string, cmdline: string, extra: Partial<ProcessSpec> = {}): ProcessSpec {
-  return { name, cmdline, maxFailures: 1, daemon: false, ephemeral: false, minDurationSecs: 0, final: false, ...extra };
+  const defaults = sampleJobSpec().task.processes[0]!;
+  // Tests restart at once; the DSL's 5 s minDuration would only slow them down.
+  return { ...defaults, name, cmdline, minDurationSecs: 0, ...extra };
 }
 
 export function taskSpec(processes: ProcessSpec[], extra: Partial<TaskSpec> = {}): TaskSpec {
+  const defaults = sampleJobSpec().task;
   return {
+    ...defaults,
     name: processes[0]?.name ?? 'task',
     processes,
-    constraints: [],
-    resources: { cpu: 0.1, ramMb: 16, diskMb: 16, gpu: 0 },
-    maxFailures: 1,
-    maxConcurrency: 0,
-    finalizationWaitSecs: 30,
+    resources: { ...defaults.resources, cpu: 0.1, ramMb: 16, diskMb: 16 },
     ...extra,
   };
 }
@@ -27,22 +28,7 @@ export function assignment(task: TaskSpec, extra: Partial<TaskAssignment> = {}):
     jobKey,
     instance: 0,
     ports: {},
-    job: {
-      key: jobKey,
-      instances: 1,
-      service: false,
-      cronSchedule: null,
-      cronCollisionPolicy: 'KILL_EXISTING',
-      production: false,
-      tier: null,
-      priority: 0,
-      maxTaskFailures: 1,
-      constraints: {},
-      contact: null,
-      metadata: [],
-      ports: [],
-      task,
-    },
+    job: { ...sampleJobSpec(), key: jobKey, task },
     ...extra,
   };
 }

@@ -1,3 +1,4 @@
+import { sampleJobSpec } from '../../dsl/testing/sample-spec.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,32 +40,12 @@ export function counterHex(): () => string {
 /** A small valid spec; pass what the test is about. */
 export function jobSpec(overrides: Partial<Omit<JobSpec, 'key' | 'task'>> & { name?: string; resources?: Partial<JobSpec['task']['resources']> } = {}): JobSpec {
   const { name = 'hello', resources, ...rest } = overrides;
+  const sample = sampleJobSpec();
   return {
-    key: { cluster: 'devcluster', role: 'www-data', environment: 'prod', name },
-    instances: 1,
-    service: false,
-    cronSchedule: null,
-    cronCollisionPolicy: 'KILL_EXISTING',
-    production: false,
-    tier: null,
-    priority: 0,
-    maxTaskFailures: 1,
-    constraints: {},
-    contact: null,
-    metadata: [],
-    ports: [],
+    ...sample,
+    key: { ...sample.key, name },
     ...rest,
-    task: {
-      name: 'hello',
-      processes: [
-        { name: 'hello', cmdline: 'echo hello', maxFailures: 1, daemon: false, ephemeral: false, minDurationSecs: 5, final: false },
-      ],
-      constraints: [],
-      resources: { cpu: 0.5, ramMb: 128, diskMb: 128, gpu: 0, ...resources },
-      maxFailures: 1,
-      maxConcurrency: 0,
-      finalizationWaitSecs: 30,
-    },
+    task: { ...sample.task, resources: { ...sample.task.resources, ...resources } },
   };
 }
 

@@ -31,7 +31,21 @@ describe('compileJob', () => {
       ephemeral: false,
       minDurationSecs: 5,
       final: false,
+      logger: { destination: 'file', mode: 'standard', logSizeBytes: 100 * MB, logBackups: 5 },
     });
+    expect(result.spec.updateConfig).toEqual({
+      batchSize: 1,
+      watchSecs: 45,
+      maxPerInstanceFailures: 0,
+      maxTotalFailures: 0,
+      rollbackOnFailure: true,
+      waitForBatchCompletion: false,
+      pulseIntervalSecs: null,
+    });
+    expect(result.spec.healthCheck).toMatchObject({ initialIntervalSecs: 15, intervalSecs: 10, checker: { kind: 'http', port: 'health' } });
+    expect(result.spec.lifecycle.http).toMatchObject({ port: 'health', gracefulShutdownEndpoint: '/quitquitquit' });
+    // The default checker and lifecycle do not request the health port; only the cmdline's ports count.
+    expect(result.spec.ports).toEqual([]);
     expect(result.spec.task.finalizationWaitSecs).toBe(30);
     expect(result.spec.cronCollisionPolicy).toBe('KILL_EXISTING');
   });

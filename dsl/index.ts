@@ -7,3 +7,26 @@ export { Process, type ProcessProps, type ProcessDef } from './process.js';
 export { Resources, type ResourcesProps, type ResourcesDef } from './resources.js';
 export { Task, SequentialTask, order, type TaskProps, type TaskDef, type OrderDef } from './task.js';
 export { Job, Service, type JobProps, type JobDef } from './job.js';
+export { Logger, RotatePolicy, type LoggerProps, type LoggerDef, type RotatePolicyProps, type RotatePolicyDef } from './logger.js';
+export { UpdateConfig, type UpdateConfigProps, type UpdateConfigDef } from './update-config.js';
+export {
+  HealthCheckConfig,
+  HttpHealthChecker,
+  ShellHealthChecker,
+  TcpHealthChecker,
+  type HealthCheckConfigProps,
+  type HealthCheckConfigDef,
+  type HealthCheckerDef,
+} from './health-check.js';
+export { LifecycleConfig, HttpLifecycleConfig, DisableLifecycle, type LifecycleConfigDef, type HttpLifecycleConfigDef } from './lifecycle.js';
+export { Docker, type DockerProps, type DockerDef, type VolumeProps } from './container.js';
+export {
+  Announcer,
+  CountSlaPolicy,
+  PercentageSlaPolicy,
+  CoordinatorSlaPolicy,
+  PartitionPolicy,
+  type AnnouncerDef,
+  type SlaPolicyDef,
+  type PartitionPolicyDef,
+} from './policies.js';

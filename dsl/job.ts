@@ -1,4 +1,9 @@
+import type { DockerDef } from './container.js';
+import type { HealthCheckConfigDef } from './health-check.js';
+import type { LifecycleConfigDef } from './lifecycle.js';
+import type { AnnouncerDef, PartitionPolicyDef, SlaPolicyDef } from './policies.js';
 import type { TaskDef } from './task.js';
+import type { UpdateConfigDef } from './update-config.js';
 
 /** Props of a {@link Job}: a task run as N instances under `cluster/role/environment/name`. */
 export interface JobProps {
@@ -36,6 +41,11 @@ export interface JobProps {
    */
   readonly cronCollisionPolicy?: 'KILL_EXISTING' | 'CANCEL_NEW';
   /**
+   * IANA time zone the cron schedule is read in.
+   * @default 'UTC'
+   */
+  readonly cronTimezone?: string;
+  /**
    * Production jobs count against the role's quota and may preempt non-production ones.
    * @default false
    */
@@ -44,7 +54,7 @@ export interface JobProps {
    * Tier (`preferred`, `preemptible`, `revocable`).
    * @default none (the cluster's default tier)
    */
-  readonly tier?: string;
+  readonly tier?: 'preferred' | 'preemptible' | 'revocable';
   /**
    * Priority among the role's jobs; higher preempts lower.
    * @default 0
@@ -70,6 +80,41 @@ export interface JobProps {
    * @default {}
    */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * How `aurora update start` rolls out a new config.
+   * @default UpdateConfig() (batches of 1, watch 45 s, roll back on failure)
+   */
+  readonly updateConfig?: UpdateConfigDef;
+  /**
+   * How the executor checks the task's health.
+   * @default HealthCheckConfig() (GET /health on the port named `health`, when the task uses it)
+   */
+  readonly healthCheckConfig?: HealthCheckConfigDef;
+  /**
+   * Graceful shutdown before signals.
+   * @default LifecycleConfig() (POST /quitquitquit then /abortabortabort on the `health` port, when used)
+   */
+  readonly lifecycle?: LifecycleConfigDef;
+  /**
+   * Run the task in a container.
+   * @default none (processes run on the host, in the sandbox)
+   */
+  readonly container?: DockerDef;
+  /**
+   * Publish the task's ports for service discovery.
+   * @default none
+   */
+  readonly announce?: AnnouncerDef;
+  /**
+   * How many instances must stay up when hosts are drained.
+   * @default none (the cluster's default)
+   */
+  readonly slaPolicy?: SlaPolicyDef;
+  /**
+   * What happens to tasks on an unreachable agent.
+   * @default PartitionPolicy() (reschedule at once)
+   */
+  readonly partitionPolicy?: PartitionPolicyDef;
 }
 
 export interface JobDef extends JobProps {

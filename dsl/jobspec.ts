@@ -9,6 +9,18 @@ import { JobKeySchema } from './job-key.js';
 
 const nonNegativeInt = z.number().int().nonnegative();
 
+export const LoggerSpecSchema = z
+  .object({
+    /** Where a process's stdout/stderr go: files in the sandbox, the agent's console, both, or nowhere. */
+    destination: z.enum(['file', 'console', 'both', 'none']),
+    /** `standard` keeps one file per run; `rotate` caps each file at logSizeBytes and keeps logBackups. */
+    mode: z.enum(['standard', 'rotate']),
+    logSizeBytes: z.number().int().positive(),
+    logBackups: nonNegativeInt,
+  })
+  .strict();
+export type LoggerSpec = z.infer<typeof LoggerSpecSchema>;
+
 export const ProcessSpecSchema = z
   .object({
     name: z.string().regex(/^[\w\-.]+$/, "process names may only contain letters, digits, '_', '-' and '.'"),
@@ -19,6 +31,7 @@ export const ProcessSpecSchema = z
     ephemeral: z.boolean(),
     minDurationSecs: z.number().nonnegative(),
     final: z.boolean(),
+    logger: LoggerSpecSchema,
   })
   .strict();
 export type ProcessSpec = z.infer<typeof ProcessSpecSchema>;
@@ -72,6 +85,111 @@ export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
 export const CronCollisionPolicySchema = z.enum(['KILL_EXISTING', 'CANCEL_NEW']);
 
+export const UpdateConfigSpecSchema = z
+  .object({
+    batchSize: z.number().int().min(1),
+    watchSecs: nonNegativeInt,
+    maxPerInstanceFailures: nonNegativeInt,
+    maxTotalFailures: nonNegativeInt,
+    rollbackOnFailure: z.boolean(),
+    waitForBatchCompletion: z.boolean(),
+    /** Pulsed (heartbeat-gated) updates when set. */
+    pulseIntervalSecs: z.number().int().positive().nullable(),
+  })
+  .strict();
+export type UpdateConfigSpec = z.infer<typeof UpdateConfigSpecSchema>;
+
+export const HealthCheckerSpecSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('http'),
+      /** Port name whose assigned port is checked. */
+      port: z.string(),
+      endpoint: z.string().startsWith('/', 'endpoint must start with /'),
+      /** Body text the endpoint must answer with (compared trimmed, case-insensitively); '' accepts any. */
+      expectedResponse: z.string(),
+      /** Status the endpoint must answer with; 0 accepts any 2xx. */
+      expectedResponseCode: nonNegativeInt,
+    })
+    .strict(),
+  z.object({ kind: z.literal('shell'), command: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('tcp'), port: z.string() }).strict(),
+]);
+export type HealthCheckerSpec = z.infer<typeof HealthCheckerSpecSchema>;
+
+export const HealthCheckSpecSchema = z
+  .object({
+    checker: HealthCheckerSpecSchema,
+    initialIntervalSecs: z.number().nonnegative(),
+    intervalSecs: z.number().positive(),
+    timeoutSecs: z.number().positive(),
+    /** Consecutive failures (after the initial interval) tolerated; 0 means the first failure counts. */
+    maxConsecutiveFailures: nonNegativeInt,
+    minConsecutiveSuccesses: z.number().int().min(1),
+  })
+  .strict();
+export type HealthCheckSpec = z.infer<typeof HealthCheckSpecSchema>;
+
+export const LifecycleSpecSchema = z
+  .object({
+    /** Graceful shutdown over HTTP on a named port before signals; null disables it. */
+    http: z
+      .object({
+        port: z.string(),
+        gracefulShutdownEndpoint: z.string().startsWith('/'),
+        shutdownEndpoint: z.string().startsWith('/'),
+        gracefulShutdownWaitSecs: z.number().nonnegative(),
+        shutdownWaitSecs: z.number().nonnegative(),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type LifecycleSpec = z.infer<typeof LifecycleSpecSchema>;
+
+export const ContainerSpecSchema = z
+  .object({
+    docker: z
+      .object({
+        image: z.string().min(1, 'a Docker container needs an image'),
+        parameters: z.array(z.object({ name: z.string(), value: z.string() }).strict()),
+        /** Named port (assigned on the host) to the port inside the container. */
+        portMappings: z.record(z.string(), z.number().int().min(1).max(65535)),
+        volumes: z.array(
+          z.object({ containerPath: z.string(), hostPath: z.string(), mode: z.enum(['RO', 'RW']) }).strict(),
+        ),
+      })
+      .strict(),
+  })
+  .strict();
+export type ContainerSpec = z.infer<typeof ContainerSpecSchema>;
+
+export const AnnounceSpecSchema = z
+  .object({
+    primaryPort: z.string(),
+    /** Endpoint name to a port name or a fixed port number. */
+    portmap: z.record(z.string(), z.union([z.string(), z.number().int()])),
+    zkPath: z.string().nullable(),
+  })
+  .strict();
+export type AnnounceSpec = z.infer<typeof AnnounceSpecSchema>;
+
+export const SlaPolicySpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('count'), count: z.number().int().min(1), durationSecs: nonNegativeInt }).strict(),
+  z
+    .object({ kind: z.literal('percentage'), percentage: z.number().gt(0).max(100), durationSecs: nonNegativeInt })
+    .strict(),
+  z.object({ kind: z.literal('coordinator'), coordinatorUrl: z.string().url(), statusKey: z.string() }).strict(),
+]);
+export type SlaPolicySpec = z.infer<typeof SlaPolicySpecSchema>;
+
+export const PartitionPolicySpecSchema = z
+  .object({ reschedule: z.boolean(), delaySecs: nonNegativeInt })
+  .strict();
+export type PartitionPolicySpec = z.infer<typeof PartitionPolicySpecSchema>;
+
+export const TierSchema = z.enum(['preferred', 'preemptible', 'revocable']);
+
 export const JobSpecSchema = z
   .object({
     key: JobKeySchema,
@@ -79,17 +197,26 @@ export const JobSpecSchema = z
     service: z.boolean(),
     cronSchedule: z.string().nullable(),
     cronCollisionPolicy: CronCollisionPolicySchema,
+    /** IANA time zone the cron schedule is read in. */
+    cronTimezone: z.string(),
     production: z.boolean(),
-    tier: z.string().nullable(),
+    tier: TierSchema.nullable(),
     priority: z.number().int(),
     maxTaskFailures: z.number().int().min(-1),
     /** Attribute name to a value, a negated value (`!r1`) or a limit (`limit:1`). */
     constraints: z.record(z.string(), z.string()),
     contact: z.string().nullable(),
     metadata: z.array(z.object({ key: z.string(), value: z.string() }).strict()),
-    /** Named ports the task uses (from `{{thermos.ports[name]}}`), sorted. */
+    /** Named ports the task uses (from `{{thermos.ports[name]}}`, checks, lifecycle, announce), sorted. */
     ports: z.array(z.string()),
     task: TaskSpecSchema,
+    updateConfig: UpdateConfigSpecSchema,
+    healthCheck: HealthCheckSpecSchema,
+    lifecycle: LifecycleSpecSchema,
+    container: ContainerSpecSchema.nullable(),
+    announce: AnnounceSpecSchema.nullable(),
+    slaPolicy: SlaPolicySpecSchema.nullable(),
+    partitionPolicy: PartitionPolicySpecSchema,
   })
   .strict();
 export type JobSpec = z.infer<typeof JobSpecSchema>;

@@ -1,3 +1,5 @@
+import type { LoggerDef } from './logger.js';
+
 /** Props of a {@link Process}: one command line the executor supervises. */
 export interface ProcessProps {
   /** Name of the process, unique within its task; names its log directory. */
@@ -29,6 +31,11 @@ export interface ProcessProps {
    * @default false
    */
   readonly final?: boolean;
+  /**
+   * Where stdout and stderr go, and whether they rotate.
+   * @default Logger() (files in the sandbox, not rotated)
+   */
+  readonly logger?: LoggerDef;
 }
 
 export interface ProcessDef extends ProcessProps {

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       service: true,
       cronSchedule: null,
       cronCollisionPolicy: 'KILL_EXISTING',
+      cronTimezone: 'UTC',
       production: false,
       tier: null,
       priority: 0,
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
             ephemeral: false,
             minDurationSecs: 5,
             final: false,
+            logger: { destination: 'file', mode: 'standard', logSizeBytes: 100 * 1024 * 1024, logBackups: 5 },
           },
         ],
         constraints: [],
@@ -61,6 +63,36 @@ describe('loadConfig', () => {
         maxConcurrency: 0,
         finalizationWaitSecs: 30,
       },
+      updateConfig: {
+        batchSize: 1,
+        watchSecs: 45,
+        maxPerInstanceFailures: 0,
+        maxTotalFailures: 0,
+        rollbackOnFailure: true,
+        waitForBatchCompletion: false,
+        pulseIntervalSecs: null,
+      },
+      healthCheck: {
+        checker: { kind: 'http', port: 'health', endpoint: '/health', expectedResponse: 'ok', expectedResponseCode: 0 },
+        initialIntervalSecs: 15,
+        intervalSecs: 10,
+        timeoutSecs: 1,
+        maxConsecutiveFailures: 0,
+        minConsecutiveSuccesses: 1,
+      },
+      lifecycle: {
+        http: {
+          port: 'health',
+          gracefulShutdownEndpoint: '/quitquitquit',
+          shutdownEndpoint: '/abortabortabort',
+          gracefulShutdownWaitSecs: 5,
+          shutdownWaitSecs: 5,
+        },
+      },
+      container: null,
+      announce: null,
+      slaPolicy: null,
+      partitionPolicy: { reschedule: true, delaySecs: 0 },
     });
   });
 

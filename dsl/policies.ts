@@ -1,0 +1,89 @@
+/** Props of an {@link Announcer}: endpoints to publish for service discovery. */
+export interface AnnouncerProps {
+  /**
+   * Port published as the primary endpoint.
+   * @default 'http'
+   */
+  readonly primaryPort?: string;
+  /**
+   * Endpoint name to a port name or a fixed port number.
+   * @default { aurora: primaryPort }
+   */
+  readonly portmap?: Readonly<Record<string, string | number>>;
+  /**
+   * Path to announce under.
+   * @default none (the cluster's)
+   */
+  readonly zkPath?: string;
+}
+
+export interface AnnouncerDef extends AnnouncerProps {
+  readonly kind: 'Announcer';
+}
+
+export function Announcer(props: AnnouncerProps = {}): AnnouncerDef {
+  return Object.freeze({ ...props, kind: 'Announcer' as const });
+}
+
+/** SLA: at least `count` instances must be RUNNING for `durationSecs` before maintenance may take one. */
+export interface CountSlaPolicyProps {
+  readonly count: number;
+  /** @default 0 */
+  readonly durationSecs?: number;
+}
+
+/** SLA: at least `percentage` of instances must be RUNNING for `durationSecs`. */
+export interface PercentageSlaPolicyProps {
+  readonly percentage: number;
+  /** @default 0 */
+  readonly durationSecs?: number;
+}
+
+/** SLA: an external coordinator is asked before an instance is taken. */
+export interface CoordinatorSlaPolicyProps {
+  readonly coordinatorUrl: string;
+  /**
+   * Key of the coordinator's JSON answer that says yes.
+   * @default 'drain'
+   */
+  readonly statusKey?: string;
+}
+
+export type SlaPolicyDef =
+  | (CountSlaPolicyProps & { readonly kind: 'CountSlaPolicy' })
+  | (PercentageSlaPolicyProps & { readonly kind: 'PercentageSlaPolicy' })
+  | (CoordinatorSlaPolicyProps & { readonly kind: 'CoordinatorSlaPolicy' });
+
+export function CountSlaPolicy(props: CountSlaPolicyProps): SlaPolicyDef {
+  return Object.freeze({ ...props, kind: 'CountSlaPolicy' as const });
+}
+
+export function PercentageSlaPolicy(props: PercentageSlaPolicyProps): SlaPolicyDef {
+  return Object.freeze({ ...props, kind: 'PercentageSlaPolicy' as const });
+}
+
+export function CoordinatorSlaPolicy(props: CoordinatorSlaPolicyProps): SlaPolicyDef {
+  return Object.freeze({ ...props, kind: 'CoordinatorSlaPolicy' as const });
+}
+
+/** Props of a {@link PartitionPolicy}: what happens to a task whose agent is unreachable. */
+export interface PartitionPolicyProps {
+  /**
+   * Replace the task elsewhere once its agent is lost.
+   * @default true
+   */
+  readonly reschedule?: boolean;
+  /**
+   * Seconds to wait before replacing it.
+   * @default 0
+   */
+  readonly delaySecs?: number;
+}
+
+export interface PartitionPolicyDef extends PartitionPolicyProps {
+  readonly kind: 'PartitionPolicy';
+}
+
+export function PartitionPolicy(props: PartitionPolicyProps = {}): PartitionPolicyDef {
+  return Object.freeze({ ...props, kind: 'PartitionPolicy' as const });
+}

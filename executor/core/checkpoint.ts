@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExecutorTaskStateSchema, TaskAssignmentSchema, type ExecutorTaskState, type TaskAssignment } from '../../scheduler/api/agent-protocol.js';
+import { HealthSchema, type Health } from '../../scheduler/api/task.js';
 import type { ProcessRunState, RunSummary, TaskOutcome } from './process-plan.js';
 
 /**
@@ -63,7 +64,13 @@ export const ProcessEndedRecordSchema = z
   })
   .strict();
 
+/** The task's health changed (written on changes only, not on every check). */
+export const HealthRecordSchema = z
+  .object({ type: z.literal('HEALTH'), at, health: HealthSchema, message: z.string().nullable() })
+  .strict();
+
 export const CheckpointRecordSchema = z.discriminatedUnion('type', [
+  HealthRecordSchema,
   AssignedRecordSchema,
   TaskStateRecordSchema,
   FinalizingRecordSchema,
@@ -101,6 +108,10 @@ export interface TaskRunState {
   readonly finalizing: { readonly since: number; readonly outcome: TaskOutcome } | null;
   /** Every process of the spec by name, with its runs oldest first. */
   readonly processes: Readonly<Record<string, readonly ProcessRun[]>>;
+  /** UNKNOWN until a health check has answered (or when the task has none). */
+  readonly health: Health;
+  /** What the last health change said ("GET /health answered 500"). */
+  readonly healthMessage: string | null;
 }
 
 export class CheckpointError extends Error {
@@ -157,6 +168,8 @@ export function replayCheckpoint(records: readonly CheckpointRecord[]): TaskRunS
     killRequested: null,
     finalizing: null,
     processes,
+    health: 'UNKNOWN',
+    healthMessage: null,
   };
   for (const r of records.slice(1)) state = apply(state, r);
   return state;
@@ -181,6 +194,8 @@ export function apply(state: TaskRunState, r: CheckpointRecord): TaskRunState {
     }
     case 'FINALIZING':
       return { ...next, finalizing: { since: r.at, outcome: r.outcome } };
+    case 'HEALTH':
+      return { ...next, health: r.health, healthMessage: r.message };
     case 'PROCESS_STARTED': {
       const run: ProcessRun = {
         run: r.run,

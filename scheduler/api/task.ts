@@ -63,6 +63,8 @@ export const ScheduledTaskSchema = z
     failureCount: z.number().int().nonnegative(),
     /** Why the task is still PENDING, when it is. */
     pendingReason: z.string().nullable(),
+    /** The flapping penalty this task was held THROTTLED for, and until when. */
+    throttle: z.object({ penaltyMs: z.number().int().nonnegative(), until: z.number() }).strict().nullable().optional(),
     events: z.array(TaskEventSchema),
   })
   .strict();

@@ -7,6 +7,7 @@ import { DEFAULT_SCHEDULER_PORT } from '../api/routes.js';
 import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS } from '../server/app.js';
 import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
 import { textLogStream } from './log-stream.js';
+import { DEFAULT_FLAPPING_POLICY, type FlappingPolicy } from '../core/flapping.js';
 
 /**
  * `aurora-scheduler`: opens the data dir, serves the API, the agent channel and the web UI.
@@ -22,6 +23,7 @@ interface Options {
   longPollMs: number;
   agentLostTimeoutMs: number;
   logFormat: 'text' | 'json';
+  flapping: FlappingPolicy;
 }
 
 class StartupError extends Error {}
@@ -49,6 +51,7 @@ async function serve(options: Options): Promise<void> {
     longPollMs: options.longPollMs,
     agentLostTimeoutMs: options.agentLostTimeoutMs,
     version: packageVersion(),
+    flapping: options.flapping,
     logger: {
       level: 'info',
       stream: options.logFormat === 'json' ? process.stderr : textLogStream(process.stderr, 'aurora-scheduler'),
@@ -100,6 +103,13 @@ async function main(argv: string[]): Promise<void> {
       'http-host': { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
       'http-port': { type: 'number', default: DEFAULT_SCHEDULER_PORT, describe: 'Port to listen on; 0 picks a free one' },
       'long-poll-ms': { type: 'number', default: DEFAULT_LONG_POLL_MS, describe: 'Longest an agent sync is held open' },
+      'flapping-threshold-ms': {
+        type: 'number',
+        default: DEFAULT_FLAPPING_POLICY.thresholdMs,
+        describe: 'A task that ends within this long of starting is flapping; its replacement is held back',
+      },
+      'flapping-initial-delay-ms': { type: 'number', default: DEFAULT_FLAPPING_POLICY.initialDelayMs, describe: 'First hold of a flapping instance' },
+      'flapping-max-delay-ms': { type: 'number', default: DEFAULT_FLAPPING_POLICY.maxDelayMs, describe: 'The hold doubles up to this' },
       'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Log lines on stderr as text or as JSON' },
       'agent-lost-timeout-ms': {
         type: 'number',
@@ -137,6 +147,11 @@ async function main(argv: string[]): Promise<void> {
           longPollMs: args['long-poll-ms'],
           agentLostTimeoutMs: args['agent-lost-timeout-ms'],
           logFormat: args['log-format'],
+          flapping: {
+            thresholdMs: args['flapping-threshold-ms'],
+            initialDelayMs: args['flapping-initial-delay-ms'],
+            maxDelayMs: args['flapping-max-delay-ms'],
+          },
         }),
     )
     .parseAsync();

@@ -67,6 +67,7 @@ describe('agent channel', () => {
     await h.createJob(jobSpec({ service: true }));
     const first = (await h.sync(agentId)).launch[0]!.taskId;
     await h.sync(agentId, [report(first, 'RUNNING')]);
+    h.clock.advance(10 * 60_000); // it ran for ten minutes: not flapping
     const next = await h.sync(agentId, [report(first, 'FAILED', 'Process hello exited with status 1')]);
     expect(next.launch.map((l) => l.instance)).toEqual([0]);
     const tasks = await h.tasks();
@@ -74,6 +75,36 @@ describe('agent channel', () => {
       ['ASSIGNED', 1],
       ['FAILED', 0],
     ]);
+  });
+
+  it('holds back the replacement of a service task that keeps failing right after it starts', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec({ service: true }));
+    const first = (await h.sync(agentId)).launch[0]!.taskId;
+    await h.sync(agentId, [report(first, 'RUNNING')]);
+    h.clock.advance(1_000);
+    const next = await h.sync(agentId, [report(first, 'FAILED', 'Process hello exited with status 1')]);
+    expect(next.launch).toEqual([]);
+    let tasks = await h.tasks();
+    const held = tasks.find((t) => t.state === 'THROTTLED');
+    expect(held?.pendingReason).toMatch(/keeps ending soon after it starts/);
+    expect(held?.events[0]?.message).toMatch(/after running 1 s; held for 30 s because it is flapping/);
+
+    h.clock.advance(29_000);
+    h.app.background.tick();
+    expect((await h.tasks()).some((t) => t.state === 'THROTTLED')).toBe(true);
+
+    h.clock.advance(1_000);
+    h.app.background.tick();
+    const launched = await h.sync(agentId, []);
+    expect(launched.launch.map((l) => l.taskId)).toEqual([held!.taskId]);
+
+    // It flaps again: the next hold is twice as long.
+    await h.sync(agentId, [report(held!.taskId, 'RUNNING')]);
+    await h.sync(agentId, [report(held!.taskId, 'FAILED', 'again')]);
+    tasks = await h.tasks();
+    const again = tasks.find((t) => t.state === 'THROTTLED');
+    expect(again?.throttle?.penaltyMs).toBe(60_000);
   });
 
   it('marks a task the agent stopped reporting LOST and runs it again', async () => {

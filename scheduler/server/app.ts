@@ -1,3 +1,4 @@
+import type { FlappingPolicy } from '../core/flapping.js';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { z } from 'zod';
 import { formatPath } from '../../dsl/compile.js';
@@ -46,6 +47,8 @@ export interface SchedulerAppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Served in the OpenAPI document. @default '0.0.0' */
   readonly version?: string;
+  /** How flapping instances are held back. @default DEFAULT_FLAPPING_POLICY (Aurora's) */
+  readonly flapping?: FlappingPolicy;
 }
 
 export const DEFAULT_LONG_POLL_MS = 20_000;
@@ -71,6 +74,7 @@ export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstanc
     log,
     ...(options.randomHex ? { randomHex: options.randomHex } : {}),
     onAgentWork: (agentId) => longPolls.wake(agentId),
+    ...(options.flapping ? { flapping: options.flapping } : {}),
   });
   const background = new BackgroundTasks(scheduler, longPolls, log);
   app.decorate('scheduler', scheduler);

@@ -17,6 +17,7 @@ export class BackgroundTasks {
   /** One round of periodic work; tests call it directly instead of waiting for the timer. */
   tick(): void {
     this.scheduler.checkLostAgents(this.longPolls.heldAgents());
+    this.scheduler.releaseThrottled();
     this.scheduler.placePending();
   }
 

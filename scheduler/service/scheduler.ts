@@ -1,3 +1,4 @@
+import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
 import { randomBytes } from 'node:crypto';
 import { formatJobKey } from '../../dsl/job-key.js';
 import { specHash, type JobSpec } from '../../dsl/jobspec.js';
@@ -44,6 +45,8 @@ export interface SchedulerOptions {
   readonly log?: SchedulerLog;
   /** Called after a commit that gave an agent something to launch or kill. */
   readonly onAgentWork?: (agentId: string) => void;
+  /** How instances that keep ending soon after they start are held back. @default Aurora's */
+  readonly flapping?: FlappingPolicy;
 }
 
 const ACTIVE_ON_AGENT = [...ACTIVE_ON_AGENT_STATES];
@@ -52,7 +55,7 @@ const NOT_TERMINAL: TaskState[] = ['PENDING', 'THROTTLED', ...ACTIVE_ON_AGENT];
 const silent: SchedulerLog = { info: () => {}, warn: () => {} };
 
 /** Fields of a task that change with a transition besides its state. */
-type TaskPatch = Partial<Pick<ScheduledTask, 'agentId' | 'host' | 'observerUrl' | 'ports' | 'health'>>;
+type TaskPatch = Partial<Pick<ScheduledTask, 'agentId' | 'host' | 'observerUrl' | 'ports' | 'health' | 'throttle'>>;
 
 export class Scheduler {
   /** Agents known before this start get the full lost timeout from here to sync again. */
@@ -338,9 +341,7 @@ export class Scheduler {
           break;
         case 'RESCHEDULE': {
           const job = this.storage.getJob(task.jobKey);
-          if (job && !job.removing) {
-            this.addPendingTask(spec, task.specHash, task.instance, effect.failureCount, `Rescheduled: ${task.taskId} ended ${to}`);
-          }
+          if (job && !job.removing) this.reschedule(spec, task, to as 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST', effect.failureCount);
           break;
         }
         case 'DELETE_IF_JOB_DONE':
@@ -352,13 +353,51 @@ export class Scheduler {
     return true;
   }
 
-  private addPendingTask(spec: JobSpec, hash: string, instance: number, failureCount: number, message: string): ScheduledTask {
+  /** Replaces an ended task, held THROTTLED first when its instance is flapping. */
+  private reschedule(spec: JobSpec, ended: ScheduledTask, endedAs: 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST', failureCount: number): void {
+    const now = this.clock.now();
+    const ran = ranForMs(ended.events, now);
+    const penaltyMs = flappingPenaltyMs(
+      { endedAs, ranForMs: ran, previousPenaltyMs: ended.throttle?.penaltyMs ?? 0 },
+      this.options.flapping ?? DEFAULT_FLAPPING_POLICY,
+    );
+    const message = `Rescheduled: ${ended.taskId} ended ${endedAs}`;
+    if (penaltyMs === 0) {
+      this.addPendingTask(spec, ended.specHash, ended.instance, failureCount, message);
+      return;
+    }
+    const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
+    this.addPendingTask(spec, ended.specHash, ended.instance, failureCount, `${message} after running ${secs(ran)}; held for ${secs(penaltyMs)} because it is flapping`, {
+      penaltyMs,
+      until: now + penaltyMs,
+    });
+  }
+
+  /** Moves THROTTLED tasks whose penalty is over to PENDING. Returns how many. */
+  releaseThrottled(): number {
+    return this.mutate(() => {
+      const now = this.clock.now();
+      const due = this.storage.listTasks({ states: ['THROTTLED'] }).filter((t) => (t.throttle?.until ?? 0) <= now);
+      for (const task of due) this.change(task, 'PENDING', 'Flapping penalty over', { throttle: task.throttle ?? null });
+      return due.length;
+    });
+  }
+
+  private addPendingTask(
+    spec: JobSpec,
+    hash: string,
+    instance: number,
+    failureCount: number,
+    message: string,
+    throttle: { penaltyMs: number; until: number } | null = null,
+  ): ScheduledTask {
     const { role, environment, name } = spec.key;
+    const state = throttle ? 'THROTTLED' : 'PENDING';
     const task: ScheduledTask = {
       taskId: `${role}-${environment}-${name}-${instance}-${this.randomHex()}`,
       jobKey: spec.key,
       instance,
-      state: 'PENDING',
+      state,
       specHash: hash,
       agentId: null,
       host: null,
@@ -366,8 +405,11 @@ export class Scheduler {
       ports: {},
       health: 'UNKNOWN',
       failureCount,
-      pendingReason: 'Waiting for the next placement pass',
-      events: [{ state: 'PENDING', at: this.clock.now(), message }],
+      pendingReason: throttle
+        ? `Held until ${new Date(throttle.until).toISOString()} because the instance keeps ending soon after it starts`
+        : 'Waiting for the next placement pass',
+      throttle,
+      events: [{ state, at: this.clock.now(), message }],
     };
     this.storage.insertTask(task);
     return task;

@@ -70,4 +70,9 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'the flapping penalty a THROTTLED task is held for',
+    sql: `ALTER TABLE tasks ADD COLUMN throttle_json TEXT;`,
+  },
 ];

@@ -29,6 +29,7 @@ interface TaskRow {
   health: string;
   failure_count: number;
   pending_reason: string | null;
+  throttle_json: string | null;
 }
 
 interface EventRow {
@@ -149,9 +150,9 @@ export class SqliteStorage implements Storage {
   insertTask(task: ScheduledTask): void {
     this.stmt(
       `INSERT INTO tasks (task_id, cluster, role, environment, name, instance, state, spec_hash, agent_id, host,
-         observer_url, ports_json, health, failure_count, pending_reason)
+         observer_url, ports_json, health, failure_count, pending_reason, throttle_json)
        VALUES (@task_id, @cluster, @role, @environment, @name, @instance, @state, @spec_hash, @agent_id, @host,
-         @observer_url, @ports_json, @health, @failure_count, @pending_reason)`,
+         @observer_url, @ports_json, @health, @failure_count, @pending_reason, @throttle_json)`,
     ).run(toRow(task));
     for (const event of task.events) this.appendTaskEvent(task.taskId, event);
   }
@@ -160,7 +161,7 @@ export class SqliteStorage implements Storage {
     const result = this.stmt(
       `UPDATE tasks SET state = @state, spec_hash = @spec_hash, agent_id = @agent_id, host = @host,
          observer_url = @observer_url, ports_json = @ports_json, health = @health, failure_count = @failure_count,
-         pending_reason = @pending_reason
+         pending_reason = @pending_reason, throttle_json = @throttle_json
        WHERE task_id = @task_id`,
     ).run(toRow(task));
     if (result.changes === 0) throw new Error(`no task ${task.taskId} to update`);
@@ -293,6 +294,7 @@ function toRow(task: ScheduledTask): TaskRow {
     health: task.health,
     failure_count: task.failureCount,
     pending_reason: task.pendingReason,
+    throttle_json: task.throttle ? JSON.stringify(task.throttle) : null,
   };
 }
 
@@ -310,6 +312,7 @@ function toTask(row: TaskRow, events: TaskEvent[]): ScheduledTask {
     health: row.health as Health,
     failureCount: row.failure_count,
     pendingReason: row.pending_reason,
+    throttle: row.throttle_json ? (JSON.parse(row.throttle_json) as { penaltyMs: number; until: number }) : null,
     events,
   };
 }

@@ -1,14 +1,21 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { sep } from 'node:path';
-import { runningRuns, TERMINAL_TASK_STATES, type TaskRunState } from '../core/checkpoint.js';
-import { readTaskRunState } from '../runner/checkpoint-file.js';
-import { checkpointPath, isPlainName, logPath, LOG_STREAMS, sandboxDir, sandboxesDir, type LogStream } from '../runner/sandbox.js';
-import { OBSERVER_PATHS, type ObservedProcess, type ObserverErrorCode, type TaskDetailResponse, type TaskSummary } from './api.js';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseCheckpoint, replayCheckpoint, runningRuns, TERMINAL_TASK_STATES, type TaskRunState } from '../core/checkpoint.js';
+import { RESOURCE_SAMPLE_FILE, ResourceSampleSchema, type ResourceSample } from '../core/resource-sample.js';
+import { checkpointPath, isPlainName, sandboxDir, sandboxesDir } from '../runner/sandbox.js';
+import {
+  OBSERVER_PATHS,
+  type ObservedProcess,
+  type ObserverErrorCode,
+  type TaskDetailResponse,
+  type TaskListQuery,
+  type TaskListResponse,
+  type TaskSummary,
+} from './api.js';
 
 /**
- * What the observer knows: only what the checkpoints and log files on disk say. It never talks
- * to the runner, so it shows the same whether the agent is up, restarting or gone.
+ * What the observer knows: only what the checkpoints, resource samples and files on disk say. It
+ * never talks to the runner, so it shows the same whether the agent is up, restarting or gone.
  */
 
 export class ObserverError extends Error {
@@ -20,56 +27,141 @@ export class ObserverError extends Error {
     super(message);
   }
   get status(): number {
-    if (this.code === 'CHECKPOINT_UNREADABLE') return 500;
-    return this.code === 'TASK_NOT_FOUND' || this.code === 'LOG_NOT_FOUND' ? 404 : 400;
+    switch (this.code) {
+      case 'CHECKPOINT_UNREADABLE':
+        return 500;
+      case 'TASK_NOT_FOUND':
+      case 'LOG_NOT_FOUND':
+      case 'PATH_NOT_FOUND':
+        return 404;
+      case 'INVALID_PATH':
+      case 'INVALID_REQUEST':
+        return 400;
+    }
   }
 }
 
 export interface ObservedTask {
   readonly state: TaskRunState;
   readonly sandbox: string;
+  /** The latest resource sample, when the monitor wrote one. */
+  readonly sample: ResourceSample | null;
 }
 
-export async function listTasks(dataDir: string): Promise<ObservedTask[]> {
-  let ids: string[];
-  try {
-    ids = await readdir(sandboxesDir(dataDir));
-  } catch {
-    return [];
-  }
-  const tasks: ObservedTask[] = [];
-  for (const id of ids) {
-    if (!isPlainName(id)) continue;
-    const sandbox = sandboxDir(dataDir, id);
+interface CachedCheckpoint {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly state: TaskRunState;
+}
+
+export function isFinished(task: ObservedTask): boolean {
+  return TERMINAL_TASK_STATES.has(task.state.state);
+}
+
+/** Live tasks first, the latest started first; then finished tasks, the latest ended first. */
+export function compareTasks(a: ObservedTask, b: ObservedTask): number {
+  const fa = isFinished(a);
+  const fb = isFinished(b);
+  if (fa !== fb) return fa ? 1 : -1;
+  if (fa) return (b.state.endedAt ?? 0) - (a.state.endedAt ?? 0) || a.state.taskId.localeCompare(b.state.taskId);
+  return b.state.startedAt - a.state.startedAt || a.state.taskId.localeCompare(b.state.taskId);
+}
+
+/**
+ * Reads tasks from a data dir. Replayed checkpoints are kept per store (one store per observer
+ * app) and reused while the file's size and mtime are unchanged: a checkpoint only ever grows, so
+ * a page over 1,000 finished tasks costs a stat per task, not a replay.
+ */
+export class TaskStore {
+  private readonly cache = new Map<string, CachedCheckpoint>();
+
+  constructor(readonly dataDir: string) {}
+
+  /** Every task with a readable checkpoint, sorted by `compareTasks`. */
+  async list(): Promise<ObservedTask[]> {
+    let ids: string[];
     try {
-      const state = await readTaskRunState(checkpointPath(sandbox));
-      if (state) tasks.push({ state, sandbox });
+      ids = await readdir(sandboxesDir(this.dataDir));
     } catch {
-      // A checkpoint that cannot be read is left out of the list; its page says why.
+      return [];
     }
+    const seen = new Set<string>();
+    const tasks = await Promise.all(
+      ids.filter(isPlainName).map(async (id) => {
+        seen.add(id);
+        try {
+          return await this.read(id);
+        } catch {
+          // A checkpoint that cannot be read is left out of the list; its page says why.
+          return null;
+        }
+      }),
+    );
+    for (const id of this.cache.keys()) if (!seen.has(id)) this.cache.delete(id);
+    return tasks.filter((t): t is ObservedTask => t !== null).sort(compareTasks);
   }
-  // Live tasks first, then the most recent.
-  return tasks.sort((a, b) => {
-    const live = Number(TERMINAL_TASK_STATES.has(a.state.state)) - Number(TERMINAL_TASK_STATES.has(b.state.state));
-    return live !== 0 ? live : b.state.startedAt - a.state.startedAt;
-  });
+
+  /** One task; TASK_NOT_FOUND or CHECKPOINT_UNREADABLE when it cannot be shown. */
+  async get(taskId: string): Promise<ObservedTask> {
+    if (!isPlainName(taskId)) throw new ObserverError('INVALID_PATH', `'${taskId}' is not a task id`);
+    let task: ObservedTask | null;
+    try {
+      task = await this.read(taskId, true);
+    } catch (err) {
+      throw new ObserverError('CHECKPOINT_UNREADABLE', `The checkpoint of task ${taskId} cannot be read: ${(err as Error).message}`);
+    }
+    if (!task) throw new ObserverError('TASK_NOT_FOUND', `No task ${taskId} on this host`);
+    return task;
+  }
+
+  /** Null when the task has no checkpoint. Samples are read for live tasks, or for all with `anySample`. */
+  private async read(taskId: string, anySample = false): Promise<ObservedTask | null> {
+    const sandbox = sandboxDir(this.dataDir, taskId);
+    const path = checkpointPath(sandbox);
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.cache.delete(taskId);
+        return null;
+      }
+      throw err;
+    }
+    let cached = this.cache.get(taskId);
+    if (!cached || cached.size !== info.size || cached.mtimeMs !== info.mtimeMs) {
+      const text = await readFile(path, 'utf8');
+      cached = { size: info.size, mtimeMs: info.mtimeMs, state: replayCheckpoint(parseCheckpoint(text)) };
+      this.cache.set(taskId, cached);
+    }
+    const live = !TERMINAL_TASK_STATES.has(cached.state.state);
+    const sample = live || anySample ? await readSample(sandbox) : null;
+    return { state: cached.state, sandbox, sample };
+  }
 }
 
-export async function getTask(dataDir: string, taskId: string): Promise<ObservedTask> {
-  if (!isPlainName(taskId)) throw new ObserverError('INVALID_PATH', `'${taskId}' is not a task id`);
-  const sandbox = sandboxDir(dataDir, taskId);
-  let state: TaskRunState | null;
+/** The sample in `<sandbox>/.resources.json`; null when there is none or it does not parse (mid-replace). */
+export async function readSample(sandbox: string): Promise<ResourceSample | null> {
   try {
-    state = await readTaskRunState(checkpointPath(sandbox));
-  } catch (err) {
-    throw new ObserverError('CHECKPOINT_UNREADABLE', `The checkpoint of task ${taskId} cannot be read: ${(err as Error).message}`);
+    const parsed = ResourceSampleSchema.safeParse(JSON.parse(await readFile(join(sandbox, RESOURCE_SAMPLE_FILE), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
-  if (!state) throw new ObserverError('TASK_NOT_FOUND', `No task ${taskId} on this host`);
-  return { state, sandbox };
+}
+
+/** The page of tasks a list request asks for, with the counts of each kind. */
+export function selectTasks(tasks: readonly ObservedTask[], query: TaskListQuery): TaskListResponse {
+  const finished = tasks.filter(isFinished).length;
+  const wanted = tasks.filter((t) => query.state === 'all' || (query.state === 'finished') === isFinished(t));
+  const page = wanted.slice(query.offset, query.limit === undefined ? undefined : query.offset + query.limit);
+  return { tasks: page.map(summarize), counts: { active: tasks.length - finished, finished } };
 }
 
 export function summarize(task: ObservedTask): TaskSummary {
   const s = task.state;
+  const live = !TERMINAL_TASK_STATES.has(s.state);
+  const sample = live ? task.sample : null;
   return {
     taskId: s.taskId,
     jobKey: s.assignment.jobKey,
@@ -81,6 +173,10 @@ export function summarize(task: ObservedTask): TaskSummary {
     processCount: s.assignment.job.task.processes.length,
     runningProcessCount: runningRuns(s).length,
     ports: { ...s.assignment.ports },
+    health: s.health,
+    healthMessage: s.healthMessage,
+    resources: s.assignment.job.task.resources,
+    usage: sample ? { at: sample.at, cpu: sample.cpu, rssBytes: sample.rssBytes, diskBytes: sample.diskBytes, enforcement: sample.enforcement } : null,
   };
 }
 
@@ -88,6 +184,7 @@ export function detail(task: ObservedTask): TaskDetailResponse {
   const s = task.state;
   const processes: ObservedProcess[] = s.assignment.job.task.processes.map((p) => {
     const runs = s.processes[p.name] ?? [];
+    const latest = runs[runs.length - 1];
     return {
       name: p.name,
       cmdline: p.cmdline,
@@ -95,7 +192,7 @@ export function detail(task: ObservedTask): TaskDetailResponse {
       ephemeral: p.ephemeral,
       final: p.final,
       maxFailures: p.maxFailures,
-      state: runs[runs.length - 1]?.state ?? 'WAITING',
+      state: latest?.state ?? 'WAITING',
       runs: runs.map((r) => ({
         run: r.run,
         state: r.state,
@@ -111,74 +208,15 @@ export function detail(task: ObservedTask): TaskDetailResponse {
           stderr: OBSERVER_PATHS.log(s.taskId, p.name, r.run, 'stderr'),
         },
       })),
+      usage: latest?.state === 'RUNNING' ? (task.sample?.processes[p.name] ?? null) : null,
     };
   });
   return {
     ...summarize(task),
     host: s.host,
     sandbox: task.sandbox,
-    resources: s.assignment.job.task.resources,
     processes,
+    sample: task.sample,
+    job: s.assignment.job,
   };
-}
-
-export interface LogRef {
-  readonly taskId: string;
-  readonly process: string;
-  readonly run: string;
-  readonly stream: string;
-}
-
-/**
- * The file of a log, checked: each path component must be a plain name, and the file must
- * resolve (symlinks followed) inside the task's sandbox.
- */
-export async function resolveLog(dataDir: string, ref: LogRef): Promise<{ path: string; task: ObservedTask; stream: LogStream }> {
-  for (const [what, value] of [
-    ['task id', ref.taskId],
-    ['process', ref.process],
-    ['run', ref.run],
-    ['stream', ref.stream],
-  ] as const) {
-    if (!isPlainName(value)) throw new ObserverError('INVALID_PATH', `'${value}' is not a valid ${what}`);
-  }
-  if (!/^\d+$/.test(ref.run)) throw new ObserverError('INVALID_PATH', `'${ref.run}' is not a run number`);
-  if (!(LOG_STREAMS as readonly string[]).includes(ref.stream)) {
-    throw new ObserverError('INVALID_PATH', `'${ref.stream}' is not a log stream: use stdout or stderr`);
-  }
-  const stream = ref.stream as LogStream;
-  const task = await getTask(dataDir, ref.taskId);
-  if (!(ref.process in task.state.processes)) {
-    throw new ObserverError('LOG_NOT_FOUND', `Task ${ref.taskId} has no process ${ref.process}`);
-  }
-  const wanted = logPath(task.sandbox, ref.process, ref.run, stream);
-  let real: string;
-  try {
-    real = await realpath(wanted);
-  } catch {
-    throw new ObserverError('LOG_NOT_FOUND', `No ${stream} for run ${ref.run} of process ${ref.process}`);
-  }
-  const root = await realpath(task.sandbox);
-  if (!real.startsWith(root + sep)) throw new ObserverError('INVALID_PATH', 'That log is outside the task sandbox');
-  return { path: real, task, stream };
-}
-
-/** The last `bytes` bytes of a file (all of it if shorter), as text. */
-export async function readTail(path: string, bytes: number): Promise<{ text: string; truncated: boolean; size: number }> {
-  const handle = await open(path, 'r');
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return { text: buffer.toString('utf8'), truncated: length < size, size };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The whole file as a stream. */
-export async function readWhole(path: string): Promise<ReadStream> {
-  await stat(path);
-  return createReadStream(path);
 }

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { AgentResources } from '../../scheduler/api/agent-protocol.js';
 import { createObserverApp } from '../observer/app.js';
-import { TaskManager } from '../runner/task-manager.js';
+import { detectCgroups } from '../runner/cgroups.js';
+import { DEFAULT_DOCKER_SOCKET, detectDocker } from '../runner/docker.js';
+import { DEFAULT_GC, TaskManager } from '../runner/task-manager.js';
 import { SchedulerClient } from './scheduler-client.js';
 import { SyncLoop } from './sync-loop.js';
 import { agentVersion } from './version.js';
@@ -33,6 +35,16 @@ export interface AgentOptions {
   readonly tickMs?: number;
   /** @default 500 */
   readonly initialBackoffMs?: number;
+  /** Run tasks as their role's Unix user when root and the user exists. @default true */
+  readonly runAsRole?: boolean;
+  /** `auto` uses cgroups when the host allows, `monitor` never does. @default 'auto' */
+  readonly enforcement?: 'auto' | 'monitor';
+  /** @default 5000 */
+  readonly sampleIntervalMs?: number;
+  /** Sandbox garbage collection. @default DEFAULT_GC */
+  readonly gc?: { readonly maxAgeMs: number; readonly maxTotalBytes: number; readonly intervalMs: number };
+  /** @default /var/run/docker.sock */
+  readonly dockerSocket?: string;
   readonly log: (line: string) => void;
 }
 
@@ -59,15 +71,31 @@ export function advertisedObserverUrl(bindHost: string, host: string, port: numb
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   await mkdir(options.dataDir, { recursive: true });
+  const cgroups = options.enforcement === 'monitor' ? null : detectCgroups();
+  // Said once the observer listens, so a start that fails prints only why.
+  const startup = [
+    cgroups
+      ? `resource limits: cgroup ${cgroups.version} (memory under ${cgroups.memoryBase}${cgroups.cpuBase ? `, cpu under ${cgroups.cpuBase}` : ''})`
+      : `resource limits: the monitor (${options.enforcement === 'monitor' ? '--enforcement monitor' : 'no usable cgroups on this host'})`,
+  ];
+  const docker = await detectDocker(options.dockerSocket ?? DEFAULT_DOCKER_SOCKET);
+  startup.push(docker.available ? 'Docker engine: available' : `Docker engine: none (${docker.why})`);
   const manager = new TaskManager({
     dataDir: options.dataDir,
     host: options.host,
     killGraceMs: options.killGraceMs,
     ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
     ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+    ...(options.sampleIntervalMs !== undefined ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
+    runAsRole: options.runAsRole ?? true,
+    cgroups,
+    docker,
+    gc: options.gc ?? DEFAULT_GC,
+    console: (taskId, process, stream, line) => options.log(`[${taskId} ${process} ${stream}] ${line}`),
     log: options.log,
   });
   await manager.recover();
+  manager.startMonitoring();
 
   const observer = createObserverApp({ dataDir: options.dataDir, host: options.host });
   try {
@@ -81,6 +109,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
     throw new ObserverListenError(`observer cannot listen on ${where}: ${e.message}`);
   }
+  for (const line of startup) options.log(line);
   const { port } = observer.server.address() as AddressInfo;
   const observerUrl = advertisedObserverUrl(options.observerHost, options.host, port);
 

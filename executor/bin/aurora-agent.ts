@@ -93,6 +93,20 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
       'port-range': { type: 'string', default: '31000-32000', describe: 'Ports the scheduler may assign to tasks' },
       attribute: { type: 'string', array: true, default: [] as string[], describe: 'A host attribute name=value (repeatable)' },
       'kill-grace-ms': { type: 'number', default: 5000, describe: 'Time between SIGTERM and SIGKILL when killing a process' },
+      'run-as-role': {
+        type: 'boolean',
+        default: true,
+        describe: "Run each task as its role's Unix user when the agent is root and that user exists (--no-run-as-role to keep the agent's)",
+      },
+      enforcement: {
+        choices: ['auto', 'monitor'] as const,
+        default: 'auto' as const,
+        describe: 'How resource limits are held: cgroups where the host allows (auto), or only by the monitor killing tasks over their limits',
+      },
+      'sample-interval-ms': { type: 'number', default: 5000, describe: "How often each task's cpu, memory and disk use is sampled" },
+      'gc-max-age-hours': { type: 'number', default: 72, describe: 'Delete the sandbox of a finished task this long after it ended' },
+      'gc-max-disk-mb': { type: 'number', default: 10240, describe: 'Delete the oldest finished sandboxes while all sandboxes hold more than this' },
+      'docker-socket': { type: 'string', default: '/var/run/docker.sock', describe: 'The Docker engine socket, for tasks with a container' },
       'kill-tasks-on-exit': {
         type: 'boolean',
         default: false,
@@ -142,6 +156,15 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
           portRange,
           attributes,
           killGraceMs,
+          runAsRole: args['run-as-role'],
+          enforcement: args.enforcement,
+          sampleIntervalMs: positive('sample-interval-ms', args['sample-interval-ms'], false) ?? 5000,
+          gc: {
+            maxAgeMs: (positive('gc-max-age-hours', args['gc-max-age-hours'], false) ?? 72) * 3600_000,
+            maxTotalBytes: (positive('gc-max-disk-mb', args['gc-max-disk-mb'], false) ?? 10240) * 1024 * 1024,
+            intervalMs: 60_000,
+          },
+          dockerSocket: args['docker-socket'],
           log,
         };
         const agent = await startAgent(options);

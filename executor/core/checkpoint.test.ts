@@ -43,10 +43,23 @@ describe('replayCheckpoint', () => {
       { type: 'FINALIZING', at: T0 + 2, outcome: { state: 'KILLED', reason: 'Killed by the scheduler' } },
       { type: 'TASK_STATE', at: T0 + 3, state: 'KILLED', message: 'Killed by the scheduler' },
     ]);
-    expect(state.killRequested).toEqual({ reason: 'Killed by the scheduler', at: T0 + 1 });
+    expect(state.killRequested).toEqual({ reason: 'Killed by the scheduler', at: T0 + 1, state: 'KILLED' });
     expect(state.finalizing).toEqual({ since: T0 + 2, outcome: { state: 'KILLED', reason: 'Killed by the scheduler' } });
     expect(state.state).toBe('KILLED');
     expect(state.endedAt).toBe(T0 + 3);
+  });
+
+  it('remembers that the agent killed the task for a failure, and its health', () => {
+    const state = replayCheckpoint([
+      assigned,
+      { type: 'HEALTH', at: T0 + 1, health: 'UNHEALTHY', message: 'GET /health answered 500' },
+      { type: 'TASK_STATE', at: T0 + 2, state: 'KILLING', message: 'Failed health check: GET /health answered 500', failure: true },
+      { type: 'PROCESS_STARTED', at: T0 + 3, process: 'hello', run: 0, pid: 9, pgid: 9, cmdline: 'x', startTicks: 777 },
+    ]);
+    expect(state.killRequested).toEqual({ reason: 'Failed health check: GET /health answered 500', at: T0 + 2, state: 'FAILED' });
+    expect(state.health).toBe('UNHEALTHY');
+    expect(taskReport(state).health).toBe('UNHEALTHY');
+    expect(state.processes.hello?.[0]?.startTicks).toBe(777);
   });
 
   it('refuses a stream that does not begin with the assignment', () => {

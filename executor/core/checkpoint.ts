@@ -25,7 +25,14 @@ export const AssignedRecordSchema = z
   .strict();
 
 export const TaskStateRecordSchema = z
-  .object({ type: z.literal('TASK_STATE'), at, state: ExecutorTaskStateSchema, message: z.string().nullable() })
+  .object({
+    type: z.literal('TASK_STATE'),
+    at,
+    state: ExecutorTaskStateSchema,
+    message: z.string().nullable(),
+    /** On KILLING: the agent kills the task for a failure (health check, resource limit), so it ends FAILED. */
+    failure: z.boolean().optional(),
+  })
   .strict();
 
 /** The regular processes are over; only final processes run from here, and the task ends as `outcome`. */
@@ -48,6 +55,13 @@ export const ProcessStartedRecordSchema = z
     pgid: z.number().int().positive(),
     /** The command line after binding. */
     cmdline: z.string(),
+    /**
+     * The wrapper's start time in clock ticks since boot (/proc/<pid>/stat field 22): a
+     * re-attaching agent compares it so that a reused pid is not taken for the run.
+     */
+    startTicks: z.number().int().nonnegative().optional(),
+    /** The Unix user the run runs as, when the agent switched to the role's user. */
+    user: z.string().optional(),
   })
   .strict();
 
@@ -87,6 +101,8 @@ export interface ProcessRun extends RunSummary {
   readonly pgid: number;
   readonly cmdline: string;
   readonly message: string | null;
+  /** See ProcessStartedRecordSchema.startTicks; absent in older checkpoints. */
+  readonly startTicks?: number;
 }
 
 export const TERMINAL_TASK_STATES: ReadonlySet<ExecutorTaskState> = new Set(['FINISHED', 'FAILED', 'KILLED']);
@@ -103,8 +119,8 @@ export interface TaskRunState {
   readonly endedAt: number | null;
   /** Time of the last record. */
   readonly updatedAt: number;
-  /** The kill reason, once the task was asked to die. */
-  readonly killRequested: { readonly reason: string; readonly at: number } | null;
+  /** The kill reason, once the task was asked to die; `state` FAILED when the agent killed it for a failure. */
+  readonly killRequested: { readonly reason: string; readonly at: number; readonly state?: 'KILLED' | 'FAILED' } | null;
   readonly finalizing: { readonly since: number; readonly outcome: TaskOutcome } | null;
   /** Every process of the spec by name, with its runs oldest first. */
   readonly processes: Readonly<Record<string, readonly ProcessRun[]>>;
@@ -189,7 +205,9 @@ export function apply(state: TaskRunState, r: CheckpointRecord): TaskRunState {
         message: r.message ?? state.message,
         endedAt: terminal ? r.at : state.endedAt,
         killRequested:
-          r.state === 'KILLING' && !state.killRequested ? { reason: r.message ?? 'Task killed', at: r.at } : state.killRequested,
+          r.state === 'KILLING' && !state.killRequested
+            ? { reason: r.message ?? 'Task killed', at: r.at, state: r.failure ? 'FAILED' : 'KILLED' }
+            : state.killRequested,
       };
     }
     case 'FINALIZING':
@@ -203,6 +221,7 @@ export function apply(state: TaskRunState, r: CheckpointRecord): TaskRunState {
         pid: r.pid,
         pgid: r.pgid,
         cmdline: r.cmdline,
+        ...(r.startTicks !== undefined ? { startTicks: r.startTicks } : {}),
         startedAt: r.at,
         endedAt: null,
         exitCode: null,

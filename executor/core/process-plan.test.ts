@@ -150,4 +150,77 @@ describe('planTask', () => {
     expect(cycle?.[0]).toBe(cycle?.[3]);
     expect(new Set(cycle)).toEqual(new Set(['a', 'b', 'c']));
   });
+
+  it('ends FAILED when the agent killed the task for a failure', () => {
+    const task = taskSpec([processSpec('main', 'x')]);
+    const killRequested = { reason: 'exceeded ram limit 128 MiB (used 131 MiB)', state: 'FAILED' as const };
+    const plan = planTask(input(task, { main: [{ ...running(), state: 'KILLED', endedAt: T0 + 1 }] }, { killRequested }));
+    expect(plan.outcome).toEqual({ state: 'FAILED', reason: 'exceeded ram limit 128 MiB (used 131 MiB)' });
+    expect(plan.done).toBe(true);
+  });
+
+  it('runs a sequential task one process at a time, in order', () => {
+    // SequentialTask compiles to one order constraint over every process.
+    const task = taskSpec([processSpec('a', 'x'), processSpec('b', 'y'), processSpec('c', 'z')], { constraints: [{ order: ['a', 'b', 'c'] }] });
+    expect(planTask(input(task, { a: [ok()] })).start).toEqual(['b']);
+    expect(planTask(input(task, { a: [ok()], b: [running()] })).start).toEqual([]);
+    // A failed predecessor that may retry is retried; the successor keeps waiting.
+    const retried = taskSpec(task.processes.map((p) => ({ ...p, maxFailures: 2 })), { constraints: task.constraints });
+    expect(planTask(input(retried, { a: [failed()] })).start).toEqual(['a']);
+  });
+
+  it('spaces the restarts of a daemon by its min duration', () => {
+    const task = taskSpec([processSpec('d', 'x', { daemon: true, minDurationSecs: 5 })]);
+    const early = planTask(input(task, { d: [ok(T0, T0 + 100)] }, { now: T0 + 1000 }));
+    expect(early.start).toEqual([]);
+    expect(early.wakeAt).toBe(T0 + 5000);
+    expect(planTask(input(task, { d: [ok(T0, T0 + 100)] }, { now: T0 + 5000 })).start).toEqual(['d']);
+  });
+
+  it('a daemon that fails uses up its failures', () => {
+    const task = taskSpec([processSpec('d', 'x', { daemon: true, maxFailures: 2 })]);
+    expect(planTask(input(task, { d: [ok(), failed(T0 + 1)] })).start).toEqual(['d']);
+    expect(planTask(input(task, { d: [failed(), ok(), failed(T0 + 2)] })).outcome?.state).toBe('FAILED');
+  });
+
+  it('an ephemeral process does not hold the task open, even while it waits to restart', () => {
+    const task = taskSpec([processSpec('main', 'x'), processSpec('side', 'y', { ephemeral: true, minDurationSecs: 60, maxFailures: 0 })]);
+    const plan = planTask(input(task, { main: [ok()], side: [failed(T0 + 9000)] }));
+    expect(plan.outcome?.state).toBe('FINISHED');
+    expect(plan.done).toBe(true);
+  });
+
+  it('runs the final processes after a failure too, in order', () => {
+    const task = taskSpec(
+      [processSpec('main', 'x', { maxFailures: 1 }), processSpec('f1', 'y', { final: true }), processSpec('f2', 'z', { final: true })],
+      { constraints: [{ order: ['f1', 'f2'] }] },
+    );
+    const plan = planTask(input(task, { main: [failed()] }));
+    expect(plan.outcome?.state).toBe('FAILED');
+    expect(plan.finalizing).toBe(true);
+    expect(plan.start).toEqual(['f1']);
+    const decided = plan.outcome;
+    const last = planTask(input(task, { main: [failed()], f1: [ok()], f2: [ok()] }, { decided, finalizingSince: T0 }));
+    expect(last).toMatchObject({ done: true, outcome: { state: 'FAILED' } });
+  });
+
+  it('gives up on final processes that have not started when the finalization wait is over', () => {
+    const task = taskSpec([processSpec('main', 'x'), processSpec('f1', 'y', { final: true }), processSpec('f2', 'z', { final: true })], {
+      constraints: [{ order: ['f1', 'f2'] }],
+      finalizationWaitSecs: 10,
+    });
+    const decided = { state: 'FINISHED' as const, reason: 'Task finished successfully' };
+    const waiting = planTask(input(task, { main: [ok()], f1: [running()] }, { decided, finalizingSince: T0, now: T0 + 5000 }));
+    expect(waiting.wakeAt).toBe(T0 + 10_000);
+    const over = planTask(input(task, { main: [ok()], f1: [{ ...running(), state: 'KILLED', endedAt: T0 + 10_001 }] }, { decided, finalizingSince: T0, now: T0 + 10_002 }));
+    expect(over).toMatchObject({ done: true, start: [], outcome: decided });
+  });
+
+  it('with the task maxFailures 0, a failed process alone does not fail the task while others may still run', () => {
+    const task = taskSpec([processSpec('a', 'x'), processSpec('b', 'y')], { maxFailures: 0 });
+    const plan = planTask(input(task, { a: [failed()], b: [running()] }));
+    expect(plan.outcome).toBeNull();
+    const end = planTask(input(task, { a: [failed()], b: [ok()] }));
+    expect(end.outcome).toEqual({ state: 'FAILED', reason: 'Process a failed 1 time(s) (exit status 1)' });
+  });
 });

@@ -31,8 +31,12 @@ export interface PlanInput {
   /** Runs of each process by name, oldest first; a process never started has none (or no entry). */
   readonly runs: Readonly<Record<string, readonly RunSummary[] | undefined>>;
   readonly now: number;
-  /** Set once the task was asked to die, with the reason ("Killed by the scheduler"). */
-  readonly killRequested: { readonly reason: string } | null;
+  /**
+   * Set once the task was asked to die, with the reason ("Killed by the scheduler") and how it
+   * ends: KILLED (the default), or FAILED when the agent killed it for a failed health check or
+   * a resource limit.
+   */
+  readonly killRequested: { readonly reason: string; readonly state?: 'KILLED' | 'FAILED' } | null;
   /** When the regular processes were over and the final ones began, if they have. */
   readonly finalizingSince: number | null;
   /** The outcome recorded when finalizing began; it stands whatever happens later. */
@@ -230,7 +234,7 @@ function decideOutcome(
 ): TaskOutcome | null {
   const { task, now } = input;
   if (input.decided) return input.decided;
-  if (input.killRequested) return { state: 'KILLED', reason: input.killRequested.reason };
+  if (input.killRequested) return { state: input.killRequested.state ?? 'KILLED', reason: input.killRequested.reason };
 
   const failed = regular.filter((s) => s.exhausted);
   if (task.maxFailures > 0 && failed.length >= task.maxFailures) {

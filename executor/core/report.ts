@@ -1,13 +1,13 @@
 import type { AgentTaskReport } from '../../scheduler/api/agent-protocol.js';
 import { TERMINAL_TASK_STATES, type TaskRunState } from './checkpoint.js';
 
-/** What the agent tells the scheduler about a task. Health is UNKNOWN until health checks exist. */
+/** What the agent tells the scheduler about a task. */
 export function taskReport(state: TaskRunState): AgentTaskReport {
   return {
     taskId: state.taskId,
     state: state.state,
     message: state.message,
-    health: 'UNKNOWN',
+    health: state.health,
     ports: { ...state.assignment.ports },
   };
 }

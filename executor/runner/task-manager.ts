@@ -1,11 +1,18 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { AgentTaskReport, TaskAssignment } from '../../scheduler/api/agent-protocol.js';
-import type { TaskRunState } from '../core/checkpoint.js';
+import { TERMINAL_TASK_STATES, type TaskRunState } from '../core/checkpoint.js';
 import { shouldReport, taskReport } from '../core/report.js';
+import { sandboxesToCollect, type GcPolicy, type SandboxInfo } from '../core/sandbox-gc.js';
+import { TaskCgroup, type CgroupSupport } from './cgroups.js';
 import { readTaskRunState } from './checkpoint-file.js';
+import type { DockerEngine } from './docker.js';
+import type { LogStream } from './sandbox.js';
+import { ResourceMonitor, diskUsage } from './resource-monitor.js';
 import { checkpointPath, isPlainName, sandboxDir, sandboxesDir } from './sandbox.js';
-import { TaskRunner } from './task-runner.js';
+import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
+import { canSwitchUser, lookupUser, type UnixUser } from './users.js';
 
 /**
  * Every task of this agent: launches and kills on the scheduler's word, rebuilds the tasks from
@@ -25,9 +32,38 @@ export interface TaskManagerOptions {
   readonly now?: () => number;
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
   readonly log?: (line: string) => void;
+  /** Run each task as its role's Unix user when the agent is root and the user exists. @default false */
+  readonly runAsRole?: boolean;
+  /** Per-task cgroups; null (or absent) leaves the limits to the resource monitor. */
+  readonly cgroups?: CgroupSupport | null;
+  /** Whether this host has a Docker engine. @default none */
+  readonly docker?: DockerEngine;
+  /** Where `console`/`both` loggers' lines go. @default none (dropped) */
+  readonly console?: (taskId: string, process: string, stream: LogStream, line: string) => void;
+  /** How often the resource monitor samples (and enforces) once `startMonitoring` ran. @default 5000 */
+  readonly sampleIntervalMs?: number;
+  /** Sandbox garbage collection once `startMonitoring` ran; null turns it off. @default DEFAULT_GC */
+  readonly gc?: (GcPolicy & { readonly intervalMs: number }) | null;
+  /** Run the jobs' health checks. @default true */
+  readonly healthChecks?: boolean;
+}
+
+/** The first directory above `dir` that other users cannot pass through, or null. */
+function closedAncestor(dir: string): string | null {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return d;
+    } catch {
+      return d;
+    }
+    if (d === dirname(d)) return null;
+  }
 }
 
 export const DEFAULT_RETENTION_MS = 10 * 60 * 1000;
+
+/** Finished sandboxes go after 3 days, or sooner when all sandboxes hold more than 10 GiB; looked at every minute. */
+export const DEFAULT_GC = { maxAgeMs: 3 * 24 * 3600 * 1000, maxTotalBytes: 10 * 1024 ** 3, intervalMs: 60_000 } as const;
 
 export class TaskManager {
   private readonly runners = new Map<string, TaskRunner>();
@@ -36,9 +72,63 @@ export class TaskManager {
   private launching = true;
   /** Tasks that could not even get a sandbox, reported FAILED from memory. */
   private readonly failedLaunches = new Map<string, { report: AgentTaskReport; at: number }>();
+  private monitor: ResourceMonitor | null = null;
+  private gcTimer: NodeJS.Timeout | null = null;
+  private collecting: Promise<string[]> | null = null;
 
   constructor(private readonly options: TaskManagerOptions) {
     this.now = options.now ?? Date.now;
+  }
+
+  /** How limits are enforced on this agent, as the resource samples say it. */
+  get enforcement(): 'cgroup-v1' | 'cgroup-v2' | 'monitor' {
+    const c = this.options.cgroups;
+    return c ? (c.version === 'v1' ? 'cgroup-v1' : 'cgroup-v2') : 'monitor';
+  }
+
+  /** Starts the resource monitor and the sandbox garbage collector. */
+  startMonitoring(): void {
+    if (!this.monitor) {
+      this.monitor = new ResourceMonitor({
+        intervalMs: this.options.sampleIntervalMs ?? 5000,
+        tasks: () => [...this.runners.values()].filter((r) => !r.terminal),
+        log: (l) => this.log(l),
+        ...(this.options.now ? { now: this.options.now } : {}),
+      });
+      this.monitor.start();
+    }
+    const gc = this.options.gc === undefined ? DEFAULT_GC : this.options.gc;
+    if (gc && !this.gcTimer) {
+      this.gcTimer = setInterval(() => void this.collectGarbage().catch((err: unknown) => this.log(`sandbox gc failed: ${(err as Error).message}`)), gc.intervalMs);
+      this.gcTimer.unref();
+    }
+  }
+
+  /** One resource sample of every live task now (tests; the monitor does it on its own). */
+  async sampleResources(): Promise<void> {
+    await this.monitor?.sample();
+  }
+
+  /** The Unix user a task of `role` runs as, or null for the agent's own. */
+  private userFor(role: string): UnixUser | null {
+    if (!this.options.runAsRole || !this.switchUsers || !canSwitchUser()) return null;
+    return lookupUser(role);
+  }
+
+  /** Makes the task's cgroups, or null when there are none (the monitor enforces then). */
+  private cgroupFor(assignment: TaskAssignment, user: UnixUser | null, fresh: boolean): TaskCgroup | null {
+    const support = this.options.cgroups;
+    if (!support) return null;
+    const cgroup = new TaskCgroup(support, assignment.taskId);
+    if (!fresh) return existsSync(cgroup.dirs[0] as string) ? cgroup : null;
+    try {
+      cgroup.create(assignment.job.task.resources, user);
+      return cgroup;
+    } catch (err) {
+      this.log(`task ${assignment.taskId}: no cgroup (${(err as Error).message}); the monitor enforces its limits`);
+      cgroup.destroy();
+      return null;
+    }
   }
 
   /** Calls `listener` after any state change of any task. Returns a function that unsubscribes. */
@@ -55,8 +145,9 @@ export class TaskManager {
     this.options.log?.(line);
   }
 
-  private runnerOptions(taskId: string) {
+  private runnerOptions(taskId: string, extra: Partial<TaskRunnerOptions> = {}): TaskRunnerOptions {
     const o = this.options;
+    const sink = o.console;
     return {
       sandbox: sandboxDir(o.dataDir, taskId),
       killGraceMs: o.killGraceMs,
@@ -64,14 +155,40 @@ export class TaskManager {
       ...(o.now ? { now: o.now } : {}),
       ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
       ...(o.log ? { log: o.log } : {}),
+      ...(o.docker ? { docker: o.docker } : {}),
+      ...(o.healthChecks !== undefined ? { healthChecks: o.healthChecks } : {}),
+      console: sink ? (process, stream, line) => sink(taskId, process, stream, line) : null,
       onChange: this.changed,
+      ...extra,
     };
+  }
+
+  private prepared = false;
+  private switchUsers = true;
+
+  /** With users switched, every sandbox's parents must let the task's user through. */
+  private prepareDataDir(): void {
+    if (this.prepared) return;
+    this.prepared = true;
+    const dir = sandboxesDir(this.options.dataDir);
+    mkdirSync(dir, { recursive: true });
+    if (!this.options.runAsRole || !canSwitchUser()) return;
+    const closed = closedAncestor(resolve(this.options.dataDir));
+    if (closed) {
+      this.switchUsers = false;
+      this.log(`tasks run as the agent's user: ${closed} does not let other users through (chmod o+x it to run tasks as their roles)`);
+      return;
+    }
+    for (const d of [this.options.dataDir, dir]) {
+      const mode = statSync(d).mode & 0o777;
+      if ((mode & 0o001) === 0) chmodSync(d, mode | 0o001);
+    }
   }
 
   /** Re-attaches to every task found in the data dir; returns how many still run. */
   async recover(): Promise<number> {
     const dir = sandboxesDir(this.options.dataDir);
-    await mkdir(dir, { recursive: true });
+    this.prepareDataDir();
     let live = 0;
     for (const taskId of (await readdir(dir)).sort()) {
       if (!isPlainName(taskId) || this.runners.has(taskId)) continue;
@@ -83,7 +200,10 @@ export class TaskManager {
         continue;
       }
       if (!state) continue;
-      const runner = TaskRunner.recover(state, this.runnerOptions(taskId));
+      const terminal = TERMINAL_TASK_STATES.has(state.state);
+      const user = terminal ? null : this.userFor(state.assignment.jobKey.role);
+      const cgroup = terminal ? null : this.cgroupFor(state.assignment, user, false);
+      const runner = TaskRunner.recover(state, this.runnerOptions(taskId, { runAs: user, cgroup }));
       this.runners.set(taskId, runner);
       if (!runner.terminal) {
         live++;
@@ -106,15 +226,17 @@ export class TaskManager {
       this.log(`refusing task id '${taskId}': it cannot name a sandbox`);
       return;
     }
-    const options = this.runnerOptions(taskId);
-    if (existsSync(checkpointPath(options.sandbox))) {
+    if (existsSync(checkpointPath(sandboxDir(this.options.dataDir, taskId)))) {
       this.log(`task ${taskId}: a sandbox with this id exists already; not launching it again`);
       return;
     }
     this.log(`task ${taskId}: launching`);
     let runner: TaskRunner;
     try {
-      runner = TaskRunner.launch(assignment, this.options.host, options);
+      this.prepareDataDir();
+      const user = this.userFor(assignment.jobKey.role);
+      const cgroup = this.cgroupFor(assignment, user, true);
+      runner = TaskRunner.launch(assignment, this.options.host, this.runnerOptions(taskId, { runAs: user, cgroup }));
     } catch (err) {
       const message = `The agent could not set up the task's sandbox: ${(err as Error).message}`;
       this.log(`task ${taskId}: ${message}`);
@@ -174,9 +296,49 @@ export class TaskManager {
     await Promise.all(live.map((r) => r.done));
   }
 
+  /**
+   * Deletes the sandboxes of finished tasks by age and total disk use (see core/sandbox-gc.ts);
+   * a running task's sandbox is never touched. Resolves to the task ids collected.
+   */
+  collectGarbage(policy?: GcPolicy): Promise<string[]> {
+    const gc = policy ?? (this.options.gc === undefined ? DEFAULT_GC : this.options.gc);
+    if (!gc) return Promise.resolve([]);
+    this.collecting ??= this.collect(gc).finally(() => (this.collecting = null));
+    return this.collecting;
+  }
+
+  private async collect(policy: GcPolicy): Promise<string[]> {
+    const dir = sandboxesDir(this.options.dataDir);
+    const infos: SandboxInfo[] = [];
+    for (const taskId of await readdir(dir).catch(() => [] as string[])) {
+      if (!isPlainName(taskId)) continue;
+      const sandbox = sandboxDir(this.options.dataDir, taskId);
+      let state: TaskRunState | null | undefined = this.runners.get(taskId)?.state;
+      if (!state) state = await readTaskRunState(checkpointPath(sandbox)).catch(() => null);
+      // Without a readable checkpoint nobody can tell whether it runs: leave it.
+      if (!state) continue;
+      const terminal = TERMINAL_TASK_STATES.has(state.state);
+      infos.push({ taskId, terminal, endedAt: terminal ? state.endedAt : null, bytes: await diskUsage(sandbox) });
+    }
+    const chosen = sandboxesToCollect(infos, this.now(), policy);
+    for (const { taskId, why } of chosen) {
+      const runner = this.runners.get(taskId);
+      if (runner && !runner.terminal) continue;
+      await rm(sandboxDir(this.options.dataDir, taskId), { recursive: true, force: true });
+      this.runners.delete(taskId);
+      if (this.options.cgroups) new TaskCgroup(this.options.cgroups, taskId).destroy();
+      this.log(`task ${taskId}: sandbox removed (${why === 'age' ? 'finished long enough ago' : 'sandboxes use too much disk'})`);
+    }
+    return chosen.map((c) => c.taskId);
+  }
+
   /** Stops supervising; processes keep running for the next agent to re-attach. */
   close(): void {
     for (const r of this.runners.values()) r.stop();
     this.listeners.clear();
+    void this.monitor?.stop();
+    this.monitor = null;
+    if (this.gcTimer) clearInterval(this.gcTimer);
+    this.gcTimer = null;
   }
 }

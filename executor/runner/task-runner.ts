@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chownSync, mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { TaskAssignment } from '../../scheduler/api/agent-protocol.js';
@@ -13,11 +13,21 @@ import {
   type ProcessRun,
   type TaskRunState,
 } from '../core/checkpoint.js';
+import { CONTAINER_SANDBOX, dockerExecCmdline } from '../core/docker.js';
+import { activeChecker, INITIAL_HEALTH_TRACK, nextCheckAt, nextHealth, type HealthTrack } from '../core/health.js';
 import { describeExit, findCycle, planTask, type Plan, type TaskOutcome } from '../core/process-plan.js';
+import { formatMiB } from '../core/resource-usage.js';
+import type { TaskCgroup } from './cgroups.js';
 import { CheckpointWriter } from './checkpoint-file.js';
+import { dockerProblem, removeContainer, startContainer, type DockerEngine } from './docker.js';
+import { runHealthCheck } from './health-check.js';
+import { gracefulShutdown, lifecyclePlan } from './lifecycle.js';
+import { LogPump, type ConsoleSink } from './log-pump.js';
 import { launchProcess, readExitStatus } from './process-launcher.js';
 import { signalGroup, terminateGroup } from './process-group.js';
+import { isSameProcess } from './proc.js';
 import { checkpointPath, isPlainName } from './sandbox.js';
+import type { UnixUser } from './users.js';
 
 /**
  * Supervises one task: a timer (and every child exit) asks the planner what to do, and the
@@ -39,7 +49,19 @@ export interface TaskRunnerOptions {
   readonly onChange?: (state: TaskRunState) => void;
   /** One line for the agent's log. */
   readonly log?: (line: string) => void;
+  /** Run the processes (and shell health checks) as this user; null runs them as the agent's. */
+  readonly runAs?: UnixUser | null;
+  /** The task's cgroups, made and limited already; null when the monitor enforces the limits. */
+  readonly cgroup?: TaskCgroup | null;
+  /** Whether this agent has a Docker engine. @default none (`no /var/run/docker.sock`) */
+  readonly docker?: DockerEngine;
+  /** Where `console`/`both` loggers send lines; null drops them. */
+  readonly console?: ConsoleSink | null;
+  /** Run the job's health checks. @default true */
+  readonly healthChecks?: boolean;
 }
+
+const NO_DOCKER: DockerEngine = { available: false, why: 'no /var/run/docker.sock' };
 
 const runKey = (process: string, run: number) => `${process}/${run}`;
 
@@ -56,6 +78,17 @@ export class TaskRunner {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private stopped = false;
+  /** The lifecycle's graceful shutdown under way; no signals until it is over. */
+  private graceful: Promise<void> | null = null;
+  /** The task's container being started; no process starts before. */
+  private preparing: Promise<void> | null = null;
+  private health: HealthTrack;
+  private checking = false;
+  /** When the task began running, for the health checks' initial interval. */
+  private runningSince: number | null = null;
+  private oomKillsSeen: number;
+  private readonly pump: LogPump | null;
+  private cleanedUp = false;
   private readonly now: () => number;
   private resolveDone!: (state: TaskRunState) => void;
   /** Resolves with the terminal state once the task ended. */
@@ -69,12 +102,19 @@ export class TaskRunner {
     this.writer = new CheckpointWriter(checkpointPath(options.sandbox));
     this.now = options.now ?? Date.now;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.health = { ...INITIAL_HEALTH_TRACK, health: state.health, everHealthy: state.health === 'HEALTHY' };
+    const starts = Object.values(state.processes).flatMap((runs) => runs.map((r) => r.startedAt));
+    this.runningSince = starts.length > 0 ? Math.min(...starts) : null;
+    this.oomKillsSeen = options.cgroup?.oomKills() ?? 0;
+    const needsPump = state.assignment.job.task.processes.some((p) => LogPump.needed(p.logger));
+    this.pump = needsPump ? new LogPump(options.sandbox, options.console ?? null) : null;
     if (TERMINAL_TASK_STATES.has(state.state)) this.resolveDone(state);
   }
 
   /** A new task: creates its sandbox, writes the assignment as the first checkpoint record. */
   static launch(assignment: TaskAssignment, host: string, options: TaskRunnerOptions): TaskRunner {
     mkdirSync(options.sandbox, { recursive: true });
+    if (options.runAs) chownSync(options.sandbox, options.runAs.uid, options.runAs.gid);
     const now = (options.now ?? Date.now)();
     const assigned: CheckpointRecord = { type: 'ASSIGNED', at: now, version: CHECKPOINT_VERSION, host, assignment };
     const runner = new TaskRunner(replayCheckpoint([assigned]), options);
@@ -82,6 +122,7 @@ export class TaskRunner {
     runner.record({ type: 'TASK_STATE', at: now, state: 'STARTING', message: null });
     const problem = runner.launchProblem();
     if (problem) runner.record({ type: 'TASK_STATE', at: now, state: 'FAILED', message: problem });
+    else if (assignment.job.container) runner.prepareContainer();
     return runner;
   }
 
@@ -120,11 +161,58 @@ export class TaskRunner {
     this.immediate = null;
   }
 
-  /** Asks the task to die: running processes get SIGTERM, then SIGKILL after the grace period. */
-  kill(reason: string): void {
+  /**
+   * Asks the task to die: the lifecycle's graceful shutdown when it has one, then SIGTERM to each
+   * running process group and SIGKILL after the grace period. With `failure` (a failed health
+   * check, a resource limit) the task ends FAILED rather than KILLED.
+   */
+  kill(reason: string, failure = false): void {
     if (this.terminal || this.current.killRequested) return;
-    this.record({ type: 'TASK_STATE', at: this.now(), state: 'KILLING', message: reason });
+    this.record({ type: 'TASK_STATE', at: this.now(), state: 'KILLING', message: reason, ...(failure ? { failure: true } : {}) });
+    const a = this.current.assignment;
+    const lifecycle = lifecyclePlan(a.job, a.ports);
+    if (lifecycle && runningRuns(this.current).length > 0 && !this.stopped) {
+      this.log(`graceful shutdown through port ${lifecycle.port}`);
+      this.graceful = gracefulShutdown(lifecycle, () => runningRuns(this.current).length > 0, (l) => this.log(l)).finally(() => {
+        this.graceful = null;
+        this.wake();
+      });
+    }
     this.wake();
+  }
+
+  /** Kills the task for a failure; it ends FAILED with `reason`. */
+  fail(reason: string): void {
+    this.kill(reason, true);
+  }
+
+  /** The task's cgroups, if it has any (for the resource monitor). */
+  get cgroup(): TaskCgroup | null {
+    return this.options.cgroup ?? null;
+  }
+
+  get sandbox(): string {
+    return this.options.sandbox;
+  }
+
+  /** Starts the task's container; processes wait for it. */
+  private prepareContainer(): void {
+    const a = this.current.assignment;
+    const container = a.job.container;
+    if (!container) return;
+    const env = bindingEnv({ ...this.bindingContext(), sandbox: CONTAINER_SANDBOX });
+    this.log(`starting container ${container.docker.image}`);
+    this.preparing = startContainer({ taskId: a.taskId, container, sandbox: this.options.sandbox, ports: a.ports, env }).then(
+      () => {
+        this.preparing = null;
+        this.wake();
+      },
+      (err: unknown) => {
+        this.preparing = null;
+        this.fatal ??= { state: 'FAILED', reason: `Could not start the container of image ${container.docker.image}: ${(err as Error).message}` };
+        this.wake();
+      },
+    );
   }
 
   /** Runs a tick soon. */
@@ -139,11 +227,33 @@ export class TaskRunner {
   private record(r: CheckpointRecord): void {
     this.writer.append(r);
     this.current = apply(this.current, r);
+    if (r.type === 'TASK_STATE' && r.state === 'RUNNING') this.runningSince ??= r.at;
     if (TERMINAL_TASK_STATES.has(this.current.state)) {
       this.stop();
+      this.cleanUp();
       this.resolveDone(this.current);
     }
     this.options.onChange?.(this.current);
+  }
+
+  /** Once the task is over: its cgroups and container go (the sandbox stays until garbage collection). */
+  cleanUp(): void {
+    if (this.cleanedUp) return;
+    this.cleanedUp = true;
+    this.pumpLogs(true);
+    const cgroup = this.options.cgroup;
+    if (cgroup) {
+      // Whatever escaped its process group (setsid, double fork) is still in the cgroup: no orphan survives.
+      for (const pid of cgroup.pids()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      if (!cgroup.destroy()) setTimeout(() => cgroup.destroy(), 1000).unref();
+    }
+    if (this.current.assignment.job.container) void removeContainer(this.taskId);
   }
 
   private log(line: string): void {
@@ -157,9 +267,14 @@ export class TaskRunner {
 
   /** Why the task cannot even begin (a cycle in its order, a template with no value), or null. */
   private launchProblem(): string | null {
-    const task = this.current.assignment.job.task;
+    const job = this.current.assignment.job;
+    const task = job.task;
     const cycle = findCycle(task);
     if (cycle) return `Cycles detected in the task schedule: ${cycle.join(' -> ')}`;
+    if (job.container) {
+      const problem = dockerProblem(this.options.docker ?? NO_DOCKER, job.container.docker.image);
+      if (problem) return problem;
+    }
     for (const p of task.processes) {
       if (!isPlainName(p.name)) return `Process name '${p.name}' cannot name a log directory`;
       const { unbound } = bindCmdline(p.cmdline, this.bindingContext());
@@ -172,7 +287,9 @@ export class TaskRunner {
   private tick(): void {
     if (this.stopped || this.terminal) return;
     this.observeExits();
-    if (this.terminal) return;
+    this.pumpLogs(false);
+    if (this.terminal || this.preparing || this.graceful) return;
+    this.checkHealth();
     // Recording FINALIZING changes the plan, so plan again once when it happens.
     for (let i = 0; i < 2; i++) {
       const plan = this.plan();
@@ -217,6 +334,64 @@ export class TaskRunner {
     }
   }
 
+  /** Rotates and forwards the logs of the running runs (and, at the end, flushes every run). */
+  private pumpLogs(final: boolean): void {
+    if (!this.pump) return;
+    const specs = new Map(this.current.assignment.job.task.processes.map((p) => [p.name, p]));
+    const runs = Object.entries(this.current.processes).flatMap(([process, list]) =>
+      list
+        .filter((r) => final || r.state === 'RUNNING' || r === list[list.length - 1])
+        .map((r) => ({ process, run: r.run, logger: specs.get(process)!.logger, fromStart: this.children.has(runKey(process, r.run)) || r.state !== 'RUNNING' })),
+    );
+    try {
+      this.pump.pump(runs, final);
+    } catch (err) {
+      this.log(`log rotation failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Starts a health check when one is due. */
+  private checkHealth(): void {
+    if (this.options.healthChecks === false || this.checking || this.current.state !== 'RUNNING' || this.current.killRequested) return;
+    const a = this.current.assignment;
+    const checker = activeChecker(a.job, a.ports);
+    if (!checker) return;
+    const spec = a.job.healthCheck;
+    const since = this.runningSince ?? this.now();
+    if (this.now() < nextCheckAt(this.health, since, spec)) return;
+    this.checking = true;
+    const ctx = this.bindingContext();
+    void runHealthCheck(checker, {
+      ports: a.ports,
+      sandbox: this.options.sandbox,
+      env: { ...this.processEnv(), ...bindingEnv(ctx) },
+      timeoutMs: spec.timeoutSecs * 1000,
+      runAs: this.options.runAs ?? null,
+    }).then((result) => {
+      this.checking = false;
+      if (this.stopped || this.terminal || this.current.killRequested) return;
+      const decision = nextHealth(this.health, { at: this.now(), ...result }, spec, since);
+      this.health = decision.track;
+      if (decision.change) {
+        this.record({ type: 'HEALTH', at: this.now(), health: decision.change.health, message: decision.change.message });
+        this.log(`${decision.change.health}: ${decision.change.message}`);
+      }
+      if (decision.kill) {
+        this.log(`${decision.kill}; killing it`);
+        this.fail(decision.kill);
+      }
+    });
+  }
+
+  /** The agent's environment (or the configured base) with the user's identity when switching users. */
+  private processEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
+    const user = this.options.runAs;
+    if (user) Object.assign(env, { HOME: user.home, USER: user.name, LOGNAME: user.name });
+    return env;
+  }
+
   private runningRun(name: string): ProcessRun | undefined {
     const runs = this.current.processes[name] ?? [];
     const last = runs[runs.length - 1];
@@ -229,13 +404,25 @@ export class TaskRunner {
     const run = (this.current.processes[name] ?? []).length;
     const ctx = this.bindingContext();
     const { cmdline } = bindCmdline(spec.cmdline, ctx);
-    const baseEnv = this.options.baseEnv ?? process.env;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined) env[k] = v;
-    Object.assign(env, bindingEnv(ctx));
+    const env = { ...this.processEnv(), ...bindingEnv(ctx) };
+    const container = this.current.assignment.job.container;
+    // A containerized process runs in the task's container; the wrapper on the host still records its end.
+    const command = container
+      ? dockerExecCmdline(this.taskId, cmdline, bindingEnv({ ...ctx, sandbox: CONTAINER_SANDBOX }))
+      : cmdline;
+    const runAs = container ? null : (this.options.runAs ?? null);
     let launched;
     try {
-      launched = launchProcess({ sandbox: this.options.sandbox, process: name, run, cmdline, env });
+      launched = launchProcess({
+        sandbox: this.options.sandbox,
+        process: name,
+        run,
+        cmdline: command,
+        env,
+        destination: spec.logger.destination,
+        runAs,
+        cgroupProcs: this.options.cgroup?.procsFiles() ?? [],
+      });
     } catch (err) {
       this.unstartable.add(name);
       this.fatal ??= { state: 'FAILED', reason: `Process ${name} could not start: ${(err as Error).message}` };
@@ -253,7 +440,17 @@ export class TaskRunner {
       this.ended(name, run, status);
       this.wake();
     });
-    this.record({ type: 'PROCESS_STARTED', at: this.now(), process: name, run, pid: launched.pid, pgid: launched.pgid, cmdline });
+    this.record({
+      type: 'PROCESS_STARTED',
+      at: this.now(),
+      process: name,
+      run,
+      pid: launched.pid,
+      pgid: launched.pgid,
+      cmdline,
+      ...(launched.startTicks !== undefined ? { startTicks: launched.startTicks } : {}),
+      ...(runAs ? { user: runAs.name } : {}),
+    });
     this.log(`started process ${name} run ${run} (pid ${launched.pid})`);
   }
 
@@ -265,6 +462,9 @@ export class TaskRunner {
       const status = readExitStatus(this.options.sandbox, name, run.run);
       if (status !== null) {
         this.ended(name, run.run, status);
+      } else if (isSameProcess(run.pid, run.startTicks) === false && !this.groupOutlivedLeader(run)) {
+        // The wrapper is gone and its pid may name another process now: never signal that one.
+        this.ended(name, run.run, readExitStatus(this.options.sandbox, name, run.run), false);
       } else if (!signalGroup(run.pgid, 0)) {
         // A cheap look (kill -0); a group of unreaped zombies counts as alive until init reaps it.
         // The file may have landed between the two looks.
@@ -273,11 +473,28 @@ export class TaskRunner {
     }
   }
 
+  /**
+   * Whether members of the run's group live on after its leader (the wrapper) is gone: the kernel
+   * does not reuse a pid while a group of that number exists, so then the pid is not reused.
+   */
+  private groupOutlivedLeader(run: ProcessRun): boolean {
+    if (isSameProcess(run.pid, run.startTicks) !== false) return false;
+    // If the pid is alive it is another process; a group with our number exists only if that
+    // process leads it, which a reused pid might, so trust only a leader-less group.
+    try {
+      process.kill(run.pid, 0);
+      return false;
+    } catch {
+      return signalGroup(run.pgid, 0);
+    }
+  }
+
   /** Records the end of a run, once; `status` is null when nobody knows it. */
-  private ended(name: string, run: number, status: number | null): void {
+  private ended(name: string, run: number, status: number | null, sweep = true): void {
     const current = (this.current.processes[name] ?? []).find((r) => r.run === run);
     if (!current || current.state !== 'RUNNING') return;
     const key = runKey(name, run);
+    this.noticeOom(status);
     const killed = this.killing.has(key) || (this.current.killRequested !== null && status === null);
     const state = killed ? 'KILLED' : status === null ? 'LOST' : status === 0 ? 'SUCCESS' : 'FAILED';
     const message =
@@ -286,16 +503,35 @@ export class TaskRunner {
         : status === null
           ? null
           : describeExit(status);
-    // Whatever the command left behind in its group goes with it.
-    signalGroup(current.pgid, 'SIGKILL');
+    // Whatever the command left behind in its group goes with it (unless the pid names another process now).
+    if (sweep) signalGroup(current.pgid, 'SIGKILL');
     this.record({ type: 'PROCESS_ENDED', at: this.now(), process: name, run, state, exitCode: status, message });
     this.log(`process ${name} run ${run} ${state}${message ? ` (${message})` : ''}`);
+  }
+
+  /** A run died of SIGKILL while the kernel killed for the task's memory limit: the task fails with the reason. */
+  private noticeOom(status: number | null): void {
+    const cgroup = this.options.cgroup;
+    if (!cgroup || status !== 128 + 9) return;
+    const kills = cgroup.oomKills();
+    if (kills <= this.oomKillsSeen) return;
+    this.oomKillsSeen = kills;
+    const resources = this.current.assignment.job.task.resources;
+    const peak = cgroup.peakBytes();
+    const reason = `exceeded ram limit ${resources.ramMb} MiB (used ${peak === null ? 'more' : formatMiB(peak)})`;
+    this.log(`${reason}; the kernel killed a process, killing the task`);
+    this.fail(reason);
   }
 
   private terminate(name: string, run: ProcessRun): void {
     const key = runKey(name, run.run);
     if (this.killing.has(key)) return;
     this.killing.add(key);
+    if (!this.children.has(key) && isSameProcess(run.pid, run.startTicks) === false && !this.groupOutlivedLeader(run)) {
+      this.ended(name, run.run, readExitStatus(this.options.sandbox, name, run.run), false);
+      this.wake();
+      return;
+    }
     void terminateGroup(run.pgid, { graceMs: this.options.killGraceMs }).then(
       (result) => {
         if (this.stopped) return;

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { containerName, dockerExecCmdline, dockerRunArgs, noDockerReason, shellQuote } from './docker.js';
+
+// No Docker engine runs on the build machine: these test the argument building only. The runner
+// test covers the no-engine path (the task fails at once with the reason).
+
+describe('docker', () => {
+  const container = {
+    docker: {
+      image: 'python:3.12',
+      parameters: [{ name: 'memory', value: '128m' }],
+      portMappings: { http: 8080, admin: 9090 },
+      volumes: [{ containerPath: '/data', hostPath: '/srv/data', mode: 'RO' as const }],
+    },
+  };
+
+  it('builds the docker run arguments: sandbox mounted, named ports mapped, parameters passed', () => {
+    const args = dockerRunArgs({ taskId: 't-1', container, sandbox: '/var/sb/t-1', ports: { http: 31001 }, env: { MESOS_INSTANCE: '0' } });
+    expect(args.slice(0, 6)).toEqual(['run', '-d', '--name', 'aurora-t-1', '--label', 'aurora.task-id=t-1']);
+    expect(args).toContain('/var/sb/t-1:/mnt/mesos/sandbox:rw');
+    expect(args).toContain('31001:8080');
+    expect(args.join(' ')).not.toContain(':9090'); // admin was not assigned
+    expect(args).toContain('/srv/data:/data:ro');
+    expect(args).toContain('MESOS_INSTANCE=0');
+    expect(args).toContain('--memory=128m');
+    expect(args[args.indexOf('--entrypoint') + 2]).toBe('python:3.12');
+  });
+
+  it('runs a process with docker exec, quoted for the shell', () => {
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+    expect(dockerExecCmdline('t-1', "echo 'hi' $HOME", { A: 'b c' })).toBe(
+      `exec docker exec -i -w /mnt/mesos/sandbox -e 'A=b c' ${containerName('t-1')} bash -c 'echo '\\''hi'\\'' $HOME'`,
+    );
+  });
+
+  it('says why a task cannot run without an engine', () => {
+    expect(noDockerReason('python:3.12', 'no /var/run/docker.sock')).toBe(
+      'This agent has no Docker engine (no /var/run/docker.sock); the task needs image python:3.12',
+    );
+  });
+});

@@ -13,6 +13,10 @@ export const ClusterEntrySchema = z.looseObject({
   name: z.string().min(1, 'name must not be empty'),
   scheduler_uri: z.url('scheduler_uri must be a URL such as http://localhost:8081'),
   auth_mechanism: z.enum(['UNAUTHENTICATED', 'BASIC']).default('UNAUTHENTICATED'),
+  /** Environments this cluster accepts besides Aurora's prod, devel, test and staging<N> (not in Aurora). */
+  allowed_environments: z
+    .array(z.string().regex(/^[\w\-.]+$/, "an environment may only contain letters, digits, '_', '-' and '.'"))
+    .optional(),
 });
 export const ClustersFileSchema = z.array(ClusterEntrySchema);
 export type ClusterEntry = z.infer<typeof ClusterEntrySchema>;
@@ -26,6 +30,8 @@ export interface Cluster {
   readonly authMechanism: 'UNAUTHENTICATED' | 'BASIC';
   /** Where the entry came from: a file path, or `built-in`. */
   readonly source: string;
+  /** Environments allowed besides `prod|devel|test|staging<N>` (clusters.json `allowed_environments`). */
+  readonly allowedEnvironments?: readonly string[];
 }
 
 /** Known without any clusters.json; a file may override it. */
@@ -53,6 +59,7 @@ export function parseClustersJson(text: string, source: string): Cluster[] {
     schedulerUri: c.scheduler_uri.replace(/\/+$/, ''),
     authMechanism: c.auth_mechanism,
     source,
+    ...(c.allowed_environments ? { allowedEnvironments: c.allowed_environments } : {}),
   }));
 }
 

@@ -1,9 +1,19 @@
 import type { z } from 'zod';
 import type { JobDef } from './job.js';
-import { JobSpecSchema, type JobSpec } from './jobspec.js';
+import { jobSpecSchemaFor, type JobSpec } from './jobspec.js';
+import { keepCallSite } from './node.js';
 import type { ProcessDef } from './process.js';
 import { MB } from './units.js';
-import { bindDeep, portsReferenced, type Bindings, type Path } from './templates.js';
+import {
+  bindDeep,
+  bindString,
+  mergeBindings,
+  portsReferencedDeep,
+  type BindingValues,
+  type Bindings,
+  type Path,
+  type UnboundVariable,
+} from './templates.js';
 import { HEALTH_CHECK_DEFAULTS, type HealthCheckConfigDef, type HealthCheckerDef } from './health-check.js';
 import { LIFECYCLE_DEFAULTS, type HttpLifecycleConfigProps, type LifecycleConfigDef } from './lifecycle.js';
 import { LOGGER_DEFAULTS, type LoggerDef } from './logger.js';
@@ -14,7 +24,12 @@ import { UPDATE_CONFIG_DEFAULTS, type UpdateConfigDef } from './update-config.js
 /** One thing wrong with a job definition, located by its path inside the job. */
 export interface ConfigIssue {
   readonly path: Path;
+  /** What was expected (zod's message, or the rule broken). */
   readonly message: string;
+  /** The value found at the path, when the issue is about a value. */
+  readonly found?: unknown;
+  /** The DSL object that wrote the value, for locating it in the config. */
+  readonly origin?: IssueOrigin;
 }
 
 export type CompileResult =
@@ -163,8 +178,101 @@ function compileProcess(p: ProcessDef) {
   };
 }
 
+export interface CompileOptions {
+  /** Environments the job's cluster allows besides Aurora's (clusters.json `allowed_environments`). @default [] */
+  readonly extraEnvironments?: readonly string[];
+}
+
+/**
+ * Where a spec value came from: the DSL object that wrote it and the name of its field there
+ * (`minDuration` for `minDurationSecs`). The client maps the object's call site to a config line.
+ */
+export interface IssueOrigin {
+  readonly node: object;
+  readonly field?: string;
+}
+
+interface OriginRecord {
+  readonly path: Path;
+  readonly node: object;
+  /** Spec field name to DSL field name, where they differ. */
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+/** The DSL object (and its field) that wrote the value at `path` of the spec. Pure. */
+export function originOf(path: Path, origins: readonly OriginRecord[]): IssueOrigin | undefined {
+  let fallback: IssueOrigin | undefined;
+  for (let k = path.length; k >= 0; k--) {
+    const prefix = path.slice(0, k);
+    const here = origins.filter((o) => o.path.length === k && o.path.every((p, i) => p === prefix[i])).reverse();
+    for (const o of here) {
+      const specField = path[k];
+      if (typeof specField === 'string') {
+        const field = o.fields?.[specField] ?? specField;
+        if (Object.prototype.hasOwnProperty.call(o.node, field)) return { node: o.node, field };
+      }
+      fallback ??= { node: o.node };
+    }
+  }
+  return fallback;
+}
+
+/**
+ * Applies `.bind()` bindings scoped to the objects that carry them (inner binds win), returning
+ * plain copies that keep each DSL object's call site. Variables no scope binds are left for the
+ * job-level pass (`{{cluster}}`..., `--bind`). Pure.
+ */
+function applyScopedBindings<T>(value: T, scope: BindingValues, problems: Map<string, string>): T {
+  if (typeof value === 'string') {
+    if (Object.keys(scope).length === 0) return value;
+    const found: UnboundVariable[] = [];
+    const out = bindString(value, scope, [], found, { reportUnbound: false });
+    for (const f of found) if (f.problem) problems.set(f.variable, f.problem);
+    return out as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => applyScopedBindings(v, scope, problems)) as T;
+  if (value !== null && typeof value === 'object') {
+    const own = (value as { bindings?: BindingValues }).bindings;
+    const inner = own ? mergeBindings(scope, own) : scope;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (k !== 'bindings') out[k] = applyScopedBindings(v, inner, problems);
+    return keepCallSite(out, value) as T;
+  }
+  return value;
+}
+
+/** Aurora's constraint value forms; every problem with the attribute's path. Pure. */
+function constraintIssues(constraints: Readonly<Record<string, string>>, role: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const VALUE = /^[^\s,!]+$/;
+  for (const [attribute, raw] of Object.entries(constraints)) {
+    const path = ['constraints', attribute];
+    const value = String(raw);
+    if (attribute === 'dedicated') {
+      const m = /^([\w\-.]+|\*)\/[\w\-.*]+$/.exec(value);
+      if (!m) issues.push({ path, message: `the dedicated constraint must be 'role/group' (or '*/group'); found '${value}'` });
+      else if (m[1] !== '*' && m[1] !== role) {
+        issues.push({ path, message: `the dedicated constraint names role '${m[1]}', but the job's role is '${role}'; use '${role}/...' or '*/...'` });
+      }
+      continue;
+    }
+    if (value.startsWith('limit:')) {
+      const n = value.slice('limit:'.length);
+      if (!/^[1-9]\d*$/.test(n)) issues.push({ path, message: `a limit constraint is 'limit:N' with N a whole number of at least 1; found '${value}'` });
+      continue;
+    }
+    const values = (value.startsWith('!') ? value.slice(1) : value).split(',');
+    if (values.some((v) => !VALUE.test(v))) {
+      issues.push({ path, message: `a constraint is a value ('r1'), values ('r1,r2'), negated values ('!r1') or 'limit:N'; found '${value}'` });
+    }
+  }
+  return issues;
+}
+
 /** Resolves defaults, binds client-time templates, collects named ports and validates. Pure. */
-export function compileJob(job: JobDef, extraBindings: Bindings = {}): CompileResult {
+export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options: CompileOptions = {}): CompileResult {
+  const scopedProblems = new Map<string, string>();
+  const job = applyScopedBindings(jobDef, {}, scopedProblems);
   const task = job.task;
   const taskName = task.name ?? task.processes[0]?.name ?? '';
   const name = job.name ?? taskName;
@@ -175,6 +283,31 @@ export function compileJob(job: JobDef, extraBindings: Bindings = {}): CompileRe
     environment: job.environment,
     name,
   };
+  const origins: OriginRecord[] = [];
+  const at = (path: Path, node: object | undefined, fields?: Record<string, string>): void => {
+    if (node) origins.push({ path, node, ...(fields ? { fields } : {}) });
+  };
+  at([], job, { healthCheck: 'healthCheckConfig' });
+  at(['key'], job);
+  at(['task'], task, { finalizationWaitSecs: 'finalizationWait' });
+  task.processes.forEach((p, i) => {
+    at(['task', 'processes', i], p, { minDurationSecs: 'minDuration' });
+    at(['task', 'processes', i, 'logger'], p.logger, { logSizeBytes: 'rotate', logBackups: 'rotate' });
+    at(['task', 'processes', i, 'logger'], p.logger?.rotate, { logSizeBytes: 'logSize', logBackups: 'backups' });
+  });
+  (task.constraints ?? []).forEach((c, i) => at(['task', 'constraints', i], c));
+  at(['task', 'resources'], task.resources, { ramMb: 'ram', diskMb: 'disk' });
+  at(['updateConfig'], job.updateConfig);
+  at(['healthCheck'], job.healthCheckConfig, { checker: 'healthChecker' });
+  at(['healthCheck', 'checker'], job.healthCheckConfig?.healthChecker, { command: 'shellCommand' });
+  at(['lifecycle'], job.lifecycle);
+  at(['lifecycle', 'http'], job.lifecycle?.http ?? undefined);
+  at(['container'], job.container, { docker: 'image' });
+  at(['container', 'docker'], job.container);
+  at(['announce'], job.announce);
+  at(['slaPolicy'], job.slaPolicy);
+  at(['partitionPolicy'], job.partitionPolicy);
+
   const raw = {
     key: { cluster: job.cluster, role: job.role, environment: job.environment, name },
     instances: job.instances ?? DEFAULTS.job.instances,
@@ -214,26 +347,65 @@ export function compileJob(job: JobDef, extraBindings: Bindings = {}): CompileRe
     slaPolicy: compileSlaPolicy(job.slaPolicy),
     partitionPolicy: compilePartitionPolicy(job.partitionPolicy),
   };
-  const unbound: { variable: string; path: Path }[] = [];
+  const unbound: UnboundVariable[] = [];
   const bound = bindDeep(raw, bindings, [], unbound);
-  // Checkers and the lifecycle do not request their port: like Aurora, they apply only when the
-  // task uses that port anyway.
-  bound.ports = [
-    ...new Set([...bound.task.processes.flatMap((p) => portsReferenced(p.cmdline)), ...announcedPorts(bound.announce)]),
-  ].sort();
+  // Every port the job names through {{thermos.ports[name]}} anywhere, maps into its container or
+  // announces. Checkers and the lifecycle do not request their port: like Aurora, they apply only
+  // when the task uses that port anyway.
+  const ports = portsReferencedDeep(bound);
+  for (const p of announcedPorts(bound.announce)) ports.add(p);
+  for (const p of Object.keys(bound.container?.docker.portMappings ?? {})) ports.add(p);
+  bound.ports = [...ports].sort();
 
-  const issues: ConfigIssue[] = unbound.map((u) => ({
-    path: u.path,
-    message: `{{${u.variable}}} is not bound: pass --bind ${u.variable}=VALUE or define it with .bind()`,
-  }));
-  const parsed = JobSpecSchema.safeParse(bound);
-  if (!parsed.success) issues.push(...zodIssues(parsed.error));
-  if (issues.length > 0 || !parsed.success) return { ok: false, issues };
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  for (const u of unbound) {
+    const id = `${u.variable}@${formatPath(u.path)}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    issues.push({
+      path: u.path,
+      message: u.problem ?? scopedProblems.get(u.variable) ?? `{{${u.variable}}} is not bound: pass --bind ${u.variable}=VALUE or define it with .bind()`,
+    });
+  }
+  issues.push(...constraintIssues(bound.constraints, bound.key.role));
+  const parsed = jobSpecSchemaFor(options.extraEnvironments).safeParse(bound);
+  if (!parsed.success) issues.push(...zodIssues(parsed.error, bound));
+  if (issues.length > 0 || !parsed.success) {
+    return {
+      ok: false,
+      issues: issues.map((i) => {
+        const origin = originOf(i.path, origins);
+        return origin ? { ...i, origin } : i;
+      }),
+    };
+  }
   return { ok: true, spec: parsed.data };
 }
 
-function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message }));
+function zodIssues(error: z.ZodError, value: unknown): ConfigIssue[] {
+  return error.issues.map((i) => {
+    const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const found = valueAt(value, path);
+    return { path, message: i.message, found };
+  });
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+  let v: unknown = value;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+/** How a found value reads in a message: `'0.1'` (a string), `0`, `null`, `undefined`. */
+export function describeFound(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? `a list of ${value.length}` : 'an object';
+  return String(value);
 }
 
 /** `task.processes[0].cmdline` */

@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 /** A host path mounted into a container. */
 export interface VolumeProps {
   readonly containerPath: string;
@@ -30,11 +31,11 @@ export interface DockerProps {
   readonly volumes?: readonly VolumeProps[];
 }
 
-export interface DockerDef extends DockerProps {
+export interface DockerDef extends DockerProps, Bindable {
   readonly kind: 'Docker';
 }
 
 /** Run the task in a Docker container: `Docker({ image: 'python:3.12' })`. */
 export function Docker(props: DockerProps): DockerDef {
-  return Object.freeze({ ...props, kind: 'Docker' as const });
+  return make('Docker', props);
 }

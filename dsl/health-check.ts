@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 /** Props of an {@link HttpHealthChecker}: GET an endpoint on a named port. */
 export interface HttpHealthCheckerProps {
   /**
@@ -22,12 +23,12 @@ export interface HttpHealthCheckerProps {
   readonly expectedResponseCode?: number;
 }
 
-export interface HttpHealthCheckerDef extends HttpHealthCheckerProps {
+export interface HttpHealthCheckerDef extends HttpHealthCheckerProps, Bindable {
   readonly kind: 'HttpHealthChecker';
 }
 
 export function HttpHealthChecker(props: HttpHealthCheckerProps = {}): HttpHealthCheckerDef {
-  return Object.freeze({ ...props, kind: 'HttpHealthChecker' as const });
+  return make('HttpHealthChecker', props);
 }
 
 /** Props of a {@link ShellHealthChecker}: a command that exits 0 when healthy. */
@@ -36,12 +37,12 @@ export interface ShellHealthCheckerProps {
   readonly shellCommand: string;
 }
 
-export interface ShellHealthCheckerDef extends ShellHealthCheckerProps {
+export interface ShellHealthCheckerDef extends ShellHealthCheckerProps, Bindable {
   readonly kind: 'ShellHealthChecker';
 }
 
 export function ShellHealthChecker(props: ShellHealthCheckerProps): ShellHealthCheckerDef {
-  return Object.freeze({ ...props, kind: 'ShellHealthChecker' as const });
+  return make('ShellHealthChecker', props);
 }
 
 /** Props of a {@link TcpHealthChecker}: healthy when the named port accepts a connection. */
@@ -53,12 +54,12 @@ export interface TcpHealthCheckerProps {
   readonly port?: string;
 }
 
-export interface TcpHealthCheckerDef extends TcpHealthCheckerProps {
+export interface TcpHealthCheckerDef extends TcpHealthCheckerProps, Bindable {
   readonly kind: 'TcpHealthChecker';
 }
 
 export function TcpHealthChecker(props: TcpHealthCheckerProps = {}): TcpHealthCheckerDef {
-  return Object.freeze({ ...props, kind: 'TcpHealthChecker' as const });
+  return make('TcpHealthChecker', props);
 }
 
 export type HealthCheckerDef = HttpHealthCheckerDef | ShellHealthCheckerDef | TcpHealthCheckerDef;
@@ -97,12 +98,12 @@ export interface HealthCheckConfigProps {
   readonly minConsecutiveSuccesses?: number;
 }
 
-export interface HealthCheckConfigDef extends HealthCheckConfigProps {
+export interface HealthCheckConfigDef extends HealthCheckConfigProps, Bindable {
   readonly kind: 'HealthCheckConfig';
 }
 
 export function HealthCheckConfig(props: HealthCheckConfigProps = {}): HealthCheckConfigDef {
-  return Object.freeze({ ...props, kind: 'HealthCheckConfig' as const });
+  return make('HealthCheckConfig', props);
 }
 
 export const HEALTH_CHECK_DEFAULTS = {

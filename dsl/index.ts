@@ -5,8 +5,10 @@
 export { KB, MB, GB, TB } from './units.js';
 export { Process, type ProcessProps, type ProcessDef } from './process.js';
 export { Resources, type ResourcesProps, type ResourcesDef } from './resources.js';
-export { Task, SequentialTask, order, type TaskProps, type TaskDef, type OrderDef } from './task.js';
-export { Job, Service, type JobProps, type JobDef } from './job.js';
+export { Task, SequentialTask, SimpleTask, Tasks, order, type TaskProps, type TaskDef, type OrderDef } from './task.js';
+export { Job, Service, Constraint, type JobProps, type JobDef } from './job.js';
+export { thermos, mesos, type BindingValue, type BindingValues } from './templates.js';
+export type { Bindable } from './node.js';
 export { Logger, RotatePolicy, type LoggerProps, type LoggerDef, type RotatePolicyProps, type RotatePolicyDef } from './logger.js';
 export { UpdateConfig, type UpdateConfigProps, type UpdateConfigDef } from './update-config.js';
 export {
@@ -17,8 +19,19 @@ export {
   type HealthCheckConfigProps,
   type HealthCheckConfigDef,
   type HealthCheckerDef,
+  type HttpHealthCheckerProps,
+  type ShellHealthCheckerProps,
+  type TcpHealthCheckerProps,
 } from './health-check.js';
-export { LifecycleConfig, HttpLifecycleConfig, DisableLifecycle, type LifecycleConfigDef, type HttpLifecycleConfigDef } from './lifecycle.js';
+export {
+  LifecycleConfig,
+  HttpLifecycleConfig,
+  DisableLifecycle,
+  type LifecycleConfigProps,
+  type LifecycleConfigDef,
+  type HttpLifecycleConfigProps,
+  type HttpLifecycleConfigDef,
+} from './lifecycle.js';
 export { Docker, type DockerProps, type DockerDef, type VolumeProps } from './container.js';
 export {
   Announcer,
@@ -26,7 +39,12 @@ export {
   PercentageSlaPolicy,
   CoordinatorSlaPolicy,
   PartitionPolicy,
+  type AnnouncerProps,
   type AnnouncerDef,
+  type CountSlaPolicyProps,
+  type PercentageSlaPolicyProps,
+  type CoordinatorSlaPolicyProps,
+  type PartitionPolicyProps,
   type SlaPolicyDef,
   type PartitionPolicyDef,
 } from './policies.js';

@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 import type { DockerDef } from './container.js';
 import type { HealthCheckConfigDef } from './health-check.js';
 import type { LifecycleConfigDef } from './lifecycle.js';
@@ -11,7 +12,10 @@ export interface JobProps {
   readonly cluster: string;
   /** Role (the Unix user and quota owner) that owns the job. */
   readonly role: string;
-  /** Environment: `prod`, `devel`, `test` or `staging<N>`. */
+  /**
+   * Environment: `prod`, `devel`, `test` or `staging<N>`, or one the cluster allows
+   * (clusters.json `allowed_environments`).
+   */
   readonly environment: string;
   /**
    * Job name.
@@ -66,7 +70,9 @@ export interface JobProps {
    */
   readonly maxTaskFailures?: number;
   /**
-   * Placement constraints by host attribute: `{ rack: 'r1' }`, negated `'!r1'`, limit `'limit:1'`.
+   * Placement constraints by host attribute: a value `{ rack: 'r1' }`, any of several
+   * `'r1,r2'`, negated `'!r1'` (or `'!r1,r2'`), at most N instances per value `'limit:1'`, and
+   * `{ dedicated: 'role/group' }` for hosts dedicated to a role. See {@link Constraint}.
    * @default {}
    */
   readonly constraints?: Readonly<Record<string, string>>;
@@ -117,19 +123,31 @@ export interface JobProps {
   readonly partitionPolicy?: PartitionPolicyDef;
 }
 
-export interface JobDef extends JobProps {
+export interface JobDef extends JobProps, Bindable {
   readonly kind: 'Job';
 }
 
 /** A job: `Job({ cluster: 'devcluster', role: 'www-data', environment: 'prod', task })`. */
 export function Job(props: JobProps): JobDef {
-  return Object.freeze({ ...props, kind: 'Job' as const });
+  return make('Job', props);
 }
 
 /** A job whose instances are restarted whenever they end: `Service({...})` is `Job({ ..., service: true })`. */
 export function Service(props: Omit<JobProps, 'service'>): JobDef {
-  return Job({ ...props, service: true });
+  return make('Job', { ...props, service: true });
 }
+
+/** Builders of constraint values, for readers who prefer names to Aurora's syntax. */
+export const Constraint = Object.freeze({
+  /** `'limit:N'`: at most `n` instances of the job on hosts with the same value of the attribute. */
+  limit: (n: number): string => `limit:${n}`,
+  /** `'!a,b'`: only hosts whose attribute is none of the values. */
+  not: (...values: string[]): string => `!${values.join(',')}`,
+  /** `'a,b'`: only hosts whose attribute is one of the values. */
+  anyOf: (...values: string[]): string => values.join(','),
+  /** `'role/group'` for the `dedicated` attribute: hosts set aside for `role` (or `*` for any role). */
+  dedicated: (role: string, group: string): string => `${role}/${group}`,
+});
 
 export function isJobDef(value: unknown): value is JobDef {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'Job';

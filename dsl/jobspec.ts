@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { JobKeySchema } from './job-key.js';
+import { canonicalJson } from './canonical-json.js';
+import { JobKeySchema, jobKeySchema } from './job-key.js';
 
 /**
  * The compiled, fully client-bound job: the one wire contract every part consumes.
@@ -221,23 +222,16 @@ export const JobSpecSchema = z
   .strict();
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 
-/** JSON with object keys sorted at every level, so equal specs print and hash equally. */
-export function canonicalJson(value: unknown, indent?: number): string {
-  return JSON.stringify(sortKeys(value), null, indent);
+/**
+ * JobSpecSchema for a cluster that allows environments besides Aurora's (clusters.json
+ * `allowed_environments`); with none it is JobSpecSchema itself.
+ */
+export function jobSpecSchemaFor(extraEnvironments: readonly string[] = []): typeof JobSpecSchema {
+  if (extraEnvironments.length === 0) return JobSpecSchema;
+  return JobSpecSchema.extend({ key: jobKeySchema(extraEnvironments) }) as unknown as typeof JobSpecSchema;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
+export { canonicalJson } from './canonical-json.js';
 
 /** A short content hash that identifies a config version. */
 export function specHash(spec: JobSpec): string {

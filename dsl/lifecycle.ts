@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 /** Props of an {@link HttpLifecycleConfig}: graceful shutdown over HTTP before any signal. */
 export interface HttpLifecycleConfigProps {
   /**
@@ -27,12 +28,12 @@ export interface HttpLifecycleConfigProps {
   readonly shutdownWaitSecs?: number;
 }
 
-export interface HttpLifecycleConfigDef extends HttpLifecycleConfigProps {
+export interface HttpLifecycleConfigDef extends HttpLifecycleConfigProps, Bindable {
   readonly kind: 'HttpLifecycleConfig';
 }
 
 export function HttpLifecycleConfig(props: HttpLifecycleConfigProps = {}): HttpLifecycleConfigDef {
-  return Object.freeze({ ...props, kind: 'HttpLifecycleConfig' as const });
+  return make('HttpLifecycleConfig', props);
 }
 
 /** Props of a {@link LifecycleConfig}. */
@@ -44,12 +45,12 @@ export interface LifecycleConfigProps {
   readonly http?: HttpLifecycleConfigDef | null;
 }
 
-export interface LifecycleConfigDef extends LifecycleConfigProps {
+export interface LifecycleConfigDef extends LifecycleConfigProps, Bindable {
   readonly kind: 'LifecycleConfig';
 }
 
 export function LifecycleConfig(props: LifecycleConfigProps = {}): LifecycleConfigDef {
-  return Object.freeze({ ...props, kind: 'LifecycleConfig' as const });
+  return make('LifecycleConfig', props);
 }
 
 /** A lifecycle with no graceful shutdown: processes get SIGTERM, then SIGKILL. */

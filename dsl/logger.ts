@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 import { MB } from './units.js';
 
 /** Props of a {@link RotatePolicy}: how big a log file grows and how many old ones are kept. */
@@ -14,12 +15,12 @@ export interface RotatePolicyProps {
   readonly backups?: number;
 }
 
-export interface RotatePolicyDef extends RotatePolicyProps {
+export interface RotatePolicyDef extends RotatePolicyProps, Bindable {
   readonly kind: 'RotatePolicy';
 }
 
 export function RotatePolicy(props: RotatePolicyProps = {}): RotatePolicyDef {
-  return Object.freeze({ ...props, kind: 'RotatePolicy' as const });
+  return make('RotatePolicy', props);
 }
 
 /** Props of a {@link Logger}: where a process's stdout and stderr go. */
@@ -41,13 +42,13 @@ export interface LoggerProps {
   readonly rotate?: RotatePolicyDef;
 }
 
-export interface LoggerDef extends LoggerProps {
+export interface LoggerDef extends LoggerProps, Bindable {
   readonly kind: 'Logger';
 }
 
 /** A process's logger: `Logger({ mode: 'rotate', rotate: RotatePolicy({ logSize: 10 * MB }) })`. */
 export function Logger(props: LoggerProps = {}): LoggerDef {
-  return Object.freeze({ ...props, kind: 'Logger' as const });
+  return make('Logger', props);
 }
 
 export const LOGGER_DEFAULTS = { destination: 'file', mode: 'standard', logSize: 100 * MB, backups: 5 } as const;

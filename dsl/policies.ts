@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 /** Props of an {@link Announcer}: endpoints to publish for service discovery. */
 export interface AnnouncerProps {
   /**
@@ -17,16 +18,17 @@ export interface AnnouncerProps {
   readonly zkPath?: string;
 }
 
-export interface AnnouncerDef extends AnnouncerProps {
+export interface AnnouncerDef extends AnnouncerProps, Bindable {
   readonly kind: 'Announcer';
 }
 
 export function Announcer(props: AnnouncerProps = {}): AnnouncerDef {
-  return Object.freeze({ ...props, kind: 'Announcer' as const });
+  return make('Announcer', props);
 }
 
 /** SLA: at least `count` instances must be RUNNING for `durationSecs` before maintenance may take one. */
 export interface CountSlaPolicyProps {
+  /** Instances that must stay RUNNING (at least 1). */
   readonly count: number;
   /** @default 0 */
   readonly durationSecs?: number;
@@ -34,6 +36,7 @@ export interface CountSlaPolicyProps {
 
 /** SLA: at least `percentage` of instances must be RUNNING for `durationSecs`. */
 export interface PercentageSlaPolicyProps {
+  /** Percentage of instances that must stay RUNNING (more than 0, at most 100). */
   readonly percentage: number;
   /** @default 0 */
   readonly durationSecs?: number;
@@ -41,6 +44,7 @@ export interface PercentageSlaPolicyProps {
 
 /** SLA: an external coordinator is asked before an instance is taken. */
 export interface CoordinatorSlaPolicyProps {
+  /** URL the scheduler asks (POST) before it takes an instance down. */
   readonly coordinatorUrl: string;
   /**
    * Key of the coordinator's JSON answer that says yes.
@@ -50,20 +54,20 @@ export interface CoordinatorSlaPolicyProps {
 }
 
 export type SlaPolicyDef =
-  | (CountSlaPolicyProps & { readonly kind: 'CountSlaPolicy' })
-  | (PercentageSlaPolicyProps & { readonly kind: 'PercentageSlaPolicy' })
-  | (CoordinatorSlaPolicyProps & { readonly kind: 'CoordinatorSlaPolicy' });
+  | (CountSlaPolicyProps & Bindable & { readonly kind: 'CountSlaPolicy' })
+  | (PercentageSlaPolicyProps & Bindable & { readonly kind: 'PercentageSlaPolicy' })
+  | (CoordinatorSlaPolicyProps & Bindable & { readonly kind: 'CoordinatorSlaPolicy' });
 
 export function CountSlaPolicy(props: CountSlaPolicyProps): SlaPolicyDef {
-  return Object.freeze({ ...props, kind: 'CountSlaPolicy' as const });
+  return make('CountSlaPolicy', props);
 }
 
 export function PercentageSlaPolicy(props: PercentageSlaPolicyProps): SlaPolicyDef {
-  return Object.freeze({ ...props, kind: 'PercentageSlaPolicy' as const });
+  return make('PercentageSlaPolicy', props);
 }
 
 export function CoordinatorSlaPolicy(props: CoordinatorSlaPolicyProps): SlaPolicyDef {
-  return Object.freeze({ ...props, kind: 'CoordinatorSlaPolicy' as const });
+  return make('CoordinatorSlaPolicy', props);
 }
 
 /** Props of a {@link PartitionPolicy}: what happens to a task whose agent is unreachable. */
@@ -80,10 +84,10 @@ export interface PartitionPolicyProps {
   readonly delaySecs?: number;
 }
 
-export interface PartitionPolicyDef extends PartitionPolicyProps {
+export interface PartitionPolicyDef extends PartitionPolicyProps, Bindable {
   readonly kind: 'PartitionPolicy';
 }
 
 export function PartitionPolicy(props: PartitionPolicyProps = {}): PartitionPolicyDef {
-  return Object.freeze({ ...props, kind: 'PartitionPolicy' as const });
+  return make('PartitionPolicy', props);
 }

@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 import type { LoggerDef } from './logger.js';
 
 /** Props of a {@link Process}: one command line the executor supervises. */
@@ -38,11 +39,11 @@ export interface ProcessProps {
   readonly logger?: LoggerDef;
 }
 
-export interface ProcessDef extends ProcessProps {
+export interface ProcessDef extends ProcessProps, Bindable {
   readonly kind: 'Process';
 }
 
 /** A process of a task, as in Aurora: `Process({ name: 'hello', cmdline: 'echo hello' })`. */
 export function Process(props: ProcessProps): ProcessDef {
-  return Object.freeze({ ...props, kind: 'Process' as const });
+  return make('Process', props);
 }

@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 /** Props of {@link Resources}: what one instance of a task reserves on its host. */
 export interface ResourcesProps {
   /** CPU cores, fractions allowed (`0.25`). */
@@ -13,11 +14,11 @@ export interface ResourcesProps {
   readonly gpu?: number;
 }
 
-export interface ResourcesDef extends ResourcesProps {
+export interface ResourcesDef extends ResourcesProps, Bindable {
   readonly kind: 'Resources';
 }
 
 /** Resources of one task instance: `Resources({ cpu: 0.5, ram: 128 * MB, disk: 256 * MB })`. */
 export function Resources(props: ResourcesProps): ResourcesDef {
-  return Object.freeze({ ...props, kind: 'Resources' as const });
+  return make('Resources', props);
 }

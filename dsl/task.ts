@@ -1,14 +1,18 @@
-import type { ProcessDef } from './process.js';
-import type { ResourcesDef } from './resources.js';
+import { make, type Bindable } from './node.js';
+import { Process, type ProcessDef } from './process.js';
+import { Resources, type ResourcesDef } from './resources.js';
+import { GB } from './units.js';
 
 /** An ordering constraint: each process starts only after the one before it succeeded. */
-export interface OrderDef {
+export interface OrderDef extends Bindable {
+  readonly kind: 'Order';
+  /** Process names, in the order they must run. */
   readonly order: readonly string[];
 }
 
 /** `order(install, run)`: run `install` to success before `run` starts. Accepts processes or names. */
 export function order(...processes: ReadonlyArray<ProcessDef | string>): OrderDef {
-  return Object.freeze({ order: processes.map((p) => (typeof p === 'string' ? p : p.name)) });
+  return make('Order', { order: processes.map((p) => (typeof p === 'string' ? p : p.name)) });
 }
 
 /** Props of a {@link Task}: the processes one instance runs, and what it reserves. */
@@ -44,18 +48,100 @@ export interface TaskProps {
   readonly finalizationWait?: number;
 }
 
-export interface TaskDef extends TaskProps {
+export interface TaskDef extends TaskProps, Bindable {
   readonly kind: 'Task';
 }
 
 /** A task: `Task({ processes: [a, b], constraints: [order(a, b)], resources })`. */
 export function Task(props: TaskProps): TaskDef {
-  return Object.freeze({ ...props, kind: 'Task' as const });
+  return make('Task', props);
 }
 
-/** A task whose processes run one after another, in the order given. */
+/** A task whose processes run one after another, in the order given (final processes excepted). */
 export function SequentialTask(props: TaskProps): TaskDef {
   const sequence = props.processes.filter((p) => !p.final);
   const constraints = sequence.length > 1 ? [order(...sequence), ...(props.constraints ?? [])] : props.constraints;
-  return Task({ ...props, ...(constraints ? { constraints } : {}) });
+  return make('Task', { ...props, ...(constraints ? { constraints } : {}) });
 }
+
+/** Resources of {@link SimpleTask}, as Aurora's: one core, 1 GiB of memory and 1 GiB of disk. */
+export const SIMPLE_TASK_RESOURCES = { cpu: 1, ram: 1 * GB, disk: 1 * GB } as const;
+
+/**
+ * Aurora's `SimpleTask(name, command)`: a task of one process named like the task, with one core,
+ * 1 GiB of memory and 1 GiB of disk.
+ */
+export function SimpleTask(name: string, cmdline: string): TaskDef {
+  return make('Task', {
+    name,
+    processes: [Process({ name, cmdline })],
+    resources: Resources({ ...SIMPLE_TASK_RESOURCES }),
+  });
+}
+
+function sumOf(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function combinedResources(tasks: readonly TaskDef[], pick: (values: number[]) => number): ResourcesDef {
+  const gpus = tasks.map((t) => t.resources.gpu ?? 0);
+  return Resources({
+    cpu: pick(tasks.map((t) => t.resources.cpu)),
+    ram: pick(tasks.map((t) => t.resources.ram)),
+    disk: pick(tasks.map((t) => t.resources.disk)),
+    ...(gpus.some((g) => g > 0) ? { gpu: pick(gpus) } : {}),
+  });
+}
+
+function merged(tasks: readonly TaskDef[], what: string): { head: TaskDef; processes: ProcessDef[]; constraints: OrderDef[] } {
+  const head = tasks[0];
+  if (!head) throw new Error(`Tasks.${what}() needs at least one task`);
+  return {
+    head,
+    processes: tasks.flatMap((t) => t.processes),
+    constraints: tasks.flatMap((t) => t.constraints ?? []),
+  };
+}
+
+/** Aurora's task combinators (`Tasks.combine`, `Tasks.concat`). */
+export const Tasks = Object.freeze({
+  /**
+   * Runs the tasks' processes side by side in one task, as Aurora's `Tasks.combine`: the first
+   * task's name and settings, every process and ordering constraint, resources summed, the
+   * longest finalization wait.
+   */
+  combine(...tasks: TaskDef[]): TaskDef {
+    const { head, processes, constraints } = merged(tasks, 'combine');
+    const waits = tasks.map((t) => t.finalizationWait).filter((w): w is number => w !== undefined);
+    return make('Task', {
+      ...head,
+      processes,
+      constraints,
+      resources: combinedResources(tasks, sumOf),
+      ...(waits.length > 0 ? { finalizationWait: Math.max(...waits) } : {}),
+    });
+  },
+  /**
+   * Runs the tasks one after another in one task, as Aurora's `Tasks.concat`: every (non-final)
+   * process of a task starts after every process of the task before it succeeded. The first task's
+   * name and settings, the largest of each resource (only one task runs at a time), the
+   * finalization waits summed.
+   */
+  concat(...tasks: TaskDef[]): TaskDef {
+    const { head, processes, constraints } = merged(tasks, 'concat');
+    const chain: OrderDef[] = [];
+    for (let i = 1; i < tasks.length; i++) {
+      const before = (tasks[i - 1] as TaskDef).processes.filter((p) => !p.final);
+      const after = (tasks[i] as TaskDef).processes.filter((p) => !p.final);
+      for (const a of before) for (const b of after) chain.push(order(a, b));
+    }
+    const waits = tasks.map((t) => t.finalizationWait).filter((w): w is number => w !== undefined);
+    return make('Task', {
+      ...head,
+      processes,
+      constraints: [...constraints, ...chain],
+      resources: combinedResources(tasks, (v) => Math.max(...v)),
+      ...(waits.length > 0 ? { finalizationWait: sumOf(waits) } : {}),
+    });
+  },
+});

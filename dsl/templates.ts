@@ -1,39 +1,94 @@
 /**
  * `{{...}}` bindings. Client-time variables (`{{cluster}}`, `{{role}}`, `{{environment}}`,
- * `{{name}}`, and `--bind` values) are replaced at compile time; executor-time ones
- * (`{{thermos.*}}`, `{{mesos.*}}`) are left for the executor.
+ * `{{name}}`, `.bind()` values and `--bind` values, with nested references such as
+ * `{{profile.version}}`) are replaced at compile time; executor-time ones (`{{thermos.*}}`,
+ * `{{mesos.*}}`) are left for the executor. Pure.
  */
 
 const TEMPLATE = /\{\{\s*([^{}]+?)\s*\}\}/g;
-const EXECUTOR_TIME = /^(thermos|mesos)\./;
+const EXECUTOR_TIME = /^(thermos|mesos)(\.|\[|$)/;
 /** `{{thermos.ports[http]}}` names the port `http`. */
 const PORT_REF = /\{\{\s*thermos\.ports\[\s*([\w\-.]+)\s*\]\s*\}\}/g;
+/** The executor-time variables the executor binds. */
+const KNOWN_EXECUTOR_TIME = /^(thermos\.ports\[\s*[\w\-.]+\s*\]|thermos\.task_id|mesos\.instance|mesos\.hostname)$/;
 
-export type Bindings = Readonly<Record<string, string | number | boolean>>;
+/** A value a template variable may be bound to: a scalar, or an object whose fields are named `{{a.b}}`. */
+export type BindingValue = string | number | boolean | { readonly [key: string]: BindingValue };
+/** `.bind({...})` values: names to values, nested objects allowed. */
+export type BindingValues = { readonly [key: string]: BindingValue };
+/** Flat client-time bindings (`--bind key=value`, `{{cluster}}`, ...); nested values are allowed too. */
+export type Bindings = BindingValues;
 export type Path = ReadonlyArray<string | number>;
 
 export interface UnboundVariable {
   readonly variable: string;
   readonly path: Path;
+  /** Why it could not be bound, when it is not simply missing. */
+  readonly problem?: string;
+}
+
+/**
+ * `outer` with `inner` on top; objects bound under the same name merge field by field, so
+ * `.bind({ profile: { version } })` over `.bind({ profile: { repository } })` keeps both. Pure.
+ */
+export function mergeBindings(outer: BindingValues, inner: BindingValues): BindingValues {
+  const out: { [key: string]: BindingValue } = { ...outer };
+  for (const [k, v] of Object.entries(inner)) {
+    const o = out[k];
+    out[k] = typeof v === 'object' && v !== null && typeof o === 'object' && o !== null ? mergeBindings(o, v) : v;
+  }
+  return out;
 }
 
 export function isExecutorTimeVariable(name: string): boolean {
   return EXECUTOR_TIME.test(name);
 }
 
+/** The value of `name` (`version`, `profile.version`) in `scope`, or undefined. Pure. */
+export function lookupBinding(scope: BindingValues, name: string): BindingValue | undefined {
+  if (Object.prototype.hasOwnProperty.call(scope, name)) return scope[name];
+  let value: BindingValue | undefined = scope;
+  for (const part of name.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+    value = (value as BindingValues)[part];
+  }
+  return value;
+}
+
+export interface BindOptions {
+  /** Report variables the scope does not bind (the outermost pass); otherwise leave them. */
+  readonly reportUnbound: boolean;
+}
+
 /** Replaces client-time variables in one string; reports the ones it could not bind. */
 export function bindString(
   text: string,
-  bindings: Bindings,
+  bindings: BindingValues,
   path: Path,
   unbound: UnboundVariable[],
+  options: BindOptions = { reportUnbound: true },
 ): string {
   return text.replace(TEMPLATE, (whole, raw: string) => {
     const name = raw.trim();
-    if (isExecutorTimeVariable(name)) return whole;
-    const value = bindings[name];
+    if (isExecutorTimeVariable(name)) {
+      if (options.reportUnbound && !KNOWN_EXECUTOR_TIME.test(name)) {
+        unbound.push({
+          variable: name,
+          path,
+          problem: `{{${name}}} is not an executor-time variable; the executor binds {{thermos.ports[NAME]}}, {{thermos.task_id}}, {{mesos.instance}} and {{mesos.hostname}}`,
+        });
+      }
+      return whole;
+    }
+    const value = lookupBinding(bindings, name);
     if (value === undefined) {
-      unbound.push({ variable: name, path });
+      if (options.reportUnbound) unbound.push({ variable: name, path });
+      return whole;
+    }
+    if (typeof value === 'object') {
+      // Reported even by inner passes: the caller keeps the reason for the outer pass's report.
+      const fields = Object.keys(value).slice(0, 3).map((k) => `{{${name}.${k}}}`).join(', ');
+      unbound.push({ variable: name, path, problem: `{{${name}}} is bound to an object, not a value; name one of its fields${fields ? `, such as ${fields}` : ''}` });
       return whole;
     }
     return String(value);
@@ -41,7 +96,7 @@ export function bindString(
 }
 
 /** Binds every string in a JSON-like value, returning a new value. */
-export function bindDeep<T>(value: T, bindings: Bindings, path: Path, unbound: UnboundVariable[]): T {
+export function bindDeep<T>(value: T, bindings: BindingValues, path: Path, unbound: UnboundVariable[]): T {
   if (typeof value === 'string') return bindString(value, bindings, path, unbound) as T;
   if (Array.isArray(value)) return value.map((v, i) => bindDeep(v, bindings, [...path, i], unbound)) as T;
   if (value !== null && typeof value === 'object') {
@@ -56,3 +111,35 @@ export function bindDeep<T>(value: T, bindings: Bindings, path: Path, unbound: U
 export function portsReferenced(text: string): string[] {
   return [...text.matchAll(PORT_REF)].map((m) => m[1] as string);
 }
+
+/** Every named port any string inside `value` refers to. */
+export function portsReferencedDeep(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (typeof value === 'string') for (const p of portsReferenced(value)) into.add(p);
+  else if (Array.isArray(value)) for (const v of value) portsReferencedDeep(v, into);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) portsReferencedDeep(v, into);
+  return into;
+}
+
+/**
+ * Typed helpers for the values the executor binds on the host. They are strings, so they work in
+ * template literals: `` `serve --port ${thermos.ports.http}` `` is `serve --port {{thermos.ports[http]}}`.
+ */
+export const thermos: {
+  /** `thermos.ports.http` is `{{thermos.ports[http]}}`: the port assigned to the name `http` (any name). */
+  readonly ports: { readonly [name: string]: string };
+  /** `{{thermos.task_id}}`: the id of the task instance. */
+  readonly taskId: string;
+} = Object.freeze({
+  ports: new Proxy(Object.freeze({}) as { readonly [name: string]: string }, {
+    get: (_t, name) => (typeof name === 'string' ? `{{thermos.ports[${name}]}}` : undefined),
+    has: () => true,
+  }),
+  taskId: '{{thermos.task_id}}',
+});
+
+export const mesos: {
+  /** `{{mesos.instance}}`: the instance number, 0 to instances - 1. */
+  readonly instance: string;
+  /** `{{mesos.hostname}}`: the host the instance runs on. */
+  readonly hostname: string;
+} = Object.freeze({ instance: '{{mesos.instance}}', hostname: '{{mesos.hostname}}' });

@@ -1,3 +1,4 @@
+import { make, type Bindable } from './node.js';
 /** Props of an {@link UpdateConfig}: how `aurora update start` rolls a new config out. */
 export interface UpdateConfigProps {
   /**
@@ -37,12 +38,12 @@ export interface UpdateConfigProps {
   readonly pulseIntervalSecs?: number;
 }
 
-export interface UpdateConfigDef extends UpdateConfigProps {
+export interface UpdateConfigDef extends UpdateConfigProps, Bindable {
   readonly kind: 'UpdateConfig';
 }
 
 export function UpdateConfig(props: UpdateConfigProps = {}): UpdateConfigDef {
-  return Object.freeze({ ...props, kind: 'UpdateConfig' as const });
+  return make('UpdateConfig', props);
 }
 
 export const UPDATE_CONFIG_DEFAULTS = {

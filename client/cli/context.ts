@@ -1,7 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { SchedulerClient, type Credentials } from '../api/index.js';
-import { loadClusters, type Cluster, type Clusters } from '../clusters.js';
+import type { Credentials, SchedulerClient } from '../api/index.js';
+import type { Cluster, Clusters } from '../clusters.js';
 import { InterruptedError } from '../errors.js';
+
+type ApiModule = typeof import('../api/index.js');
+type ClustersModule = typeof import('../clusters.js');
+
+/**
+ * Commands that never talk to a scheduler (`noun` or `noun verb`): the runner does not load the
+ * HTTP client and clusters.json for them, which keeps `aurora job inspect` fast.
+ */
+export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['config', 'job inspect']);
 
 /** Where a CLI writes; process.stdout and a test's string sink both fit. */
 export interface Output {
@@ -40,6 +49,8 @@ export class CommandContext {
   readonly now: () => number;
   readonly pollIntervalMs: number;
   private clustersCache: Clusters | undefined;
+  private apiModule: ApiModule | undefined;
+  private clustersModule: ClustersModule | undefined;
 
   constructor(private readonly options: CliOptions) {
     this.env = options.env ?? process.env;
@@ -64,8 +75,25 @@ export class CommandContext {
     this.out(JSON.stringify(value, null, 2));
   }
 
+  /**
+   * Loads the scheduler client and clusters.json support. The runner does this before every
+   * command not in OFFLINE_COMMANDS; offline commands call it when they find they need it.
+   */
+  async loadServices(): Promise<void> {
+    this.apiModule ??= await import('../api/index.js');
+    this.clustersModule ??= await import('../clusters.js');
+  }
+  /** Whether the command line `_` (`['job', 'inspect', ...]`) names an offline command. */
+  static isOffline(positional: readonly unknown[]): boolean {
+    const [noun, verb] = positional.map(String);
+    return OFFLINE_COMMANDS.has(noun ?? '') || OFFLINE_COMMANDS.has(`${noun} ${verb}`);
+  }
+  private services(): { api: ApiModule; clusters: ClustersModule } {
+    if (!this.apiModule || !this.clustersModule) throw new Error('CommandContext.loadServices() was not awaited before using a cluster');
+    return { api: this.apiModule, clusters: this.clustersModule };
+  }
   clusters(): Clusters {
-    this.clustersCache ??= loadClusters({ env: this.env });
+    this.clustersCache ??= this.services().clusters.loadClusters({ env: this.env });
     return this.clustersCache;
   }
 
@@ -77,7 +105,7 @@ export class CommandContext {
   client(name: string): SchedulerClient {
     const cluster = this.cluster(name);
     const credentials = this.options.credentials?.(cluster);
-    return SchedulerClient.forCluster(cluster, {
+    return this.services().api.SchedulerClient.forCluster(cluster, {
       ...(credentials ? { credentials } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
     });

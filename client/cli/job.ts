@@ -1,16 +1,17 @@
 import type { Argv } from 'yargs';
-import { formatJobKey, parseInstanceKey, parseJobKey, parseJobKeyPrefix, type JobKey } from '../../dsl/job-key.js';
-import type { ScheduledTask } from '../../scheduler/api/task.js';
-import { compileConfigJob, loadConfig, parseBindings } from '../config/index.js';
-import { CommandFailureError, WaitTimeoutError } from '../errors.js';
 import type { CommandContext } from './context.js';
-import { formatJobLine, formatJobStatus, formatOutcome } from './format.js';
-import { assessGoal, assessKill, countStates, formatCounts, isTerminal, type WaitGoal } from './tasks.js';
-import { pollUntil } from './wait.js';
 
-/** `aurora job create|status|list|kill`. */
+export { formatInstances } from './instances.js';
+
+const actions = () => import('./job-actions.js');
+const inspection = () => import('./job-inspect.js');
+
+/**
+ * `aurora job create|status|list|kill|inspect|diff`. The table only: each handler loads its
+ * implementation when it runs, so a command loads no more than it uses.
+ */
 export function jobCommands(y: Argv, ctx: CommandContext): Argv {
-  return y.command('job', 'Create, inspect and kill jobs', (job) =>
+  return y.command('job', 'Create, inspect, compare and kill jobs', (job) =>
     job
       .command(
         'create <jobkey> <config>',
@@ -23,8 +24,8 @@ export function jobCommands(y: Argv, ctx: CommandContext): Argv {
             .option('wait-until', { choices: ['RUNNING', 'FINISHED'] as const, describe: 'wait until every instance is RUNNING or FINISHED' })
             .option('wait-timeout', { type: 'number', default: 600, describe: 'seconds --wait-until waits before giving up' })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        (a) =>
-          createJob(ctx, {
+        async (a) =>
+          (await actions()).createJob(ctx, {
             jobkey: a.jobkey,
             config: a.config,
             bind: a.bind,
@@ -40,7 +41,7 @@ export function jobCommands(y: Argv, ctx: CommandContext): Argv {
           c
             .positional('jobkey', { type: 'string', demandOption: true, describe: 'cluster/role/environment/name' })
             .option('json', { type: 'boolean', default: false, describe: 'print the job as JSON' }),
-        (a) => jobStatus(ctx, a.jobkey, a.json),
+        async (a) => (await actions()).jobStatus(ctx, a.jobkey, a.json),
       )
       .command(
         'list <pattern>',
@@ -49,7 +50,7 @@ export function jobCommands(y: Argv, ctx: CommandContext): Argv {
           c
             .positional('pattern', { type: 'string', demandOption: true, describe: 'cluster/role[/environment]' })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        (a) => listJobs(ctx, a.pattern, a.json),
+        async (a) => (await actions()).listJobs(ctx, a.pattern, a.json),
       )
       .command(
         'kill <instancekey>',
@@ -65,8 +66,8 @@ export function jobCommands(y: Argv, ctx: CommandContext): Argv {
             .option('wait', { type: 'boolean', default: true, describe: 'wait until the tasks ended (--no-wait to skip)' })
             .option('wait-timeout', { type: 'number', default: 600, describe: 'seconds to wait for the tasks to end' })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        (a) =>
-          killJob(ctx, {
+        async (a) =>
+          (await actions()).killJob(ctx, {
             instancekey: a.instancekey,
             message: a.message,
             wait: a.wait,
@@ -74,141 +75,28 @@ export function jobCommands(y: Argv, ctx: CommandContext): Argv {
             json: a.json,
           }),
       )
-      .demandCommand(1, 'Please give a job command: create, status, list or kill.'),
+      .command(
+        'inspect <jobkey> <config>',
+        'Show the spec a config compiles to for a job (nothing is sent)',
+        (c) =>
+          c
+            .positional('jobkey', { type: 'string', demandOption: true, describe: 'cluster/role/environment/name' })
+            .positional('config', { type: 'string', demandOption: true, describe: 'the *.aurora.ts file that defines the job' })
+            .option('bind', { type: 'string', array: true, default: [] as string[], describe: 'bind a {{template}} variable: --bind key=value (repeatable)' })
+            .option('json', { type: 'boolean', default: false, describe: 'print the spec as canonical JSON' }),
+        async (a) => (await inspection()).inspectJob(ctx, { jobkey: a.jobkey, config: a.config, bind: a.bind, json: a.json }),
+      )
+      .command(
+        'diff <jobkey> <config>',
+        'Compare what a config compiles to with what the scheduler runs (exit 0 either way)',
+        (c) =>
+          c
+            .positional('jobkey', { type: 'string', demandOption: true, describe: 'cluster/role/environment/name' })
+            .positional('config', { type: 'string', demandOption: true, describe: 'the *.aurora.ts file that defines the job' })
+            .option('bind', { type: 'string', array: true, default: [] as string[], describe: 'bind a {{template}} variable: --bind key=value (repeatable)' })
+            .option('json', { type: 'boolean', default: false, describe: 'print JSON: whether they differ, both hashes and the diff lines' }),
+        async (a) => (await inspection()).diffJob(ctx, { jobkey: a.jobkey, config: a.config, bind: a.bind, json: a.json }),
+      )
+      .demandCommand(1, 'Please give a job command: create, status, list, kill, inspect or diff.'),
   );
-}
-
-export interface CreateArgs {
-  readonly jobkey: string;
-  readonly config: string;
-  readonly bind: readonly string[];
-  readonly waitUntil?: WaitGoal | undefined;
-  readonly waitTimeout: number;
-  readonly json: boolean;
-}
-
-export async function createJob(ctx: CommandContext, a: CreateArgs): Promise<void> {
-  const key = parseJobKey(a.jobkey);
-  const bindings = parseBindings(a.bind);
-  const client = ctx.client(key.cluster);
-  const config = loadConfig(a.config, { cwd: ctx.cwd });
-  const spec = compileConfigJob(config, key, bindings);
-  if (spec.cronSchedule !== null) {
-    throw new CommandFailureError(
-      `${formatJobKey(key)} is a cron job; cron jobs may only be scheduled with the "aurora cron schedule" command`,
-    );
-  }
-  const created = await client.createJob(spec);
-  const jobPage = client.jobPageUrl(key);
-  if (!a.json) {
-    ctx.out(`Job created: ${formatJobKey(key)}`);
-    ctx.out(`Job page: ${jobPage}`);
-  }
-  if (!a.waitUntil) {
-    if (a.json) ctx.json({ ...created, jobPage });
-    return;
-  }
-  const goal = a.waitUntil;
-  const { value, timedOut } = await pollUntil(ctx, {
-    poll: async () => assessGoal((await client.getJob(key)).tasks, spec.instances, goal),
-    settled: (p) => p.settled,
-    progress: (p) => `${key.name}: ${formatCounts(p.counts)}`,
-    print: (line) => (a.json ? ctx.err(line) : ctx.out(line)),
-    timeoutMs: a.waitTimeout * 1000,
-  });
-  const tasks = [...value.current.values()];
-  if (a.json) ctx.json({ ...created, jobPage, waitUntil: goal, reached: value.settled && value.failed.length === 0, tasks });
-  if (timedOut) {
-    throw new WaitTimeoutError(
-      `${formatJobKey(key)} did not reach ${goal} within ${a.waitTimeout} s; now: ${formatCounts(value.counts)}`,
-      { details: tasks.filter((t) => !isTerminal(t.state) && t.state !== goal).map(formatOutcome) },
-    );
-  }
-  if (value.failed.length > 0) {
-    throw new CommandFailureError(`${formatJobKey(key)} did not reach ${goal}: ${formatCounts(countStates(value.failed))}`, {
-      details: value.failed.map(formatOutcome),
-    });
-  }
-  if (!a.json) ctx.out(`Job ${formatJobKey(key)} reached ${goal}: ${formatCounts(value.counts)}`);
-}
-
-export async function jobStatus(ctx: CommandContext, jobkey: string, json: boolean): Promise<void> {
-  const key = parseJobKey(jobkey);
-  const client = ctx.client(key.cluster);
-  const job = await client.getJob(key);
-  if (json) ctx.json(job);
-  else for (const line of formatJobStatus(job, client.jobPageUrl(key))) ctx.out(line);
-}
-
-export async function listJobs(ctx: CommandContext, pattern: string, json: boolean): Promise<void> {
-  const prefix = parseJobKeyPrefix(pattern);
-  const client = ctx.client(prefix.cluster);
-  const filter = { ...(prefix.role ? { role: prefix.role } : {}), ...(prefix.environment ? { environment: prefix.environment } : {}) };
-  const jobs = (await client.listJobs(filter)).sort((a, b) => formatJobKey(a.key).localeCompare(formatJobKey(b.key)));
-  if (json) return ctx.json(jobs);
-  if (jobs.length === 0) return ctx.out(`No jobs found for ${pattern}`);
-  for (const j of jobs) ctx.out(formatJobLine(j));
-}
-
-export interface KillArgs {
-  readonly instancekey: string;
-  readonly message?: string | undefined;
-  readonly wait: boolean;
-  readonly waitTimeout: number;
-  readonly json: boolean;
-}
-
-/** `0-2,5` for [0, 1, 2, 5]. Pure. */
-export function formatInstances(ids: readonly number[]): string {
-  const ranges: string[] = [];
-  for (let i = 0; i < ids.length; ) {
-    let j = i;
-    while (j + 1 < ids.length && ids[j + 1] === (ids[j] as number) + 1) j++;
-    ranges.push(i === j ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);
-    i = j + 1;
-  }
-  return ranges.join(',');
-}
-
-export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
-  const { job: key, instances } = parseInstanceKey(a.instancekey);
-  const client = ctx.client(key.cluster);
-  const what = `${formatJobKey(key)}${instances ? ` instances ${formatInstances(instances)}` : ''}`;
-  const res = await client.killJob(key, {
-    ...(instances ? { instances: [...instances] } : {}),
-    ...(a.message !== undefined ? { message: a.message } : {}),
-  });
-  const say = (line: string): void => (a.json ? ctx.err(line) : ctx.out(line));
-  if (res.killed.length === 0) {
-    if (a.json) ctx.json({ ...res, tasks: [] });
-    else ctx.out(`No active tasks of ${what} to kill${res.jobRemoved ? '; the job was removed' : ''}`);
-    return;
-  }
-  say(`Killing ${res.killed.length} task${res.killed.length === 1 ? '' : 's'} of ${what}`);
-  let tasks: readonly ScheduledTask[] = [];
-  if (a.wait) {
-    const { value, timedOut } = await pollUntil(ctx, {
-      poll: async () => assessKill(res.killed, await client.listTasks(taskQuery(key))),
-      settled: (p) => p.settled,
-      progress: (p) => `${key.name}: ${formatCounts(p.counts)}`,
-      print: say,
-      timeoutMs: a.waitTimeout * 1000,
-    });
-    tasks = value.tasks;
-    if (a.json) ctx.json({ ...res, tasks });
-    if (timedOut) {
-      throw new WaitTimeoutError(`${value.remaining.length} task(s) of ${what} did not end within ${a.waitTimeout} s`, {
-        details: value.remaining.map(formatOutcome),
-      });
-    }
-    if (!a.json) ctx.out(`Killed ${what}: ${formatCounts(value.counts)}${res.jobRemoved ? '; the job was removed' : ''}`);
-  } else if (a.json) {
-    ctx.json({ ...res, tasks });
-  } else {
-    ctx.out(`Kill requested for ${what}${res.jobRemoved ? '; the job was removed' : ''}`);
-  }
-}
-
-function taskQuery(key: JobKey): { role: string; environment: string; name: string } {
-  return { role: key.role, environment: key.environment, name: key.name };
 }

@@ -1,7 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { describeError, InvalidCommandError, InvalidParameterError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { JobKeyError } from '../../dsl/job-key.js';
+import { JobKeyError } from '../../dsl/key.js';
 import { CommandContext, type CliOptions } from './context.js';
 
 /** Help text width: fixed, so output does not depend on the terminal. */
@@ -27,7 +27,10 @@ export async function runCommandLine(
       .wrap(WRAP)
       .help()
       .version(false)
-      .demandCommand(1, 'Please give a command.'),
+      .demandCommand(1, 'Please give a command.')
+      .middleware(async (argv) => {
+        if (!CommandContext.isOffline(argv._)) await ctx.loadServices();
+      }),
     ctx,
   ).fail(((message: string | null | undefined, error: Error | undefined, usage: { help(): string }) => {
     if (error) throw error;

@@ -231,7 +231,9 @@ export const jobs = [Job({ cluster: 'devcluster', role: 'www-data', environment:
     const config = loadConfig('hello.aurora.ts', { cwd: tmp.dir });
     const err = failure(() => compileConfigJob(config, HELLO, {}));
     expect(err.details).toEqual([
-      'hello.aurora.ts: job devcluster/www-data/prod/hello: task.processes[0].cmdline: {{version}} is not bound: pass --bind version=VALUE or define it with .bind()',
+      'hello.aurora.ts:2:49 - error: job devcluster/www-data/prod/hello: task.processes[0].cmdline: {{version}} is not bound: pass --bind version=VALUE or define it with .bind()',
+      "2 const hello = Process({ name: 'hello', cmdline: 'echo {{version}}' });",
+      '                                                  ^~~~~~~~~~~~~~~~~~',
     ]);
     expect(compileConfigJob(config, HELLO, { version: '7' }).task.processes[0]?.cmdline).toBe('echo 7');
   });

@@ -1,29 +1,28 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
+import type ts from 'typescript';
 import { DSL_SPECIFIER } from '../../dsl/specifier.js';
+import { sha256, type CachedFile } from './cache.js';
+import { CONFIG_COMPILER_OPTIONS } from './compiler-settings.js';
 import type { ConfigDiagnostic } from './diagnostics.js';
 import { isAllowedImport, moduleSpecifiers, refusedImportMessage } from './import-policy.js';
+import { typescript } from './lazy-ts.js';
+
+const optionsByDsl = new Map<string, ts.CompilerOptions>();
 
 /**
- * Compiler options for configs: strict, ES2023 only (no DOM, no Node types, so a config cannot
- * name `process`, `fs` or `fetch`), `@aurora/dsl` mapped to the client's own DSL.
+ * Compiler options for configs (see compiler-settings.ts), with `@aurora/dsl` mapped to the
+ * client's own DSL.
  */
 export function configCompilerOptions(dslEntry: string): ts.CompilerOptions {
-  return {
-    strict: true,
-    target: ts.ScriptTarget.ES2022,
-    lib: ['lib.es2023.d.ts'],
-    types: [],
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    allowImportingTsExtensions: true,
-    noEmit: true,
-    skipLibCheck: true,
-    allowJs: false,
-    resolveJsonModule: false,
-    forceConsistentCasingInFileNames: true,
-    paths: { [DSL_SPECIFIER]: [dslEntry] },
-  };
+  const known = optionsByDsl.get(dslEntry);
+  if (known) return known;
+  const t = typescript();
+  const { options, errors } = t.convertCompilerOptionsFromJson(CONFIG_COMPILER_OPTIONS, path.dirname(dslEntry));
+  if (errors.length > 0) throw new Error(`bad config compiler options: ${t.flattenDiagnosticMessageText(errors[0]!.messageText, ' ')}`);
+  const out = { ...options, paths: { [DSL_SPECIFIER]: [dslEntry] } };
+  optionsByDsl.set(dslEntry, out);
+  return out;
 }
 
 export interface CheckResult {
@@ -33,10 +32,26 @@ export interface CheckResult {
   readonly configFiles: readonly string[];
 }
 
+export interface CheckedProgram extends CheckResult {
+  /** Each config file transpiled to CommonJS with its source map and resolved relative imports. */
+  readonly files: readonly CachedFile[];
+}
+
 /** Type-checks a config and the config files it imports, as one program. */
 export function checkConfig(entry: string, dslEntry: string): CheckResult {
+  const { diagnostics, configFiles } = checkProgram(entry, dslEntry, false);
+  return { diagnostics, configFiles };
+}
+
+/** Type-checks a config and transpiles each of its files, for the loader and its cache. */
+export function checkAndTranspile(entry: string, dslEntry: string): CheckedProgram {
+  return checkProgram(entry, dslEntry, true);
+}
+
+function checkProgram(entry: string, dslEntry: string, transpile: boolean): CheckedProgram {
+  const t = typescript();
   const options = configCompilerOptions(dslEntry);
-  const program = ts.createProgram({ rootNames: [entry], options });
+  const program = t.createProgram({ rootNames: [entry], options });
   const dslDir = path.dirname(dslEntry);
   const isConfigFile = (sf: ts.SourceFile): boolean =>
     !program.isSourceFileDefaultLibrary(sf) &&
@@ -46,13 +61,20 @@ export function checkConfig(entry: string, dslEntry: string): CheckResult {
   const configNames = new Set(configSources.map((sf) => path.resolve(sf.fileName)));
 
   const diagnostics: ConfigDiagnostic[] = [];
+  const files: CachedFile[] = [];
   for (const sf of configSources) {
+    const imports: Record<string, string> = {};
     for (const { specifier, node } of moduleSpecifiers(sf)) {
       if (!isAllowedImport(specifier)) diagnostics.push(fromNode(sf, node, refusedImportMessage(specifier)));
+      else if (specifier !== DSL_SPECIFIER) {
+        const target = resolveConfigImport(specifier, sf.fileName, dslEntry);
+        if (target) imports[specifier] = target;
+      }
     }
+    if (transpile) files.push({ path: path.resolve(sf.fileName), hash: sha256(readFileSync(sf.fileName, 'utf8')), ...transpileConfig(sf.text, sf.fileName), imports });
   }
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    if (d.category !== ts.DiagnosticCategory.Error) continue;
+  for (const d of t.getPreEmitDiagnostics(program)) {
+    if (d.category !== t.DiagnosticCategory.Error) continue;
     if (d.file && !configNames.has(path.resolve(d.file.fileName))) continue; // the DSL's own files
     if (d.file && d.code === 2307 && isRefused(d, d.file)) continue; // reported above, more clearly
     diagnostics.push(fromTs(d));
@@ -60,13 +82,30 @@ export function checkConfig(entry: string, dslEntry: string): CheckResult {
   diagnostics.sort(
     (a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
   );
-  return { diagnostics, configFiles: [...configNames] };
+  return { diagnostics, configFiles: [...configNames], files };
+}
+
+/** A config file as CommonJS for the sandbox, with its source map. */
+export function transpileConfig(source: string, fileName: string): { js: string; map: string | undefined } {
+  const t = typescript();
+  const out = t.transpileModule(source, {
+    fileName,
+    compilerOptions: {
+      module: t.ModuleKind.CommonJS,
+      target: t.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      sourceMap: true,
+      inlineSources: false,
+    },
+  });
+  return { js: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''), map: out.sourceMapText };
 }
 
 /** Where a relative import of a config resolves, as the type-checker resolved it. */
 export function resolveConfigImport(specifier: string, fromFile: string, dslEntry: string): string | undefined {
-  const resolved = ts.resolveModuleName(specifier, fromFile, configCompilerOptions(dslEntry), ts.sys).resolvedModule;
-  if (!resolved || resolved.extension !== ts.Extension.Ts) return undefined;
+  const t = typescript();
+  const resolved = t.resolveModuleName(specifier, fromFile, configCompilerOptions(dslEntry), t.sys).resolvedModule;
+  if (!resolved || resolved.extension !== t.Extension.Ts) return undefined;
   return path.resolve(resolved.resolvedFileName);
 }
 
@@ -101,7 +140,8 @@ function fromNode(sf: ts.SourceFile, node: ts.Node, message: string): ConfigDiag
 const MISSING_PLATFORM_GLOBAL = new Set([2580, 2582, 2583, 2584, 2591, 2592, 2593]);
 
 function fromTs(d: ts.Diagnostic): ConfigDiagnostic {
-  let message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+  const t = typescript();
+  let message = t.flattenDiagnosticMessageText(d.messageText, '\n');
   if (MISSING_PLATFORM_GLOBAL.has(d.code)) {
     message = `${message.replace(/\s*Do you need to.*$/s, '')} Configs run without Node or DOM globals (no console, process, require or fetch): they are deterministic, no I/O.`;
   }

@@ -1,0 +1,52 @@
+import { formatJobKey, jobKeyProblems, JobKeyError, parseJobKey, type JobKey } from '../../dsl/key.js';
+import type { JobSpec } from '../../dsl/jobspec.js';
+import type { Bindings } from '../../dsl/templates.js';
+import { cacheDirFor } from '../config/cache.js';
+import { cachedSpec } from '../config/fast-path.js';
+import type { CommandContext } from './context.js';
+
+/** The cache directory of this run (see client/config/cache.ts), from the CLI's environment. */
+export function cacheDir(ctx: CommandContext): string | undefined {
+  return cacheDirFor(ctx.env);
+}
+
+/**
+ * Parses a job key. An environment outside Aurora's `prod|devel|test|staging<N>` is accepted when
+ * the key's cluster lists it in clusters.json `allowed_environments` (then clusters.json is read).
+ */
+export async function parseKeyForCluster(ctx: CommandContext, text: string): Promise<{ key: JobKey; extraEnvironments: readonly string[] }> {
+  try {
+    return { key: parseJobKey(text), extraEnvironments: [] };
+  } catch (err) {
+    const parts = text.split('/');
+    if (!(err instanceof JobKeyError) || parts.length !== 4) throw err;
+    const [cluster = '', role = '', environment = '', name = ''] = parts;
+    const onlyEnvironment = jobKeyProblems({ cluster, role, environment, name }).every((p) => p.field === 'environment');
+    if (!onlyEnvironment) throw err;
+    await ctx.loadServices();
+    const extraEnvironments = ctx.clusters().byName.get(cluster)?.allowedEnvironments ?? [];
+    return { key: parseJobKey(text, { extraEnvironments }), extraEnvironments };
+  }
+}
+
+/**
+ * The spec of job `key` in config `file`: from the cache when this exact program, key and
+ * bindings were compiled before (no TypeScript, no zod loaded), else type-checked, evaluated and
+ * compiled now. Throws InvalidConfigurationError with every problem located in the config.
+ */
+export async function compileSpec(
+  ctx: CommandContext,
+  file: string,
+  key: JobKey,
+  bindings: Bindings,
+  extraEnvironments: readonly string[] = [],
+): Promise<JobSpec> {
+  const dir = cacheDir(ctx);
+  if (extraEnvironments.length === 0) {
+    const hit = cachedSpec(file, { cwd: ctx.cwd, cacheDir: dir, jobKey: formatJobKey(key), bindings });
+    if (hit !== undefined) return hit as JobSpec;
+  }
+  const { loadConfig, compileConfigJob } = await import('../config/loader.js');
+  const config = loadConfig(file, { cwd: ctx.cwd, cacheDir: dir });
+  return compileConfigJob(config, key, bindings, { extraEnvironments });
+}

@@ -1,0 +1,133 @@
+/** What `aurora job create|status|list|kill` do; loaded when one of them runs. */
+import { formatJobKey, parseInstanceKey, parseJobKey, parseJobKeyPrefix, type JobKey } from '../../dsl/key.js';
+import type { ScheduledTask } from '../../scheduler/api/task.js';
+import { parseBindings } from '../config/bindings.js';
+import { compileSpec, parseKeyForCluster } from './compile-spec.js';
+import { CommandFailureError, WaitTimeoutError } from '../errors.js';
+import type { CommandContext } from './context.js';
+import { formatJobLine, formatJobStatus, formatOutcome } from './format.js';
+import { assessGoal, assessKill, countStates, formatCounts, isTerminal, type WaitGoal } from './tasks.js';
+import { pollUntil } from './wait.js';
+import { formatInstances } from './instances.js';
+
+export interface CreateArgs {
+  readonly jobkey: string;
+  readonly config: string;
+  readonly bind: readonly string[];
+  readonly waitUntil?: WaitGoal | undefined;
+  readonly waitTimeout: number;
+  readonly json: boolean;
+}
+
+export async function createJob(ctx: CommandContext, a: CreateArgs): Promise<void> {
+  const { key, extraEnvironments } = await parseKeyForCluster(ctx, a.jobkey);
+  const bindings = parseBindings(a.bind);
+  const client = ctx.client(key.cluster);
+  const spec = await compileSpec(ctx, a.config, key, bindings, extraEnvironments);
+  if (spec.cronSchedule !== null) {
+    throw new CommandFailureError(
+      `${formatJobKey(key)} is a cron job; cron jobs may only be scheduled with the "aurora cron schedule" command`,
+    );
+  }
+  const created = await client.createJob(spec);
+  const jobPage = client.jobPageUrl(key);
+  if (!a.json) {
+    ctx.out(`Job created: ${formatJobKey(key)}`);
+    ctx.out(`Job page: ${jobPage}`);
+  }
+  if (!a.waitUntil) {
+    if (a.json) ctx.json({ ...created, jobPage });
+    return;
+  }
+  const goal = a.waitUntil;
+  const { value, timedOut } = await pollUntil(ctx, {
+    poll: async () => assessGoal((await client.getJob(key)).tasks, spec.instances, goal),
+    settled: (p) => p.settled,
+    progress: (p) => `${key.name}: ${formatCounts(p.counts)}`,
+    print: (line) => (a.json ? ctx.err(line) : ctx.out(line)),
+    timeoutMs: a.waitTimeout * 1000,
+  });
+  const tasks = [...value.current.values()];
+  if (a.json) ctx.json({ ...created, jobPage, waitUntil: goal, reached: value.settled && value.failed.length === 0, tasks });
+  if (timedOut) {
+    throw new WaitTimeoutError(
+      `${formatJobKey(key)} did not reach ${goal} within ${a.waitTimeout} s; now: ${formatCounts(value.counts)}`,
+      { details: tasks.filter((t) => !isTerminal(t.state) && t.state !== goal).map(formatOutcome) },
+    );
+  }
+  if (value.failed.length > 0) {
+    throw new CommandFailureError(`${formatJobKey(key)} did not reach ${goal}: ${formatCounts(countStates(value.failed))}`, {
+      details: value.failed.map(formatOutcome),
+    });
+  }
+  if (!a.json) ctx.out(`Job ${formatJobKey(key)} reached ${goal}: ${formatCounts(value.counts)}`);
+}
+
+export async function jobStatus(ctx: CommandContext, jobkey: string, json: boolean): Promise<void> {
+  const key = parseJobKey(jobkey);
+  const client = ctx.client(key.cluster);
+  const job = await client.getJob(key);
+  if (json) ctx.json(job);
+  else for (const line of formatJobStatus(job, client.jobPageUrl(key))) ctx.out(line);
+}
+
+export async function listJobs(ctx: CommandContext, pattern: string, json: boolean): Promise<void> {
+  const prefix = parseJobKeyPrefix(pattern);
+  const client = ctx.client(prefix.cluster);
+  const filter = { ...(prefix.role ? { role: prefix.role } : {}), ...(prefix.environment ? { environment: prefix.environment } : {}) };
+  const jobs = (await client.listJobs(filter)).sort((a, b) => formatJobKey(a.key).localeCompare(formatJobKey(b.key)));
+  if (json) return ctx.json(jobs);
+  if (jobs.length === 0) return ctx.out(`No jobs found for ${pattern}`);
+  for (const j of jobs) ctx.out(formatJobLine(j));
+}
+
+export interface KillArgs {
+  readonly instancekey: string;
+  readonly message?: string | undefined;
+  readonly wait: boolean;
+  readonly waitTimeout: number;
+  readonly json: boolean;
+}
+
+export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
+  const { job: key, instances } = parseInstanceKey(a.instancekey);
+  const client = ctx.client(key.cluster);
+  const what = `${formatJobKey(key)}${instances ? ` instances ${formatInstances(instances)}` : ''}`;
+  const res = await client.killJob(key, {
+    ...(instances ? { instances: [...instances] } : {}),
+    ...(a.message !== undefined ? { message: a.message } : {}),
+  });
+  const say = (line: string): void => (a.json ? ctx.err(line) : ctx.out(line));
+  if (res.killed.length === 0) {
+    if (a.json) ctx.json({ ...res, tasks: [] });
+    else ctx.out(`No active tasks of ${what} to kill${res.jobRemoved ? '; the job was removed' : ''}`);
+    return;
+  }
+  say(`Killing ${res.killed.length} task${res.killed.length === 1 ? '' : 's'} of ${what}`);
+  let tasks: readonly ScheduledTask[] = [];
+  if (a.wait) {
+    const { value, timedOut } = await pollUntil(ctx, {
+      poll: async () => assessKill(res.killed, await client.listTasks(taskQuery(key))),
+      settled: (p) => p.settled,
+      progress: (p) => `${key.name}: ${formatCounts(p.counts)}`,
+      print: say,
+      timeoutMs: a.waitTimeout * 1000,
+    });
+    tasks = value.tasks;
+    if (a.json) ctx.json({ ...res, tasks });
+    if (timedOut) {
+      throw new WaitTimeoutError(`${value.remaining.length} task(s) of ${what} did not end within ${a.waitTimeout} s`, {
+        details: value.remaining.map(formatOutcome),
+      });
+    }
+    if (!a.json) ctx.out(`Killed ${what}: ${formatCounts(value.counts)}${res.jobRemoved ? '; the job was removed' : ''}`);
+  } else if (a.json) {
+    ctx.json({ ...res, tasks });
+  } else {
+    ctx.out(`Kill requested for ${what}${res.jobRemoved ? '; the job was removed' : ''}`);
+  }
+}
+
+function taskQuery(key: JobKey): { role: string; environment: string; name: string } {
+  return { role: key.role, environment: key.environment, name: key.name };
+}

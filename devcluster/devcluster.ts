@@ -99,7 +99,7 @@ async function runDemo(schedulerUrl: string): Promise<void> {
   console.log(`\n$ aurora job status ${key}`);
   await runClient(['job', 'status', key]);
   console.log(`\nThe job page: ${schedulerUrl}/scheduler/www-data/prod/hello (each task links to its observer page).`);
-  console.log(`Try: ./node_modules/.bin/aurora job kill ${key}`);
+  console.log(`Try: npx aurora job kill ${key}`);
 }
 
 function runClient(args: string[]): Promise<number> {

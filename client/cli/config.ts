@@ -1,12 +1,13 @@
 import type { Argv } from 'yargs';
+import { configMigrateCommand } from './config-migrate.js';
 import type { CommandContext } from './context.js';
 
 const implementation = () => import('./config-actions.js');
 
 /**
- * `aurora config check|list|schema|init`: work on config files without a scheduler. The table
- * only; each handler loads its implementation when it runs. (`config migrate` is registered
- * by its own module.)
+ * `aurora config check|list|schema|init|migrate`: work on config files without a scheduler. The table
+ * only; each handler loads its implementation when it runs. `config migrate` lives in its own
+ * module, which loads the translator only when it runs.
  */
 export function configCommands(y: Argv, ctx: CommandContext): Argv {
   return y.command('config', 'Check, list and set up configuration files', (config) =>
@@ -46,6 +47,7 @@ export function configCommands(y: Argv, ctx: CommandContext): Argv {
             .option('json', { type: 'boolean', default: false, describe: 'print the files written as JSON' }),
         async (a) => (await implementation()).initConfigRepo(ctx, { dir: a.dir, force: a.force, json: a.json }),
       )
-      .demandCommand(1, 'Please give a config command: check, list, schema or init.'),
+      .command(configMigrateCommand(ctx))
+      .demandCommand(1, 'Please give a config command: check, list, schema, init or migrate.'),
   );
 }

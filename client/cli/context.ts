@@ -10,7 +10,7 @@ type ClustersModule = typeof import('../clusters.js');
  * Commands that never talk to a scheduler (`noun` or `noun verb`): the runner does not load the
  * HTTP client and clusters.json for them, which keeps `aurora job inspect` fast.
  */
-export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['config', 'job inspect']);
+export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['config', 'job inspect', 'task run-local']);
 
 /** Where a CLI writes; process.stdout and a test's string sink both fit. */
 export interface Output {

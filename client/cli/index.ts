@@ -2,6 +2,7 @@ import type { ExitCode } from '../exit-codes.js';
 import type { CliOptions } from './context.js';
 import { configCommands } from './config.js';
 import { jobCommands } from './job.js';
+import { taskCommands } from './task.js';
 import { runCommandLine } from './runner.js';
 
 export type { CliOptions, Output } from './context.js';
@@ -13,9 +14,9 @@ export function createCli(options: CliOptions): { run(): Promise<ExitCode> } {
   return {
     run: () =>
       runCommandLine('aurora', options, (y, ctx) =>
-        // One module per noun; cron, update, quota and task come in later issues. A noun's module
-        // is only its command table: handlers load their implementation when they run.
-        configCommands(jobCommands(y, ctx), ctx),
+        // One module per noun; cron, update and quota come in later issues. A noun's module is
+        // only its command table: handlers load their implementation when they run.
+        taskCommands(configCommands(jobCommands(y, ctx), ctx), ctx),
       ),
   };
 }

@@ -30,6 +30,7 @@ export const jobs = [
       maxConsecutiveFailures: 2,
     }),
     updateConfig: UpdateConfig({ batchSize: 1, watchSecs: 30, maxTotalFailures: 1 }),
-    constraints: { host: 'limit:1' },
+    // On a real cluster you would spread the instances with `constraints: { host: 'limit:1' }`;
+    // the devcluster has one host, so this example leaves that out.
   }),
 ];

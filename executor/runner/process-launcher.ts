@@ -17,20 +17,16 @@ import type { UnixUser } from './users.js';
  * task's cgroups (the `cgroup.procs` files in `$AURORA_CGROUP_PROCS`), so everything the command
  * starts is inside from its first instruction. It traps TERM/INT/HUP (with a handler, so the
  * command itself keeps default dispositions) so that a signal to the group does not stop it from
- * recording how the command ended. `wait` returns early when a trapped signal arrives, hence the
- * loop until the command is really gone.
+ * recording how the command ended; the shell runs a trap only once its foreground command is
+ * over. The command runs in the foreground, not with `&`: a non-interactive shell starts
+ * background jobs with SIGINT and SIGQUIT ignored, and a process cannot undo that.
  */
 export const WRAPPER_SCRIPT = [
   "trap ':' TERM INT HUP",
   'for f in $AURORA_CGROUP_PROCS; do echo $$ > "$f" 2>/dev/null; done',
   'unset AURORA_CGROUP_PROCS',
-  'bash -c "$1" &',
-  'child=$!',
-  'while :; do',
-  '  wait "$child"',
-  '  code=$?',
-  '  kill -0 "$child" 2>/dev/null || break',
-  'done',
+  'bash -c "$1"',
+  'code=$?',
   `printf '%s\\n' "$code" > "$2.tmp" && mv -f "$2.tmp" "$2"`,
   'exit "$code"',
 ].join('\n');

@@ -48,6 +48,12 @@ describe('TaskRunner', () => {
     expect(end.processes.hello?.[0]).toMatchObject({ state: 'SUCCESS', exitCode: 0 });
   });
 
+  it('starts a process with no signal ignored, so it can be interrupted and trap SIGINT', async () => {
+    const sandbox = launch(taskSpec([processSpec('sig', 'grep SigIgn /proc/self/status')]), 't-sig');
+    expect((await manager.waitFor('t-sig')).state).toBe('FINISHED');
+    expect(await readFile(logPath(sandbox, 'sig', 0, 'stdout'), 'utf8')).toBe('SigIgn:\t0000000000000000\n');
+  });
+
   it('binds ports and the task id into the command line and the environment', async () => {
     const task = taskSpec([processSpec('web', 'echo "port={{thermos.ports[http]}} env=$THERMOS_PORT_HTTP id={{thermos.task_id}} i=$MESOS_INSTANCE"')]);
     const sandbox = launch(task, 't-bind', { http: 31555 });

@@ -33,8 +33,9 @@ const component = (what: string) =>
     .regex(JOB_KEY_COMPONENT, `${what} may only contain letters, digits, '_', '-' and '.'`);
 
 /**
- * The schema of a job key whose environment may also be one of `extraEnvironments` (a cluster's
- * `allowed_environments`). `JobKeySchema` is this with none.
+ * The admission rule of a job key: the shape, and an environment that is Aurora's
+ * `prod|devel|test|staging<N>` or one of `extraEnvironments` (a cluster's allowed environments).
+ * The client and the scheduler check it when a job is created; the wire schema does not.
  */
 export function jobKeySchema(extraEnvironments: readonly string[] = []) {
   const environment =
@@ -53,7 +54,19 @@ export function jobKeySchema(extraEnvironments: readonly string[] = []) {
     .strict();
 }
 
-export const JobKeySchema = jobKeySchema();
+/**
+ * A job key on the wire (tasks, agent assignments, observer JSON): the shape of each component
+ * only. Which environments a cluster accepts is a policy checked when a job is admitted
+ * (`jobKeySchema`), so a cluster that allows `qa` does not make its own agents reject the task.
+ */
+export const JobKeySchema = z
+  .object({
+    cluster: component('cluster'),
+    role: component('role'),
+    environment: component('environment'),
+    name: component('name'),
+  })
+  .strict();
 
 /** A job's identity: `cluster/role/environment/name`. */
 export type JobKey = z.infer<typeof JobKeySchema>;

@@ -223,11 +223,11 @@ export const JobSpecSchema = z
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 
 /**
- * JobSpecSchema for a cluster that allows environments besides Aurora's (clusters.json
- * `allowed_environments`); with none it is JobSpecSchema itself.
+ * The spec a cluster admits: JobSpecSchema plus the environment rule, with the environments the
+ * cluster allows besides Aurora's (clusters.json `allowed_environments`, the scheduler's
+ * `--allowed-environments`). JobSpecSchema itself, the wire contract, leaves that policy out.
  */
 export function jobSpecSchemaFor(extraEnvironments: readonly string[] = []): typeof JobSpecSchema {
-  if (extraEnvironments.length === 0) return JobSpecSchema;
   return JobSpecSchema.extend({ key: jobKeySchema(extraEnvironments) }) as unknown as typeof JobSpecSchema;
 }
 

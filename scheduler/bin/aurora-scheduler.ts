@@ -24,6 +24,7 @@ interface Options {
   agentLostTimeoutMs: number;
   logFormat: 'text' | 'json';
   flapping: FlappingPolicy;
+  allowedEnvironments: string[];
 }
 
 class StartupError extends Error {}
@@ -52,6 +53,7 @@ async function serve(options: Options): Promise<void> {
     agentLostTimeoutMs: options.agentLostTimeoutMs,
     version: packageVersion(),
     flapping: options.flapping,
+    allowedEnvironments: options.allowedEnvironments,
     logger: {
       level: 'info',
       stream: options.logFormat === 'json' ? process.stderr : textLogStream(process.stderr, 'aurora-scheduler'),
@@ -110,6 +112,11 @@ async function main(argv: string[]): Promise<void> {
       },
       'flapping-initial-delay-ms': { type: 'number', default: DEFAULT_FLAPPING_POLICY.initialDelayMs, describe: 'First hold of a flapping instance' },
       'flapping-max-delay-ms': { type: 'number', default: DEFAULT_FLAPPING_POLICY.maxDelayMs, describe: 'The hold doubles up to this' },
+      'allowed-environments': {
+        type: 'string',
+        default: '',
+        describe: "Environments accepted besides prod, devel, test and staging<N>, comma-separated (as clusters.json's allowed_environments)",
+      },
       'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Log lines on stderr as text or as JSON' },
       'agent-lost-timeout-ms': {
         type: 'number',
@@ -147,6 +154,7 @@ async function main(argv: string[]): Promise<void> {
           longPollMs: args['long-poll-ms'],
           agentLostTimeoutMs: args['agent-lost-timeout-ms'],
           logFormat: args['log-format'],
+          allowedEnvironments: args['allowed-environments'].split(',').map((e) => e.trim()).filter((e) => e !== ''),
           flapping: {
             thresholdMs: args['flapping-threshold-ms'],
             initialDelayMs: args['flapping-initial-delay-ms'],

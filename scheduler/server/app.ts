@@ -49,6 +49,8 @@ export interface SchedulerAppOptions {
   readonly version?: string;
   /** How flapping instances are held back. @default DEFAULT_FLAPPING_POLICY (Aurora's) */
   readonly flapping?: FlappingPolicy;
+  /** Environments accepted besides `prod|devel|test|staging<N>`. @default none */
+  readonly allowedEnvironments?: readonly string[];
 }
 
 export const DEFAULT_LONG_POLL_MS = 20_000;
@@ -75,6 +77,7 @@ export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstanc
     ...(options.randomHex ? { randomHex: options.randomHex } : {}),
     onAgentWork: (agentId) => longPolls.wake(agentId),
     ...(options.flapping ? { flapping: options.flapping } : {}),
+    ...(options.allowedEnvironments ? { allowedEnvironments: options.allowedEnvironments } : {}),
   });
   const background = new BackgroundTasks(scheduler, longPolls, log);
   app.decorate('scheduler', scheduler);

@@ -244,3 +244,34 @@ describe('authorization', () => {
     }
   });
 });
+
+describe('environments', () => {
+  const qaSpec = () => {
+    const spec = jobSpec();
+    return { ...spec, key: { ...spec.key, environment: 'qa' } };
+  };
+
+  it("refuses an environment outside Aurora's rule, naming the rule", async () => {
+    const h = await startHarness();
+    try {
+      const res = await h.createJob(qaSpec());
+      expect(res.status).toBe(400);
+      expect(errorOf(res.body)).toMatchObject({ code: 'INVALID_JOB_SPEC', details: [{ path: 'key.environment' }] });
+      expect(errorOf(res.body).message).toMatch(/environment must be 'prod', 'devel', 'test' or 'staging<N>'; 'qa' is not/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('admits one the cluster allows, and its agents accept the task', async () => {
+    const h = await startHarness({ allowedEnvironments: ['qa'] });
+    try {
+      expect((await h.createJob(qaSpec())).status).toBe(201);
+      const { agentId } = await h.register('host1');
+      const work = await h.sync(agentId);
+      expect(work.launch.map((l) => l.jobKey.environment)).toEqual(['qa']);
+    } finally {
+      await h.close();
+    }
+  });
+});

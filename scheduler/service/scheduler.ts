@@ -1,3 +1,4 @@
+import { ENVIRONMENT_RULE, environmentAllowed } from '../../dsl/key.js';
 import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
 import { randomBytes } from 'node:crypto';
 import { formatJobKey } from '../../dsl/job-key.js';
@@ -47,6 +48,8 @@ export interface SchedulerOptions {
   readonly onAgentWork?: (agentId: string) => void;
   /** How instances that keep ending soon after they start are held back. @default Aurora's */
   readonly flapping?: FlappingPolicy;
+  /** Environments this cluster accepts besides `prod|devel|test|staging<N>`. @default none */
+  readonly allowedEnvironments?: readonly string[];
 }
 
 const ACTIVE_ON_AGENT = [...ACTIVE_ON_AGENT_STATES];
@@ -88,6 +91,13 @@ export class Scheduler {
         'WRONG_CLUSTER',
         `this scheduler serves cluster '${this.clusterName}', the spec is for '${key.cluster}'; check the cluster in the job key and clusters.json`,
       );
+    }
+    const allowed = this.options.allowedEnvironments ?? [];
+    if (!environmentAllowed(key.environment, allowed)) {
+      const extra = allowed.length > 0 ? ` or one this cluster allows (${allowed.join(', ')})` : '';
+      throw new ApiError('INVALID_JOB_SPEC', `${ENVIRONMENT_RULE}${extra}; '${key.environment}' is not`, [
+        { path: 'key.environment', message: `${ENVIRONMENT_RULE}${extra}` },
+      ]);
     }
     if (spec.cronSchedule !== null) {
       throw new ApiError(

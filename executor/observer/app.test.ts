@@ -191,6 +191,19 @@ describe('the task page', () => {
     expect(body.length).toBeLessThan(60_000);
   });
 
+  it("links back to the scheduler's job page when it knows the scheduler", async () => {
+    const linked = createObserverApp({ dataDir, host: 'agent-1', schedulerUrl: 'http://scheduler.test:8081/', now: () => T0 + 65_000 });
+    try {
+      const body = (await linked.inject({ method: 'GET', url: `/task/${TASK_ID}` })).body;
+      expect(body).toContain('<a href="http://scheduler.test:8081/scheduler">Scheduler</a>');
+      expect(body).toContain('<a class="button" href="http://scheduler.test:8081/scheduler/www-data/prod/hello">Job on the scheduler</a>');
+    } finally {
+      await linked.close();
+    }
+    // Without a scheduler there is nothing to link to.
+    expect((await get(`/task/${TASK_ID}`)).body).not.toContain('Job on the scheduler');
+  });
+
   it('shows a finished task with its outcome', async () => {
     const { body } = await get(`/task/${DONE_ID}`);
     expect(body).toContain('<span class="badge FINISHED">FINISHED</span>');

@@ -13,7 +13,7 @@ import {
   type TaskListResponse,
 } from './api.js';
 import { renderFile, renderListing, FILE_VIEW_BYTES } from './pages/files.js';
-import { renderError } from './pages/layout.js';
+import { renderError, type Site } from './pages/layout.js';
 import { LOG_PAGE_TAIL, renderLogPage } from './pages/log.js';
 import { LOG_TAIL_KIB, renderTask, type LogTail } from './pages/task.js';
 import { FINISHED_SHOWN, matchesFilter, renderTasks } from './pages/tasks.js';
@@ -40,6 +40,8 @@ export interface ObserverOptions {
   readonly dataDir: string;
   /** The host name shown in the page header. @default os.hostname() */
   readonly host?: string;
+  /** The scheduler this agent syncs with; pages link back to it. @default no links */
+  readonly schedulerUrl?: string;
   /** For uptimes and relative times. @default Date.now */
   readonly now?: () => number;
   /** How often the log page asks for new bytes. @default 1000 */
@@ -70,14 +72,14 @@ const attachment = (name: string) => `attachment; filename="${name}"`;
 export function createObserverApp(options: ObserverOptions): FastifyInstance {
   const app = Fastify({ logger: false });
   const now = options.now ?? Date.now;
-  const host = options.host ?? hostname();
+  const site: Site = { host: options.host ?? hostname(), schedulerUrl: options.schedulerUrl?.replace(/\/+$/, '') ?? null };
   const store = new TaskStore(options.dataDir);
 
   /** Answers an ObserverError as a page or as JSON; anything else is a 500 from fastify. */
   const fail = (reply: FastifyReply, err: unknown, asHtml: boolean, back?: readonly [string, string]) => {
     if (!(err instanceof ObserverError)) throw err;
     reply.code(err.status);
-    if (asHtml) return reply.type(HTML).send(renderError(host, err.status, err.message, back));
+    if (asHtml) return reply.type(HTML).send(renderError(site, err.status, err.message, back));
     const body: ObserverErrorBody = { error: { code: err.code, message: err.message } };
     return reply.send(body);
   };
@@ -115,8 +117,7 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
     const tasks = (await store.list()).map((t) => ({ finished: isFinished(t), summary: summarize(t) }));
     const wanted = tasks.filter((t) => matchesFilter(t.summary, filter));
     const finished = wanted.filter((t) => t.finished).map((t) => t.summary);
-    const html = renderTasks(
-      host,
+    const html = renderTasks(site,
       {
         active: wanted.filter((t) => !t.finished).map((t) => t.summary),
         finished: showAll ? finished : finished.slice(0, FINISHED_SHOWN),
@@ -146,7 +147,7 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
         };
         tails.push({ process: p.name, run: latest.run, stdout: await read('stdout'), stderr: await read('stderr') });
       }
-      return reply.type(HTML).send(renderTask(host, info, tails, now()));
+      return reply.type(HTML).send(renderTask(site, info, tails, now()));
     } catch (err) {
       return fail(reply, err, true);
     }
@@ -155,7 +156,7 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
   app.get<{ Params: LogRef }>('/task/:taskId/tail/:process/:run/:stream', async (req, reply) => {
     try {
       const { path, task, stream, run } = await resolveLog(store, req.params);
-      const page = renderLogPage(host, {
+      const page = renderLogPage(site, {
         taskId: task.state.taskId,
         jobTitle: jobTitle(task),
         process: req.params.process,
@@ -190,10 +191,10 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
       });
       if (file === null) {
         const listing = await listDirectory(task.state.taskId, task.sandbox, path);
-        return reply.type(HTML).send(renderListing(host, jobTitle(task), listing, now()));
+        return reply.type(HTML).send(renderListing(site, jobTitle(task), listing, now()));
       }
       const head = await readRange(file.real, 0, FILE_VIEW_BYTES);
-      const page = renderFile(host, { taskId: task.state.taskId, jobTitle: jobTitle(task), path: file.rel, mtime: file.mtime, head }, now());
+      const page = renderFile(site, { taskId: task.state.taskId, jobTitle: jobTitle(task), path: file.rel, mtime: file.mtime, head }, now());
       return reply.type(HTML).header('cache-control', 'no-store').send(page);
     } catch (err) {
       return fail(reply, err, true, back);

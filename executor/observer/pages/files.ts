@@ -1,6 +1,6 @@
 import { OBSERVER_PATHS, type ByteRange, type SandboxListingResponse } from '../api.js';
 import { html, type SafeHtml } from './html.js';
-import { ago, formatBytes, page } from './layout.js';
+import { ago, formatBytes, page, type Site } from './layout.js';
 
 /** The sandbox browser: a directory's entries, or the text of one file. */
 
@@ -21,7 +21,7 @@ function parentOf(rel: string): string {
   return rel.split('/').slice(0, -1).join('/');
 }
 
-export function renderListing(host: string, jobTitle: string, l: SandboxListingResponse, now: number): string {
+export function renderListing(site: Site, jobTitle: string, l: SandboxListingResponse, now: number): string {
   const rows: SafeHtml[] = l.entries.map(
     (e) => html`<tr>
 <td class="mono"><a href="${OBSERVER_PATHS.files(l.taskId, e.path)}">${e.name}${e.type === 'directory' ? '/' : ''}</a>${
@@ -39,7 +39,7 @@ export function renderListing(host: string, jobTitle: string, l: SandboxListingR
 ${rows.length === 0 ? html`<div class="empty">Empty directory.</div>` : ''}
 ${l.truncated ? html`<p class="muted">The directory has more entries than are listed here.</p>` : ''}
 <p class="small muted"><a href="${OBSERVER_PATHS.apiFiles(l.taskId, l.path)}">JSON</a></p>`;
-  return page({ host, title: `sandbox /${l.path}`, crumbs: pathCrumbs(l.taskId, jobTitle, l.path), body });
+  return page({ site, title: `sandbox /${l.path}`, crumbs: pathCrumbs(l.taskId, jobTitle, l.path), body });
 }
 
 export interface FileViewData {
@@ -50,7 +50,7 @@ export interface FileViewData {
   readonly head: ByteRange;
 }
 
-export function renderFile(host: string, d: FileViewData, now: number): string {
+export function renderFile(site: Site, d: FileViewData, now: number): string {
   const binary = d.head.data.includes('\0');
   const cut = d.head.next < d.head.size;
   const body = html`<h1 class="mono">${d.path.split('/').pop()}</h1>
@@ -63,5 +63,5 @@ ${
     : html`${cut ? html`<p class="muted small">Showing the first ${formatBytes(d.head.next)} of ${formatBytes(d.head.size)}; download the whole file.</p>` : ''}
 <pre class="log">${d.head.data}</pre>`
 }`;
-  return page({ host, title: d.path, crumbs: pathCrumbs(d.taskId, d.jobTitle, d.path), body });
+  return page({ site, title: d.path, crumbs: pathCrumbs(d.taskId, d.jobTitle, d.path), body });
 }

@@ -71,13 +71,21 @@ details.config > summary { cursor: pointer; color: var(--link); }
 `;
 
 export interface PageOptions {
-  readonly host: string;
+  readonly site: Site;
   readonly title: string;
   /** Breadcrumbs above the heading, the last one unlinked. */
   readonly crumbs?: readonly (readonly [string, string | null])[];
   readonly body: SafeHtml;
   /** A script the page needs (the log follower). */
   readonly script?: string;
+}
+
+/** What every page knows about where it is served. */
+export interface Site {
+  /** This agent's host name. */
+  readonly host: string;
+  /** The scheduler the agent syncs with, for links back to it. */
+  readonly schedulerUrl: string | null;
 }
 
 export function page(o: PageOptions): string {
@@ -87,10 +95,12 @@ export function page(o: PageOptions): string {
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${o.title} · ${o.host} · Aurora observer</title><style>${raw(CSS)}</style></head>
+<title>${o.title} · ${o.site.host} · Aurora observer</title><style>${raw(CSS)}</style></head>
 <body>
-<header class="top"><a class="brand" href="${OBSERVER_PATHS.index}">Aurora observer</a><span class="host">${o.host}</span>
-<nav><a href="${OBSERVER_PATHS.index}">Tasks</a><a href="${OBSERVER_PATHS.index}?finished=all#finished">Finished</a><a href="${OBSERVER_PATHS.apiTasks}">JSON</a></nav></header>
+<header class="top"><a class="brand" href="${OBSERVER_PATHS.index}">Aurora observer</a><span class="host">${o.site.host}</span>
+<nav><a href="${OBSERVER_PATHS.index}">Tasks</a><a href="${OBSERVER_PATHS.index}?finished=all#finished">Finished</a><a href="${OBSERVER_PATHS.apiTasks}">JSON</a>${
+    o.site.schedulerUrl ? html`<a href="${`${o.site.schedulerUrl}/scheduler`}">Scheduler</a>` : ''
+  }</nav></header>
 <main>${crumbs}${o.body}</main>
 ${o.script ? html`<script>${raw(o.script)}</script>` : ''}
 </body></html>`.value;
@@ -164,10 +174,10 @@ export function usageCell(used: number | null, reserved: number, format: (n: num
 
 export const MIB = 1024 * 1024;
 
-export function renderError(host: string, status: number, message: string, back?: readonly [string, string]): string {
+export function renderError(site: Site, status: number, message: string, back?: readonly [string, string]): string {
   const title = status === 404 ? 'Not found' : status >= 500 ? 'Cannot show this' : 'Refused';
   return page({
-    host,
+    site,
     title,
     crumbs: [['Tasks', OBSERVER_PATHS.index], [title, null]],
     body: html`<h1>${title}</h1><p class="error">${message}</p>

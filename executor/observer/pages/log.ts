@@ -1,6 +1,6 @@
 import { OBSERVER_PATHS, type ByteRange, type ObservedRun } from '../api.js';
 import { html } from './html.js';
-import { badge, formatBytes, page } from './layout.js';
+import { badge, formatBytes, page, type Site } from './layout.js';
 
 /**
  * A log that follows as the process writes: the page renders the tail, then a small script asks
@@ -74,7 +74,7 @@ export interface LogPageData {
   readonly intervalMs?: number;
 }
 
-export function renderLogPage(host: string, d: LogPageData): string {
+export function renderLogPage(site: Site, d: LogPageData): string {
   const other = d.stream === 'stdout' ? 'stderr' : 'stdout';
   const live = d.run.state === 'RUNNING';
   const body = html`<h1>${d.process} <span class="muted">run ${d.run.run}</span> ${badge(d.run.state)}</h1>
@@ -90,7 +90,7 @@ export function renderLogPage(host: string, d: LogPageData): string {
 </div>
 <pre class="log" id="log" data-src="${OBSERVER_PATHS.apiLogData(d.taskId, d.process, d.run.run, d.stream)}" data-next="${d.tail.next}" data-live="${String(live)}" data-interval="${d.intervalMs ?? 1000}">${d.tail.data}</pre>`;
   return page({
-    host,
+    site,
     title: `${d.process} ${d.stream}`,
     crumbs: [
       ['Tasks', OBSERVER_PATHS.index],

@@ -1,7 +1,7 @@
 import { canonicalJson, type HealthCheckSpec } from '../../../dsl/jobspec.js';
 import { OBSERVER_PATHS, type ObservedProcess, type ObservedRun, type TaskDetailResponse } from '../api.js';
 import { html, type SafeHtml } from './html.js';
-import { ago, badge, bar, formatBytes, formatCpu, formatTime, lasted, MIB, page, usageCell } from './layout.js';
+import { ago, badge, bar, formatBytes, formatCpu, formatTime, lasted, MIB, page, usageCell, type Site } from './layout.js';
 
 /** One task: what it is, how it is doing, its processes and runs, log tails and its config. */
 
@@ -92,14 +92,19 @@ function tailBlock(taskId: string, t: LogTail, stream: 'stdout' | 'stderr'): Saf
 <pre class="tail">${text === null ? html`<span class="muted">no log file</span>` : text === '' ? html`<span class="muted">empty</span>` : text}</pre>`;
 }
 
-export function renderTask(host: string, t: TaskDetailResponse, tails: readonly LogTail[], now: number): string {
+export function renderTask(site: Site, t: TaskDetailResponse, tails: readonly LogTail[], now: number): string {
   const runs = t.processes.flatMap((p) => [...p.runs].reverse().map((r) => runRow(t.taskId, p.name, r, now)));
   const body = html`<h1>${jobTitle(t)} ${badge(t.state)}</h1>
 <p class="sub">Task <code>${t.taskId}</code> on ${t.host}${t.message ? html` · ${t.message}` : ''}${
     t.endedAt !== null ? html` · ended <span title="${formatTime(t.endedAt)}">${ago(t.endedAt, now)}</span>` : ''
   }</p>
 <div class="toolbar"><a class="button" href="${OBSERVER_PATHS.files(t.taskId)}">Sandbox</a>
-<a class="button" href="${OBSERVER_PATHS.apiTask(t.taskId)}">JSON</a></div>
+<a class="button" href="${OBSERVER_PATHS.apiTask(t.taskId)}">JSON</a>${
+  site.schedulerUrl
+    ? html`
+<a class="button" href="${`${site.schedulerUrl}/scheduler/${encodeURIComponent(t.jobKey.role)}/${encodeURIComponent(t.jobKey.environment)}/${encodeURIComponent(t.jobKey.name)}`}">Job on the scheduler</a>`
+    : ''
+}</div>
 ${cards(t, now)}
 <h2>Processes <span class="count">${t.processes.length}</span></h2>
 <table class="grid"><thead><tr><th>Process</th><th>State</th><th class="num">Runs</th><th class="num">Pid</th><th>Duration</th><th>CPU</th><th>Memory</th><th>Logs</th></tr></thead>
@@ -115,5 +120,5 @@ ${
 ${tails.length ? tails.map((tail) => [tailBlock(t.taskId, tail, 'stdout'), tailBlock(t.taskId, tail, 'stderr')]) : html`<div class="empty">No logs yet.</div>`}
 <h2>Configuration</h2>
 <details class="config"><summary>The job's compiled JobSpec (canonical JSON)</summary><pre>${canonicalJson(t.job, 2)}</pre></details>`;
-  return page({ host, title: jobTitle(t), crumbs: [['Tasks', OBSERVER_PATHS.index], [jobTitle(t), null]], body });
+  return page({ site, title: jobTitle(t), crumbs: [['Tasks', OBSERVER_PATHS.index], [jobTitle(t), null]], body });
 }

@@ -1,6 +1,6 @@
 import { OBSERVER_PATHS, type TaskSummary } from '../api.js';
 import { html, type SafeHtml } from './html.js';
-import { ago, badge, formatBytes, formatCpu, lasted, MIB, page, usageCell } from './layout.js';
+import { ago, badge, formatBytes, formatCpu, lasted, MIB, page, usageCell, type Site } from './layout.js';
 
 /** The tasks on this host: live ones with their use, then the latest finished ones. */
 
@@ -44,7 +44,7 @@ function finishedRow(t: TaskSummary, now: number): SafeHtml {
 </tr>`;
 }
 
-export function renderTasks(host: string, d: TasksPageData, now: number): string {
+export function renderTasks(site: Site, d: TasksPageData, now: number): string {
   const filterQuery = d.filter ? `&job=${encodeURIComponent(d.filter)}` : '';
   const active =
     d.active.length === 0
@@ -62,7 +62,7 @@ ${
 <a class="button" href="?finished=all${filterQuery}#finished">Show all ${d.finishedTotal.toLocaleString('en')} finished tasks</a></p>`
     : ''
 }`;
-  const body = html`<h1>Tasks on ${host}</h1>
+  const body = html`<h1>Tasks on ${site.host}</h1>
 <div class="toolbar"><span class="muted">${d.active.length} active · ${d.finishedTotal.toLocaleString('en')} finished</span>
 <form class="filter" method="get" action="${OBSERVER_PATHS.index}">${d.showAll ? html`<input type="hidden" name="finished" value="all">` : ''}
 <input type="search" name="job" value="${d.filter}" placeholder="Filter by role/env/job" aria-label="Filter by job"></form>
@@ -71,7 +71,7 @@ ${d.filter ? html`<a href="${OBSERVER_PATHS.index}">clear filter</a>` : ''}</div
 ${active}
 <h2 id="finished">Finished <span class="count">${d.finishedTotal.toLocaleString('en')}</span></h2>
 ${finished}`;
-  return page({ host, title: 'Tasks', body });
+  return page({ site, title: 'Tasks', body });
 }
 
 /** Whether a task matches the page's `?job=` filter (a substring of role/env/name/instance or the task id). */

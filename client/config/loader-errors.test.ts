@@ -1,22 +1,12 @@
+import { configFailure } from '../testing/config-failure.js';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobKey } from '../../dsl/job-key.js';
-import { InvalidConfigurationError } from '../errors.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { cachedSpec } from './fast-path.js';
 import { compileConfigJob, compileConfigJobs, loadConfig } from './loader.js';
 import { formatDiagnostics } from './diagnostics.js';
-
-function failure(fn: () => unknown): InvalidConfigurationError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidConfigurationError) return err;
-    throw err;
-  }
-  throw new Error('expected an InvalidConfigurationError');
-}
 
 const KEY = parseJobKey('devcluster/www-data/prod/web');
 
@@ -49,7 +39,7 @@ export const jobs = [
 `,
     );
     const config = loadConfig('web.aurora.ts', { cwd: tmp.dir });
-    const err = failure(() => compileConfigJob(config, KEY, {}));
+    const err = configFailure(() => compileConfigJob(config, KEY, {}));
     expect(err.details).toEqual([
       'web.aurora.ts:10:14 - error: job devcluster/www-data/prod/web: task.resources.cpu: cpu must be more than 0 (found 0)',
       '10         cpu: 0,',
@@ -110,7 +100,7 @@ export const jobs = [Job({ cluster: 'devcluster', role: 'www-data', environment:
 `,
     );
     const config = loadConfig('web.aurora.ts', { cwd: tmp.dir });
-    const err = failure(() => compileConfigJob(config, KEY, {}));
+    const err = configFailure(() => compileConfigJob(config, KEY, {}));
     expect(err.details[0]).toBe('lib/team.ts:5:28 - error: job devcluster/www-data/prod/web: task.resources.cpu: cpu must be more than 0 (found -1)');
   });
 });
@@ -128,7 +118,7 @@ describe('determinism', () => {
     ['Math.random()', 'Math.random()'],
   ])('refuses %s at the line that calls it', (expr, what) => {
     tmp.write('clock.aurora.ts', `import { Process } from '@aurora/dsl';\n\nexport const p = Process({ name: 'p', cmdline: 'echo ' + String(${expr}) });\n`);
-    const err = failure(() => loadConfig('clock.aurora.ts', { cwd: tmp.dir }));
+    const err = configFailure(() => loadConfig('clock.aurora.ts', { cwd: tmp.dir }));
     expect(err.details[0]).toMatch(new RegExp(`^clock\\.aurora\\.ts:3:\\d+ - error: the config threw Error: ${what.replace(/[().]/g, '\\$&')} is not available in configs: they are deterministic`));
   });
 
@@ -170,7 +160,7 @@ export const jobs = [Job({ cluster: 'devcluster', role: 'r', environment: 'prod'
     expect(cached.files.map((f) => path.basename(f.path)).sort()).toEqual(['c.aurora.ts', 'common.ts']);
     cached.diagnostics = [{ message: 'planted' }];
     writeFileSync(file, JSON.stringify(cached));
-    expect(failure(() => loadConfig('c.aurora.ts', { cwd: tmp.dir, cacheDir })).details).toEqual(['error: planted']);
+    expect(configFailure(() => loadConfig('c.aurora.ts', { cwd: tmp.dir, cacheDir })).details).toEqual(['error: planted']);
     // Changing an imported file invalidates it.
     tmp.write('common.ts', `export const cmd = 'echo two';\n`);
     const config = loadConfig('c.aurora.ts', { cwd: tmp.dir, cacheDir });

@@ -1,20 +1,10 @@
+import { configFailure } from '../testing/config-failure.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobKey } from '../../dsl/job-key.js';
-import { InvalidConfigurationError } from '../errors.js';
 import { HELLO_CONFIG, tempDir } from '../testing/temp-dir.js';
 import { compileConfigJob, loadConfig } from './loader.js';
 
 const HELLO = parseJobKey('devcluster/www-data/prod/hello');
-
-function failure(fn: () => unknown): InvalidConfigurationError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidConfigurationError) return err;
-    throw err;
-  }
-  throw new Error('expected an InvalidConfigurationError');
-}
 
 describe('loadConfig', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -118,7 +108,7 @@ export const p = Process({ name: 'hello', cmdline: 42 });
 export const n: number = 'two';
 `,
     );
-    const err = failure(() => loadConfig('bad.aurora.ts', { cwd: tmp.dir }));
+    const err = configFailure(() => loadConfig('bad.aurora.ts', { cwd: tmp.dir }));
     expect(err.exitCode).toBe(3);
     expect(err.details).toEqual([
       "bad.aurora.ts:2:43 - error TS2322: Type 'number' is not assignable to type 'string'.",
@@ -134,7 +124,7 @@ export const n: number = 'two';
 
   it('gives configs no Node: process and console do not exist', () => {
     tmp.write('node.aurora.ts', `export const x = process.env['HOME'];\n`);
-    const err = failure(() => loadConfig('node.aurora.ts', { cwd: tmp.dir }));
+    const err = configFailure(() => loadConfig('node.aurora.ts', { cwd: tmp.dir }));
     expect(err.details[0]).toMatch(/^node\.aurora\.ts:1:18 - error TS\d+: Cannot find name 'process'/);
   });
 
@@ -146,7 +136,7 @@ import { z } from 'zod';
 export const x = [readFileSync, z];
 `,
     );
-    const err = failure(() => loadConfig('io.aurora.ts', { cwd: tmp.dir }));
+    const err = configFailure(() => loadConfig('io.aurora.ts', { cwd: tmp.dir }));
     const text = err.details.join('\n');
     expect(text).toContain("io.aurora.ts:1:30 - error: cannot import 'fs': configs are deterministic, no network and no I/O");
     expect(text).toContain("io.aurora.ts:2:19 - error: cannot import 'zod'");
@@ -163,7 +153,7 @@ function port(): number {
 export const p = Process({ name: 'p', cmdline: 'echo ' + port() });
 `,
     );
-    const err = failure(() => loadConfig('throws.aurora.ts', { cwd: tmp.dir }));
+    const err = configFailure(() => loadConfig('throws.aurora.ts', { cwd: tmp.dir }));
     expect(err.exitCode).toBe(3);
     expect(err.details).toEqual([
       'throws.aurora.ts:4:9 - error: the config threw Error: no port configured',
@@ -181,7 +171,7 @@ const name = ['node', 'fs'].join(':');
 export const fs = require(name);
 `,
     );
-    const err = failure(() => loadConfig('req.aurora.ts', { cwd: tmp.dir }));
+    const err = configFailure(() => loadConfig('req.aurora.ts', { cwd: tmp.dir }));
     expect(err.details[0]).toBe(
       "req.aurora.ts:3:19 - error: cannot import 'node:fs': configs are deterministic, no network and no I/O; they may import only '@aurora/dsl' and relative .ts files such as './common.ts'",
     );
@@ -190,7 +180,7 @@ export const fs = require(name);
   it('lists the jobs a file defines when the key is not one of them', () => {
     tmp.write('hello.aurora.ts', HELLO_CONFIG);
     const config = loadConfig('hello.aurora.ts', { cwd: tmp.dir });
-    const err = failure(() => compileConfigJob(config, parseJobKey('devcluster/www-data/prod/hellox'), {}));
+    const err = configFailure(() => compileConfigJob(config, parseJobKey('devcluster/www-data/prod/hellox'), {}));
     expect(err.message).toBe(
       'Job devcluster/www-data/prod/hellox not found in hello.aurora.ts; it defines: devcluster/www-data/prod/hello',
     );
@@ -222,14 +212,14 @@ export const jobs = [Job({ cluster: 'devcluster', role: 'www-data', environment:
   it('reports a type error in an imported file at that file', () => {
     tmp.write('common.ts', `export const ram: number = 'lots';\n`);
     tmp.write('uses.aurora.ts', `import { ram } from './common.ts';\nexport const x = ram;\n`);
-    const err = failure(() => loadConfig('uses.aurora.ts', { cwd: tmp.dir }));
+    const err = configFailure(() => loadConfig('uses.aurora.ts', { cwd: tmp.dir }));
     expect(err.details[0]).toBe("common.ts:1:14 - error TS2322: Type 'string' is not assignable to type 'number'.");
   });
 
   it('prints each compile issue with the file, the job and the path', () => {
     tmp.write('hello.aurora.ts', HELLO_CONFIG.replace("'while true; do echo hello world; sleep 5; done'", "'echo {{version}}'"));
     const config = loadConfig('hello.aurora.ts', { cwd: tmp.dir });
-    const err = failure(() => compileConfigJob(config, HELLO, {}));
+    const err = configFailure(() => compileConfigJob(config, HELLO, {}));
     expect(err.details).toEqual([
       'hello.aurora.ts:2:49 - error: job devcluster/www-data/prod/hello: task.processes[0].cmdline: {{version}} is not bound: pass --bind version=VALUE or define it with .bind()',
       "2 const hello = Process({ name: 'hello', cmdline: 'echo {{version}}' });",
@@ -239,12 +229,12 @@ export const jobs = [Job({ cluster: 'devcluster', role: 'www-data', environment:
   });
 
   it('says when the file does not exist', () => {
-    const err = failure(() => loadConfig('examples/x.aurora.ts', { cwd: tmp.dir }));
+    const err = configFailure(() => loadConfig('examples/x.aurora.ts', { cwd: tmp.dir }));
     expect(err.message).toBe('Config file examples/x.aurora.ts does not exist');
   });
 
   it('says when a file defines no jobs', () => {
     tmp.write('empty.aurora.ts', `export const x = 1;\n`);
-    expect(failure(() => loadConfig('empty.aurora.ts', { cwd: tmp.dir })).message).toMatch(/^empty\.aurora\.ts: it defines no jobs/);
+    expect(configFailure(() => loadConfig('empty.aurora.ts', { cwd: tmp.dir })).message).toMatch(/^empty\.aurora\.ts: it defines no jobs/);
   });
 });

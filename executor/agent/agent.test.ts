@@ -13,6 +13,7 @@ import {
   type TaskAssignment,
 } from '../../scheduler/api/agent-protocol.js';
 import { PATHS } from '../../scheduler/api/routes.js';
+import { specHash } from '../../dsl/jobspec.js';
 import { assignment, processSpec, taskSpec } from '../testing/fixtures.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { agentIdPath } from './agent-id.js';
@@ -29,6 +30,12 @@ class StandInScheduler {
   readonly reports = new Map<string, AgentTaskReport>();
   private readonly known = new Set<string>();
   private readonly launches = new Map<string, TaskAssignment>();
+  /** Spec fetches by hash, to show each spec is fetched once. */
+  readonly specFetches = new Map<string, number>();
+  /** Ended tasks acknowledged to the agent. */
+  private readonly acked = new Set<string>();
+  /** Every sync's reported task ids, in order. */
+  readonly syncReports: string[][] = [];
   private readonly kills = new Set<string>();
   private readonly held = new Set<() => void>();
   private app: FastifyInstance | null = null;
@@ -50,7 +57,10 @@ class StandInScheduler {
         return reply.code(404).send({ error: { code: 'AGENT_UNKNOWN', message: `no agent ${body.agentId}` } });
       }
       for (const t of body.tasks) this.reports.set(t.taskId, t);
-      if (this.work().launch.length + this.work().kill.length === 0 && body.waitMs > 0) {
+      this.syncReports.push(body.tasks.map((t) => t.taskId));
+      const ack = body.tasks.filter((t) => ['FINISHED', 'FAILED', 'KILLED'].includes(t.state)).map((t) => t.taskId);
+      for (const id of ack) this.acked.add(id);
+      if (ack.length + this.work().launch.length + this.work().kill.length === 0 && body.waitMs > 0) {
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(timer);
@@ -61,7 +71,14 @@ class StandInScheduler {
           this.held.add(done);
         });
       }
-      return this.work();
+      return { ...this.work(), ack };
+    });
+    app.get(`${PATHS.spec('')}:hash`, async (req, reply) => {
+      const { hash } = req.params as { hash: string };
+      this.specFetches.set(hash, (this.specFetches.get(hash) ?? 0) + 1);
+      const found = [...this.launches.values()].find((a) => specHash(a.job) === hash);
+      if (!found) return reply.code(404).send({ error: { code: 'SPEC_NOT_FOUND', message: `no spec ${hash}` } });
+      return { spec: found.job };
     });
     app.addHook('preClose', async () => this.release());
     await app.listen({ host: '127.0.0.1', port });
@@ -73,8 +90,10 @@ class StandInScheduler {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  private work(): AgentSyncResponse {
-    const launch = [...this.launches.values()].filter((a) => !this.reports.has(a.taskId));
+  private work(): Omit<AgentSyncResponse, 'ack'> {
+    const launch = [...this.launches.values()]
+      .filter((a) => !this.reports.has(a.taskId))
+      .map(({ job, ...rest }) => ({ ...rest, specHash: specHash(job) }));
     const kill = [...this.kills].filter((id) => {
       const state = this.reports.get(id)?.state;
       return state === undefined || state === 'STARTING' || state === 'RUNNING';
@@ -173,6 +192,18 @@ describe('agent channel', () => {
     // The observer the agent advertises shows the task.
     const page = await agent.observer.inject({ url: '/task/task-hello' });
     expect(page.body).toContain('hello from agent-host-1 on 31007');
+  });
+
+  it('fetches a spec once for many instances, and stops reporting ended tasks once acknowledged', async () => {
+    await scheduler.start();
+    await agentFor(scheduler.url);
+    const task = taskSpec([processSpec('quick', 'true')]);
+    const ids = ['quick-0', 'quick-1', 'quick-2'];
+    for (const [i, taskId] of ids.entries()) scheduler.launch(assignment(task, { taskId, instance: i }));
+    await vi.waitFor(() => expect(ids.map((id) => report(id)?.state)).toEqual(['FINISHED', 'FINISHED', 'FINISHED']), { timeout: 10_000 });
+    expect([...scheduler.specFetches.values()]).toEqual([1]);
+    // Acknowledged by the scheduler: the agent's syncs no longer carry them.
+    await vi.waitFor(() => expect((scheduler.syncReports.at(-1) ?? ids).filter((id) => ids.includes(id))).toEqual([]), { timeout: 10_000 });
   });
 
   it('kills a task when the scheduler says so', async () => {

@@ -1,8 +1,10 @@
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
+import type { JobSpec } from '../../dsl/jobspec.js';
 import {
   AgentRegisterResponseSchema,
   AgentSyncResponseSchema,
+  GetSpecResponseSchema,
   type AgentRegisterResponse,
   type AgentRegistration,
   type AgentSyncRequest,
@@ -62,11 +64,28 @@ export class SchedulerClient {
     return this.post(PATHS.agentSync, body, AgentSyncResponseSchema, body.waitMs + (this.options.timeoutMs ?? 10_000), signal);
   }
 
+  /** The JobSpec a launch names by hash. */
+  async getSpec(hash: string, signal?: AbortSignal): Promise<JobSpec> {
+    const answer = await this.send('GET', PATHS.spec(hash), undefined, GetSpecResponseSchema, this.options.timeoutMs ?? 10_000, signal);
+    return answer.spec;
+  }
+
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
 
-  private async post<S extends z.ZodType>(
+  private post<S extends z.ZodType>(
+    path: string,
+    body: unknown,
+    schema: S,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<z.infer<S>> {
+    return this.send('POST', path, body, schema, timeoutMs, signal);
+  }
+
+  private async send<S extends z.ZodType>(
+    method: 'GET' | 'POST',
     path: string,
     body: unknown,
     schema: S,
@@ -76,10 +95,10 @@ export class SchedulerClient {
     let res;
     try {
       res = await request(`${this.base}${path}`, {
-        method: 'POST',
+        method,
         dispatcher: this.dispatcher,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
+        headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         ...(signal ? { signal } : {}),

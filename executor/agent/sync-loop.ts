@@ -1,6 +1,7 @@
-import type { AgentRegistration, AgentTaskReport, TaskAssignment } from '../../scheduler/api/agent-protocol.js';
+import type { AgentRegistration, AgentTaskReport, TaskAssignment, TaskLaunch } from '../../scheduler/api/agent-protocol.js';
 import { loadAgentId, saveAgentId } from './agent-id.js';
 import { SchedulerError, type SchedulerClient } from './scheduler-client.js';
+import { SpecCache } from './spec-cache.js';
 
 /**
  * The agent channel's loop: register, then sync level-triggered for as long as the agent runs.
@@ -13,6 +14,8 @@ import { SchedulerError, type SchedulerClient } from './scheduler-client.js';
 export interface TaskHost {
   reports(): AgentTaskReport[];
   launch(assignment: TaskAssignment): void;
+  /** The scheduler recorded these ended tasks: stop reporting them. */
+  acknowledge(taskIds: readonly string[]): void;
   kill(taskId: string, reason?: string): void;
   onChange(listener: () => void): () => void;
 }
@@ -49,7 +52,13 @@ export class SyncLoop {
   /** The longest hold the scheduler said it allows. */
   private longPollMs: number | null = null;
 
-  constructor(private readonly options: SyncLoopOptions) {}
+  private readonly specs: SpecCache;
+  /** Spec hashes whose fetch failed, so an outage is logged once and not per launch. */
+  private readonly specProblems = new Set<string>();
+
+  constructor(private readonly options: SyncLoopOptions) {
+    this.specs = new SpecCache((hash) => options.client.getSpec(hash));
+  }
 
   /** The id the scheduler knows this agent by, once registered. */
   get agentId(): string | null {
@@ -89,6 +98,35 @@ export class SyncLoop {
     } catch {
       // The scheduler will hear from the next agent, or mark this one lost.
     }
+  }
+
+  /**
+   * Launches with their specs. A spec that cannot be fetched now leaves its launches out: the
+   * scheduler repeats a launch until the agent reports the task.
+   */
+  private async resolve(launches: readonly TaskLaunch[]): Promise<TaskAssignment[]> {
+    const hashes = [...new Set(launches.map((l) => l.specHash))];
+    const specs = new Map(
+      await Promise.all(
+        hashes.map(async (hash) => {
+          try {
+            const spec = await this.specs.get(hash);
+            this.specProblems.delete(hash);
+            return [hash, spec] as const;
+          } catch (err) {
+            if (!this.specProblems.has(hash)) this.options.log(`cannot fetch job spec ${hash}: ${(err as Error).message}; its tasks are launched once it can`);
+            this.specProblems.add(hash);
+            return [hash, undefined] as const;
+          }
+        }),
+      ),
+    );
+    const out: TaskAssignment[] = [];
+    for (const { specHash, ...launch } of launches) {
+      const job = specs.get(specHash);
+      if (job) out.push({ ...launch, job });
+    }
+    return out;
   }
 
   private changed(): void {
@@ -161,8 +199,9 @@ export class SyncLoop {
         unknownStreak = 0;
         this.setConnection('connected');
         backoff = initial;
-        for (const a of answer.launch) this.options.tasks.launch(a);
+        this.options.tasks.acknowledge(answer.ack);
         for (const id of answer.kill) this.options.tasks.kill(id, 'Killed by the scheduler');
+        for (const a of await this.resolve(answer.launch)) this.options.tasks.launch(a);
         const idle = answer.launch.length === 0 && answer.kill.length === 0;
         // A scheduler that answers at once with nothing to do must not be hammered.
         if (idle && !this.dirty && Date.now() - startedAt < 100) await this.pause(250);

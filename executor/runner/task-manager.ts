@@ -3,7 +3,8 @@ import { readdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { AgentTaskReport, TaskAssignment } from '../../scheduler/api/agent-protocol.js';
 import { TERMINAL_TASK_STATES, type TaskRunState } from '../core/checkpoint.js';
-import { shouldReport, taskReport } from '../core/report.js';
+import { selectReports } from '../core/report.js';
+import { MAX_ENDED_REPORTS_PER_SYNC } from '../../scheduler/api/agent-protocol.js';
 import { sandboxesToCollect, type GcPolicy, type SandboxInfo } from '../core/sandbox-gc.js';
 import { TaskCgroup, type CgroupSupport } from './cgroups.js';
 import { readTaskRunState } from './checkpoint-file.js';
@@ -62,6 +63,8 @@ function closedAncestor(dir: string): string | null {
 
 export const DEFAULT_RETENTION_MS = 10 * 60 * 1000;
 
+const TERMINAL_REPORT_STATES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'KILLED']);
+
 /** Finished sandboxes go after 3 days, or sooner when all sandboxes hold more than 10 GiB; looked at every minute. */
 export const DEFAULT_GC = { maxAgeMs: 3 * 24 * 3600 * 1000, maxTotalBytes: 10 * 1024 ** 3, intervalMs: 60_000 } as const;
 
@@ -72,6 +75,8 @@ export class TaskManager {
   private launching = true;
   /** Tasks that could not even get a sandbox, reported FAILED from memory. */
   private readonly failedLaunches = new Map<string, { report: AgentTaskReport; at: number }>();
+  /** Ended tasks the scheduler has recorded; they are no longer reported. */
+  private readonly acknowledged = new Set<string>();
   private monitor: ResourceMonitor | null = null;
   private gcTimer: NodeJS.Timeout | null = null;
   private collecting: Promise<string[]> | null = null;
@@ -268,17 +273,28 @@ export class TaskManager {
     return [...this.runners.values()].map((r) => r.state);
   }
 
-  /** What to tell the scheduler: every live task, and terminal ones within the retention. */
+  /**
+   * What to tell the scheduler: every live task, and ended ones until the scheduler acknowledges
+   * them (within the retention), a bounded number per sync.
+   */
   reports(): AgentTaskReport[] {
     const retention = this.options.retentionMs ?? DEFAULT_RETENTION_MS;
     const now = this.now();
-    const failed = [...this.failedLaunches.values()].filter((f) => now - f.at < retention).map((f) => f.report);
-    return [
-      ...this.tasks()
-        .filter((t) => shouldReport(t, now, retention))
-        .map(taskReport),
-      ...failed,
-    ];
+    const reports = selectReports(this.tasks(), now, retention, this.acknowledged);
+    const room = MAX_ENDED_REPORTS_PER_SYNC - reports.filter((r) => TERMINAL_REPORT_STATES.has(r.state)).length;
+    const failed = [...this.failedLaunches.values()]
+      .filter((f) => now - f.at < retention && !this.acknowledged.has(f.report.taskId))
+      .slice(0, Math.max(0, room))
+      .map((f) => f.report);
+    return [...reports, ...failed];
+  }
+
+  /** The scheduler recorded these ended tasks; ids of live or unknown tasks are ignored. */
+  acknowledge(taskIds: readonly string[]): void {
+    for (const id of taskIds) {
+      const runner = this.runners.get(id);
+      if ((runner && runner.terminal) || this.failedLaunches.has(id)) this.acknowledged.add(id);
+    }
   }
 
   /** Resolves once the task is terminal. */
@@ -326,6 +342,7 @@ export class TaskManager {
       if (runner && !runner.terminal) continue;
       await rm(sandboxDir(this.options.dataDir, taskId), { recursive: true, force: true });
       this.runners.delete(taskId);
+      this.acknowledged.delete(taskId);
       if (this.options.cgroups) new TaskCgroup(this.options.cgroups, taskId).destroy();
       this.log(`task ${taskId}: sandbox removed (${why === 'age' ? 'finished long enough ago' : 'sandboxes use too much disk'})`);
     }

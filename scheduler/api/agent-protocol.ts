@@ -64,9 +64,13 @@ export const AgentTaskReportSchema = z
   .strict();
 export type AgentTaskReport = z.infer<typeof AgentTaskReportSchema>;
 
+/** The most ended tasks one sync reports; the rest follow in later syncs as these are acknowledged. */
+export const MAX_ENDED_REPORTS_PER_SYNC = 500;
+
 export const AgentSyncRequestSchema = z
   .object({
     agentId: z.string(),
+    /** Every active task, and ended ones until the scheduler acknowledges them (at most MAX_ENDED_REPORTS_PER_SYNC). */
     tasks: z.array(AgentTaskReportSchema),
     /** How long the agent is willing to wait for work; 0 asks for an answer at once. */
     waitMs: z.number().int().nonnegative(),
@@ -74,6 +78,25 @@ export const AgentSyncRequestSchema = z
   .strict();
 export type AgentSyncRequest = z.infer<typeof AgentSyncRequestSchema>;
 
+/**
+ * A task to launch, as the scheduler sends it: the JobSpec goes by hash, so a job of a thousand
+ * instances does not send its spec a thousand times. The agent fetches a spec it lacks once
+ * (`PATHS.spec`) and keeps it.
+ */
+export const TaskLaunchSchema = z
+  .object({
+    taskId: z.string(),
+    jobKey: JobKeySchema,
+    instance: z.number().int().nonnegative(),
+    /** Ports the scheduler assigned from the agent's range, by name. */
+    ports: z.record(z.string(), z.number().int()),
+    /** `specHash` of the JobSpec the task runs. */
+    specHash: z.string(),
+  })
+  .strict();
+export type TaskLaunch = z.infer<typeof TaskLaunchSchema>;
+
+/** A launch with its spec resolved: what the executor runs and writes to the task's first checkpoint record. */
 export const TaskAssignmentSchema = z
   .object({
     taskId: z.string(),
@@ -88,9 +111,14 @@ export type TaskAssignment = z.infer<typeof TaskAssignmentSchema>;
 
 export const AgentSyncResponseSchema = z
   .object({
-    launch: z.array(TaskAssignmentSchema),
+    launch: z.array(TaskLaunchSchema),
     /** Task ids to kill (SIGTERM, grace period, SIGKILL). */
     kill: z.array(z.string()),
+    /**
+     * Ended tasks (FINISHED, FAILED, KILLED) of this sync's reports that the scheduler has
+     * recorded durably: the agent stops reporting them, so syncs stay small whatever its history.
+     */
+    ack: z.array(z.string()),
   })
   .strict();
 export type AgentSyncResponse = z.infer<typeof AgentSyncResponseSchema>;
@@ -113,3 +141,6 @@ export type AgentInfo = z.infer<typeof AgentInfoSchema>;
 
 export const ListAgentsResponseSchema = z.object({ agents: z.array(AgentInfoSchema) }).strict();
 export type ListAgentsResponse = z.infer<typeof ListAgentsResponseSchema>;
+
+export const GetSpecResponseSchema = z.object({ spec: JobSpecSchema }).strict();
+export type GetSpecResponse = z.infer<typeof GetSpecResponseSchema>;

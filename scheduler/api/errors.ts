@@ -9,10 +9,15 @@ export const API_ERRORS = {
   PERMISSION_DENIED: 403,
   JOB_NOT_FOUND: 404,
   AGENT_UNKNOWN: 404,
+  SPEC_NOT_FOUND: 404,
   NOT_FOUND: 404,
   JOB_EXISTS: 409,
   CRON_JOB_NEEDS_CRON_COMMAND: 400,
+  /** The request body is over the route's limit. */
+  BODY_TOO_LARGE: 413,
   INTERNAL: 500,
+  /** The store could not commit the change (a full disk, say); nothing of it was kept. */
+  STORAGE_UNAVAILABLE: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 

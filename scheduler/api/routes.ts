@@ -23,6 +23,8 @@ export const PATHS = {
   agentRegister: `${API_PREFIX}/agents/register`,
   /** POST: an agent syncs (AgentSyncRequest → AgentSyncResponse), held open as a long poll. */
   agentSync: `${API_PREFIX}/agents/sync`,
+  /** GET: one JobSpec by its hash (GetSpecResponse), for agents launching tasks. */
+  spec: (hash: string) => `${API_PREFIX}/specs/${encodeURIComponent(hash)}`,
   /** HTML: the scheduler's web UI. */
   ui: '/scheduler',
 } as const;

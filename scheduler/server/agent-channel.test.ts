@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AgentSyncResponseSchema, ListAgentsResponseSchema, type AgentTaskReport } from '../api/agent-protocol.js';
 import { ApiErrorBodySchema } from '../api/errors.js';
+import { specHash } from '../../dsl/jobspec.js';
 import { PATHS } from '../api/routes.js';
 import { FakeClock, jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
 
@@ -38,20 +39,25 @@ describe('agent channel', () => {
     expect(ApiErrorBodySchema.parse(res.json()).error.code).toBe('AGENT_UNKNOWN');
   });
 
-  it('launches a task with its job spec and ports, then follows it to FINISHED', async () => {
+  it('launches a task with its job spec (by hash) and ports, then follows it to FINISHED', async () => {
     const { agentId } = await h.register('host1');
-    await h.createJob(jobSpec({ ports: ['http'] }));
+    const spec = jobSpec({ ports: ['http'] });
+    await h.createJob(spec);
     const { launch, kill } = AgentSyncResponseSchema.parse(await h.sync(agentId));
     expect(kill).toEqual([]);
     expect(launch).toHaveLength(1);
     const [assignment] = launch;
-    expect(assignment).toMatchObject({ instance: 0, ports: { http: 31000 }, jobKey: { name: 'hello' } });
-    expect(assignment?.job.task.processes[0]?.cmdline).toBe('echo hello');
+    expect(assignment).toMatchObject({ instance: 0, ports: { http: 31000 }, jobKey: { name: 'hello' }, specHash: specHash(spec) });
+    const fetched = await h.app.inject({ method: 'GET', url: PATHS.spec(assignment!.specHash) });
+    expect(fetched.json().spec.task.processes[0]?.cmdline).toBe('echo hello');
+    const missing = await h.app.inject({ method: 'GET', url: PATHS.spec('0000') });
+    expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'SPEC_NOT_FOUND']);
 
     const id = assignment!.taskId;
-    expect(await h.sync(agentId, [report(id, 'STARTING')])).toEqual({ launch: [], kill: [] });
+    expect(await h.sync(agentId, [report(id, 'STARTING')])).toEqual({ launch: [], kill: [], ack: [] });
     await h.sync(agentId, [report(id, 'RUNNING')]);
-    await h.sync(agentId, [report(id, 'FINISHED', 'Task finished')]);
+    // The ending is acknowledged, so the agent stops reporting it.
+    expect((await h.sync(agentId, [report(id, 'FINISHED', 'Task finished')])).ack).toEqual([id]);
     const [task] = await h.tasks();
     expect(task?.events.map((e) => [e.state, e.message])).toEqual([
       ['PENDING', 'Created by anonymous'],
@@ -120,7 +126,7 @@ describe('agent channel', () => {
 
   it('tells the agent to kill tasks it should not run', async () => {
     const { agentId } = await h.register('host1');
-    expect(await h.sync(agentId, [report('leftover-task', 'RUNNING')])).toEqual({ launch: [], kill: ['leftover-task'] });
+    expect(await h.sync(agentId, [report('leftover-task', 'RUNNING')])).toEqual({ launch: [], kill: ['leftover-task'], ack: [] });
   });
 
   it('holds an idle sync open and answers as soon as a task is assigned to the agent', async () => {
@@ -138,7 +144,7 @@ describe('agent channel', () => {
     await h.sync(agentId, [report(id, 'RUNNING')]);
     const { answer } = await heldSync(agentId, 60_000, [report(id, 'RUNNING')]);
     await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello') });
-    expect(await answer).toEqual({ launch: [], kill: [id] });
+    expect(await answer).toEqual({ launch: [], kill: [id], ack: [] });
   });
 
   it('answers an idle sync with nothing once the long poll is over', async () => {
@@ -146,7 +152,7 @@ describe('agent channel', () => {
     try {
       const { agentId } = await short.register('host1');
       const res = await short.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId, tasks: [], waitMs: 60_000 } });
-      expect(res.json()).toEqual({ launch: [], kill: [] });
+      expect(res.json()).toEqual({ launch: [], kill: [], ack: [] });
     } finally {
       await short.close();
     }
@@ -157,7 +163,7 @@ describe('agent channel', () => {
     const { agentId } = await other.register('host1');
     const { answer } = await heldSync(agentId, 60_000, [], other);
     await other.close();
-    expect(await answer).toEqual({ launch: [], kill: [] });
+    expect(await answer).toEqual({ launch: [], kill: [], ack: [] });
   });
 
   it('marks an agent that stopped syncing LOST, with its tasks, and reschedules them', async () => {

@@ -5,6 +5,7 @@ import {
   AgentRegistrationSchema,
   AgentSyncRequestSchema,
   AgentSyncResponseSchema,
+  GetSpecResponseSchema,
   ListAgentsResponseSchema,
   type AgentSyncResponse,
 } from '../api/agent-protocol.js';
@@ -18,7 +19,7 @@ import {
   ListJobsResponseSchema,
   ListTasksResponseSchema,
 } from '../api/jobs-api.js';
-import { PATHS } from '../api/routes.js';
+import { API_PREFIX, PATHS } from '../api/routes.js';
 import { TaskStateSchema } from '../api/task.js';
 import { PERMISSIONS } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
@@ -63,7 +64,7 @@ function jobSpecError(error: z.ZodError): ApiError {
     : new ApiError('INVALID_REQUEST', `the request body is not {"spec": JobSpec}: ${summary}${more}`, details);
 }
 
-function hasWork(response: AgentSyncResponse): boolean {
+function hasWork(response: Pick<AgentSyncResponse, 'launch' | 'kill'>): boolean {
   return response.launch.length > 0 || response.kill.length > 0;
 }
 
@@ -159,6 +160,19 @@ export function apiRoutes({ scheduler, longPolls, longPollMs }: ApiContext): Rou
       handler: ({ body }) => scheduler.registerAgent(body),
     }),
     defineRoute({
+      method: 'GET',
+      url: `${API_PREFIX}/specs/:hash`,
+      operationId: 'getSpec',
+      summary: 'One JobSpec by its hash: agents fetch the spec of a task they launch once',
+      api: true,
+      params: z.object({ hash: z.string() }).strict(),
+      // Specs hold command lines and environments: only agents read them this way.
+      permission: () => PERMISSIONS.agentSync,
+      success: { status: 200, contentType: 'application/json', schema: GetSpecResponseSchema },
+      errors: ['SPEC_NOT_FOUND', 'PERMISSION_DENIED'],
+      handler: ({ params }) => ({ spec: scheduler.getSpec(params.hash) }),
+    }),
+    defineRoute({
       method: 'POST',
       url: PATHS.agentSync,
       operationId: 'syncAgent',
@@ -170,11 +184,13 @@ export function apiRoutes({ scheduler, longPolls, longPollMs }: ApiContext): Rou
       errors: ['AGENT_UNKNOWN', 'PERMISSION_DENIED'],
       handler: async ({ body }) => {
         const { response, reported } = scheduler.syncAgent(body);
-        if (hasWork(response)) return response;
-        return longPolls.hold(body.agentId, Math.min(body.waitMs, longPollMs), () => {
+        // Acknowledgements go back at once, so the agent's next sync (the one held) is small.
+        if (hasWork(response) || response.ack.length > 0) return response;
+        const work = await longPolls.hold(body.agentId, Math.min(body.waitMs, longPollMs), () => {
           const work = scheduler.workFor(body.agentId, reported);
           return { ready: hasWork(work), value: work };
         });
+        return { ...work, ack: response.ack };
       },
     }),
   ];

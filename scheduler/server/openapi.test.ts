@@ -24,6 +24,7 @@ describe('OpenAPI document', () => {
         PATHS.agents,
         PATHS.agentRegister,
         PATHS.agentSync,
+        '/api/v1/specs/{hash}',
       ].sort(),
     );
     expect(Object.keys(doc.paths[PATHS.jobs])).toEqual(['post', 'get']);

@@ -8,8 +8,9 @@ import {
   AgentSyncRequestSchema,
   AgentSyncResponseSchema,
   AgentTaskReportSchema,
+  GetSpecResponseSchema,
   ListAgentsResponseSchema,
-  TaskAssignmentSchema,
+  TaskLaunchSchema,
 } from '../api/agent-protocol.js';
 import { API_ERRORS, ApiErrorBodySchema, type ApiErrorCode } from '../api/errors.js';
 import {
@@ -54,7 +55,8 @@ const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   AgentTaskReport: AgentTaskReportSchema,
   AgentSyncRequest: AgentSyncRequestSchema,
   AgentSyncResponse: AgentSyncResponseSchema,
-  TaskAssignment: TaskAssignmentSchema,
+  TaskLaunch: TaskLaunchSchema,
+  GetSpecResponse: GetSpecResponseSchema,
   ApiErrorBody: ApiErrorBodySchema,
 };
 

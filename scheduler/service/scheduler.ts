@@ -9,7 +9,7 @@ import type {
   AgentRegistration,
   AgentSyncRequest,
   AgentSyncResponse,
-  TaskAssignment,
+  TaskLaunch,
 } from '../api/agent-protocol.js';
 import { ApiError } from '../api/errors.js';
 import type { CreateJobResponse, JobDetail, JobSummary, KillJobRequest, KillJobResponse } from '../api/jobs-api.js';
@@ -54,6 +54,9 @@ export interface SchedulerOptions {
 
 const ACTIVE_ON_AGENT = [...ACTIVE_ON_AGENT_STATES];
 const NOT_TERMINAL: TaskState[] = ['PENDING', 'THROTTLED', ...ACTIVE_ON_AGENT];
+
+/** Executor states that end a task: once recorded, the agent is told to stop reporting it. */
+const ENDED_REPORTS: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'KILLED']);
 
 const silent: SchedulerLog = { info: () => {}, warn: () => {} };
 
@@ -201,6 +204,7 @@ export class Scheduler {
    * sync open when it is empty and ask `workFor` again once woken.
    */
   syncAgent(request: AgentSyncRequest): { response: AgentSyncResponse; reported: ReadonlySet<string> } {
+    const ack = request.tasks.filter((t) => ENDED_REPORTS.has(t.state)).map((t) => t.taskId);
     const reported = new Set(request.tasks.map((t) => t.taskId));
     const kill = this.mutate(() => {
       const agent = this.requireAgent(request.agentId);
@@ -225,11 +229,11 @@ export class Scheduler {
     });
     this.placePending();
     const work = this.workFor(request.agentId, reported);
-    return { response: { launch: work.launch, kill: [...new Set([...kill, ...work.kill])] }, reported };
+    return { response: { launch: work.launch, kill: [...new Set([...kill, ...work.kill])], ack }, reported };
   }
 
   /** Tasks to launch on and kill from the agent, given what its sync reported. */
-  workFor(agentId: string, reported: ReadonlySet<string>): AgentSyncResponse {
+  workFor(agentId: string, reported: ReadonlySet<string>): Omit<AgentSyncResponse, 'ack'> {
     const tasks = this.storage.listTasks({ agentId, states: ACTIVE_ON_AGENT });
     const work = pendingWork(agentId, tasks.map(toKnown), reported);
     const byId = new Map(tasks.map((t) => [t.taskId, t]));
@@ -459,14 +463,15 @@ export class Scheduler {
     return agent;
   }
 
-  private assignment(task: ScheduledTask): TaskAssignment {
-    return {
-      taskId: task.taskId,
-      jobKey: task.jobKey,
-      instance: task.instance,
-      ports: task.ports,
-      job: this.storage.getSpec(task.specHash) as JobSpec,
-    };
+  private assignment(task: ScheduledTask): TaskLaunch {
+    return { taskId: task.taskId, jobKey: task.jobKey, instance: task.instance, ports: task.ports, specHash: task.specHash };
+  }
+
+  /** A JobSpec by hash, for agents launching its tasks. */
+  getSpec(hash: string): JobSpec {
+    const spec = this.storage.getSpec(hash);
+    if (!spec) throw new ApiError('SPEC_NOT_FOUND', `no job spec with hash ${hash}`);
+    return spec;
   }
 }
 

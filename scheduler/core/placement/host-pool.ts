@@ -1,0 +1,475 @@
+import type { ResourcesSpec } from '../../../dsl/jobspec.js';
+import { byCodeUnits, meetsValueConstraint, type ValueConstraint } from './constraints.js';
+import { HostPorts, type PortRange } from './ports.js';
+
+/**
+ * Every agent's capacity, kept up to date incrementally as tasks are assigned and end, so that
+ * placement costs what the pending work needs rather than a rescan of the cluster. Pure data:
+ * no I/O, no clock, no randomness. Hosts are numbered in the order they were first upserted;
+ * per-host figures live in typed arrays indexed by that number.
+ */
+
+export interface HostSpec {
+  readonly agentId: string;
+  readonly host: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly resources: { readonly cpu: number; readonly ramMb: number; readonly diskMb: number; readonly gpu: number };
+  readonly portRange: PortRange;
+  /** null when the host takes new tasks; otherwise the word for why not ('LOST', later 'DRAINING', ...). */
+  readonly unavailable: string | null;
+}
+
+/** What one task holds on a host. */
+export interface Holding {
+  /** `role/environment/name`: spreading and `limit:` constraints count tasks of the same job. */
+  readonly jobKey: string;
+  readonly resources: ResourcesSpec;
+  readonly ports: readonly number[];
+}
+
+/**
+ * Resources are counted in integer millionths (of a cpu, a MiB, a gpu): sums of integers are
+ * exact, so 0.1 + 0.2 cpu fits 0.3 and a release gives back exactly what its hold took, where
+ * floating point sums would drift. 256 GiB is 2.7e11 millionths, far inside 2^53.
+ */
+export const UNITS_PER_RESOURCE = 1_000_000;
+
+export function toUnits(amount: number): number {
+  return Math.round(amount * UNITS_PER_RESOURCE);
+}
+
+export function fromUnits(units: number): number {
+  return units / UNITS_PER_RESOURCE;
+}
+
+/** A task's resources in units, computed once per placement group. */
+export interface ResourceUnits {
+  readonly cpu: number;
+  readonly ram: number;
+  readonly disk: number;
+  readonly gpu: number;
+}
+
+export function resourceUnits(resources: ResourcesSpec): ResourceUnits {
+  return { cpu: toUnits(resources.cpu), ram: toUnits(resources.ramMb), disk: toUnits(resources.diskMb), gpu: toUnits(resources.gpu) };
+}
+
+/** Tasks of one job: per host, and per attribute value (for `limit:` constraints in O(1)). */
+export interface JobTally {
+  /** Host index to the job's tasks there. */
+  readonly onHost: Map<number, number>;
+  /** Attribute value id (see HostPool.attributeColumn) to the job's tasks on hosts with that value. */
+  readonly byValue: Map<number, number>;
+  tasks: number;
+}
+
+/**
+ * Per-host figures as typed arrays indexed by host index, for placement's inner loops. Read
+ * only; they change through the pool's methods, and are replaced when the pool grows.
+ */
+export interface HostColumns {
+  readonly freeCpu: Float64Array;
+  readonly freeRam: Float64Array;
+  readonly freeDisk: Float64Array;
+  readonly freeGpu: Float64Array;
+  readonly totalCpu: Float64Array;
+  readonly totalRam: Float64Array;
+  readonly freePorts: Int32Array;
+  readonly taskCount: Int32Array;
+}
+
+/** A readable copy of the pool's state, for tests and the UI: equal snapshots, equal pools. */
+export interface PoolSnapshot {
+  readonly hosts: readonly {
+    readonly agentId: string;
+    readonly unavailable: string | null;
+    readonly free: { readonly cpu: number; readonly ramMb: number; readonly diskMb: number; readonly gpu: number };
+    readonly freePorts: number;
+    readonly heldPorts: readonly number[];
+    readonly taskCount: number;
+    readonly jobs: Readonly<Record<string, number>>;
+  }[];
+  /** jobKey to `attribute=value` to the job's tasks on hosts with that value. */
+  readonly jobsByAttribute: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Holdings on agents not upserted yet. */
+  readonly waiting: number;
+}
+
+interface HostRecord {
+  spec: HostSpec;
+  /** Attribute name to value, `host` included (an attribute every host has, as in Aurora). */
+  attributes: ReadonlyMap<string, string>;
+  /** Interned ids of the host's (attribute, value) pairs. */
+  valueIds: readonly number[];
+  /** jobKey to the job's tasks on this host. */
+  readonly jobs: Map<string, number>;
+  readonly ports: HostPorts;
+}
+
+const NO_VALUE = -1;
+
+export class HostPool {
+  private readonly records: HostRecord[] = [];
+  private readonly indexByAgentId = new Map<string, number>();
+  private readonly tallies = new Map<string, JobTally>();
+  /** Holdings on agents not known yet: state may load tasks before their agents. */
+  private readonly waiting = new Map<string, Holding[]>();
+  private readonly valueIdByKey = new Map<string, number>();
+  private readonly valueNames: string[] = [];
+  /** attribute → value → hosts with it, so value constraints find their hosts without a scan. */
+  private readonly hostsByValue = new Map<string, Map<string, Set<number>>>();
+  private cols: HostColumns & { readonly totalDisk: Float64Array; readonly totalGpu: Float64Array };
+  /** 1 where the host takes new tasks. */
+  private available = new Uint8Array(0);
+  // Derived from hosts' attributes, names and availability; dropped whenever those change.
+  private readonly eligibleBySignature = new Map<string, Int32Array>();
+  private readonly columnByAttribute = new Map<string, Int32Array>();
+  private rankByName: Int32Array | null = null;
+
+  constructor() {
+    this.cols = allocate(0);
+  }
+
+  /** Number of hosts (available or not). */
+  get size(): number {
+    return this.records.length;
+  }
+
+  /** Adds a host, or changes its resources, attributes or status keeping what is held on it. */
+  upsertHost(spec: HostSpec): void {
+    const known = this.indexByAgentId.get(spec.agentId);
+    if (known === undefined) this.addHost(spec);
+    else this.changeHost(known, spec);
+  }
+
+  /** A task now holds resources on the agent (remembered until the agent is upserted, if unknown). */
+  hold(agentId: string, holding: Holding): void {
+    const index = this.indexByAgentId.get(agentId);
+    if (index === undefined) {
+      const list = this.waiting.get(agentId) ?? [];
+      list.push(holding);
+      this.waiting.set(agentId, list);
+      return;
+    }
+    this.holdAt(index, holding.jobKey, resourceUnits(holding.resources), holding.ports, 1);
+  }
+
+  /** Exactly undoes one `hold(agentId, holding)` with an equal holding. */
+  release(agentId: string, holding: Holding): void {
+    const index = this.indexByAgentId.get(agentId);
+    if (index === undefined) {
+      const list = this.waiting.get(agentId);
+      const at = list?.findIndex((h) => h === holding || sameHolding(h, holding)) ?? -1;
+      if (list && at >= 0) list.splice(at, 1);
+      if (list?.length === 0) this.waiting.delete(agentId);
+      return;
+    }
+    this.holdAt(index, holding.jobKey, resourceUnits(holding.resources), holding.ports, -1);
+  }
+
+  /**
+   * Holds (sign 1) or releases (sign -1) resources, ports and counts on the host at `index`.
+   * O(ports + attributes of the host). Placement calls this directly with precomputed units.
+   */
+  holdAt(index: number, jobKey: string, units: ResourceUnits, ports: readonly number[], sign: 1 | -1): void {
+    const cols = this.cols;
+    cols.freeCpu[index]! -= sign * units.cpu;
+    cols.freeRam[index]! -= sign * units.ram;
+    cols.freeDisk[index]! -= sign * units.disk;
+    cols.freeGpu[index]! -= sign * units.gpu;
+    cols.taskCount[index]! += sign;
+    const record = this.records[index]!;
+    if (ports.length > 0) {
+      for (const port of ports) sign > 0 ? record.ports.claim(port) : record.ports.unclaim(port);
+      cols.freePorts[index] = record.ports.free;
+    }
+    bump(record.jobs, jobKey, sign);
+    const tally = this.tally(jobKey);
+    tally.tasks += sign;
+    bump(tally.onHost, index, sign);
+    for (const id of record.valueIds) bump(tally.byValue, id, sign);
+    if (tally.tasks === 0 && tally.onHost.size === 0) this.tallies.delete(jobKey);
+  }
+
+  // ---- reads ----
+
+  /** The host's index, or undefined for an unknown agent. */
+  indexOf(agentId: string): number | undefined {
+    return this.indexByAgentId.get(agentId);
+  }
+
+  spec(index: number): HostSpec {
+    return this.records[index]!.spec;
+  }
+
+  /** The value of an attribute on a host (`host` is its host name unless set explicitly). */
+  attribute(index: number, name: string): string | undefined {
+    return this.records[index]!.attributes.get(name);
+  }
+
+  isAvailable(index: number): boolean {
+    return this.available[index] === 1;
+  }
+
+  /** Free resources of an agent, in the spec's units; undefined for an unknown agent. */
+  freeResources(agentId: string): { cpu: number; ramMb: number; diskMb: number; gpu: number } | undefined {
+    const i = this.indexByAgentId.get(agentId);
+    if (i === undefined) return undefined;
+    const c = this.cols;
+    return { cpu: fromUnits(c.freeCpu[i]!), ramMb: fromUnits(c.freeRam[i]!), diskMb: fromUnits(c.freeDisk[i]!), gpu: fromUnits(c.freeGpu[i]!) };
+  }
+
+  /** Tasks of `jobKey` on the agent. */
+  jobTasksOn(agentId: string, jobKey: string): number {
+    const i = this.indexByAgentId.get(agentId);
+    return i === undefined ? 0 : (this.records[i]!.jobs.get(jobKey) ?? 0);
+  }
+
+  /** Tasks of `jobKey` on hosts whose `attribute` is `value` (what `limit:` constraints count). */
+  jobTasksWith(jobKey: string, attribute: string, value: string): number {
+    const id = this.valueIdByKey.get(valueKey(attribute, value));
+    return id === undefined ? 0 : (this.tallies.get(jobKey)?.byValue.get(id) ?? 0);
+  }
+
+  /** The lowest `count` free ports of the host's range. */
+  lowestFreePorts(index: number, count: number): number[] {
+    return this.records[index]!.ports.lowestFree(count);
+  }
+
+  /** Per-host typed arrays for placement's inner loops. */
+  get columns(): HostColumns {
+    return this.cols;
+  }
+
+  /** The job's counts, created empty if the job holds nothing yet. */
+  tally(jobKey: string): JobTally {
+    let tally = this.tallies.get(jobKey);
+    if (!tally) {
+      tally = { onHost: new Map(), byValue: new Map(), tasks: 0 };
+      this.tallies.set(jobKey, tally);
+    }
+    return tally;
+  }
+
+  /** Per host index, the id of its value of `attribute` (-1 when it has none); ids key JobTally.byValue. */
+  attributeColumn(attribute: string): Int32Array {
+    let column = this.columnByAttribute.get(attribute);
+    if (!column) {
+      column = new Int32Array(this.size).fill(NO_VALUE);
+      for (const [i, record] of this.records.entries()) {
+        const value = record.attributes.get(attribute);
+        if (value !== undefined) column[i] = this.valueIdByKey.get(valueKey(attribute, value))!;
+      }
+      this.columnByAttribute.set(attribute, column);
+    }
+    return column;
+  }
+
+  /**
+   * Available hosts that meet every value constraint, ascending by index. Cached per signature
+   * until a host is added or changes attributes or status. Starts from the index of a positive
+   * constraint's values when there is one, so `zone = z1` never looks at other zones.
+   */
+  eligibleHosts(constraints: readonly ValueConstraint[], signature: string): Int32Array {
+    const cached = this.eligibleBySignature.get(signature);
+    if (cached) return cached;
+    const narrowest = constraints.find((c) => !c.negated);
+    let candidates: Iterable<number>;
+    if (narrowest) {
+      const byValue = this.hostsByValue.get(narrowest.attribute);
+      const union = new Set<number>();
+      for (const value of narrowest.values) for (const i of byValue?.get(value) ?? []) union.add(i);
+      candidates = [...union].sort((a, b) => a - b);
+    } else {
+      candidates = this.records.keys();
+    }
+    const eligible: number[] = [];
+    const available = this.available;
+    for (const i of candidates) {
+      if (available[i] !== 1) continue;
+      const attributes = this.records[i]!.attributes;
+      if (constraints.every((c) => meetsValueConstraint(c, attributes.get(c.attribute)))) eligible.push(i);
+    }
+    const result = Int32Array.from(eligible);
+    if (this.eligibleBySignature.size >= 4096) this.eligibleBySignature.clear();
+    this.eligibleBySignature.set(signature, result);
+    return result;
+  }
+
+  /** Per host index, its position in (host name, agent id) order: the deterministic tie-break. */
+  nameRank(): Int32Array {
+    if (!this.rankByName) {
+      const order = [...this.records.keys()].sort(
+        (a, b) => byCodeUnits(this.records[a]!.spec.host, this.records[b]!.spec.host) || byCodeUnits(this.records[a]!.spec.agentId, this.records[b]!.spec.agentId),
+      );
+      const rank = new Int32Array(this.size);
+      order.forEach((host, position) => (rank[host] = position));
+      this.rankByName = rank;
+    }
+    return this.rankByName;
+  }
+
+  snapshot(): PoolSnapshot {
+    const c = this.cols;
+    const hosts = this.records.map((r, i) => ({
+      agentId: r.spec.agentId,
+      unavailable: r.spec.unavailable,
+      free: { cpu: fromUnits(c.freeCpu[i]!), ramMb: fromUnits(c.freeRam[i]!), diskMb: fromUnits(c.freeDisk[i]!), gpu: fromUnits(c.freeGpu[i]!) },
+      freePorts: c.freePorts[i]!,
+      heldPorts: r.ports.held(),
+      taskCount: c.taskCount[i]!,
+      jobs: Object.fromEntries([...r.jobs].sort(([a], [b]) => byCodeUnits(a, b))),
+    }));
+    const jobsByAttribute: Record<string, Record<string, number>> = {};
+    for (const [jobKey, tally] of [...this.tallies].sort(([a], [b]) => byCodeUnits(a, b))) {
+      if (tally.byValue.size === 0) continue;
+      const counts = [...tally.byValue].map(([id, n]) => [this.valueNames[id]!, n] as const).sort(([a], [b]) => byCodeUnits(a, b));
+      jobsByAttribute[jobKey] = Object.fromEntries(counts);
+    }
+    let waiting = 0;
+    for (const list of this.waiting.values()) waiting += list.length;
+    return { hosts, jobsByAttribute, waiting };
+  }
+
+  // ---- maintenance ----
+
+  private addHost(spec: HostSpec): void {
+    const index = this.records.length;
+    if (index >= this.cols.freeCpu.length) this.grow(Math.max(16, index * 2));
+    const record: HostRecord = { spec, attributes: new Map(), valueIds: [], jobs: new Map(), ports: new HostPorts(spec.portRange) };
+    this.records.push(record);
+    this.indexByAgentId.set(spec.agentId, index);
+    this.cols.freePorts[index] = record.ports.free;
+    this.setResources(index, spec.resources);
+    this.setAttributes(index, spec);
+    this.available[index] = spec.unavailable === null ? 1 : 0;
+    this.topologyChanged();
+    const waiting = this.waiting.get(spec.agentId);
+    if (waiting) {
+      this.waiting.delete(spec.agentId);
+      for (const holding of waiting) this.hold(spec.agentId, holding);
+    }
+  }
+
+  private changeHost(index: number, spec: HostSpec): void {
+    const record = this.records[index]!;
+    const before = record.spec;
+    record.spec = spec;
+    this.setResources(index, spec.resources);
+    if (before.portRange.begin !== spec.portRange.begin || before.portRange.end !== spec.portRange.end) {
+      record.ports.setRange(spec.portRange);
+      this.cols.freePorts[index] = record.ports.free;
+    }
+    if (before.host !== spec.host || !sameAttributes(before.attributes, spec.attributes)) {
+      // Move the limit counts of every job on the host from its old values to its new ones.
+      for (const [jobKey, tasks] of record.jobs) for (const id of record.valueIds) bump(this.tally(jobKey).byValue, id, -tasks);
+      this.setAttributes(index, spec);
+      for (const [jobKey, tasks] of record.jobs) for (const id of record.valueIds) bump(this.tally(jobKey).byValue, id, tasks);
+      this.topologyChanged();
+    }
+    if (before.unavailable !== spec.unavailable) {
+      this.available[index] = spec.unavailable === null ? 1 : 0;
+      this.topologyChanged();
+    }
+  }
+
+  /** Sets totals and shifts free by the change, so what is held stays held. */
+  private setResources(index: number, resources: HostSpec['resources']): void {
+    const c = this.cols;
+    const set = (total: Float64Array, free: Float64Array, amount: number) => {
+      const units = toUnits(amount);
+      free[index]! += units - total[index]!;
+      total[index] = units;
+    };
+    set(c.totalCpu, c.freeCpu, resources.cpu);
+    set(c.totalRam, c.freeRam, resources.ramMb);
+    set(c.totalDisk, c.freeDisk, resources.diskMb);
+    set(c.totalGpu, c.freeGpu, resources.gpu);
+  }
+
+  private setAttributes(index: number, spec: HostSpec): void {
+    const record = this.records[index]!;
+    for (const [name, value] of record.attributes) this.hostsByValue.get(name)?.get(value)?.delete(index);
+    const attributes = new Map<string, string>([['host', spec.host], ...Object.entries(spec.attributes)]);
+    record.attributes = attributes;
+    record.valueIds = [...attributes].map(([name, value]) => this.valueId(name, value));
+    for (const [name, value] of attributes) {
+      let byValue = this.hostsByValue.get(name);
+      if (!byValue) this.hostsByValue.set(name, (byValue = new Map()));
+      let hosts = byValue.get(value);
+      if (!hosts) byValue.set(value, (hosts = new Set()));
+      hosts.add(index);
+    }
+  }
+
+  private valueId(name: string, value: string): number {
+    const key = valueKey(name, value);
+    let id = this.valueIdByKey.get(key);
+    if (id === undefined) {
+      id = this.valueNames.length;
+      this.valueNames.push(`${name}=${value}`);
+      this.valueIdByKey.set(key, id);
+    }
+    return id;
+  }
+
+  private topologyChanged(): void {
+    this.eligibleBySignature.clear();
+    this.columnByAttribute.clear();
+    this.rankByName = null;
+  }
+
+  private grow(capacity: number): void {
+    const next = allocate(capacity);
+    for (const key of Object.keys(next) as (keyof typeof next)[]) next[key].set(this.cols[key] as never);
+    this.cols = next;
+    const available = new Uint8Array(capacity);
+    available.set(this.available);
+    this.available = available;
+  }
+}
+
+function allocate(capacity: number) {
+  return {
+    freeCpu: new Float64Array(capacity),
+    freeRam: new Float64Array(capacity),
+    freeDisk: new Float64Array(capacity),
+    freeGpu: new Float64Array(capacity),
+    totalCpu: new Float64Array(capacity),
+    totalRam: new Float64Array(capacity),
+    totalDisk: new Float64Array(capacity),
+    totalGpu: new Float64Array(capacity),
+    freePorts: new Int32Array(capacity),
+    taskCount: new Int32Array(capacity),
+  };
+}
+
+/** Adds `by` to a count, dropping it at zero so that a hold and its release leave no trace. */
+function bump<K>(counts: Map<K, number>, key: K, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
+}
+
+function valueKey(name: string, value: string): string {
+  return `${name}\u0000${value}`;
+}
+
+function sameAttributes(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function sameHolding(a: Holding, b: Holding): boolean {
+  const r = a.resources;
+  const s = b.resources;
+  return (
+    a.jobKey === b.jobKey &&
+    r.cpu === s.cpu &&
+    r.ramMb === s.ramMb &&
+    r.diskMb === s.diskMb &&
+    r.gpu === s.gpu &&
+    a.ports.length === b.ports.length &&
+    a.ports.every((p, i) => p === b.ports[i])
+  );
+}

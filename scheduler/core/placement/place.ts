@@ -1,0 +1,121 @@
+import type { ResourcesSpec } from '../../../dsl/jobspec.js';
+import { ExhaustiveChooser, HeapScratch, type HostChooser } from './exhaustive.js';
+import { GroupNeeds } from './group-needs.js';
+import type { HostPool } from './host-pool.js';
+import { seededRandom } from './prng.js';
+import { explainUnplaced } from './reasons.js';
+import { SampledChooser } from './sampled.js';
+import { HostScorer, type PlacementPolicy } from './score.js';
+
+/**
+ * Placement: which host runs each pending task. Pure and deterministic under a seed; the pool is
+ * used for tentative holds while placing and left exactly as it was.
+ */
+
+/** Instances of one job that share one spec (Aurora's task group). */
+export interface PlacementGroup {
+  /** `role/environment/name`. */
+  readonly jobKey: string;
+  readonly resources: ResourcesSpec;
+  /** Named ports each task needs, given ports in this order. */
+  readonly portNames: readonly string[];
+  /** Attribute name to `v`, `v1,v2`, `!v`, `!v1,v2` or `limit:N`. */
+  readonly constraints: Readonly<Record<string, string>>;
+  /** Tasks to place, most important first. */
+  readonly taskIds: readonly string[];
+}
+
+export interface PlacementOptions {
+  /** sampled: best of a few random feasible hosts; exhaustive: best of all. */
+  readonly mode: 'sampled' | 'exhaustive';
+  /** sampled: stop after this many feasible hosts. @default 10 */
+  readonly sampleSize?: number;
+  /** After spreading a job's instances: prefer emptier hosts (spread) or fuller ones (binpack). @default 'spread' */
+  readonly policy?: PlacementPolicy;
+  /** The only source of randomness: same pool, groups and options, same result. */
+  readonly seed: number;
+}
+
+export interface Assignment {
+  readonly taskId: string;
+  readonly agentId: string;
+  readonly ports: Readonly<Record<string, number>>;
+}
+
+export interface Unplaced {
+  readonly taskId: string;
+  /** In words, for `aurora job status` and the web UI. */
+  readonly reason: string;
+}
+
+export interface PlacementResult {
+  readonly assignments: readonly Assignment[];
+  readonly unplaced: readonly Unplaced[];
+}
+
+const NO_PORTS: readonly number[] = [];
+
+/**
+ * Places the groups in the order given, and each group's tasks in order. Later tasks see the
+ * capacity earlier ones took (held tentatively on the pool, released before returning: the
+ * caller applies the assignments through its own state, e.g. with `applyPlacement`). A task that
+ * fits nowhere gets the reason from one counting pass over all hosts; the group's later tasks
+ * share it, since within a group capacity only shrinks.
+ */
+export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], options: PlacementOptions): PlacementResult {
+  const random = seededRandom(options.seed);
+  const sampleSize = Math.max(1, Math.floor(options.sampleSize ?? 10));
+  const scorer = new HostScorer(pool, options.policy ?? 'spread');
+  const scratch = options.mode === 'exhaustive' ? new HeapScratch(pool.size) : null;
+  const assignments: Assignment[] = [];
+  const unplaced: Unplaced[] = [];
+  const heldHosts: number[] = [];
+  const heldPorts: (readonly number[])[] = [];
+  const heldNeeds: GroupNeeds[] = [];
+  try {
+    for (const group of groups) {
+      if (group.taskIds.length === 0) continue;
+      const needs = new GroupNeeds(pool, group);
+      const chooser: HostChooser = scratch ? new ExhaustiveChooser(needs, scorer, scratch) : new SampledChooser(needs, scorer, random, sampleSize);
+      const portCount = needs.portNames.length;
+      for (let t = 0; t < group.taskIds.length; t++) {
+        const host = chooser.choose();
+        if (host < 0) {
+          const reason = explainUnplaced(pool, needs);
+          for (let rest = t; rest < group.taskIds.length; rest++) unplaced.push({ taskId: group.taskIds[rest]!, reason });
+          break;
+        }
+        const ports = portCount > 0 ? pool.lowestFreePorts(host, portCount) : NO_PORTS;
+        pool.holdAt(host, needs.jobKey, needs.units, ports, 1);
+        heldHosts.push(host);
+        heldPorts.push(ports);
+        heldNeeds.push(needs);
+        chooser.placed(host);
+        const named: Record<string, number> = {};
+        for (let p = 0; p < portCount; p++) named[needs.portNames[p]!] = ports[p]!;
+        assignments.push({ taskId: group.taskIds[t]!, agentId: pool.spec(host).agentId, ports: named });
+      }
+    }
+  } finally {
+    for (let i = heldHosts.length - 1; i >= 0; i--) {
+      const needs = heldNeeds[i]!;
+      pool.holdAt(heldHosts[i]!, needs.jobKey, needs.units, heldPorts[i]!, -1);
+    }
+  }
+  return { assignments, unplaced };
+}
+
+/**
+ * Holds every assignment of a result on the pool, as the scheduler's state will once it records
+ * them (the benchmark and tests apply a batch before placing the next).
+ */
+export function applyPlacement(pool: HostPool, groups: readonly PlacementGroup[], result: PlacementResult): void {
+  const groupOf = new Map<string, PlacementGroup>();
+  for (const group of groups) for (const taskId of group.taskIds) groupOf.set(taskId, group);
+  for (const assignment of result.assignments) {
+    const group = groupOf.get(assignment.taskId);
+    if (!group) continue;
+    const ports = Object.values(assignment.ports);
+    pool.hold(assignment.agentId, { jobKey: group.jobKey, resources: group.resources, ports });
+  }
+}

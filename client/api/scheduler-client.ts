@@ -59,6 +59,10 @@ export interface TaskQuery {
   readonly environment?: string;
   readonly name?: string;
   readonly state?: TaskState;
+  /** Only these tasks (at most MAX_TASK_IDS_PER_QUERY). */
+  readonly taskIds?: readonly string[];
+  /** Include ended tasks that are no longer current, and those of removed jobs. */
+  readonly history?: boolean;
 }
 
 type Method = 'GET' | 'POST';
@@ -106,7 +110,9 @@ export class SchedulerClient {
   }
 
   async listTasks(query: TaskQuery = {}): Promise<ScheduledTask[]> {
-    return (await this.call('GET', PATHS.tasks, ListTasksResponseSchema, { query: { ...query } })).tasks;
+    const { taskIds, history, ...rest } = query;
+    const params = { ...rest, ...(taskIds ? { taskId: taskIds.join(',') } : {}), ...(history ? { history: 'true' } : {}) };
+    return (await this.call('GET', PATHS.tasks, ListTasksResponseSchema, { query: params })).tasks;
   }
 
   async listAgents(): Promise<AgentInfo[]> {

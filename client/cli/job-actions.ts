@@ -107,7 +107,7 @@ export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
   let tasks: readonly ScheduledTask[] = [];
   if (a.wait) {
     const { value, timedOut } = await pollUntil(ctx, {
-      poll: async () => assessKill(res.killed, await client.listTasks(taskQuery(key))),
+      poll: async () => assessKill(res.killed, await client.listTasks({ ...taskQuery(key), taskIds: res.killed.slice(0, 1000), history: true })),
       settled: (p) => p.settled,
       progress: (p) => `${key.name}: ${formatCounts(p.counts)}`,
       print: say,

@@ -123,6 +123,7 @@ export async function startFakeScheduler(options: FakeSchedulerOptions = {}): Pr
       cronSchedule: spec.cronSchedule,
       specHash: specHash(spec),
       createdAt: T0,
+      version: 1,
       taskCounts: counts(tasks),
     };
     jobs.set(id, { spec, summary, tasks });
@@ -162,15 +163,16 @@ export async function startFakeScheduler(options: FakeSchedulerOptions = {}): Pr
   const killedTasks: ScheduledTask[] = [];
 
   app.get(PATHS.tasks, async (req) => {
-    const q = req.query as { role?: string; environment?: string; name?: string };
+    const q = req.query as { role?: string; environment?: string; name?: string; taskId?: string };
+    const ids = q.taskId ? new Set(q.taskId.split(',')) : null;
     for (const job of jobs.values()) refresh(job);
     for (let i = 0; i < killedTasks.length; i++) killedTasks[i] = advance(killedTasks[i] as ScheduledTask);
     const byId = new Map<string, ScheduledTask>();
     for (const t of [...killedTasks, ...[...jobs.values()].flatMap((j) => j.tasks)]) byId.set(t.taskId, t);
     const tasks = [...byId.values()].filter(
-      (t) => (!q.role || t.jobKey.role === q.role) && (!q.environment || t.jobKey.environment === q.environment) && (!q.name || t.jobKey.name === q.name),
+      (t) => (!q.role || t.jobKey.role === q.role) && (!q.environment || t.jobKey.environment === q.environment) && (!q.name || t.jobKey.name === q.name) && (!ids || ids.has(t.taskId)),
     );
-    return { tasks };
+    return { tasks, total: tasks.length };
   });
 
   app.get(PATHS.agents, async () => ({ agents: options.agents ?? [] }));

@@ -16,6 +16,11 @@ export const JobSummarySchema = z
     cronSchedule: z.string().nullable(),
     specHash: z.string(),
     createdAt: z.number(),
+    /**
+     * Changes whenever the job or one of its tasks changes. Opaque: compare it for equality only
+     * (a restarted scheduler numbers anew). `GET job?since=version&waitMs=N` waits for a change.
+     */
+    version: z.number().int(),
     /** Count of the job's current tasks by state. */
     taskCounts: z.partialRecord(TaskStateSchema, z.number().int()),
   })
@@ -26,13 +31,66 @@ export const CreateJobResponseSchema = z.object({ job: JobSummarySchema, taskIds
 export type CreateJobResponse = z.infer<typeof CreateJobResponseSchema>;
 
 export const ListJobsResponseSchema = z.object({ jobs: z.array(JobSummarySchema) }).strict();
+
+/** `true`/`false` in a query string. */
+const queryFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** The longest a `GET job?since=` waits, whatever `waitMs` asks for. */
+export const MAX_JOB_WAIT_MS = 30_000;
+
+export const GetJobQuerySchema = z
+  .object({
+    /** Also list the job's ended tasks that are no longer current (bounded by the scheduler's history limits). */
+    history: queryFlag.optional(),
+    /** With `waitMs`: answer once the job's `version` differs from this, or when the wait is over. */
+    since: z.coerce.number().int().optional(),
+    waitMs: z.coerce.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type GetJobQuery = z.infer<typeof GetJobQuerySchema>;
+
+/** Page size of task listings unless `limit` says otherwise, and the most one page holds. */
+export const DEFAULT_TASK_PAGE = 1000;
+export const MAX_TASK_PAGE = 10_000;
+/** The most task ids one `taskId=` filter may name. */
+export const MAX_TASK_IDS_PER_QUERY = 1000;
+
+const stateList = z
+  .string()
+  .describe('One task state or several, comma-separated: PENDING,ASSIGNED')
+  .transform((s) => s.split(','))
+  .pipe(z.array(TaskStateSchema));
+
+export const ListTasksQuerySchema = z
+  .object({
+    role: z.string().optional(),
+    environment: z.string().optional(),
+    name: z.string().optional(),
+    instance: z.coerce.number().int().nonnegative().optional(),
+    state: stateList.optional(),
+    taskId: z
+      .string()
+      .describe(`Task ids, comma-separated (at most ${MAX_TASK_IDS_PER_QUERY})`)
+      .transform((s) => s.split(',').filter((id) => id !== ''))
+      .pipe(z.array(z.string()).max(MAX_TASK_IDS_PER_QUERY, `at most ${MAX_TASK_IDS_PER_QUERY} task ids per query`))
+      .optional(),
+    /**
+     * Also list ended tasks that are no longer the current task of their instance, and the tasks
+     * of removed jobs. Without it a listing holds each live job's current tasks only.
+     */
+    history: queryFlag.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_TASK_PAGE).optional(),
+    offset: z.coerce.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type ListTasksQuery = z.infer<typeof ListTasksQuerySchema>;
 export type ListJobsResponse = z.infer<typeof ListJobsResponseSchema>;
 
 export const JobDetailSchema = z
   .object({
     summary: JobSummarySchema,
     spec: JobSpecSchema,
-    /** The current task of each instance, plus finished history, newest first per instance. */
+    /** The current task of each instance; with `history=true` also its earlier ended tasks, newest first per instance. */
     tasks: z.array(ScheduledTaskSchema),
   })
   .strict();
@@ -60,8 +118,37 @@ export const KillJobResponseSchema = z
   .strict();
 export type KillJobResponse = z.infer<typeof KillJobResponseSchema>;
 
-export const ListTasksResponseSchema = z.object({ tasks: z.array(ScheduledTaskSchema) }).strict();
+export const ListTasksResponseSchema = z
+  .object({
+    /** One page, sorted by job, instance, newest task first. */
+    tasks: z.array(ScheduledTaskSchema),
+    /** How many tasks match, over all pages. */
+    total: z.number().int().nonnegative(),
+  })
+  .strict();
 export type ListTasksResponse = z.infer<typeof ListTasksResponseSchema>;
 
 export const HealthResponseSchema = z.object({ status: z.literal('OK'), cluster: z.string(), version: z.string() }).strict();
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
+
+/** `aurora-admin prune_tasks`: deletes ended tasks from the history (Aurora's pruneTasks). */
+export const PruneTasksRequestSchema = z
+  .object({
+    /** Ended states only; absent means every ended state. */
+    states: z.array(TaskStateSchema).optional(),
+    role: z.string().optional(),
+    environment: z.string().optional(),
+    name: z.string().optional(),
+    /** The most tasks to prune, oldest first. */
+    limit: z.number().int().positive().optional(),
+  })
+  .strict();
+export type PruneTasksRequest = z.infer<typeof PruneTasksRequestSchema>;
+
+export const PruneTasksResponseSchema = z
+  .object({
+    pruned: z.number().int().nonnegative(),
+    taskIds: z.array(z.string()),
+  })
+  .strict();
+export type PruneTasksResponse = z.infer<typeof PruneTasksResponseSchema>;

@@ -10,13 +10,15 @@ export const PATHS = {
   openapi: `${API_PREFIX}/openapi.json`,
   /** POST: create a job (CreateJobRequest). GET: list jobs (`?role=&environment=`). */
   jobs: `${API_PREFIX}/jobs`,
-  /** GET: one job with its tasks. */
+  /** GET: one job with its current tasks (`?history=true` adds ended ones; `?since=V&waitMs=N` waits for a change). */
   job: (role: string, environment: string, name: string) =>
     `${API_PREFIX}/jobs/${encodeURIComponent(role)}/${encodeURIComponent(environment)}/${encodeURIComponent(name)}`,
   /** POST: kill some or all instances (KillJobRequest). */
   jobKill: (role: string, environment: string, name: string) => `${PATHS.job(role, environment, name)}/kill`,
-  /** GET: tasks (`?role=&environment=&name=&state=`). */
+  /** GET: tasks, paged (`?role=&environment=&name=&instance=&state=&taskId=&history=&limit=&offset=`). */
   tasks: `${API_PREFIX}/tasks`,
+  /** POST: prune ended tasks from the history (PruneTasksRequest → PruneTasksResponse); operators only. */
+  tasksPrune: `${API_PREFIX}/tasks/prune`,
   /** GET: agents known to the scheduler (ListAgentsResponse). */
   agents: `${API_PREFIX}/agents`,
   /** POST: an agent registers (AgentRegistration → AgentRegisterResponse). */

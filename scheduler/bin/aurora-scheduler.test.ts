@@ -116,7 +116,7 @@ describe('aurora-scheduler (the compiled CLI)', () => {
     const held = call('POST', `${s.url}${PATHS.agentSync}`, { agentId, tasks: [], waitMs: 60_000 });
     await vi.waitFor(async () => expect(await lastSeen()).toBeGreaterThan(registeredAt)); // the sync is being held
     s.child.kill('SIGTERM');
-    expect((await held).body).toEqual({ launch: [], kill: [] });
+    expect((await held).body).toEqual({ launch: [], kill: [], ack: [] });
     expect((await s.exited).code).toBe(0);
   });
 

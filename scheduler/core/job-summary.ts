@@ -25,6 +25,7 @@ export function hasActiveTasks(tasks: readonly ScheduledTask[]): boolean {
 export function jobSummary(
   job: { readonly spec: JobSpec; readonly specHash: string; readonly createdAt: number },
   tasks: readonly ScheduledTask[],
+  version: number,
 ): JobSummary {
   return {
     key: job.spec.key,
@@ -33,6 +34,7 @@ export function jobSummary(
     cronSchedule: job.spec.cronSchedule,
     specHash: job.specHash,
     createdAt: job.createdAt,
+    version,
     taskCounts: taskCounts(tasks),
   };
 }

@@ -13,41 +13,32 @@ import { ApiError } from '../api/errors.js';
 import {
   CreateJobRequestSchema,
   CreateJobResponseSchema,
+  GetJobQuerySchema,
   GetJobResponseSchema,
+  ListTasksQuerySchema,
+  MAX_JOB_WAIT_MS,
   KillJobRequestSchema,
   KillJobResponseSchema,
   ListJobsResponseSchema,
   ListTasksResponseSchema,
 } from '../api/jobs-api.js';
 import { API_PREFIX, PATHS } from '../api/routes.js';
-import { TaskStateSchema } from '../api/task.js';
 import { PERMISSIONS } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
+import type { JobWatchers } from './job-watchers.js';
 import type { LongPolls } from './long-polls.js';
 import { defineRoute, type Route } from './route.js';
 
 export interface ApiContext {
   readonly scheduler: Scheduler;
   readonly longPolls: LongPolls;
+  readonly jobWatchers: JobWatchers;
   /** The longest a sync is held open, whatever the agent asks for. */
   readonly longPollMs: number;
 }
 
 export const JobParamsSchema = z.object({ role: z.string(), environment: z.string(), name: z.string() }).strict();
 export const ListJobsQuerySchema = z.object({ role: z.string().optional(), environment: z.string().optional() }).strict();
-export const ListTasksQuerySchema = z
-  .object({
-    role: z.string().optional(),
-    environment: z.string().optional(),
-    name: z.string().optional(),
-    state: z
-      .string()
-      .describe('One task state or several, comma-separated: PENDING,ASSIGNED')
-      .transform((s) => s.split(','))
-      .pipe(z.array(TaskStateSchema))
-      .optional(),
-  })
-  .strict();
 
 /** A body whose spec fails JobSpecSchema is an invalid job spec, located inside the spec. */
 function jobSpecError(error: z.ZodError): ApiError {
@@ -69,7 +60,7 @@ function hasWork(response: Pick<AgentSyncResponse, 'launch' | 'kill'>): boolean 
 }
 
 /** The JSON API under /api/v1: jobs, tasks and the agent channel. */
-export function apiRoutes({ scheduler, longPolls, longPollMs }: ApiContext): Route[] {
+export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs }: ApiContext): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -103,10 +94,25 @@ export function apiRoutes({ scheduler, longPolls, longPollMs }: ApiContext): Rou
       summary: "One job: its spec and every instance's tasks, newest first",
       api: true,
       params: JobParamsSchema,
+      query: GetJobQuerySchema,
       permission: ({ params }) => PERMISSIONS.jobRead(params.role),
       success: { status: 200, contentType: 'application/json', schema: GetJobResponseSchema },
       errors: ['JOB_NOT_FOUND', 'PERMISSION_DENIED'],
-      handler: ({ params }) => ({ job: scheduler.getJob(params) }),
+      handler: async ({ params, query }, reply) => {
+        const { since, waitMs = 0, history = false } = query;
+        if (since !== undefined && waitMs > 0 && scheduler.jobVersion(params) === since) {
+          scheduler.getJob(params); // a job that does not exist is answered at once
+          const gone = new AbortController();
+          const onClose = () => gone.abort();
+          reply.raw.on('close', onClose);
+          try {
+            await jobWatchers.wait(`${params.role}/${params.environment}/${params.name}`, Math.min(waitMs, MAX_JOB_WAIT_MS), gone.signal);
+          } finally {
+            reply.raw.off('close', onClose);
+          }
+        }
+        return { job: scheduler.getJob(params, { history }) };
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -132,8 +138,8 @@ export function apiRoutes({ scheduler, longPolls, longPollMs }: ApiContext): Rou
       success: { status: 200, contentType: 'application/json', schema: ListTasksResponseSchema },
       errors: ['PERMISSION_DENIED'],
       handler: ({ query }) => {
-        const { state, ...job } = query;
-        return { tasks: scheduler.listTasks({ ...job, ...(state ? { states: state } : {}) }) };
+        const { state, taskId, ...rest } = query;
+        return scheduler.listTasks({ ...rest, ...(state ? { states: state } : {}), ...(taskId ? { taskIds: taskId } : {}) });
       },
     }),
     defineRoute({

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../service/clock.js';
 import { Scheduler, type SchedulerLog } from '../service/scheduler.js';
 import { apiRoutes } from './api-routes.js';
 import { BackgroundTasks } from './background.js';
+import { JobWatchers } from './job-watchers.js';
 import { LongPolls } from './long-polls.js';
 import { buildOpenApi } from './openapi.js';
 import { principalFrom } from './principal.js';
@@ -67,6 +68,7 @@ export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstanc
   const longPollMs = options.longPollMs ?? DEFAULT_LONG_POLL_MS;
   const log: SchedulerLog = { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) };
   const longPolls = new LongPolls();
+  const jobWatchers = new JobWatchers();
   const scheduler = new Scheduler({
     storage: options.storage,
     clusterName: options.clusterName ?? 'devcluster',
@@ -76,6 +78,7 @@ export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstanc
     log,
     ...(options.randomHex ? { randomHex: options.randomHex } : {}),
     onAgentWork: (agentId) => longPolls.wake(agentId),
+    onJobChange: (jobPath) => jobWatchers.changed(jobPath),
     ...(options.flapping ? { flapping: options.flapping } : {}),
     ...(options.allowedEnvironments ? { allowedEnvironments: options.allowedEnvironments } : {}),
   });
@@ -84,7 +87,7 @@ export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstanc
   app.decorate('background', background);
   app.decorate('longPolls', longPolls);
 
-  const routes: Route[] = [...apiRoutes({ scheduler, longPolls, longPollMs }), ...webUiRoutes(scheduler)];
+  const routes: Route[] = [...apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs }), ...webUiRoutes(scheduler)];
   const openapi = buildOpenApi(routes, { clusterName: scheduler.clusterName, version: options.version ?? '0.0.0' });
   routes.push(
     defineRoute({
@@ -130,6 +133,7 @@ export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstanc
   app.addHook('preClose', async () => {
     background.stop();
     longPolls.close();
+    jobWatchers.close();
   });
   return app;
 }

@@ -192,6 +192,52 @@ describe('jobs API', () => {
     expect((await h.createJob(jobSpec())).status).toBe(201);
   });
 
+  it('lists current tasks by default, history when asked, a page at a time with the total', async () => {
+    const { agentId } = await h.register('host1');
+    await h.createJob(jobSpec({ instances: 3, service: true }));
+    await h.createJob(jobSpec({ name: 'other' }));
+    const first = (await h.sync(agentId)).launch.find((l) => l.instance === 0 && l.jobKey.name === 'hello')!.taskId;
+    await h.sync(agentId, [report(first, 'FAILED', 'boom')]);
+    const list = async (query: string) => ListTasksResponseSchema.parse((await h.app.inject({ url: `${PATHS.tasks}?${query}` })).json());
+    const current = await list('role=www-data&environment=prod&name=hello');
+    expect(current.total).toBe(3);
+    expect(current.tasks.map((t) => t.instance)).toEqual([0, 1, 2]);
+    expect(current.tasks.some((t) => t.taskId === first)).toBe(false);
+    expect((await list('name=hello&history=true')).tasks.map((t) => t.taskId)).toContain(first);
+    const page = await list('limit=2&offset=1');
+    expect([page.total, page.tasks.length]).toEqual([4, 2]);
+    expect((await list(`taskId=${first}&history=true`)).tasks.map((t) => t.state)).toEqual(['FAILED']);
+    const tooMany = await h.app.inject({ url: `${PATHS.tasks}?limit=100000` });
+    expect(tooMany.statusCode).toBe(400);
+    // A job read holds current tasks only, unless history is asked for.
+    const job = GetJobResponseSchema.parse((await h.app.inject({ url: hello })).json()).job;
+    expect(job.tasks).toHaveLength(3);
+    const withHistory = GetJobResponseSchema.parse((await h.app.inject({ url: `${hello}?history=true` })).json()).job;
+    expect(withHistory.tasks).toHaveLength(4);
+  });
+
+  it('answers a read with since= once the job changes, or when the wait is over', async () => {
+    const created = CreateJobResponseSchema.parse((await h.createJob(jobSpec())).body);
+    const version = created.job.version;
+    const { agentId } = await h.register('host1');
+    // Registering placed the task: the job has moved on, so the answer comes at once.
+    const now = GetJobResponseSchema.parse((await h.app.inject({ url: `${hello}?since=${version}&waitMs=60000` })).json()).job;
+    expect(now.summary.version).not.toBe(version);
+    expect(now.tasks[0]?.state).toBe('ASSIGNED');
+    // Nothing changes: held, then answered by a change.
+    const waiting = h.app.inject({ url: `${hello}?since=${now.summary.version}&waitMs=60000` });
+    let answered = false;
+    void waiting.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false);
+    await h.sync(agentId, [report(now.tasks[0]!.taskId, 'RUNNING')]);
+    const changed = GetJobResponseSchema.parse((await waiting).json()).job;
+    expect(changed.tasks[0]?.state).toBe('RUNNING');
+    // A missing job is answered at once.
+    const missing = await h.app.inject({ url: `${PATHS.job('www-data', 'prod', 'nope')}?since=1&waitMs=60000` });
+    expect(missing.statusCode).toBe(404);
+  });
+
   it('filters tasks by state, and names a state it does not know', async () => {
     await h.createJob(jobSpec());
     const res = await h.app.inject({ method: 'GET', url: `${PATHS.tasks}?state=PENDING,RUNNING` });

@@ -46,9 +46,12 @@ describe('OpenAPI document', () => {
       'path:role',
       'path:environment',
       'path:name',
+      'query:history',
+      'query:since',
+      'query:waitMs',
     ]);
     const tasks = doc.paths[PATHS.tasks].get;
-    expect(tasks.parameters.map((p: { name: string }) => p.name)).toEqual(['role', 'environment', 'name', 'state']);
+    expect(tasks.parameters.map((p: { name: string }) => p.name)).toEqual(['role', 'environment', 'name', 'instance', 'state', 'taskId', 'history', 'limit', 'offset']);
   });
 
   it('has no dangling references', () => {

@@ -15,7 +15,8 @@ import { ApiError } from '../api/errors.js';
 import type { CreateJobResponse, JobDetail, JobSummary, KillJobRequest, KillJobResponse } from '../api/jobs-api.js';
 import { ACTIVE_ON_AGENT_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
 import { findLostAgents, pendingWork, reconcileSync, tasksLostWithAgent, type KnownTask } from '../core/agent-sync.js';
-import { hasActiveTasks, jobSummary } from '../core/job-summary.js';
+import { currentTasks, hasActiveTasks, jobSummary } from '../core/job-summary.js';
+import { DEFAULT_TASK_PAGE } from '../api/jobs-api.js';
 import { placeTasks, type PendingTask, type PlacementAgent, type TaskOnAgent } from '../core/placement.js';
 import { transition } from '../core/task-state-machine.js';
 import type { JobFilter, JobRef, Storage, StoredAgent, TaskFilter } from '../storage/storage.js';
@@ -46,6 +47,8 @@ export interface SchedulerOptions {
   readonly log?: SchedulerLog;
   /** Called after a commit that gave an agent something to launch or kill. */
   readonly onAgentWork?: (agentId: string) => void;
+  /** Called after a commit that changed a job or one of its tasks, with `role/environment/name`. */
+  readonly onJobChange?: (jobPath: string) => void;
   /** How instances that keep ending soon after they start are held back. @default Aurora's */
   readonly flapping?: FlappingPolicy;
   /** Environments this cluster accepts besides `prod|devel|test|staging<N>`. @default none */
@@ -72,6 +75,11 @@ export class Scheduler {
   private readonly randomHex: () => string;
   /** Agents given work in the current operation, woken once it has committed. */
   private readonly agentsWithWork = new Set<string>();
+  /** Jobs changed in the current operation, announced once it has committed. */
+  private readonly jobsChanged = new Set<string>();
+  /** Each job's version (see JobSummary.version), from one counter. */
+  private readonly versions = new Map<string, number>();
+  private versionCounter = 0;
 
   constructor(private readonly options: SchedulerOptions) {
     this.storage = options.storage;
@@ -133,13 +141,25 @@ export class Scheduler {
   }
 
   listJobs(filter: JobFilter = {}): JobSummary[] {
-    return this.storage.listJobs(filter).map((job) => jobSummary(job, this.storage.listTasks(job.spec.key)));
+    return this.storage.listJobs(filter).map((job) => jobSummary(job, this.storage.listTasks(job.spec.key), this.jobVersion(job.spec.key)));
   }
 
-  getJob(ref: JobRef): JobDetail {
+  getJob(ref: JobRef, options: { history?: boolean } = {}): JobDetail {
     const job = this.requireJob(ref);
-    const tasks = this.storage.listTasks(ref);
-    return { summary: jobSummary(job, tasks), spec: job.spec, tasks };
+    const all = this.storage.listTasks(ref);
+    const tasks = options.history ? all : currentTasks(all);
+    return { summary: jobSummary(job, all, this.jobVersion(ref)), spec: job.spec, tasks };
+  }
+
+  /** The job's current version (see JobSummary.version). */
+  jobVersion(ref: JobRef): number {
+    return this.versions.get(pathOf(ref)) ?? 0;
+  }
+
+  private touched(ref: JobRef): void {
+    const path = pathOf(ref);
+    this.versions.set(path, ++this.versionCounter);
+    this.jobsChanged.add(path);
   }
 
   /** Kills some or all instances; a full kill removes the job once its last task has ended. */
@@ -176,8 +196,17 @@ export class Scheduler {
     return response;
   }
 
-  listTasks(filter: TaskFilter = {}): ScheduledTask[] {
-    return this.storage.listTasks(filter);
+  /** One page of tasks matching the filter, and how many match in all. */
+  listTasks(filter: TaskFilter & { history?: boolean; limit?: number; offset?: number } = {}): { tasks: ScheduledTask[]; total: number } {
+    const { history, limit = DEFAULT_TASK_PAGE, offset = 0, ...query } = filter;
+    let tasks = this.storage.listTasks(query);
+    if (!history) {
+      const live = new Set(this.storage.listJobs().map((j) => pathOf(j.spec.key)));
+      const seen = new Set<string>();
+      // Newest first per instance (storage's order): the first of each job instance is current.
+      tasks = tasks.filter((t) => live.has(jobPath(t)) && !seen.has(`${jobPath(t)}#${t.instance}`) && !!seen.add(`${jobPath(t)}#${t.instance}`));
+    }
+    return { tasks: tasks.slice(offset, offset + limit), total: tasks.length };
   }
 
   // ---- agents ----------------------------------------------------------------------------
@@ -223,7 +252,10 @@ export class Scheduler {
       const changed = new Set(plan.changes.map((c) => c.taskId));
       for (const o of plan.observations) {
         const task = known.get(o.taskId);
-        if (task && !changed.has(o.taskId)) this.storage.updateTask({ ...task, health: o.health, ports: o.ports });
+        if (task && !changed.has(o.taskId)) {
+          this.storage.updateTask({ ...task, health: o.health, ports: o.ports });
+          this.touched(task.jobKey);
+        }
       }
       return plan.kill;
     });
@@ -324,10 +356,20 @@ export class Scheduler {
 
   /** Runs an operation in one transaction, then wakes the agents it gave work to. */
   private mutate<T>(fn: () => T): T {
-    const result = this.storage.transaction(fn);
+    let result: T;
+    try {
+      result = this.storage.transaction(fn);
+    } catch (e) {
+      this.agentsWithWork.clear();
+      this.jobsChanged.clear();
+      throw e;
+    }
     const agents = [...this.agentsWithWork];
     this.agentsWithWork.clear();
     for (const agentId of agents) this.options.onAgentWork?.(agentId);
+    const jobs = [...this.jobsChanged];
+    this.jobsChanged.clear();
+    for (const path of jobs) this.options.onJobChange?.(path);
     return result;
   }
 
@@ -347,6 +389,7 @@ export class Scheduler {
     for (const effect of decision.effects) {
       switch (effect.kind) {
         case 'SAVE_STATE':
+          this.touched(task.jobKey);
           this.storage.updateTask(updated);
           this.storage.appendTaskEvent(task.taskId, { state: to, at: this.clock.now(), message });
           break;
@@ -426,6 +469,7 @@ export class Scheduler {
       events: [{ state, at: this.clock.now(), message }],
     };
     this.storage.insertTask(task);
+    this.touched(spec.key);
     return task;
   }
 
@@ -434,13 +478,14 @@ export class Scheduler {
     const job = this.storage.getJob(ref);
     if (!job?.removing || hasActiveTasks(this.storage.listTasks({ ...ref, states: NOT_TERMINAL }))) return false;
     this.storage.deleteJob(ref);
+    this.touched(ref);
     this.log.info(`job ${formatJobKey(job.spec.key)} removed`);
     return true;
   }
 
   private summary(ref: JobRef): JobSummary {
     const job = this.requireJob(ref);
-    return jobSummary(job, this.storage.listTasks(ref));
+    return jobSummary(job, this.storage.listTasks(ref), this.jobVersion(ref));
   }
 
   private requireJob(ref: JobRef) {
@@ -480,7 +525,11 @@ function toKnown(t: ScheduledTask): KnownTask {
 }
 
 function jobPath(t: ScheduledTask): string {
-  return `${t.jobKey.role}/${t.jobKey.environment}/${t.jobKey.name}`;
+  return pathOf(t.jobKey);
+}
+
+function pathOf(ref: JobRef): string {
+  return `${ref.role}/${ref.environment}/${ref.name}`;
 }
 
 /** Production before non-production, higher priority first, then the oldest task. */

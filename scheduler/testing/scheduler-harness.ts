@@ -74,6 +74,7 @@ export interface Harness {
   register(host: string, overrides?: Partial<AgentRegistration>): Promise<AgentRegisterResponse>;
   /** A sync that answers at once (waitMs 0). */
   sync(agentId: string, tasks?: AgentTaskReport[]): Promise<AgentSyncResponse>;
+  /** GET /tasks with the query (`?role=...`); with history unless the query says `history=`. */
   tasks(query?: string): Promise<ScheduledTask[]>;
   close(): Promise<void>;
 }
@@ -110,7 +111,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     createJob: (spec) => json('POST', PATHS.jobs, { spec }),
     register: async (host, overrides) => (await json('POST', PATHS.agentRegister, agentRegistration(host, overrides))).body,
     sync: async (agentId, tasks = []) => (await json('POST', PATHS.agentSync, { agentId, tasks, waitMs: 0 })).body,
-    tasks: async (query = '') => (await json('GET', `${PATHS.tasks}${query}`)).body.tasks,
+    tasks: async (query = '') => {
+      const withHistory = query.includes('history=') ? query : `${query}${query.includes('?') ? '&' : '?'}history=true`;
+      return (await json('GET', `${PATHS.tasks}${withHistory}`)).body.tasks;
+    },
     close: async () => {
       await app.close();
       storage.close();

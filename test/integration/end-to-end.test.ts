@@ -135,7 +135,7 @@ describe('a job written in TypeScript runs on a local cluster', () => {
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     await eventually('the processes to be gone', async () => (pids.some(alive) ? undefined : true), 15_000);
     const tasks = await eventually('the task to be KILLED', async () => {
-      const res = await fetch(`${scheduler.url}/api/v1/tasks?role=www-data&environment=prod&name=hello`);
+      const res = await fetch(`${scheduler.url}/api/v1/tasks?role=www-data&environment=prod&name=hello&history=true`);
       const body = (await res.json()) as { tasks: { taskId: string; state: string }[] };
       return body.tasks.find((t) => t.taskId === taskId && t.state === 'KILLED') ? body.tasks : undefined;
     });

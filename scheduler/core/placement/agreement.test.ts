@@ -63,6 +63,7 @@ function randomGroup(random: Random, tasks: number): PlacementGroup {
 
 function poolOf(hosts: readonly ModelHost[]): HostPool {
   const pool = new HostPool();
+  for (const attribute of ['host', 'rack', 'zone']) pool.countAttribute(attribute);
   for (const h of hosts) {
     pool.upsertHost(h.spec);
     for (const holding of h.holdings) pool.hold(h.spec.agentId, holding);

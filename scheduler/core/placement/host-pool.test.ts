@@ -41,10 +41,30 @@ describe('HostPool', () => {
     expect(pool.lowestFreePorts(0, 2)).toEqual([31000, 31002]);
   });
 
+  it('counts tasks per value of an attribute once asked, from what is held and then incrementally', () => {
+    const pool = new HostPool();
+    pool.upsertHost(host('a1', { attributes: { rack: 'r1' } }));
+    pool.upsertHost(host('a2', { attributes: { rack: 'r1' } }));
+    pool.upsertHost(host('a3'));
+    pool.hold('a1', holding(0.5));
+    pool.hold('a3', holding(0.5));
+    expect(pool.snapshot().jobsByAttribute).toEqual({});
+    pool.countAttribute('rack');
+    pool.hold('a2', holding(0.5));
+    pool.hold('a2', holding(0.5, [], 'other/prod/x'));
+    expect(pool.snapshot().jobsByAttribute).toEqual({ 'other/prod/x': { 'rack=r1': 1 }, 'www-data/prod/hello': { 'rack=r1': 2 } });
+    pool.release('a1', holding(0.5));
+    pool.release('a2', holding(0.5));
+    pool.release('a2', holding(0.5, [], 'other/prod/x'));
+    expect(pool.snapshot().jobsByAttribute).toEqual({});
+    expect(pool.jobTasksOn('a3', 'www-data/prod/hello')).toBe(1);
+  });
+
   it('is identical after releasing everything it held, floating point cpu included', () => {
     const pool = new HostPool();
     pool.upsertHost(host('a1', { attributes: { rack: 'r1', zone: 'z1' }, resources: { cpu: 0.3, ramMb: 1024, diskMb: 4096, gpu: 1 } }));
     pool.upsertHost(host('a2'));
+    for (const attribute of ['host', 'rack', 'zone']) pool.countAttribute(attribute);
     const before = pool.snapshot();
     const holds: [string, Holding][] = [
       ['a1', holding(0.1, [31000])],

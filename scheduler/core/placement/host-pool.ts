@@ -56,6 +56,7 @@ export function resourceUnits(resources: ResourcesSpec): ResourceUnits {
 
 /** Tasks of one job: per host, and per attribute value (for `limit:` constraints in O(1)). */
 export interface JobTally {
+  readonly jobKey: string;
   /** Host index to the job's tasks there. */
   readonly onHost: Map<number, number>;
   /** Attribute value id (see HostPool.attributeColumn) to the job's tasks on hosts with that value. */
@@ -99,10 +100,8 @@ interface HostRecord {
   spec: HostSpec;
   /** Attribute name to value, `host` included (an attribute every host has, as in Aurora). */
   attributes: ReadonlyMap<string, string>;
-  /** Interned ids of the host's (attribute, value) pairs. */
-  valueIds: readonly number[];
-  /** jobKey to the job's tasks on this host. */
-  readonly jobs: Map<string, number>;
+  /** Interned ids of the host's values of the counted attributes (see HostPool.countAttribute). */
+  countedValueIds: number[];
   readonly ports: HostPorts;
 }
 
@@ -114,6 +113,8 @@ export class HostPool {
   private readonly tallies = new Map<string, JobTally>();
   /** Holdings on agents not known yet: state may load tasks before their agents. */
   private readonly waiting = new Map<string, Holding[]>();
+  /** Attributes whose per-job value counts are kept (those `limit:` constraints use). */
+  private readonly countedAttributes = new Set<string>();
   private readonly valueIdByKey = new Map<string, number>();
   private readonly valueNames: string[] = [];
   /** attribute → value → hosts with it, so value constraints find their hosts without a scan. */
@@ -151,7 +152,7 @@ export class HostPool {
       this.waiting.set(agentId, list);
       return;
     }
-    this.holdAt(index, holding.jobKey, resourceUnits(holding.resources), holding.ports, 1);
+    this.holdAt(index, this.tally(holding.jobKey), resourceUnits(holding.resources), holding.ports, 1, false);
   }
 
   /** Exactly undoes one `hold(agentId, holding)` with an equal holding. */
@@ -164,14 +165,16 @@ export class HostPool {
       if (list?.length === 0) this.waiting.delete(agentId);
       return;
     }
-    this.holdAt(index, holding.jobKey, resourceUnits(holding.resources), holding.ports, -1);
+    this.holdAt(index, this.tally(holding.jobKey), resourceUnits(holding.resources), holding.ports, -1, true);
   }
 
   /**
    * Holds (sign 1) or releases (sign -1) resources, ports and counts on the host at `index`.
-   * O(ports + attributes of the host). Placement calls this directly with precomputed units.
+   * O(ports + attributes of the host). Placement calls this directly with precomputed units and
+   * does not prune: its tentative holds are undone and mostly redone at once by the caller, and
+   * keeping the zero counts spares the maps a delete and a re-insert each time.
    */
-  holdAt(index: number, jobKey: string, units: ResourceUnits, ports: readonly number[], sign: 1 | -1): void {
+  holdAt(index: number, tally: JobTally, units: ResourceUnits, ports: readonly number[], sign: 1 | -1, prune: boolean): void {
     const cols = this.cols;
     cols.freeCpu[index]! -= sign * units.cpu;
     cols.freeRam[index]! -= sign * units.ram;
@@ -183,12 +186,11 @@ export class HostPool {
       for (const port of ports) sign > 0 ? record.ports.claim(port) : record.ports.unclaim(port);
       cols.freePorts[index] = record.ports.free;
     }
-    bump(record.jobs, jobKey, sign);
-    const tally = this.tally(jobKey);
     tally.tasks += sign;
-    bump(tally.onHost, index, sign);
-    for (const id of record.valueIds) bump(tally.byValue, id, sign);
-    if (tally.tasks === 0 && tally.onHost.size === 0) this.tallies.delete(jobKey);
+    bump(tally.onHost, index, sign, prune);
+    const valueIds = record.countedValueIds;
+    for (let i = 0; i < valueIds.length; i++) bump(tally.byValue, valueIds[i]!, sign, prune);
+    if (prune && tally.tasks === 0) this.tallies.delete(tally.jobKey);
   }
 
   // ---- reads ----
@@ -222,11 +224,12 @@ export class HostPool {
   /** Tasks of `jobKey` on the agent. */
   jobTasksOn(agentId: string, jobKey: string): number {
     const i = this.indexByAgentId.get(agentId);
-    return i === undefined ? 0 : (this.records[i]!.jobs.get(jobKey) ?? 0);
+    return i === undefined ? 0 : (this.tallies.get(jobKey)?.onHost.get(i) ?? 0);
   }
 
   /** Tasks of `jobKey` on hosts whose `attribute` is `value` (what `limit:` constraints count). */
   jobTasksWith(jobKey: string, attribute: string, value: string): number {
+    this.countAttribute(attribute);
     const id = this.valueIdByKey.get(valueKey(attribute, value));
     return id === undefined ? 0 : (this.tallies.get(jobKey)?.byValue.get(id) ?? 0);
   }
@@ -245,7 +248,7 @@ export class HostPool {
   tally(jobKey: string): JobTally {
     let tally = this.tallies.get(jobKey);
     if (!tally) {
-      tally = { onHost: new Map(), byValue: new Map(), tasks: 0 };
+      tally = { jobKey, onHost: new Map(), byValue: new Map(), tasks: 0 };
       this.tallies.set(jobKey, tally);
     }
     return tally;
@@ -255,14 +258,36 @@ export class HostPool {
   attributeColumn(attribute: string): Int32Array {
     let column = this.columnByAttribute.get(attribute);
     if (!column) {
+      this.countAttribute(attribute);
       column = new Int32Array(this.size).fill(NO_VALUE);
       for (const [i, record] of this.records.entries()) {
         const value = record.attributes.get(attribute);
-        if (value !== undefined) column[i] = this.valueIdByKey.get(valueKey(attribute, value))!;
+        if (value !== undefined) column[i] = this.valueId(attribute, value);
       }
       this.columnByAttribute.set(attribute, column);
     }
     return column;
+  }
+
+  /**
+   * From now on, count every job's tasks per value of `attribute`. Only attributes that some
+   * `limit:` constraint (or a reader) asked about are counted, so a hold costs O(ports + limited
+   * attributes) however many attributes hosts carry. The first call counts what is already held
+   * from the per-host job counts, once.
+   */
+  countAttribute(attribute: string): void {
+    if (this.countedAttributes.has(attribute)) return;
+    this.countedAttributes.add(attribute);
+    for (const record of this.records) {
+      const value = record.attributes.get(attribute);
+      if (value !== undefined) record.countedValueIds.push(this.valueId(attribute, value));
+    }
+    for (const tally of this.tallies.values()) {
+      for (const [host, tasks] of tally.onHost) {
+        const value = this.records[host]!.attributes.get(attribute);
+        if (value !== undefined && tasks !== 0) bump(tally.byValue, this.valueId(attribute, value), tasks, true);
+      }
+    }
   }
 
   /**
@@ -311,6 +336,7 @@ export class HostPool {
 
   snapshot(): PoolSnapshot {
     const c = this.cols;
+    const tallies = [...this.tallies.values()].sort((a, b) => byCodeUnits(a.jobKey, b.jobKey));
     const hosts = this.records.map((r, i) => ({
       agentId: r.spec.agentId,
       unavailable: r.spec.unavailable,
@@ -318,13 +344,12 @@ export class HostPool {
       freePorts: c.freePorts[i]!,
       heldPorts: r.ports.held(),
       taskCount: c.taskCount[i]!,
-      jobs: Object.fromEntries([...r.jobs].sort(([a], [b]) => byCodeUnits(a, b))),
+      jobs: Object.fromEntries(tallies.flatMap((t) => (t.onHost.get(i) ? [[t.jobKey, t.onHost.get(i)!] as const] : []))),
     }));
     const jobsByAttribute: Record<string, Record<string, number>> = {};
-    for (const [jobKey, tally] of [...this.tallies].sort(([a], [b]) => byCodeUnits(a, b))) {
-      if (tally.byValue.size === 0) continue;
-      const counts = [...tally.byValue].map(([id, n]) => [this.valueNames[id]!, n] as const).sort(([a], [b]) => byCodeUnits(a, b));
-      jobsByAttribute[jobKey] = Object.fromEntries(counts);
+    for (const tally of tallies) {
+      const counts = [...tally.byValue].filter(([, n]) => n !== 0).map(([id, n]) => [this.valueNames[id]!, n] as const);
+      if (counts.length > 0) jobsByAttribute[tally.jobKey] = Object.fromEntries(counts.sort(([a], [b]) => byCodeUnits(a, b)));
     }
     let waiting = 0;
     for (const list of this.waiting.values()) waiting += list.length;
@@ -336,7 +361,7 @@ export class HostPool {
   private addHost(spec: HostSpec): void {
     const index = this.records.length;
     if (index >= this.cols.freeCpu.length) this.grow(Math.max(16, index * 2));
-    const record: HostRecord = { spec, attributes: new Map(), valueIds: [], jobs: new Map(), ports: new HostPorts(spec.portRange) };
+    const record: HostRecord = { spec, attributes: new Map(), countedValueIds: [], ports: new HostPorts(spec.portRange) };
     this.records.push(record);
     this.indexByAgentId.set(spec.agentId, index);
     this.cols.freePorts[index] = record.ports.free;
@@ -361,10 +386,12 @@ export class HostPool {
       this.cols.freePorts[index] = record.ports.free;
     }
     if (before.host !== spec.host || !sameAttributes(before.attributes, spec.attributes)) {
-      // Move the limit counts of every job on the host from its old values to its new ones.
-      for (const [jobKey, tasks] of record.jobs) for (const id of record.valueIds) bump(this.tally(jobKey).byValue, id, -tasks);
+      // Move the limit counts of every job on the host from its old values to its new ones (rare:
+      // a scan of the jobs is fine here).
+      const onHost = [...this.tallies.values()].map((t) => [t, t.onHost.get(index) ?? 0] as const).filter(([, n]) => n !== 0);
+      for (const [tally, tasks] of onHost) for (const id of record.countedValueIds) bump(tally.byValue, id, -tasks, true);
       this.setAttributes(index, spec);
-      for (const [jobKey, tasks] of record.jobs) for (const id of record.valueIds) bump(this.tally(jobKey).byValue, id, tasks);
+      for (const [tally, tasks] of onHost) for (const id of record.countedValueIds) bump(tally.byValue, id, tasks, true);
       this.topologyChanged();
     }
     if (before.unavailable !== spec.unavailable) {
@@ -392,7 +419,7 @@ export class HostPool {
     for (const [name, value] of record.attributes) this.hostsByValue.get(name)?.get(value)?.delete(index);
     const attributes = new Map<string, string>([['host', spec.host], ...Object.entries(spec.attributes)]);
     record.attributes = attributes;
-    record.valueIds = [...attributes].map(([name, value]) => this.valueId(name, value));
+    record.countedValueIds = [...attributes].filter(([name]) => this.countedAttributes.has(name)).map(([name, value]) => this.valueId(name, value));
     for (const [name, value] of attributes) {
       let byValue = this.hostsByValue.get(name);
       if (!byValue) this.hostsByValue.set(name, (byValue = new Map()));
@@ -444,10 +471,10 @@ function allocate(capacity: number) {
   };
 }
 
-/** Adds `by` to a count, dropping it at zero so that a hold and its release leave no trace. */
-function bump<K>(counts: Map<K, number>, key: K, by: number): void {
+/** Adds `by` to a count; with `prune`, drops it at zero so that a hold and its release leave no trace. */
+function bump<K>(counts: Map<K, number>, key: K, by: number, prune: boolean): void {
   const n = (counts.get(key) ?? 0) + by;
-  if (n === 0) counts.delete(key);
+  if (n === 0 && prune) counts.delete(key);
   else counts.set(key, n);
 }
 

@@ -18,6 +18,8 @@ function agent(id: string, overrides: Partial<Agent> = {}): Agent {
 
 function poolOf(agents: readonly Agent[]): HostPool {
   const pool = new HostPool();
+  // Counted from the start, so that snapshots taken before placing already show them.
+  for (const attribute of ['host', 'rack']) pool.countAttribute(attribute);
   for (const a of agents) {
     pool.upsertHost(a);
     for (const t of a.tasks ?? []) pool.hold(a.agentId, t);

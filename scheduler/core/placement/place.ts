@@ -1,7 +1,7 @@
 import type { ResourcesSpec } from '../../../dsl/jobspec.js';
 import { ExhaustiveChooser, HeapScratch, type HostChooser } from './exhaustive.js';
 import { GroupNeeds } from './group-needs.js';
-import type { HostPool } from './host-pool.js';
+import { resourceUnits, type HostPool, type JobTally, type ResourceUnits } from './host-pool.js';
 import { seededRandom } from './prng.js';
 import { explainUnplaced } from './reasons.js';
 import { SampledChooser } from './sampled.js';
@@ -86,7 +86,7 @@ export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], o
           break;
         }
         const ports = portCount > 0 ? pool.lowestFreePorts(host, portCount) : NO_PORTS;
-        pool.holdAt(host, needs.jobKey, needs.units, ports, 1);
+        pool.holdAt(host, needs.tally, needs.units, ports, 1, false);
         heldHosts.push(host);
         heldPorts.push(ports);
         heldNeeds.push(needs);
@@ -99,7 +99,7 @@ export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], o
   } finally {
     for (let i = heldHosts.length - 1; i >= 0; i--) {
       const needs = heldNeeds[i]!;
-      pool.holdAt(heldHosts[i]!, needs.jobKey, needs.units, heldPorts[i]!, -1);
+      pool.holdAt(heldHosts[i]!, needs.tally, needs.units, heldPorts[i]!, -1, false);
     }
   }
   return { assignments, unplaced };
@@ -107,15 +107,42 @@ export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], o
 
 /**
  * Holds every assignment of a result on the pool, as the scheduler's state will once it records
- * them (the benchmark and tests apply a batch before placing the next).
+ * them (the benchmark and tests apply a batch before placing the next). Assignments are found
+ * in their groups by walking both in order, as placeGroups returns them; a map is built only if
+ * the caller reordered them.
  */
 export function applyPlacement(pool: HostPool, groups: readonly PlacementGroup[], result: PlacementResult): void {
-  const groupOf = new Map<string, PlacementGroup>();
-  for (const group of groups) for (const taskId of group.taskIds) groupOf.set(taskId, group);
+  let groupAt = 0;
+  let taskAt = 0;
+  let groupOf: Map<string, PlacementGroup> | null = null;
+  const findGroup = (taskId: string): PlacementGroup | undefined => {
+    if (!groupOf) {
+      for (; groupAt < groups.length; groupAt++, taskAt = 0) {
+        const taskIds = groups[groupAt]!.taskIds;
+        while (taskAt < taskIds.length) if (taskIds[taskAt++] === taskId) return groups[groupAt];
+      }
+      groupOf = new Map();
+      for (const group of groups) for (const id of group.taskIds) groupOf.set(id, group);
+    }
+    return groupOf.get(taskId);
+  };
+  let lastGroup: PlacementGroup | null = null;
+  let tally: JobTally | null = null;
+  let units: ResourceUnits | null = null;
   for (const assignment of result.assignments) {
-    const group = groupOf.get(assignment.taskId);
+    const group = findGroup(assignment.taskId);
     if (!group) continue;
     const ports = Object.values(assignment.ports);
-    pool.hold(assignment.agentId, { jobKey: group.jobKey, resources: group.resources, ports });
+    const host = pool.indexOf(assignment.agentId);
+    if (host === undefined) {
+      pool.hold(assignment.agentId, { jobKey: group.jobKey, resources: group.resources, ports });
+      continue;
+    }
+    if (group !== lastGroup || !tally || !units) {
+      lastGroup = group;
+      tally = pool.tally(group.jobKey);
+      units = resourceUnits(group.resources);
+    }
+    pool.holdAt(host, tally, units, ports, 1, false);
   }
 }

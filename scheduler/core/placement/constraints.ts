@@ -54,8 +54,12 @@ export function parseConstraints(constraints: Readonly<Record<string, string>>):
   }
   const values = all.filter((c): c is ValueConstraint => c.kind === 'value');
   const limits = all.filter((c): c is LimitConstraint => c.kind === 'limit');
-  const valueSignature = JSON.stringify(values.map((c) => [c.attribute, c.wanted]));
-  return { all, values, limits, valueSignature };
+  return { all, values, limits, valueSignature: signatureOf(values) };
+}
+
+/** Identifies a list of value constraints (for caching the hosts that meet them). */
+export function signatureOf(values: readonly ValueConstraint[]): string {
+  return JSON.stringify(values.map((c) => [c.attribute, c.wanted]));
 }
 
 /** A host without the attribute does not meet `v` but does meet `!v`. */

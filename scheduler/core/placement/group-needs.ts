@@ -1,5 +1,5 @@
 import type { ResourcesSpec } from '../../../dsl/jobspec.js';
-import { parseConstraints, type LimitConstraint, type ParsedConstraints } from './constraints.js';
+import { parseConstraints, type ParsedConstraints } from './constraints.js';
 import { resourceUnits, type HostColumns, type HostPool, type JobTally, type ResourceUnits } from './host-pool.js';
 
 /** The part of a placement group that decides where its tasks fit. */
@@ -78,10 +78,5 @@ export class GroupNeeds {
   limitReached(i: number, host: number): boolean {
     const value = this.limitValues[i]![host]!;
     return value < 0 || (this.tally.byValue.get(value) ?? 0) >= this.limitMax[i]!;
-  }
-
-  /** Index in `constraints.limits` of a limit constraint, for the explanation pass. */
-  limitIndex(constraint: LimitConstraint): number {
-    return this.constraints.limits.indexOf(constraint);
   }
 }

@@ -100,8 +100,6 @@ interface HostRecord {
   spec: HostSpec;
   /** Attribute name to value, `host` included (an attribute every host has, as in Aurora). */
   attributes: ReadonlyMap<string, string>;
-  /** Interned ids of the host's values of the counted attributes (see HostPool.countAttribute). */
-  countedValueIds: number[];
   readonly ports: HostPorts;
 }
 
@@ -114,7 +112,11 @@ export class HostPool {
   /** Holdings on agents not known yet: state may load tasks before their agents. */
   private readonly waiting = new Map<string, Holding[]>();
   /** Attributes whose per-job value counts are kept (those `limit:` constraints use). */
-  private readonly countedAttributes = new Set<string>();
+  private readonly countedAttributes = new Map<string, number>();
+  /** Per counted attribute (in countedAttributes order), each host's value id or -1. */
+  private countedColumns: Int32Array[] = [];
+  /** Agent ids by host index (a flat array: placement names the chosen host for every task). */
+  private readonly agentIds: string[] = [];
   private readonly valueIdByKey = new Map<string, number>();
   private readonly valueNames: string[] = [];
   /** attribute → value → hosts with it, so value constraints find their hosts without a scan. */
@@ -124,7 +126,6 @@ export class HostPool {
   private available = new Uint8Array(0);
   // Derived from hosts' attributes, names and availability; dropped whenever those change.
   private readonly eligibleBySignature = new Map<string, Int32Array>();
-  private readonly columnByAttribute = new Map<string, Int32Array>();
   private rankByName: Int32Array | null = null;
 
   constructor() {
@@ -188,8 +189,11 @@ export class HostPool {
     }
     tally.tasks += sign;
     bump(tally.onHost, index, sign, prune);
-    const valueIds = record.countedValueIds;
-    for (let i = 0; i < valueIds.length; i++) bump(tally.byValue, valueIds[i]!, sign, prune);
+    const counted = this.countedColumns;
+    for (let k = 0; k < counted.length; k++) {
+      const id = counted[k]![index]!;
+      if (id !== NO_VALUE) bump(tally.byValue, id, sign, prune);
+    }
     if (prune && tally.tasks === 0) this.tallies.delete(tally.jobKey);
   }
 
@@ -202,6 +206,10 @@ export class HostPool {
 
   spec(index: number): HostSpec {
     return this.records[index]!.spec;
+  }
+
+  agentId(index: number): string {
+    return this.agentIds[index]!;
   }
 
   /** The value of an attribute on a host (`host` is its host name unless set explicitly). */
@@ -254,40 +262,35 @@ export class HostPool {
     return tally;
   }
 
-  /** Per host index, the id of its value of `attribute` (-1 when it has none); ids key JobTally.byValue. */
+  /**
+   * Per host index, the id of its value of `attribute` (-1 when it has none); ids key
+   * JobTally.byValue. Kept up to date as hosts change; replaced when the pool grows.
+   */
   attributeColumn(attribute: string): Int32Array {
-    let column = this.columnByAttribute.get(attribute);
-    if (!column) {
-      this.countAttribute(attribute);
-      column = new Int32Array(this.size).fill(NO_VALUE);
-      for (const [i, record] of this.records.entries()) {
-        const value = record.attributes.get(attribute);
-        if (value !== undefined) column[i] = this.valueId(attribute, value);
-      }
-      this.columnByAttribute.set(attribute, column);
-    }
-    return column;
+    return this.countedColumns[this.countAttribute(attribute)]!;
   }
 
   /**
    * From now on, count every job's tasks per value of `attribute`. Only attributes that some
    * `limit:` constraint (or a reader) asked about are counted, so a hold costs O(ports + limited
    * attributes) however many attributes hosts carry. The first call counts what is already held
-   * from the per-host job counts, once.
+   * from the per-host job counts, once. Returns the attribute's position among counted ones.
    */
-  countAttribute(attribute: string): void {
-    if (this.countedAttributes.has(attribute)) return;
-    this.countedAttributes.add(attribute);
-    for (const record of this.records) {
+  countAttribute(attribute: string): number {
+    const known = this.countedAttributes.get(attribute);
+    if (known !== undefined) return known;
+    const column = new Int32Array(this.cols.freeCpu.length).fill(NO_VALUE);
+    for (const [i, record] of this.records.entries()) {
       const value = record.attributes.get(attribute);
-      if (value !== undefined) record.countedValueIds.push(this.valueId(attribute, value));
+      if (value !== undefined) column[i] = this.valueId(attribute, value);
     }
     for (const tally of this.tallies.values()) {
-      for (const [host, tasks] of tally.onHost) {
-        const value = this.records[host]!.attributes.get(attribute);
-        if (value !== undefined && tasks !== 0) bump(tally.byValue, this.valueId(attribute, value), tasks, true);
-      }
+      for (const [host, tasks] of tally.onHost) if (column[host] !== NO_VALUE && tasks !== 0) bump(tally.byValue, column[host]!, tasks, true);
     }
+    const position = this.countedColumns.length;
+    this.countedColumns.push(column);
+    this.countedAttributes.set(attribute, position);
+    return position;
   }
 
   /**
@@ -361,8 +364,9 @@ export class HostPool {
   private addHost(spec: HostSpec): void {
     const index = this.records.length;
     if (index >= this.cols.freeCpu.length) this.grow(Math.max(16, index * 2));
-    const record: HostRecord = { spec, attributes: new Map(), countedValueIds: [], ports: new HostPorts(spec.portRange) };
+    const record: HostRecord = { spec, attributes: new Map(), ports: new HostPorts(spec.portRange) };
     this.records.push(record);
+    this.agentIds.push(spec.agentId);
     this.indexByAgentId.set(spec.agentId, index);
     this.cols.freePorts[index] = record.ports.free;
     this.setResources(index, spec.resources);
@@ -389,9 +393,10 @@ export class HostPool {
       // Move the limit counts of every job on the host from its old values to its new ones (rare:
       // a scan of the jobs is fine here).
       const onHost = [...this.tallies.values()].map((t) => [t, t.onHost.get(index) ?? 0] as const).filter(([, n]) => n !== 0);
-      for (const [tally, tasks] of onHost) for (const id of record.countedValueIds) bump(tally.byValue, id, -tasks, true);
+      const countedIds = () => this.countedColumns.map((column) => column[index]!).filter((id) => id !== NO_VALUE);
+      for (const [tally, tasks] of onHost) for (const id of countedIds()) bump(tally.byValue, id, -tasks, true);
       this.setAttributes(index, spec);
-      for (const [tally, tasks] of onHost) for (const id of record.countedValueIds) bump(tally.byValue, id, tasks, true);
+      for (const [tally, tasks] of onHost) for (const id of countedIds()) bump(tally.byValue, id, tasks, true);
       this.topologyChanged();
     }
     if (before.unavailable !== spec.unavailable) {
@@ -419,7 +424,10 @@ export class HostPool {
     for (const [name, value] of record.attributes) this.hostsByValue.get(name)?.get(value)?.delete(index);
     const attributes = new Map<string, string>([['host', spec.host], ...Object.entries(spec.attributes)]);
     record.attributes = attributes;
-    record.countedValueIds = [...attributes].filter(([name]) => this.countedAttributes.has(name)).map(([name, value]) => this.valueId(name, value));
+    for (const [name, position] of this.countedAttributes) {
+      const value = attributes.get(name);
+      this.countedColumns[position]![index] = value === undefined ? NO_VALUE : this.valueId(name, value);
+    }
     for (const [name, value] of attributes) {
       let byValue = this.hostsByValue.get(name);
       if (!byValue) this.hostsByValue.set(name, (byValue = new Map()));
@@ -442,7 +450,6 @@ export class HostPool {
 
   private topologyChanged(): void {
     this.eligibleBySignature.clear();
-    this.columnByAttribute.clear();
     this.rankByName = null;
   }
 
@@ -453,6 +460,11 @@ export class HostPool {
     const available = new Uint8Array(capacity);
     available.set(this.available);
     this.available = available;
+    this.countedColumns = this.countedColumns.map((column) => {
+      const grown = new Int32Array(capacity).fill(NO_VALUE);
+      grown.set(column);
+      return grown;
+    });
   }
 }
 

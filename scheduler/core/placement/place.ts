@@ -54,6 +54,7 @@ export interface PlacementResult {
 }
 
 const NO_PORTS: readonly number[] = [];
+const NO_NAMED_PORTS: Readonly<Record<string, number>> = Object.freeze({});
 
 /**
  * Places the groups in the order given, and each group's tasks in order. Later tasks see the
@@ -91,9 +92,13 @@ export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], o
         heldPorts.push(ports);
         heldNeeds.push(needs);
         chooser.placed(host);
-        const named: Record<string, number> = {};
-        for (let p = 0; p < portCount; p++) named[needs.portNames[p]!] = ports[p]!;
-        assignments.push({ taskId: group.taskIds[t]!, agentId: pool.spec(host).agentId, ports: named });
+        let named = NO_NAMED_PORTS;
+        if (portCount > 0) {
+          const record: Record<string, number> = {};
+          for (let p = 0; p < portCount; p++) record[needs.portNames[p]!] = ports[p]!;
+          named = record;
+        }
+        assignments.push({ taskId: group.taskIds[t]!, agentId: pool.agentId(host), ports: named });
       }
     }
   } finally {

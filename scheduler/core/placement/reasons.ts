@@ -1,4 +1,4 @@
-import { meetsValueConstraint } from './constraints.js';
+import { signatureOf } from './constraints.js';
 import type { GroupNeeds } from './group-needs.js';
 import { fromUnits, type HostPool } from './host-pool.js';
 
@@ -12,75 +12,71 @@ import { fromUnits, type HostPool } from './host-pool.js';
 
 type ScalarResource = 'cpu' | 'ram' | 'disk' | 'gpu';
 
-interface Shortfall {
-  agents: number;
-  largestFree: number;
-}
+const RESOURCES: readonly ScalarResource[] = ['cpu', 'ram', 'disk', 'gpu'];
 
 export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
-  if (pool.size === 0) return 'No agents registered';
+  const hosts = pool.size;
+  if (hosts === 0) return 'No agents registered';
   const columns = pool.columns;
-  const units = needs.units;
-  const constraints = needs.constraints.all;
-  const statuses = new Map<string, number>();
-  const scalar: { resource: ScalarResource; free: Float64Array; needs: number; shown: number }[] = [
-    { resource: 'cpu', free: columns.freeCpu, needs: units.cpu, shown: needs.resources.cpu },
-    { resource: 'ram', free: columns.freeRam, needs: units.ram, shown: needs.resources.ramMb },
-    { resource: 'disk', free: columns.freeDisk, needs: units.disk, shown: needs.resources.diskMb },
-    { resource: 'gpu', free: columns.freeGpu, needs: units.gpu, shown: needs.resources.gpu },
-  ];
-  const shortOf = scalar.map((): Shortfall => ({ agents: 0, largestFree: -Infinity }));
-  const ports: Shortfall = { agents: 0, largestFree: -Infinity };
+  const free = [columns.freeCpu, columns.freeRam, columns.freeDisk, columns.freeGpu];
+  const needed = [needs.units.cpu, needs.units.ram, needs.units.disk, needs.units.gpu];
+  const shown = [needs.resources.cpu, needs.resources.ramMb, needs.resources.diskMb, needs.resources.gpu];
+  const short = [0, 0, 0, 0];
+  const largestFree = [-Infinity, -Infinity, -Infinity, -Infinity];
   const portsNeeded = needs.portNames.length;
-  const unmet = constraints.map(() => 0);
+  let portsShort = 0;
+  let mostFreePorts = -Infinity;
+  const statuses = new Map<string, number>();
+  let available = 0;
 
-  for (let host = 0; host < pool.size; host++) {
+  for (let host = 0; host < hosts; host++) {
     if (!pool.isAvailable(host)) {
       const status = pool.spec(host).unavailable ?? 'unavailable';
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       continue;
     }
-    scalar.forEach(({ free, needs: needed }, i) => {
-      const available = free[host]!;
-      if (available >= needed) return;
-      const s = shortOf[i]!;
-      s.agents++;
-      s.largestFree = Math.max(s.largestFree, available);
-    });
-    const freePorts = columns.freePorts[host]!;
-    if (portsNeeded > 0 && freePorts < portsNeeded) {
-      ports.agents++;
-      ports.largestFree = Math.max(ports.largestFree, freePorts);
+    available++;
+    for (let r = 0; r < 4; r++) {
+      const left = free[r]![host]!;
+      if (left >= needed[r]!) continue;
+      short[r]!++;
+      if (left > largestFree[r]!) largestFree[r] = left;
     }
-    constraints.forEach((c, i) => {
-      const met = c.kind === 'value' ? meetsValueConstraint(c, pool.attribute(host, c.attribute)) : !needs.limitReached(needs.limitIndex(c), host);
-      if (!met) unmet[i]!++;
-    });
+    const freePorts = columns.freePorts[host]!;
+    if (freePorts < portsNeeded) {
+      portsShort++;
+      if (freePorts > mostFreePorts) mostFreePorts = freePorts;
+    }
   }
 
   const clauses: string[] = [];
   for (const [status, count] of [...statuses].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     clauses.push(`${agents(count)} ${count === 1 ? 'is' : 'are'} ${status}`);
   }
-  scalar.forEach(({ resource, shown }, i) => {
-    const s = shortOf[i]!;
-    if (s.agents === 0) return;
+  RESOURCES.forEach((resource, r) => {
+    if (short[r] === 0) return;
     const unit = UNITS[resource];
-    clauses.push(`Insufficient ${resource} on ${agents(s.agents)} (needs ${unit(shown)}, largest free ${unit(fromUnits(s.largestFree))})`);
+    clauses.push(`Insufficient ${resource} on ${agents(short[r]!)} (needs ${unit(shown[r]!)}, largest free ${unit(fromUnits(largestFree[r]!))})`);
   });
-  if (ports.agents > 0) {
-    clauses.push(`Insufficient ports on ${agents(ports.agents)} (needs ${portsNeeded}, most free ${Math.max(ports.largestFree, 0)})`);
-  }
-  constraints.forEach((c, i) => {
-    const count = unmet[i]!;
-    if (count === 0) return;
+  if (portsShort > 0) clauses.push(`Insufficient ports on ${agents(portsShort)} (needs ${portsNeeded}, most free ${Math.max(mostFreePorts, 0)})`);
+  for (const c of needs.constraints.all) {
+    let unmet: number;
+    if (c.kind === 'value') {
+      // The pool's cached list of available hosts meeting this one constraint.
+      unmet = available - pool.eligibleHosts([c], signatureOf([c])).length;
+    } else {
+      unmet = 0;
+      const limit = needs.constraints.limits.indexOf(c);
+      for (let host = 0; host < hosts; host++) if (pool.isAvailable(host) && needs.limitReached(limit, host)) unmet++;
+    }
+    if (unmet === 0) continue;
     if (c.kind === 'limit') {
-      clauses.push(`Limit of ${c.limit} instance${c.limit === 1 ? '' : 's'} per ${c.attribute} reached on ${agents(count)}`);
+      clauses.push(`Limit of ${c.limit} instance${c.limit === 1 ? '' : 's'} per ${c.attribute} reached on ${agents(unmet)}`);
     } else {
       const wanted = c.negated ? `${c.attribute} != ${c.wanted.slice(1)}` : `${c.attribute} = ${c.wanted}`;
-      clauses.push(`Constraint ${wanted} not met on ${agents(count)}`);
+      clauses.push(`Constraint ${wanted} not met on ${agents(unmet)}`);
     }
-  });
+  }
   // Only reachable if a caller explains a task that fits somewhere.
   return clauses.length > 0 ? clauses.join('; ') : 'No agent fits';
 }

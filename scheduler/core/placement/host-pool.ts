@@ -1,5 +1,6 @@
 import type { ResourcesSpec } from '../../../dsl/jobspec.js';
-import { byCodeUnits, meetsValueConstraint, type ValueConstraint } from './constraints.js';
+import { AttributeIndex, NO_VALUE } from './attribute-index.js';
+import { byCodeUnits, type ValueConstraint } from './constraints.js';
 import { HostPorts, type PortRange } from './ports.js';
 
 /**
@@ -98,12 +99,8 @@ export interface PoolSnapshot {
 
 interface HostRecord {
   spec: HostSpec;
-  /** Attribute name to value, `host` included (an attribute every host has, as in Aurora). */
-  attributes: ReadonlyMap<string, string>;
   readonly ports: HostPorts;
 }
-
-const NO_VALUE = -1;
 
 export class HostPool {
   private readonly records: HostRecord[] = [];
@@ -111,21 +108,13 @@ export class HostPool {
   private readonly tallies = new Map<string, JobTally>();
   /** Holdings on agents not known yet: state may load tasks before their agents. */
   private readonly waiting = new Map<string, Holding[]>();
-  /** Attributes whose per-job value counts are kept (those `limit:` constraints use). */
-  private readonly countedAttributes = new Map<string, number>();
-  /** Per counted attribute (in countedAttributes order), each host's value id or -1. */
-  private countedColumns: Int32Array[] = [];
+  private readonly attributes = new AttributeIndex();
   /** Agent ids by host index (a flat array: placement names the chosen host for every task). */
   private readonly agentIds: string[] = [];
-  private readonly valueIdByKey = new Map<string, number>();
-  private readonly valueNames: string[] = [];
-  /** attribute → value → hosts with it, so value constraints find their hosts without a scan. */
-  private readonly hostsByValue = new Map<string, Map<string, Set<number>>>();
   private cols: HostColumns & { readonly totalDisk: Float64Array; readonly totalGpu: Float64Array };
   /** 1 where the host takes new tasks. */
   private available = new Uint8Array(0);
-  // Derived from hosts' attributes, names and availability; dropped whenever those change.
-  private readonly eligibleBySignature = new Map<string, Int32Array>();
+  /** Derived from host names; dropped when a host is added. */
   private rankByName: Int32Array | null = null;
 
   constructor() {
@@ -189,7 +178,7 @@ export class HostPool {
     }
     tally.tasks += sign;
     bump(tally.onHost, index, sign, prune);
-    const counted = this.countedColumns;
+    const counted = this.attributes.columns;
     for (let k = 0; k < counted.length; k++) {
       const id = counted[k]![index]!;
       if (id !== NO_VALUE) bump(tally.byValue, id, sign, prune);
@@ -214,7 +203,7 @@ export class HostPool {
 
   /** The value of an attribute on a host (`host` is its host name unless set explicitly). */
   attribute(index: number, name: string): string | undefined {
-    return this.records[index]!.attributes.get(name);
+    return this.attributes.get(index, name);
   }
 
   isAvailable(index: number): boolean {
@@ -238,7 +227,7 @@ export class HostPool {
   /** Tasks of `jobKey` on hosts whose `attribute` is `value` (what `limit:` constraints count). */
   jobTasksWith(jobKey: string, attribute: string, value: string): number {
     this.countAttribute(attribute);
-    const id = this.valueIdByKey.get(valueKey(attribute, value));
+    const id = this.attributes.knownValueId(attribute, value);
     return id === undefined ? 0 : (this.tallies.get(jobKey)?.byValue.get(id) ?? 0);
   }
 
@@ -264,64 +253,32 @@ export class HostPool {
 
   /**
    * Per host index, the id of its value of `attribute` (-1 when it has none); ids key
-   * JobTally.byValue. Kept up to date as hosts change; replaced when the pool grows.
+   * JobTally.byValue. Starts counting the attribute (see countAttribute). Kept up to date as
+   * hosts change; replaced when the pool grows.
    */
   attributeColumn(attribute: string): Int32Array {
-    return this.countedColumns[this.countAttribute(attribute)]!;
+    const { column, created } = this.attributes.column(attribute);
+    if (created) {
+      // Count what is already held, once, from the per-host job counts.
+      for (const tally of this.tallies.values()) {
+        for (const [host, tasks] of tally.onHost) if (column[host] !== NO_VALUE && tasks !== 0) bump(tally.byValue, column[host]!, tasks, true);
+      }
+    }
+    return column;
   }
 
   /**
    * From now on, count every job's tasks per value of `attribute`. Only attributes that some
    * `limit:` constraint (or a reader) asked about are counted, so a hold costs O(ports + limited
-   * attributes) however many attributes hosts carry. The first call counts what is already held
-   * from the per-host job counts, once. Returns the attribute's position among counted ones.
+   * attributes) however many attributes hosts carry.
    */
-  countAttribute(attribute: string): number {
-    const known = this.countedAttributes.get(attribute);
-    if (known !== undefined) return known;
-    const column = new Int32Array(this.cols.freeCpu.length).fill(NO_VALUE);
-    for (const [i, record] of this.records.entries()) {
-      const value = record.attributes.get(attribute);
-      if (value !== undefined) column[i] = this.valueId(attribute, value);
-    }
-    for (const tally of this.tallies.values()) {
-      for (const [host, tasks] of tally.onHost) if (column[host] !== NO_VALUE && tasks !== 0) bump(tally.byValue, column[host]!, tasks, true);
-    }
-    const position = this.countedColumns.length;
-    this.countedColumns.push(column);
-    this.countedAttributes.set(attribute, position);
-    return position;
+  countAttribute(attribute: string): void {
+    this.attributeColumn(attribute);
   }
 
-  /**
-   * Available hosts that meet every value constraint, ascending by index. Cached per signature
-   * until a host is added or changes attributes or status. Starts from the index of a positive
-   * constraint's values when there is one, so `zone = z1` never looks at other zones.
-   */
+  /** Available hosts that meet every value constraint, ascending by index; cached per signature. */
   eligibleHosts(constraints: readonly ValueConstraint[], signature: string): Int32Array {
-    const cached = this.eligibleBySignature.get(signature);
-    if (cached) return cached;
-    const narrowest = constraints.find((c) => !c.negated);
-    let candidates: Iterable<number>;
-    if (narrowest) {
-      const byValue = this.hostsByValue.get(narrowest.attribute);
-      const union = new Set<number>();
-      for (const value of narrowest.values) for (const i of byValue?.get(value) ?? []) union.add(i);
-      candidates = [...union].sort((a, b) => a - b);
-    } else {
-      candidates = this.records.keys();
-    }
-    const eligible: number[] = [];
-    const available = this.available;
-    for (const i of candidates) {
-      if (available[i] !== 1) continue;
-      const attributes = this.records[i]!.attributes;
-      if (constraints.every((c) => meetsValueConstraint(c, attributes.get(c.attribute)))) eligible.push(i);
-    }
-    const result = Int32Array.from(eligible);
-    if (this.eligibleBySignature.size >= 4096) this.eligibleBySignature.clear();
-    this.eligibleBySignature.set(signature, result);
-    return result;
+    return this.attributes.eligible(constraints, signature, this.available);
   }
 
   /** Per host index, its position in (host name, agent id) order: the deterministic tie-break. */
@@ -351,7 +308,7 @@ export class HostPool {
     }));
     const jobsByAttribute: Record<string, Record<string, number>> = {};
     for (const tally of tallies) {
-      const counts = [...tally.byValue].filter(([, n]) => n !== 0).map(([id, n]) => [this.valueNames[id]!, n] as const);
+      const counts = [...tally.byValue].filter(([, n]) => n !== 0).map(([id, n]) => [this.attributes.valueName(id), n] as const);
       if (counts.length > 0) jobsByAttribute[tally.jobKey] = Object.fromEntries(counts.sort(([a], [b]) => byCodeUnits(a, b)));
     }
     let waiting = 0;
@@ -364,15 +321,15 @@ export class HostPool {
   private addHost(spec: HostSpec): void {
     const index = this.records.length;
     if (index >= this.cols.freeCpu.length) this.grow(Math.max(16, index * 2));
-    const record: HostRecord = { spec, attributes: new Map(), ports: new HostPorts(spec.portRange) };
+    const record: HostRecord = { spec, ports: new HostPorts(spec.portRange) };
     this.records.push(record);
     this.agentIds.push(spec.agentId);
     this.indexByAgentId.set(spec.agentId, index);
     this.cols.freePorts[index] = record.ports.free;
     this.setResources(index, spec.resources);
-    this.setAttributes(index, spec);
     this.available[index] = spec.unavailable === null ? 1 : 0;
-    this.topologyChanged();
+    this.attributes.set(index, attributesOf(spec));
+    this.rankByName = null;
     const waiting = this.waiting.get(spec.agentId);
     if (waiting) {
       this.waiting.delete(spec.agentId);
@@ -393,15 +350,15 @@ export class HostPool {
       // Move the limit counts of every job on the host from its old values to its new ones (rare:
       // a scan of the jobs is fine here).
       const onHost = [...this.tallies.values()].map((t) => [t, t.onHost.get(index) ?? 0] as const).filter(([, n]) => n !== 0);
-      const countedIds = () => this.countedColumns.map((column) => column[index]!).filter((id) => id !== NO_VALUE);
+      const countedIds = () => this.attributes.columns.map((column) => column[index]!).filter((id) => id !== NO_VALUE);
       for (const [tally, tasks] of onHost) for (const id of countedIds()) bump(tally.byValue, id, -tasks, true);
-      this.setAttributes(index, spec);
+      this.attributes.set(index, attributesOf(spec));
       for (const [tally, tasks] of onHost) for (const id of countedIds()) bump(tally.byValue, id, tasks, true);
-      this.topologyChanged();
+      if (before.host !== spec.host) this.rankByName = null;
     }
     if (before.unavailable !== spec.unavailable) {
       this.available[index] = spec.unavailable === null ? 1 : 0;
-      this.topologyChanged();
+      this.attributes.changed();
     }
   }
 
@@ -419,40 +376,6 @@ export class HostPool {
     set(c.totalGpu, c.freeGpu, resources.gpu);
   }
 
-  private setAttributes(index: number, spec: HostSpec): void {
-    const record = this.records[index]!;
-    for (const [name, value] of record.attributes) this.hostsByValue.get(name)?.get(value)?.delete(index);
-    const attributes = new Map<string, string>([['host', spec.host], ...Object.entries(spec.attributes)]);
-    record.attributes = attributes;
-    for (const [name, position] of this.countedAttributes) {
-      const value = attributes.get(name);
-      this.countedColumns[position]![index] = value === undefined ? NO_VALUE : this.valueId(name, value);
-    }
-    for (const [name, value] of attributes) {
-      let byValue = this.hostsByValue.get(name);
-      if (!byValue) this.hostsByValue.set(name, (byValue = new Map()));
-      let hosts = byValue.get(value);
-      if (!hosts) byValue.set(value, (hosts = new Set()));
-      hosts.add(index);
-    }
-  }
-
-  private valueId(name: string, value: string): number {
-    const key = valueKey(name, value);
-    let id = this.valueIdByKey.get(key);
-    if (id === undefined) {
-      id = this.valueNames.length;
-      this.valueNames.push(`${name}=${value}`);
-      this.valueIdByKey.set(key, id);
-    }
-    return id;
-  }
-
-  private topologyChanged(): void {
-    this.eligibleBySignature.clear();
-    this.rankByName = null;
-  }
-
   private grow(capacity: number): void {
     const next = allocate(capacity);
     for (const key of Object.keys(next) as (keyof typeof next)[]) next[key].set(this.cols[key] as never);
@@ -460,11 +383,7 @@ export class HostPool {
     const available = new Uint8Array(capacity);
     available.set(this.available);
     this.available = available;
-    this.countedColumns = this.countedColumns.map((column) => {
-      const grown = new Int32Array(capacity).fill(NO_VALUE);
-      grown.set(column);
-      return grown;
-    });
+    this.attributes.grow(capacity);
   }
 }
 
@@ -490,8 +409,9 @@ function bump<K>(counts: Map<K, number>, key: K, by: number, prune: boolean): vo
   else counts.set(key, n);
 }
 
-function valueKey(name: string, value: string): string {
-  return `${name}\u0000${value}`;
+/** `host` is an attribute every host has, as in Aurora: its host name unless set explicitly. */
+function attributesOf(spec: HostSpec): ReadonlyMap<string, string> {
+  return new Map([['host', spec.host], ...Object.entries(spec.attributes)]);
 }
 
 function sameAttributes(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

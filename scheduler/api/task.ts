@@ -12,6 +12,8 @@ export const TaskStateSchema = z.enum([
   'RESTARTING',
   'PREEMPTING',
   'DRAINING',
+  /** On an agent the scheduler cannot reach; replaced per the job's partition policy. */
+  'PARTITIONED',
   'FINISHED',
   'FAILED',
   'KILLED',
@@ -20,7 +22,7 @@ export const TaskStateSchema = z.enum([
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
 export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['FINISHED', 'FAILED', 'KILLED', 'LOST']);
-/** States in which a task holds resources on an agent. */
+/** States in which a task holds resources on an agent (PARTITIONED: as far as anyone knows). */
 export const ACTIVE_ON_AGENT_STATES: ReadonlySet<TaskState> = new Set([
   'ASSIGNED',
   'STARTING',
@@ -29,6 +31,7 @@ export const ACTIVE_ON_AGENT_STATES: ReadonlySet<TaskState> = new Set([
   'RESTARTING',
   'PREEMPTING',
   'DRAINING',
+  'PARTITIONED',
 ]);
 
 export const TaskEventSchema = z

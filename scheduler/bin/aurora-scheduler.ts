@@ -4,10 +4,14 @@ import type { AddressInfo } from 'node:net';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULT_SCHEDULER_PORT } from '../api/routes.js';
-import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS } from '../server/app.js';
+import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS, DEFAULT_MAX_BODY_BYTES } from '../server/app.js';
 import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
 import { textLogStream } from './log-stream.js';
+import ms from 'ms';
 import { DEFAULT_FLAPPING_POLICY, type FlappingPolicy } from '../core/flapping.js';
+import { DEFAULT_MAX_INSTANCES_PER_JOB } from '../core/admission.js';
+import { DEFAULT_HISTORY_POLICY, type HistoryPolicy } from '../core/history-pruning.js';
+import { DEFAULT_PLACEMENT, type PlacementSettings } from '../service/placement-pass.js';
 
 /**
  * `aurora-scheduler`: opens the data dir, serves the API, the agent channel and the web UI.
@@ -25,6 +29,19 @@ interface Options {
   logFormat: 'text' | 'json';
   flapping: FlappingPolicy;
   allowedEnvironments: string[];
+  maxInstancesPerJob: number;
+  history: HistoryPolicy;
+  placement: PlacementSettings;
+  maxBodyBytes: number;
+}
+
+/** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
+function parseDuration(flag: string, text: string): number {
+  const value = ms(text.trim() as ms.StringValue);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new StartupError(`--${flag} must be a duration such as 2days, 48h, 1hrs, 30m or 500ms, not '${text}'`);
+  }
+  return value;
 }
 
 class StartupError extends Error {}
@@ -46,7 +63,7 @@ async function serve(options: Options): Promise<void> {
     if (e instanceof StorageOpenError) throw new StartupError(`${e.message} (set --data-dir to a writable directory)`);
     throw e;
   }
-  const app = createSchedulerApp({
+  const app = await createSchedulerApp({
     storage,
     clusterName: options.clusterName,
     longPollMs: options.longPollMs,
@@ -54,6 +71,10 @@ async function serve(options: Options): Promise<void> {
     version: packageVersion(),
     flapping: options.flapping,
     allowedEnvironments: options.allowedEnvironments,
+    maxInstancesPerJob: options.maxInstancesPerJob,
+    history: options.history,
+    placement: options.placement,
+    maxBodyBytes: options.maxBodyBytes,
     logger: {
       level: 'info',
       stream: options.logFormat === 'json' ? process.stderr : textLogStream(process.stderr, 'aurora-scheduler'),
@@ -63,7 +84,7 @@ async function serve(options: Options): Promise<void> {
     await app.listen({ host: options.httpHost, port: options.httpPort });
   } catch (e) {
     await app.close().catch(() => {});
-    storage.close();
+    await storage.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new StartupError(`port ${options.httpPort} on ${options.httpHost} is already in use; choose another with --http-port`);
@@ -89,7 +110,7 @@ async function serve(options: Options): Promise<void> {
       .close()
       .catch((e: unknown) => app.log.error(e))
       // Nothing is left to keep the event loop alive: the process ends with exit code 0.
-      .finally(() => storage.close());
+      .finally(() => void storage.close());
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -112,6 +133,44 @@ async function main(argv: string[]): Promise<void> {
       },
       'flapping-initial-delay-ms': { type: 'number', default: DEFAULT_FLAPPING_POLICY.initialDelayMs, describe: 'First hold of a flapping instance' },
       'flapping-max-delay-ms': { type: 'number', default: DEFAULT_FLAPPING_POLICY.maxDelayMs, describe: 'The hold doubles up to this' },
+      'lost-initial-delay-ms': {
+        type: 'number',
+        default: DEFAULT_FLAPPING_POLICY.lostInitialDelayMs,
+        describe: 'First hold of an instance whose task was LOST soon after it was assigned; doubles up to --flapping-max-delay-ms',
+      },
+      'max-instances-per-job': {
+        type: 'number',
+        default: DEFAULT_MAX_INSTANCES_PER_JOB,
+        describe: 'Most instances one job may have (Aurora: -max_tasks_per_job)',
+      },
+      'history-max-per-job': {
+        type: 'number',
+        default: DEFAULT_HISTORY_POLICY.maxPerJob,
+        describe: 'Ended tasks kept per job; older ones are pruned (Aurora: -history_max_per_job_threshold)',
+      },
+      'history-prune-threshold': {
+        type: 'string',
+        default: '2days',
+        describe: 'Ended tasks older than this are pruned (Aurora: -history_prune_threshold)',
+      },
+      'history-min-retention': {
+        type: 'string',
+        default: '1hrs',
+        describe: 'No ended task is pruned sooner than this (Aurora: -history_min_retention_threshold)',
+      },
+      'placement-mode': {
+        choices: ['sampled', 'exhaustive'] as const,
+        default: DEFAULT_PLACEMENT.mode,
+        describe: 'sampled: best of --placement-sample-size feasible hosts per task; exhaustive: best of all hosts',
+      },
+      'placement-sample-size': { type: 'number', default: DEFAULT_PLACEMENT.sampleSize, describe: 'Feasible hosts looked at per task in sampled mode' },
+      'placement-policy': {
+        choices: ['spread', 'binpack'] as const,
+        default: DEFAULT_PLACEMENT.policy,
+        describe: "After spreading a job's instances: prefer emptier hosts (spread) or fuller ones (binpack)",
+      },
+      'placement-batch-size': { type: 'number', default: DEFAULT_PLACEMENT.batchSize, describe: 'Most tasks one placement pass places' },
+      'max-body-bytes': { type: 'number', default: DEFAULT_MAX_BODY_BYTES, describe: 'Largest request body; agent syncs may be 8 times larger' },
       'allowed-environments': {
         type: 'string',
         default: '',
@@ -129,6 +188,12 @@ async function main(argv: string[]): Promise<void> {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--http-port must be an integer from 0 to 65535');
       if (!(args['long-poll-ms'] > 0)) throw new Error('--long-poll-ms must be more than 0');
       if (!(args['agent-lost-timeout-ms'] > 0)) throw new Error('--agent-lost-timeout-ms must be more than 0');
+      for (const flag of ['max-instances-per-job', 'placement-sample-size', 'placement-batch-size', 'max-body-bytes'] as const) {
+        if (!Number.isInteger(args[flag]) || args[flag] < 1) throw new Error(`--${flag} must be a whole number of at least 1`);
+      }
+      if (!Number.isInteger(args['history-max-per-job']) || args['history-max-per-job'] < 0) {
+        throw new Error('--history-max-per-job must be a whole number of 0 or more');
+      }
       return true;
     })
     // Flags are read by their kebab-case names; camel-case copies would double every error message.
@@ -159,7 +224,21 @@ async function main(argv: string[]): Promise<void> {
             thresholdMs: args['flapping-threshold-ms'],
             initialDelayMs: args['flapping-initial-delay-ms'],
             maxDelayMs: args['flapping-max-delay-ms'],
+            lostInitialDelayMs: args['lost-initial-delay-ms'],
           },
+          maxInstancesPerJob: args['max-instances-per-job'],
+          history: {
+            maxPerJob: args['history-max-per-job'],
+            pruneThresholdMs: parseDuration('history-prune-threshold', args['history-prune-threshold']),
+            minRetentionMs: parseDuration('history-min-retention', args['history-min-retention']),
+          },
+          placement: {
+            mode: args['placement-mode'],
+            sampleSize: args['placement-sample-size'],
+            policy: args['placement-policy'],
+            batchSize: args['placement-batch-size'],
+          },
+          maxBodyBytes: args['max-body-bytes'],
         }),
     )
     .parseAsync();

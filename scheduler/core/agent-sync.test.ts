@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentTaskReport } from '../api/agent-protocol.js';
 import type { TaskState } from '../api/task.js';
-import { findLostAgents, pendingWork, reconcileSync, tasksLostWithAgent, type KnownTask } from './agent-sync.js';
+import { findLostAgents, partitionsDue, pendingWork, reconcileSync, tasksLostWithAgent, type KnownTask } from './agent-sync.js';
 
 const known = (taskId: string, state: TaskState, agentId: string | null = 'a1'): KnownTask => ({
   taskId,
@@ -35,6 +35,26 @@ describe('agent sync reconciliation', () => {
     expect(reconcileSync('a1', 'host1', [known('t1', 'STARTING')], [reported('t1', 'RUNNING')]).changes).toEqual([
       { taskId: 't1', to: 'RUNNING', message: null },
     ]);
+  });
+
+  it('takes a PARTITIONED task back when its agent returns and reports it, and gives it up when it does not', () => {
+    const plan = reconcileSync(
+      'a1',
+      'host1',
+      [known('back', 'PARTITIONED'), known('starting', 'PARTITIONED'), known('ended', 'PARTITIONED'), known('gone', 'PARTITIONED')],
+      [reported('back', 'RUNNING'), reported('starting', 'STARTING'), reported('ended', 'FAILED', 'exit 1')],
+    );
+    expect(plan.changes).toEqual([
+      { taskId: 'back', to: 'RUNNING', message: null },
+      { taskId: 'starting', to: 'STARTING', message: null },
+      { taskId: 'ended', to: 'FAILED', message: 'exit 1' },
+      { taskId: 'gone', to: 'LOST', message: 'Task not reported by agent host1' },
+    ]);
+    expect(plan.kill).toEqual([]);
+  });
+
+  it('kills what a returning agent runs of tasks already replaced (LOST)', () => {
+    expect(reconcileSync('a1', 'host1', [known('replaced', 'LOST')], [reported('replaced', 'RUNNING')]).kill).toEqual(['replaced']);
   });
 
   it("records how a task ended, with the agent's message", () => {
@@ -116,15 +136,46 @@ describe('agent-lost detection', () => {
     expect(findLostAgents(agents, 40_000, 30_000, 35_000)).toEqual([]);
   });
 
-  it('does not count an agent whose sync is being held open as lost', () => {
-    expect(findLostAgents(agents, 40_000, 30_000, 0, new Set(['quiet']))).toEqual([]);
-  });
+  const atOnce = () => ({ reschedule: true, delaySecs: 0 });
 
-  it('loses every task that holds resources on the lost agent', () => {
+  it('loses every task that holds resources on the lost agent, by default at once', () => {
     const tasks = [known('t1', 'RUNNING'), known('t2', 'ASSIGNED'), known('t3', 'FINISHED'), known('t4', 'RUNNING', 'a2')];
-    expect(tasksLostWithAgent({ agentId: 'a1', host: 'host1' }, tasks, 30_000)).toEqual([
+    expect(tasksLostWithAgent({ agentId: 'a1', host: 'host1' }, tasks, 30_000, atOnce)).toEqual([
       { taskId: 't1', to: 'LOST', message: 'Agent host1 was lost: no sync for 30 s' },
       { taskId: 't2', to: 'LOST', message: 'Agent host1 was lost: no sync for 30 s' },
     ]);
+  });
+
+  it('holds tasks PARTITIONED where the partition policy waits, keeps kills, and reruns restarts', () => {
+    const tasks = [
+      known('wait', 'RUNNING'),
+      known('never', 'STARTING'),
+      known('killing', 'KILLING'),
+      known('restarting', 'RESTARTING'),
+      known('already', 'PARTITIONED'),
+    ];
+    const policies: Record<string, { reschedule: boolean; delaySecs: number }> = {
+      wait: { reschedule: true, delaySecs: 60 },
+      never: { reschedule: false, delaySecs: 0 },
+    };
+    const changes = tasksLostWithAgent({ agentId: 'a1', host: 'host1' }, tasks, 2_500, (id) => policies[id] ?? atOnce());
+    expect(changes.map((c) => [c.taskId, c.to])).toEqual([
+      ['wait', 'PARTITIONED'],
+      ['never', 'PARTITIONED'],
+      ['killing', 'KILLED'],
+      ['restarting', 'LOST'],
+    ]);
+    expect(changes[0]?.message).toBe('Agent host1 was lost: no sync for 2.5 s');
+  });
+
+  it('replaces PARTITIONED tasks once their delay is over, and never when the policy says so', () => {
+    const tasks = [
+      { taskId: 'soon', partitionedAt: 1_000, policy: { reschedule: true, delaySecs: 10 } },
+      { taskId: 'later', partitionedAt: 1_000, policy: { reschedule: true, delaySecs: 3600 } },
+      { taskId: 'never', partitionedAt: 0, policy: { reschedule: false, delaySecs: 0 } },
+    ];
+    expect(partitionsDue(tasks, 10_999)).toEqual([]);
+    expect(partitionsDue(tasks, 11_000)).toEqual(['soon']);
+    expect(partitionsDue(tasks, 1e12)).toEqual(['soon', 'later']);
   });
 });

@@ -77,6 +77,7 @@ export function reconcileSync(
       kill.push(task.taskId);
       continue;
     }
+    if (task.state === 'PARTITIONED' && report.state === 'KILLING') continue;
     const to = advance(task.state, report.state);
     if (to) changes.push({ taskId: task.taskId, to, message: report.message });
     // The assigned ports stay reserved whatever the agent reports; what it reports is added.
@@ -90,7 +91,7 @@ export function reconcileSync(
   for (const task of known) {
     if (task.agentId !== agentId || reported.has(task.taskId)) continue;
     if (task.state === 'ASSIGNED') launch.push(task.taskId);
-    else if (task.state === 'STARTING' || task.state === 'RUNNING') {
+    else if (task.state === 'STARTING' || task.state === 'RUNNING' || task.state === 'PARTITIONED') {
       changes.push({ taskId: task.taskId, to: 'LOST', message: `Task not reported by agent ${host}` });
     } else if (BEING_KILLED.has(task.state)) {
       changes.push({ taskId: task.taskId, to: 'KILLED', message: `Task not reported by agent ${host} while being killed` });
@@ -99,10 +100,13 @@ export function reconcileSync(
   return { changes, observations, launch, kill };
 }
 
-/** The scheduler's state moves forward to what the executor reports, never back. */
+/**
+ * The scheduler's state moves forward to what the executor reports, never back; a PARTITIONED
+ * task whose agent is back takes the state it reports.
+ */
 function advance(current: TaskState, reported: string): TaskState | null {
-  if (reported === 'STARTING' && current === 'ASSIGNED') return 'STARTING';
-  if (reported === 'RUNNING' && (current === 'ASSIGNED' || current === 'STARTING')) return 'RUNNING';
+  if (reported === 'STARTING' && (current === 'ASSIGNED' || current === 'PARTITIONED')) return 'STARTING';
+  if (reported === 'RUNNING' && (current === 'ASSIGNED' || current === 'STARTING' || current === 'PARTITIONED')) return 'RUNNING';
   return null;
 }
 
@@ -130,28 +134,63 @@ export function pendingWork(
 /**
  * Agents that have not synced for longer than the timeout. The clock starts no earlier than
  * `since` (the scheduler's start), so agents of a restarted scheduler get the full timeout to
- * come back; agents whose sync is being held open right now are plainly alive.
+ * come back. A sync held open does not count as alive: the scheduler holds syncs for less than
+ * the timeout, so a live agent has always synced within it.
  */
 export function findLostAgents(
-  agents: readonly Pick<AgentInfo, 'agentId' | 'status' | 'lastSeenAt'>[],
+  agents: Iterable<Pick<AgentInfo, 'agentId' | 'status' | 'lastSeenAt'>>,
   now: number,
   timeoutMs: number,
   since: number,
-  heldOpen: ReadonlySet<string> = new Set(),
 ): string[] {
-  return agents
-    .filter((a) => a.status === 'ACTIVE' && !heldOpen.has(a.agentId) && now - Math.max(a.lastSeenAt, since) > timeoutMs)
-    .map((a) => a.agentId);
+  const lost: string[] = [];
+  for (const a of agents) if (a.status === 'ACTIVE' && now - Math.max(a.lastSeenAt, since) > timeoutMs) lost.push(a.agentId);
+  return lost;
 }
 
-/** Every task that held resources on a lost agent is LOST (and then rescheduled per its job). */
+/** What a job says about its tasks on an agent that cannot be reached (Aurora's PartitionPolicy). */
+export interface PartitionPolicy {
+  /** Replace the task once `delaySecs` have passed; false keeps waiting for the agent. */
+  readonly reschedule: boolean;
+  readonly delaySecs: number;
+}
+
+/**
+ * The tasks on a lost agent, and what becomes of them: ones that ran go PARTITIONED, to come
+ * back with their agent or be replaced per their job's partition policy (at once, the default,
+ * makes them LOST); ones being killed by a user count as KILLED; ones being restarted, preempted
+ * or drained are LOST and run again elsewhere.
+ */
 export function tasksLostWithAgent(
   agent: Pick<AgentInfo, 'agentId' | 'host'>,
   tasks: readonly KnownTask[],
   timeoutMs: number,
+  policyOf: (taskId: string) => PartitionPolicy,
 ): StateChange[] {
   const seconds = Math.round(timeoutMs / 100) / 10;
-  return tasks
-    .filter((t) => t.agentId === agent.agentId && ACTIVE_ON_AGENT_STATES.has(t.state))
-    .map((t) => ({ taskId: t.taskId, to: 'LOST' as const, message: `Agent ${agent.host} was lost: no sync for ${seconds} s` }));
+  const why = `Agent ${agent.host} was lost: no sync for ${seconds} s`;
+  const changes: StateChange[] = [];
+  for (const t of tasks) {
+    if (t.agentId !== agent.agentId || !ACTIVE_ON_AGENT_STATES.has(t.state) || t.state === 'PARTITIONED') continue;
+    if (t.state === 'ASSIGNED' || t.state === 'STARTING' || t.state === 'RUNNING') {
+      const policy = policyOf(t.taskId);
+      const lost = policy.reschedule && policy.delaySecs <= 0;
+      changes.push({ taskId: t.taskId, to: lost ? 'LOST' : 'PARTITIONED', message: why });
+    } else if (t.state === 'KILLING') {
+      changes.push({ taskId: t.taskId, to: 'KILLED', message: `${why}; the kill stands` });
+    } else {
+      changes.push({ taskId: t.taskId, to: 'LOST', message: why });
+    }
+  }
+  return changes;
+}
+
+/** PARTITIONED tasks whose partition policy says to replace them now. */
+export function partitionsDue(
+  tasks: Iterable<{ readonly taskId: string; readonly partitionedAt: number; readonly policy: PartitionPolicy }>,
+  now: number,
+): string[] {
+  const due: string[] = [];
+  for (const t of tasks) if (t.policy.reschedule && now >= t.partitionedAt + t.policy.delaySecs * 1000) due.push(t.taskId);
+  return due;
 }

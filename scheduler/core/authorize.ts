@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   /** Reads are scoped by role too, so a cluster may keep a role's jobs private. */
   jobRead: (role?: string) => (role ? `job:read:${role}` : 'job:read'),
   taskRead: (role?: string) => (role ? `task:read:${role}` : 'task:read'),
+  /** Deleting task history is an operator's act. */
+  taskPrune: 'task:prune',
   agentRead: 'agent:read',
   agentRegister: 'agent:register',
   agentSync: 'agent:sync',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flappingPenaltyMs, ranForMs, type FlappingPolicy } from './flapping.js';
 
-const policy: FlappingPolicy = { thresholdMs: 60_000, initialDelayMs: 1_000, maxDelayMs: 5_000 };
+const policy: FlappingPolicy = { thresholdMs: 60_000, initialDelayMs: 1_000, maxDelayMs: 5_000, lostInitialDelayMs: 300 };
 
 describe('flapping penalty', () => {
   it('holds a task that failed soon after starting for the initial delay', () => {
@@ -17,9 +17,16 @@ describe('flapping penalty', () => {
     expect(flappingPenaltyMs({ endedAs: 'FAILED', ranForMs: 60_000, previousPenaltyMs: 4_000 }, policy)).toBe(0);
   });
 
-  it('does not hold tasks lost or killed by the infrastructure', () => {
-    expect(flappingPenaltyMs({ endedAs: 'LOST', ranForMs: 0, previousPenaltyMs: 0 }, policy)).toBe(0);
+  it('does not hold tasks killed by something other than their own end', () => {
     expect(flappingPenaltyMs({ endedAs: 'KILLED', ranForMs: 0, previousPenaltyMs: 0 }, policy)).toBe(0);
+  });
+
+  it('backs off an instance whose tasks keep being LOST soon after assignment, from its own first delay', () => {
+    expect(flappingPenaltyMs({ endedAs: 'LOST', ranForMs: 1_000, previousPenaltyMs: 0 }, policy)).toBe(300);
+    expect(flappingPenaltyMs({ endedAs: 'LOST', ranForMs: 0, previousPenaltyMs: 300 }, policy)).toBe(600);
+    expect(flappingPenaltyMs({ endedAs: 'LOST', ranForMs: 0, previousPenaltyMs: 4_000 }, policy)).toBe(5_000);
+    // A task that ran a long time before its agent went away is replaced at once.
+    expect(flappingPenaltyMs({ endedAs: 'LOST', ranForMs: 60_000, previousPenaltyMs: 4_000 }, policy)).toBe(0);
   });
 
   it('measures the run from the first RUNNING event', () => {
@@ -30,5 +37,6 @@ describe('flapping penalty', () => {
     ];
     expect(ranForMs(events, 4_000)).toBe(3_000);
     expect(ranForMs([{ state: 'PENDING', at: 0 }], 4_000)).toBe(0);
+    expect(ranForMs([{ state: 'ASSIGNED', at: 500 }, ...events.slice(1)], 4_000, 'ASSIGNED')).toBe(3_500);
   });
 });

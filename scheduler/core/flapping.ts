@@ -10,6 +10,12 @@ export interface FlappingPolicy {
   readonly initialDelayMs: number;
   /** The penalty doubles up to this. */
   readonly maxDelayMs: number;
+  /**
+   * The first hold of an instance whose task was LOST within `thresholdMs` of being assigned
+   * (an agent that cannot start it, or keeps going away). It doubles like the flapping
+   * penalty, so one bad agent cannot make a storm of replacements.
+   */
+  readonly lostInitialDelayMs: number;
 }
 
 /** Aurora's defaults: flapping under 5 minutes, held 30 s at first, at most 5 minutes. */
@@ -17,12 +23,13 @@ export const DEFAULT_FLAPPING_POLICY: FlappingPolicy = {
   thresholdMs: 5 * 60_000,
   initialDelayMs: 30_000,
   maxDelayMs: 5 * 60_000,
+  lostInitialDelayMs: 5_000,
 };
 
 export interface EndedRun {
-  /** How the task ended. Only endings of the task's own doing count; LOST and KILLED are the infrastructure's. */
+  /** How the task ended. KILLED is not held; LOST is held with its own first delay. */
   readonly endedAs: 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST';
-  /** How long it was RUNNING before it ended; 0 when it never got there. */
+  /** How long it was RUNNING before it ended (for LOST: since it was ASSIGNED); 0 when it never got there. */
   readonly ranForMs: number;
   /** The penalty the ended task itself was held for, 0 if none. */
   readonly previousPenaltyMs: number;
@@ -30,14 +37,18 @@ export interface EndedRun {
 
 /** How long the replacement of an ended task is held THROTTLED; 0 means it is PENDING at once. */
 export function flappingPenaltyMs(run: EndedRun, policy: FlappingPolicy): number {
-  if (run.endedAs !== 'FINISHED' && run.endedAs !== 'FAILED') return 0;
+  if (run.endedAs === 'KILLED') return 0;
   if (run.ranForMs >= policy.thresholdMs) return 0;
-  if (run.previousPenaltyMs <= 0) return policy.initialDelayMs;
+  if (run.previousPenaltyMs <= 0) return run.endedAs === 'LOST' ? policy.lostInitialDelayMs : policy.initialDelayMs;
   return Math.min(run.previousPenaltyMs * 2, policy.maxDelayMs);
 }
 
-/** Milliseconds between a task's first RUNNING event and `endedAt`; 0 when it never ran. */
-export function ranForMs(events: readonly { readonly state: string; readonly at: number }[], endedAt: number): number {
-  const running = events.find((e) => e.state === 'RUNNING');
-  return running ? Math.max(0, endedAt - running.at) : 0;
+/** Milliseconds between a task's first `since` event (RUNNING by default) and `endedAt`; 0 when it never got there. */
+export function ranForMs(
+  events: readonly { readonly state: string; readonly at: number }[],
+  endedAt: number,
+  since: 'RUNNING' | 'ASSIGNED' = 'RUNNING',
+): number {
+  const first = events.find((e) => e.state === since);
+  return first ? Math.max(0, endedAt - first.at) : 0;
 }

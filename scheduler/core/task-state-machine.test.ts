@@ -110,4 +110,16 @@ describe('task state machine: rescheduling', () => {
     expect(effectsOf('RUNNING', 'RESTARTING')).toContainEqual({ kind: 'KILL' });
     expect(rescheduled('RESTARTING', 'KILLED', batch)).toEqual({ kind: 'RESCHEDULE', failureCount: 0 });
   });
+
+  it('a task on an unreachable agent goes PARTITIONED and comes back RUNNING when the agent does', () => {
+    for (const from of ['ASSIGNED', 'STARTING', 'RUNNING'] as const) expect(transition(from, 'PARTITIONED', batch).ok).toBe(true);
+    expect(effectsOf('PARTITIONED', 'RUNNING')).toEqual([{ kind: 'SAVE_STATE' }]);
+    expect(transition('KILLING', 'PARTITIONED', batch).ok).toBe(false);
+  });
+
+  it('a PARTITIONED task given up (LOST) is rescheduled; one killed by a user through KILLING is not', () => {
+    expect(effectsOf('PARTITIONED', 'LOST').map((e) => e.kind)).toContain('RESCHEDULE');
+    expect(effectsOf('PARTITIONED', 'KILLING').map((e) => e.kind)).toEqual(['SAVE_STATE', 'KILL']);
+    expect(effectsOf('KILLING', 'KILLED').map((e) => e.kind)).not.toContain('RESCHEDULE');
+  });
 });

@@ -17,7 +17,7 @@ describe('agent channel', () => {
     const pending = on.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId, tasks, waitMs } });
     // Subscribing at once starts the injected request.
     const answer = pending.then((res) => AgentSyncResponseSchema.parse(res.json()));
-    await vi.waitFor(() => expect(on.app.longPolls.heldAgents().has(agentId)).toBe(true));
+    await vi.waitFor(() => expect(on.app.longPolls.isHeld(agentId)).toBe(true));
     return { answer };
   }
 
@@ -74,6 +74,7 @@ describe('agent channel', () => {
     const first = (await h.sync(agentId)).launch[0]!.taskId;
     await h.sync(agentId, [report(first, 'RUNNING')]);
     h.clock.advance(10 * 60_000); // it ran for ten minutes: not flapping
+    await h.sync(agentId, [report(first, 'FAILED', 'Process hello exited with status 1')]);
     const next = await h.sync(agentId, [report(first, 'FAILED', 'Process hello exited with status 1')]);
     expect(next.launch.map((l) => l.instance)).toEqual([0]);
     const tasks = await h.tasks();
@@ -97,11 +98,11 @@ describe('agent channel', () => {
     expect(held?.events[0]?.message).toMatch(/after running 1 s; held for 30 s because it is flapping/);
 
     h.clock.advance(29_000);
-    h.app.background.tick();
+    await h.app.background.tick();
     expect((await h.tasks()).some((t) => t.state === 'THROTTLED')).toBe(true);
 
     h.clock.advance(1_000);
-    h.app.background.tick();
+    await h.app.background.tick();
     const launched = await h.sync(agentId, []);
     expect(launched.launch.map((l) => l.taskId)).toEqual([held!.taskId]);
 
@@ -119,9 +120,16 @@ describe('agent channel', () => {
     const first = (await h.sync(agentId)).launch[0]!.taskId;
     await h.sync(agentId, [report(first, 'RUNNING')]);
     await h.sync(agentId, []);
-    const tasks = await h.tasks();
-    expect(tasks.map((t) => t.state)).toEqual(['ASSIGNED', 'LOST']);
+    let tasks = await h.tasks();
+    // Lost soon after it was assigned: the replacement waits a little, doubling if it goes on.
+    expect(tasks.map((t) => t.state)).toEqual(['THROTTLED', 'LOST']);
     expect(tasks[1]?.events.at(-1)?.message).toBe('Task not reported by agent host1');
+    expect(tasks[0]?.throttle?.penaltyMs).toBe(5_000);
+    expect(tasks[0]?.pendingReason).toMatch(/keeps being lost soon after it is assigned/);
+    h.clock.advance(5_000);
+    await h.app.background.tick();
+    tasks = await h.tasks();
+    expect(tasks.map((t) => t.state)).toEqual(['ASSIGNED', 'LOST']);
   });
 
   it('tells the agent to kill tasks it should not run', async () => {
@@ -173,19 +181,26 @@ describe('agent channel', () => {
     await h.sync(agentId, [report(id, 'RUNNING')]);
 
     h.clock.advance(29_000);
-    h.app.background.tick();
+    await h.app.background.tick();
     expect((await h.tasks()).map((t) => t.state)).toEqual(['RUNNING']);
 
     h.clock.advance(2_000);
-    h.app.background.tick();
-    const tasks = await h.tasks();
+    await h.app.background.tick();
+    let tasks = await h.tasks();
+    expect(tasks.map((t) => t.state)).toEqual(['THROTTLED', 'LOST']);
+    expect(tasks[1]?.events.at(-1)?.message).toBe('Agent host1 was lost: no sync for 30 s');
+    h.clock.advance(5_000);
+    await h.app.background.tick();
+    tasks = await h.tasks();
     expect(tasks.map((t) => [t.state, t.pendingReason])).toEqual([
       ['PENDING', '1 agent is LOST'],
       ['LOST', null],
     ]);
-    expect(tasks[1]?.events.at(-1)?.message).toBe('Agent host1 was lost: no sync for 30 s');
 
-    // It comes back: ACTIVE again, and the replacement goes to it.
+    // It comes back: ACTIVE again (its running task is gone from it, reconciled as such), and
+    // the replacement goes to it with the next sync.
+    await h.sync(agentId, []);
+    expect(h.app.scheduler.listAgents()[0]?.status).toBe('ACTIVE');
     const back = await h.sync(agentId, []);
     expect(back.launch.map((l) => l.instance)).toEqual([0]);
   });
@@ -210,12 +225,12 @@ describe('agent channel', () => {
         (a) => [a.agentId, a.status],
       );
     try {
-      restarted.app.background.tick();
+      await restarted.app.background.tick();
       restarted.clock.advance(29_000);
-      restarted.app.background.tick();
+      await restarted.app.background.tick();
       expect(await statuses()).toEqual([[agentId, 'ACTIVE']]);
       restarted.clock.advance(2_000);
-      restarted.app.background.tick();
+      await restarted.app.background.tick();
       expect(await statuses()).toEqual([[agentId, 'LOST']]);
     } finally {
       await restarted.close();

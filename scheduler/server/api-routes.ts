@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { formatPath } from '../../dsl/compile.js';
 import {
@@ -17,6 +18,8 @@ import {
   GetJobResponseSchema,
   ListTasksQuerySchema,
   MAX_JOB_WAIT_MS,
+  PruneTasksRequestSchema,
+  PruneTasksResponseSchema,
   KillJobRequestSchema,
   KillJobResponseSchema,
   ListJobsResponseSchema,
@@ -35,6 +38,8 @@ export interface ApiContext {
   readonly jobWatchers: JobWatchers;
   /** The longest a sync is held open, whatever the agent asks for. */
   readonly longPollMs: number;
+  /** The app's body limit; syncs may be 8 times larger (an agent's every active task). */
+  readonly maxBodyBytes: number;
 }
 
 export const JobParamsSchema = z.object({ role: z.string(), environment: z.string(), name: z.string() }).strict();
@@ -60,7 +65,17 @@ function hasWork(response: Pick<AgentSyncResponse, 'launch' | 'kill'>): boolean 
 }
 
 /** The JSON API under /api/v1: jobs, tasks and the agent channel. */
-export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs }: ApiContext): Route[] {
+/** Aborts when the client hangs up before its answer is sent. */
+function hangUp(reply: FastifyReply): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  reply.raw.on('close', onClose);
+  return { signal: controller.signal, done: () => reply.raw.off('close', onClose) };
+}
+
+export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes }: ApiContext): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -72,7 +87,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs }: Api
       bodyError: jobSpecError,
       permission: ({ body }) => PERMISSIONS.jobCreate(body.spec.key),
       success: { status: 201, contentType: 'application/json', schema: CreateJobResponseSchema },
-      errors: ['INVALID_JOB_SPEC', 'WRONG_CLUSTER', 'JOB_EXISTS', 'CRON_JOB_NEEDS_CRON_COMMAND', 'PERMISSION_DENIED'],
+      errors: ['INVALID_JOB_SPEC', 'WRONG_CLUSTER', 'JOB_EXISTS', 'CRON_JOB_NEEDS_CRON_COMMAND', 'PERMISSION_DENIED', 'BODY_TOO_LARGE', 'STORAGE_UNAVAILABLE'],
       handler: ({ body, principal }) => scheduler.createJob(body.spec, principal.name),
     }),
     defineRoute({
@@ -102,13 +117,11 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs }: Api
         const { since, waitMs = 0, history = false } = query;
         if (since !== undefined && waitMs > 0 && scheduler.jobVersion(params) === since) {
           scheduler.getJob(params); // a job that does not exist is answered at once
-          const gone = new AbortController();
-          const onClose = () => gone.abort();
-          reply.raw.on('close', onClose);
+          const gone = hangUp(reply);
           try {
             await jobWatchers.wait(`${params.role}/${params.environment}/${params.name}`, Math.min(waitMs, MAX_JOB_WAIT_MS), gone.signal);
           } finally {
-            reply.raw.off('close', onClose);
+            gone.done();
           }
         }
         return { job: scheduler.getJob(params, { history }) };
@@ -141,6 +154,18 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs }: Api
         const { state, taskId, ...rest } = query;
         return scheduler.listTasks({ ...rest, ...(state ? { states: state } : {}), ...(taskId ? { taskIds: taskId } : {}) });
       },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: PATHS.tasksPrune,
+      operationId: 'pruneTasks',
+      summary: 'Delete ended tasks from the history, oldest first (aurora-admin prune_tasks)',
+      api: true,
+      body: PruneTasksRequestSchema,
+      permission: () => PERMISSIONS.taskPrune,
+      success: { status: 200, contentType: 'application/json', schema: PruneTasksResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: ({ body, principal }) => scheduler.pruneTasks(body, principal.name),
     }),
     defineRoute({
       method: 'GET',
@@ -185,18 +210,29 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs }: Api
       summary: 'An agent reports every task it runs and gets what to launch and kill; held open while there is nothing',
       api: true,
       body: AgentSyncRequestSchema,
+      bodyLimit: maxBodyBytes * 8,
       permission: () => PERMISSIONS.agentSync,
       success: { status: 200, contentType: 'application/json', schema: AgentSyncResponseSchema },
-      errors: ['AGENT_UNKNOWN', 'PERMISSION_DENIED'],
-      handler: async ({ body }) => {
-        const { response, reported } = scheduler.syncAgent(body);
+      errors: ['AGENT_UNKNOWN', 'PERMISSION_DENIED', 'BODY_TOO_LARGE'],
+      handler: async ({ body }, reply) => {
+        const { response, reported } = await scheduler.syncAgent(body);
         // Acknowledgements go back at once, so the agent's next sync (the one held) is small.
         if (hasWork(response) || response.ack.length > 0) return response;
-        const work = await longPolls.hold(body.agentId, Math.min(body.waitMs, longPollMs), () => {
-          const work = scheduler.workFor(body.agentId, reported);
-          return { ready: hasWork(work), value: work };
-        });
-        return { ...work, ack: response.ack };
+        const gone = hangUp(reply);
+        try {
+          const work = await longPolls.hold(
+            body.agentId,
+            Math.min(body.waitMs, longPollMs),
+            () => {
+              const work = scheduler.workFor(body.agentId, reported);
+              return { ready: hasWork(work), value: work };
+            },
+            gone.signal,
+          );
+          return { ...work, ack: response.ack };
+        } finally {
+          gone.done();
+        }
       },
     }),
   ];

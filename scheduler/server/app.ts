@@ -1,4 +1,6 @@
 import type { FlappingPolicy } from '../core/flapping.js';
+import type { HistoryPolicy } from '../core/history-pruning.js';
+import type { PlacementSettings } from '../service/placement-pass.js';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { z } from 'zod';
 import { formatPath } from '../../dsl/compile.js';
@@ -21,7 +23,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The scheduler behind the routes, for tests and the CLI. */
     scheduler: Scheduler;
-    /** Periodic placement and agent-lost checks; `tick()` runs one round. */
+    /** The scheduler's timers (agent-lost checks, partitions, flapping holds, history); `tick()` runs one round. */
     background: BackgroundTasks;
     /** Agent syncs held open right now. */
     longPolls: LongPolls;
@@ -52,28 +54,55 @@ export interface SchedulerAppOptions {
   readonly flapping?: FlappingPolicy;
   /** Environments accepted besides `prod|devel|test|staging<N>`. @default none */
   readonly allowedEnvironments?: readonly string[];
+  /** @default 4000 (Aurora's) */
+  readonly maxInstancesPerJob?: number;
+  /** @default Aurora's: 100 ended tasks per job, 2 days, at least 1 hour */
+  readonly history?: HistoryPolicy;
+  /** @default sampled placement of 10 hosts per task, spread, 2000 tasks per pass */
+  readonly placement?: Partial<PlacementSettings>;
+  /** Seed of the placement passes. @default from the clock */
+  readonly placementSeed?: number;
+  /** The largest request body, in bytes; agent syncs may be 8 times larger. @default 1 MiB */
+  readonly maxBodyBytes?: number;
 }
 
 export const DEFAULT_LONG_POLL_MS = 20_000;
 export const DEFAULT_AGENT_LOST_TIMEOUT_MS = 30_000;
 export const DEFAULT_BACKGROUND_TICK_MS = 1_000;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/** The scheduler's HTTP app: JSON API, agent channel, web UI. Listen on it or `inject()` into it. */
-export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstance {
+/**
+ * The longest a sync is held: less than the lost timeout, so that a live agent has always
+ * synced within it and a held sync need not count as a sign of life.
+ */
+export function effectiveLongPollMs(longPollMs: number, agentLostTimeoutMs: number): number {
+  return Math.max(1, Math.min(longPollMs, Math.floor(agentLostTimeoutMs / 2)));
+}
+
+/**
+ * The scheduler's HTTP app: JSON API, agent channel, web UI. Loads the state from the store
+ * first; listen on the result or `inject()` into it.
+ */
+export async function createSchedulerApp(options: SchedulerAppOptions): Promise<FastifyInstance> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Agents long-poll all the time; per-request lines would drown the scheduler's own log.
+  // Path parameters as long as any key could be, so a too-long name is answered as one.
   const app = Fastify({
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: maxBodyBytes,
+    routerOptions: { maxParamLength: 1024 },
   });
-  const longPollMs = options.longPollMs ?? DEFAULT_LONG_POLL_MS;
+  const agentLostTimeoutMs = options.agentLostTimeoutMs ?? DEFAULT_AGENT_LOST_TIMEOUT_MS;
+  const longPollMs = effectiveLongPollMs(options.longPollMs ?? DEFAULT_LONG_POLL_MS, agentLostTimeoutMs);
   const log: SchedulerLog = { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) };
   const longPolls = new LongPolls();
   const jobWatchers = new JobWatchers();
-  const scheduler = new Scheduler({
+  const scheduler = await Scheduler.open({
     storage: options.storage,
     clusterName: options.clusterName ?? 'devcluster',
     clock: options.clock ?? systemClock,
-    agentLostTimeoutMs: options.agentLostTimeoutMs ?? DEFAULT_AGENT_LOST_TIMEOUT_MS,
+    agentLostTimeoutMs,
     longPollMs,
     log,
     ...(options.randomHex ? { randomHex: options.randomHex } : {}),
@@ -81,13 +110,17 @@ export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstanc
     onJobChange: (jobPath) => jobWatchers.changed(jobPath),
     ...(options.flapping ? { flapping: options.flapping } : {}),
     ...(options.allowedEnvironments ? { allowedEnvironments: options.allowedEnvironments } : {}),
+    ...(options.maxInstancesPerJob !== undefined ? { maxInstancesPerJob: options.maxInstancesPerJob } : {}),
+    ...(options.history ? { history: options.history } : {}),
+    ...(options.placement ? { placement: options.placement } : {}),
+    ...(options.placementSeed !== undefined ? { placementSeed: options.placementSeed } : {}),
   });
-  const background = new BackgroundTasks(scheduler, longPolls, log);
+  const background = new BackgroundTasks(scheduler, log);
   app.decorate('scheduler', scheduler);
   app.decorate('background', background);
   app.decorate('longPolls', longPolls);
 
-  const routes: Route[] = [...apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs }), ...webUiRoutes(scheduler)];
+  const routes: Route[] = [...apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes }), ...webUiRoutes(scheduler)];
   const openapi = buildOpenApi(routes, { clusterName: scheduler.clusterName, version: options.version ?? '0.0.0' });
   routes.push(
     defineRoute({
@@ -135,6 +168,7 @@ export function createSchedulerApp(options: SchedulerAppOptions): FastifyInstanc
     longPolls.close();
     jobWatchers.close();
   });
+  app.addHook('onClose', async () => scheduler.close());
   return app;
 }
 
@@ -143,6 +177,7 @@ function register(app: FastifyInstance, route: Route, authorizer: Authorizer): v
   app.route({
     method: route.method,
     url: route.url,
+    ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     handler: async (request, reply) => {
       const params = parse(route.params, request.params, 'path');
       const query = parse(route.query, request.query, 'query');
@@ -194,7 +229,9 @@ function toApiError(error: FastifyError | ApiError): ApiError {
   if (status === 415) {
     return new ApiError('INVALID_REQUEST', 'unsupported content type; send JSON with content-type: application/json');
   }
-  if (status === 413) return new ApiError('INVALID_REQUEST', 'the request body is too large');
+  if (status === 413) {
+    return new ApiError('BODY_TOO_LARGE', `the request body is too large: ${error.message.replace(/^Request body is too large$/, 'over the limit')}; the scheduler takes bodies up to its --max-body-bytes`);
+  }
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return new ApiError('INVALID_REQUEST', 'the request body is empty; send a JSON object (at least {})');
   }

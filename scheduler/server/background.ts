@@ -1,34 +1,32 @@
 import type { Scheduler, SchedulerLog } from '../service/scheduler.js';
-import type { LongPolls } from './long-polls.js';
 
 /**
- * The scheduler's periodic work, kept thin: a placement pass (tasks stay PENDING until an agent
- * has room, and agents free room without telling) and the check for agents that stopped syncing.
+ * The scheduler's timers, kept thin: one round a tick (agents that stopped syncing, partition
+ * delays, flapping holds, the history bound, then placement). Rounds never overlap.
  */
 export class BackgroundTasks {
   private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly scheduler: Scheduler,
-    private readonly longPolls: LongPolls,
     private readonly log: SchedulerLog,
   ) {}
 
   /** One round of periodic work; tests call it directly instead of waiting for the timer. */
-  tick(): void {
-    this.scheduler.checkLostAgents(this.longPolls.heldAgents());
-    this.scheduler.releaseThrottled();
-    this.scheduler.placePending();
+  async tick(): Promise<void> {
+    await this.scheduler.tick();
+    await this.scheduler.idle();
   }
 
   start(everyMs: number): void {
     if (everyMs <= 0 || this.timer) return;
     this.timer = setInterval(() => {
-      try {
-        this.tick();
-      } catch (e) {
-        this.log.warn(`background pass failed: ${(e as Error).stack ?? String(e)}`);
-      }
+      if (this.running) return;
+      this.running = this.scheduler
+        .tick()
+        .catch((e: unknown) => this.log.warn(`background pass failed: ${(e as Error).stack ?? String(e)}`))
+        .finally(() => (this.running = null));
     }, everyMs);
   }
 

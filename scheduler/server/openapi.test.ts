@@ -25,6 +25,7 @@ describe('OpenAPI document', () => {
         PATHS.agentRegister,
         PATHS.agentSync,
         '/api/v1/specs/{hash}',
+        PATHS.tasksPrune,
       ].sort(),
     );
     expect(Object.keys(doc.paths[PATHS.jobs])).toEqual(['post', 'get']);

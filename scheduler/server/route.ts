@@ -28,6 +28,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   readonly params?: z.ZodType<P>;
   readonly query?: z.ZodType<Q>;
   readonly body?: z.ZodType<B>;
+  /** The largest body this route takes, in bytes. @default the app's */
+  readonly bodyLimit?: number;
   /** Turns a body failing `body` into the caller's error; INVALID_REQUEST with paths by default. */
   readonly bodyError?: (error: z.ZodError) => ApiError;
   /**

@@ -1,8 +1,7 @@
-import { ENVIRONMENT_RULE, environmentAllowed } from '../../dsl/key.js';
-import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
 import { randomBytes } from 'node:crypto';
 import { formatJobKey } from '../../dsl/job-key.js';
 import { specHash, type JobSpec } from '../../dsl/jobspec.js';
+import { ENVIRONMENT_RULE, environmentAllowed } from '../../dsl/key.js';
 import type {
   AgentInfo,
   AgentRegisterResponse,
@@ -12,20 +11,44 @@ import type {
   TaskLaunch,
 } from '../api/agent-protocol.js';
 import { ApiError } from '../api/errors.js';
-import type { CreateJobResponse, JobDetail, JobSummary, KillJobRequest, KillJobResponse } from '../api/jobs-api.js';
-import { ACTIVE_ON_AGENT_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
-import { findLostAgents, pendingWork, reconcileSync, tasksLostWithAgent, type KnownTask } from '../core/agent-sync.js';
-import { currentTasks, hasActiveTasks, jobSummary } from '../core/job-summary.js';
-import { DEFAULT_TASK_PAGE } from '../api/jobs-api.js';
-import { placeTasks, type PendingTask, type PlacementAgent, type TaskOnAgent } from '../core/placement.js';
+import {
+  DEFAULT_TASK_PAGE,
+  type CreateJobResponse,
+  type JobDetail,
+  type JobSummary,
+  type KillJobRequest,
+  type KillJobResponse,
+  type PruneTasksRequest,
+  type PruneTasksResponse,
+} from '../api/jobs-api.js';
+import { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
+import { admissionProblems, DEFAULT_MAX_INSTANCES_PER_JOB } from '../core/admission.js';
+import {
+  findLostAgents,
+  partitionsDue,
+  pendingWork,
+  reconcileSync,
+  tasksLostWithAgent,
+  type KnownTask,
+  type PartitionPolicy,
+} from '../core/agent-sync.js';
+import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
+import { DEFAULT_HISTORY_POLICY, expiredTasks, type HistoryPolicy } from '../core/history-pruning.js';
 import { transition } from '../core/task-state-machine.js';
-import type { JobFilter, JobRef, Storage, StoredAgent, TaskFilter } from '../storage/storage.js';
+import type { ChangeSet } from '../state/change-set.js';
+import { ClusterState, endedAt } from '../state/cluster-state.js';
+import { jobPath, type JobRef, type Storage, type StoredAgent } from '../storage/storage.js';
 import type { Clock } from './clock.js';
+import { Committer } from './committer.js';
+import { DEFAULT_PLACEMENT, groupId, planPass, runPlacement, type BlockedGroups, type PlacementSettings } from './placement-pass.js';
+import { SchedulingLoop } from './scheduling-loop.js';
 
 /**
- * The scheduler's I/O shell around the pure core: it loads state from storage, asks the core
- * what to do, performs the side effects and saves the result, one transaction per operation.
- * HTTP lives elsewhere (server/); this class speaks in contract types and ApiErrors.
+ * The scheduler's service: the API's operations over the in-memory state (scheduler/state),
+ * the pure core's decisions (scheduler/core) and the group commit to the store. Each operation
+ * changes memory in one synchronous step, then waits until the change is durable before it
+ * answers; a commit that fails undoes the change and the caller gets STORAGE_UNAVAILABLE.
+ * HTTP lives in server/; this class speaks in contract types and ApiErrors.
  */
 
 export interface SchedulerLog {
@@ -53,49 +76,96 @@ export interface SchedulerOptions {
   readonly flapping?: FlappingPolicy;
   /** Environments this cluster accepts besides `prod|devel|test|staging<N>`. @default none */
   readonly allowedEnvironments?: readonly string[];
+  /** @default 4000, Aurora's */
+  readonly maxInstancesPerJob?: number;
+  /** How long ended tasks are kept. @default Aurora's (100 per job, 2 days, at least 1 hour) */
+  readonly history?: HistoryPolicy;
+  /** @default sampled, 10 hosts per task, spread, 2000 tasks per pass */
+  readonly placement?: Partial<PlacementSettings>;
+  /** Seed of the first placement pass (each pass uses the next). @default from the clock */
+  readonly placementSeed?: number;
 }
-
-const ACTIVE_ON_AGENT = [...ACTIVE_ON_AGENT_STATES];
-const NOT_TERMINAL: TaskState[] = ['PENDING', 'THROTTLED', ...ACTIVE_ON_AGENT];
-
-/** Executor states that end a task: once recorded, the agent is told to stop reporting it. */
-const ENDED_REPORTS: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'KILLED']);
-
-const silent: SchedulerLog = { info: () => {}, warn: () => {} };
 
 /** Fields of a task that change with a transition besides its state. */
 type TaskPatch = Partial<Pick<ScheduledTask, 'agentId' | 'host' | 'observerUrl' | 'ports' | 'health' | 'throttle'>>;
 
+/** Executor states that end a task: once recorded, the agent is told to stop reporting them. */
+const ENDED_REPORTS: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'KILLED']);
+/** The scheduler is ending these on purpose; see core/agent-sync.ts. */
+const BEING_KILLED: ReadonlySet<TaskState> = new Set(['KILLING', 'RESTARTING', 'PREEMPTING', 'DRAINING']);
+
+const silent: SchedulerLog = { info: () => {}, warn: () => {} };
+
+/** A blocked placement group is tried again after this long even when capacity keeps changing. */
+const BLOCKED_RETRY_MS = 1_000;
+/** A pending reason is rewritten at most this often for a group that keeps not fitting. */
+const REASON_REFRESH_MS = 5_000;
+
 export class Scheduler {
   /** Agents known before this start get the full lost timeout from here to sync again. */
   readonly startedAt: number;
-  private readonly storage: Storage;
+  readonly state: ClusterState;
+  private readonly committer: Committer;
+  private readonly loop: SchedulingLoop;
   private readonly clock: Clock;
   private readonly log: SchedulerLog;
   private readonly randomHex: () => string;
-  /** Agents given work in the current operation, woken once it has committed. */
-  private readonly agentsWithWork = new Set<string>();
-  /** Jobs changed in the current operation, announced once it has committed. */
-  private readonly jobsChanged = new Set<string>();
-  /** Each job's version (see JobSummary.version), from one counter. */
-  private readonly versions = new Map<string, number>();
-  private versionCounter = 0;
+  private readonly flapping: FlappingPolicy;
+  private readonly history: HistoryPolicy;
+  private readonly placement: PlacementSettings;
+  private readonly blocked: BlockedGroups = { epochs: new Map() };
+  /** When each blocked group was last tried, and when its reason was last written. */
+  private readonly blockedAt = new Map<string, { triedAt: number; reasonAt: number }>();
+  /** Jobs whose ended tasks are over the per-job bound but too young to prune yet. */
+  private readonly overLimit = new Set<string>();
+  private seed: number;
+  private closed = false;
 
-  constructor(private readonly options: SchedulerOptions) {
-    this.storage = options.storage;
+  /** Loads the state from the store; the scheduler serves once this resolves. */
+  static async open(options: SchedulerOptions): Promise<Scheduler> {
+    const loaded = await options.storage.load();
+    const scheduler = new Scheduler(options);
+    scheduler.state.load(loaded);
+    for (const path of scheduler.state.jobPathsWithTasks()) {
+      if ((scheduler.state.jobTasks(path)?.ended.size ?? 0) > scheduler.history.maxPerJob) scheduler.overLimit.add(path);
+    }
+    scheduler.loop.request();
+    return scheduler;
+  }
+
+  private constructor(private readonly options: SchedulerOptions) {
     this.clock = options.clock;
     this.log = options.log ?? silent;
     this.randomHex = options.randomHex ?? (() => randomBytes(4).toString('hex'));
+    this.flapping = options.flapping ?? DEFAULT_FLAPPING_POLICY;
+    this.history = options.history ?? DEFAULT_HISTORY_POLICY;
+    this.placement = { ...DEFAULT_PLACEMENT, ...options.placement };
     this.startedAt = this.clock.now();
+    this.seed = options.placementSeed ?? this.startedAt;
+    // Versions of a new start never repeat the previous start's: clients compare them for equality.
+    this.state = new ClusterState(this.startedAt * 1000);
+    this.committer = new Committer(this.state, options.storage, {
+      onCommitted: (changes) => this.committed(changes),
+      onFailed: (e) => this.log.warn(`a commit failed and was undone: ${e.message}`),
+    });
+    this.loop = new SchedulingLoop(
+      () => this.placementPass(),
+      (e) => this.log.warn(`placement pass failed: ${e.stack ?? e.message}`),
+    );
   }
 
   get clusterName(): string {
     return this.options.clusterName;
   }
 
+  /** How many commits the store has taken. */
+  get commits(): number {
+    return this.committer.commits;
+  }
+
   // ---- jobs ------------------------------------------------------------------------------
 
-  createJob(spec: JobSpec, principal: string): CreateJobResponse {
+  async createJob(spec: JobSpec, principal: string): Promise<CreateJobResponse> {
     const key = spec.key;
     if (key.cluster !== this.clusterName) {
       throw new ApiError(
@@ -110,15 +180,22 @@ export class Scheduler {
         { path: 'key.environment', message: `${ENVIRONMENT_RULE}${extra}` },
       ]);
     }
+    const problems = admissionProblems(spec, { maxInstancesPerJob: this.options.maxInstancesPerJob ?? DEFAULT_MAX_INSTANCES_PER_JOB });
+    if (problems.length > 0) {
+      const first = problems[0]!;
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+      throw new ApiError('INVALID_JOB_SPEC', `${first.message}${more}`, problems);
+    }
     if (spec.cronSchedule !== null) {
       throw new ApiError(
         'CRON_JOB_NEEDS_CRON_COMMAND',
         `Cron jobs may only be scheduled with "aurora cron schedule" command (${formatJobKey(key)} has cronSchedule '${spec.cronSchedule}')`,
       );
     }
-    const result = this.mutate(() => {
-      const existing = this.storage.getJob(key);
-      if (existing && hasActiveTasks(this.storage.listTasks(key))) {
+    const path = jobPath(key);
+    const taskIds = this.state.operation(() => {
+      const existing = this.state.job(path);
+      if (existing && this.state.hasActiveTasks(path)) {
         throw new ApiError(
           'JOB_EXISTS',
           existing.removing
@@ -127,104 +204,189 @@ export class Scheduler {
         );
       }
       const hash = specHash(spec);
-      const now = this.clock.now();
-      this.storage.putJob({ spec, specHash: hash, createdAt: now, removing: false });
-      const taskIds: string[] = [];
+      this.state.putSpec(hash, spec);
+      this.state.putJob(path, { spec, specHash: hash, createdAt: this.clock.now(), removing: false });
+      const ids: string[] = [];
       for (let instance = 0; instance < spec.instances; instance++) {
-        taskIds.push(this.addPendingTask(spec, hash, instance, 0, `Created by ${principal}`).taskId);
+        ids.push(this.addTask(spec, hash, instance, 0, `Created by ${principal}`).taskId);
       }
-      this.log.info(`job ${formatJobKey(key)} created with ${spec.instances} instance(s) by ${principal}`);
-      return taskIds;
+      return ids;
     });
-    this.placePending();
-    return { job: this.summary(key), taskIds: result };
+    await this.committer.durable();
+    this.log.info(`job ${formatJobKey(key)} created with ${spec.instances} instance(s) by ${principal}`);
+    return { job: this.summary(path), taskIds };
   }
 
-  listJobs(filter: JobFilter = {}): JobSummary[] {
-    return this.storage.listJobs(filter).map((job) => jobSummary(job, this.storage.listTasks(job.spec.key), this.jobVersion(job.spec.key)));
+  listJobs(filter: { role?: string; environment?: string } = {}): JobSummary[] {
+    const out: JobSummary[] = [];
+    for (const job of this.state.jobs()) {
+      const k = job.spec.key;
+      if ((filter.role && k.role !== filter.role) || (filter.environment && k.environment !== filter.environment)) continue;
+      out.push(this.summary(jobPath(k)));
+    }
+    return out.sort((a, b) => compare(jobPath(a.key), jobPath(b.key)));
   }
 
+  /** A job with each instance's current task; with `history`, its earlier ended tasks too. */
   getJob(ref: JobRef, options: { history?: boolean } = {}): JobDetail {
+    const path = jobPath(ref);
     const job = this.requireJob(ref);
-    const all = this.storage.listTasks(ref);
-    const tasks = options.history ? all : currentTasks(all);
-    return { summary: jobSummary(job, all, this.jobVersion(ref)), spec: job.spec, tasks };
+    const tasks = options.history ? this.state.allTasks(path) : this.state.currentTasks(path);
+    return { summary: this.summary(path), spec: job.spec, tasks };
   }
 
-  /** The job's current version (see JobSummary.version). */
+  /** The job's current version (see JobSummary.version); 0 for a job that does not exist. */
   jobVersion(ref: JobRef): number {
-    return this.versions.get(pathOf(ref)) ?? 0;
+    return this.state.jobVersion(jobPath(ref));
   }
 
-  private touched(ref: JobRef): void {
-    const path = pathOf(ref);
-    this.versions.set(path, ++this.versionCounter);
-    this.jobsChanged.add(path);
-  }
-
-  /** Kills some or all instances; a full kill removes the job once its last task has ended. */
-  killJob(ref: JobRef, request: KillJobRequest, principal: string): KillJobResponse {
-    const response = this.mutate(() => {
+  /** Kills instances; killing all of them removes the job once its last task has ended. */
+  async killJob(ref: JobRef, request: KillJobRequest, principal: string): Promise<KillJobResponse> {
+    const path = jobPath(ref);
+    const result = this.state.operation(() => {
       const job = this.requireJob(ref);
-      const all = Array.from({ length: job.spec.instances }, (_, i) => i);
-      const wanted = request.instances ?? all;
-      const missing = wanted.filter((i) => i >= job.spec.instances);
+      const count = job.spec.instances;
+      const wanted = request.instances ?? null;
+      const missing = (wanted ?? []).filter((i) => i >= count);
       if (missing.length > 0) {
         throw new ApiError(
           'INVALID_REQUEST',
-          `job ${formatJobKey(job.spec.key)} has no instance ${missing.join(', ')}; its instances are 0-${job.spec.instances - 1}`,
+          `job ${formatJobKey(job.spec.key)} has no instance ${missing.join(', ')}; its instances are 0-${count - 1}`,
         );
       }
-      const targets = new Set(wanted);
-      const message = request.message ?? `Killed by ${principal}`;
+      const targets = new Set(wanted ?? Array.from({ length: count }, (_, i) => i));
+      // The audit trail says who killed it; a message given with the kill is added, never instead.
+      const message = request.message ? `Killed by ${principal}: ${request.message}` : `Killed by ${principal}`;
       const killed: string[] = [];
-      for (const task of this.storage.listTasks({ ...ref, states: NOT_TERMINAL })) {
-        if (!targets.has(task.instance)) continue;
-        if (task.state === 'KILLING') killed.push(task.taskId);
-        else if (this.change(task, ACTIVE_ON_AGENT_STATES.has(task.state) ? 'KILLING' : 'KILLED', message)) {
-          killed.push(task.taskId);
+      const byInstance = this.state.jobTasks(path)?.byInstance ?? new Map<number, string[]>();
+      // Copies: killing changes the lists being read.
+      for (const [instance, ids] of [...byInstance].map(([i, list]) => [i, [...list]] as const)) {
+        if (!targets.has(instance)) continue;
+        for (const id of ids) {
+          const task = this.state.task(id) as ScheduledTask;
+          if (TERMINAL_STATES.has(task.state)) continue;
+          if (task.state === 'KILLING') killed.push(id);
+          else if (task.state === 'PARTITIONED') {
+            // Its agent cannot be told now; if it comes back it is told to kill what it runs.
+            if (this.change(task, 'KILLING', message)) {
+              this.change(this.state.task(id) as ScheduledTask, 'KILLED', `${message}; its agent was unreachable`);
+              killed.push(id);
+            }
+          } else if (this.change(task, ACTIVE_ON_AGENT_STATES.has(task.state) ? 'KILLING' : 'KILLED', message)) {
+            killed.push(id);
+          }
         }
       }
       let jobRemoved = false;
-      if (all.every((i) => targets.has(i))) {
-        this.storage.putJob({ ...job, removing: true });
-        jobRemoved = this.removeJobIfDone(ref);
+      if (wanted === null || Array.from({ length: count }, (_, i) => i).every((i) => targets.has(i))) {
+        const current = this.state.job(path);
+        if (current) this.state.putJob(path, { ...current, removing: true });
+        jobRemoved = this.removeJobIfDone(path);
       }
-      this.log.info(`${principal} killed ${killed.length} task(s) of ${formatJobKey(job.spec.key)}`);
-      return { killed, jobRemoved };
+      return { killed, jobRemoved, key: job.spec.key };
     });
-    return response;
+    await this.committer.durable();
+    this.log.info(`${principal} killed ${result.killed.length} task(s) of ${formatJobKey(result.key)}`);
+    return { killed: result.killed, jobRemoved: result.jobRemoved };
   }
 
   /** One page of tasks matching the filter, and how many match in all. */
-  listTasks(filter: TaskFilter & { history?: boolean; limit?: number; offset?: number } = {}): { tasks: ScheduledTask[]; total: number } {
-    const { history, limit = DEFAULT_TASK_PAGE, offset = 0, ...query } = filter;
-    let tasks = this.storage.listTasks(query);
-    if (!history) {
-      const live = new Set(this.storage.listJobs().map((j) => pathOf(j.spec.key)));
-      const seen = new Set<string>();
-      // Newest first per instance (storage's order): the first of each job instance is current.
-      tasks = tasks.filter((t) => live.has(jobPath(t)) && !seen.has(`${jobPath(t)}#${t.instance}`) && !!seen.add(`${jobPath(t)}#${t.instance}`));
+  listTasks(
+    filter: {
+      role?: string;
+      environment?: string;
+      name?: string;
+      instance?: number;
+      states?: readonly TaskState[];
+      taskIds?: readonly string[];
+      history?: boolean;
+      limit?: number;
+      offset?: number;
+    } = {},
+  ): { tasks: ScheduledTask[]; total: number } {
+    const { history = false, limit = DEFAULT_TASK_PAGE, offset = 0 } = filter;
+    const states = filter.states ? new Set(filter.states) : null;
+    const matches = (t: ScheduledTask): boolean =>
+      (!filter.role || t.jobKey.role === filter.role) &&
+      (!filter.environment || t.jobKey.environment === filter.environment) &&
+      (!filter.name || t.jobKey.name === filter.name) &&
+      (filter.instance === undefined || t.instance === filter.instance) &&
+      (!states || states.has(t.state)) &&
+      (history || this.isCurrent(t));
+    let found: ScheduledTask[];
+    if (filter.taskIds) {
+      found = filter.taskIds.map((id) => this.state.task(id)).filter((t): t is ScheduledTask => t !== undefined && matches(t));
+      found.sort(taskOrder);
+    } else {
+      found = [];
+      const paths =
+        filter.role && filter.environment && filter.name
+          ? [jobPath({ role: filter.role, environment: filter.environment, name: filter.name })]
+          : [...this.state.jobPathsWithTasks()].sort(compare);
+      for (const path of paths) {
+        if (!history && !this.state.job(path)) continue;
+        for (const t of history ? this.state.allTasks(path) : this.state.currentTasks(path)) if (matches(t)) found.push(t);
+      }
     }
-    return { tasks: tasks.slice(offset, offset + limit), total: tasks.length };
+    return { tasks: found.slice(offset, offset + limit), total: found.length };
+  }
+
+  /** `aurora-admin prune_tasks`: deletes ended tasks, oldest first. */
+  async pruneTasks(request: PruneTasksRequest, principal: string): Promise<PruneTasksResponse> {
+    const states = request.states ?? [...TERMINAL_STATES];
+    const active = states.filter((s) => !TERMINAL_STATES.has(s));
+    if (active.length > 0) {
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `Tasks in non-terminal state cannot be pruned: ${active.join(', ')}; prune one of ${[...TERMINAL_STATES].join(', ')}`,
+      );
+    }
+    const wanted = new Set(states);
+    const taskIds = this.state.operation(() => {
+      const chosen: string[] = [];
+      for (const id of this.state.ended()) {
+        if (request.limit !== undefined && chosen.length >= request.limit) break;
+        const t = this.state.task(id) as ScheduledTask;
+        if (!wanted.has(t.state)) continue;
+        if ((request.role && t.jobKey.role !== request.role) || (request.environment && t.jobKey.environment !== request.environment)) continue;
+        if (request.name && t.jobKey.name !== request.name) continue;
+        chosen.push(id);
+      }
+      this.prune(chosen);
+      return chosen;
+    });
+    await this.committer.durable();
+    this.log.info(`${principal} pruned ${taskIds.length} ended task(s)`);
+    return { pruned: taskIds.length, taskIds };
+  }
+
+  /** A JobSpec by hash, for agents launching its tasks. */
+  getSpec(hash: string): JobSpec {
+    const spec = this.state.spec(hash);
+    if (!spec) throw new ApiError('SPEC_NOT_FOUND', `no job spec with hash ${hash}`);
+    return spec;
   }
 
   // ---- agents ----------------------------------------------------------------------------
 
   listAgents(): AgentInfo[] {
-    return this.storage.listAgents().map(({ version: _version, ...info }) => info);
+    const out: AgentInfo[] = [];
+    for (const { version: _version, ...info } of this.state.agents()) out.push({ ...info, lastSeenAt: this.state.lastSeenAt(info.agentId) });
+    return out.sort((a, b) => compare(a.host, b.host) || compare(a.agentId, b.agentId));
   }
 
   /** A new agent, or a returning one keeping its id (also an id this store never saw). */
-  registerAgent(registration: AgentRegistration): AgentRegisterResponse {
+  async registerAgent(registration: AgentRegistration): Promise<AgentRegisterResponse> {
     const agentId = registration.agentId ?? `${registration.host}-${this.randomHex()}`;
-    this.mutate(() => {
-      const returning = this.storage.getAgent(agentId) !== undefined;
+    const now = this.clock.now();
+    const returning = this.state.agent(agentId) !== undefined;
+    this.state.operation(() => {
       const { agentId: _given, ...fields } = registration;
-      this.storage.putAgent({ ...fields, agentId, status: 'ACTIVE', lastSeenAt: this.clock.now() });
-      this.log.info(`agent ${agentId} on ${registration.host} ${returning ? 're-registered' : 'registered'}`);
+      this.state.putAgent({ ...fields, agentId, status: 'ACTIVE', lastSeenAt: now });
+      this.state.seen(agentId, now);
     });
-    this.placePending();
+    await this.committer.durable();
+    this.log.info(`agent ${agentId} on ${registration.host} ${returning ? 're-registered' : 'registered'}`);
     return { agentId, longPollMs: this.options.longPollMs };
   }
 
@@ -232,150 +394,261 @@ export class Scheduler {
    * Reconciles one sync and answers with the work the agent has now. The caller may hold the
    * sync open when it is empty and ask `workFor` again once woken.
    */
-  syncAgent(request: AgentSyncRequest): { response: AgentSyncResponse; reported: ReadonlySet<string> } {
-    const ack = request.tasks.filter((t) => ENDED_REPORTS.has(t.state)).map((t) => t.taskId);
+  async syncAgent(request: AgentSyncRequest): Promise<{ response: AgentSyncResponse; reported: ReadonlySet<string> }> {
     const reported = new Set(request.tasks.map((t) => t.taskId));
-    const kill = this.mutate(() => {
-      const agent = this.requireAgent(request.agentId);
-      if (agent.status !== 'ACTIVE') this.log.info(`agent ${agent.agentId} on ${agent.host} is back`);
-      this.storage.putAgent({ ...agent, status: 'ACTIVE', lastSeenAt: this.clock.now() });
-      const onAgent = this.storage.listTasks({ agentId: agent.agentId, states: ACTIVE_ON_AGENT });
-      const reportedTasks = this.storage.listTasks({ taskIds: [...reported] });
-      const known = new Map([...onAgent, ...reportedTasks].map((t) => [t.taskId, t]));
+    const agent = this.requireAgent(request.agentId);
+    const now = this.clock.now();
+    this.state.seen(agent.agentId, now);
+    const back = agent.status !== 'ACTIVE';
+    const kill = this.state.operation(() => {
+      if (back) this.state.putAgent({ ...agent, status: 'ACTIVE', lastSeenAt: now });
+      const known = new Map<string, ScheduledTask>();
+      for (const id of this.state.tasksOnAgent(agent.agentId)) known.set(id, this.state.task(id) as ScheduledTask);
+      for (const id of reported) {
+        const t = this.state.task(id);
+        if (t) known.set(id, t);
+      }
       const plan = reconcileSync(agent.agentId, agent.host, [...known.values()].map(toKnown), request.tasks);
       const observed = new Map(plan.observations.map((o) => [o.taskId, o]));
       for (const change of plan.changes) {
-        const task = known.get(change.taskId);
+        const task = this.state.task(change.taskId);
         const o = observed.get(change.taskId);
         if (task) this.change(task, change.to, change.message, o ? { health: o.health, ports: o.ports } : {});
       }
       const changed = new Set(plan.changes.map((c) => c.taskId));
       for (const o of plan.observations) {
-        const task = known.get(o.taskId);
-        if (task && !changed.has(o.taskId)) {
-          this.storage.updateTask({ ...task, health: o.health, ports: o.ports });
-          this.touched(task.jobKey);
-        }
+        const task = this.state.task(o.taskId);
+        if (task && !changed.has(o.taskId)) this.state.putTask({ ...task, health: o.health, ports: o.ports });
       }
       return plan.kill;
     });
-    this.placePending();
-    const work = this.workFor(request.agentId, reported);
+    await this.committer.durable();
+    if (back) this.log.info(`agent ${agent.agentId} on ${agent.host} is back`);
+    const work = this.workFor(agent.agentId, reported);
+    const ack = request.tasks.filter((t) => ENDED_REPORTS.has(t.state)).map((t) => t.taskId);
     return { response: { launch: work.launch, kill: [...new Set([...kill, ...work.kill])], ack }, reported };
   }
 
-  /** Tasks to launch on and kill from the agent, given what its sync reported. */
+  /** Tasks to launch on and kill from the agent, given what its sync reported; only durable assignments. */
   workFor(agentId: string, reported: ReadonlySet<string>): Omit<AgentSyncResponse, 'ack'> {
-    const tasks = this.storage.listTasks({ agentId, states: ACTIVE_ON_AGENT });
-    const work = pendingWork(agentId, tasks.map(toKnown), reported);
-    const byId = new Map(tasks.map((t) => [t.taskId, t]));
-    return {
-      launch: work.launch.map((id) => this.assignment(byId.get(id) as ScheduledTask)),
-      kill: work.kill,
-    };
+    const mine: KnownTask[] = [];
+    for (const id of this.state.tasksOnAgent(agentId)) {
+      const t = this.state.task(id) as ScheduledTask;
+      // An assignment is sent once it is durable; the commit that makes it so wakes the agent.
+      if (t.state === 'ASSIGNED' && this.committer.isPending(id)) continue;
+      if (t.state === 'ASSIGNED' || BEING_KILLED.has(t.state)) mine.push(toKnown(t));
+    }
+    const work = pendingWork(agentId, mine, reported);
+    return { launch: work.launch.map((id) => this.launchOf(this.state.task(id) as ScheduledTask)), kill: work.kill };
   }
 
-  /** Marks agents that stopped syncing LOST, and their tasks with them. Returns their ids. */
-  checkLostAgents(heldOpen: ReadonlySet<string> = new Set()): string[] {
-    const timeout = this.options.agentLostTimeoutMs;
-    const lost = this.mutate(() => {
-      const agents = this.storage.listAgents();
-      const lostIds = findLostAgents(agents, this.clock.now(), timeout, this.startedAt, heldOpen);
-      for (const agent of agents.filter((a) => lostIds.includes(a.agentId))) {
-        this.storage.putAgent({ ...agent, status: 'LOST' });
-        const tasks = this.storage.listTasks({ agentId: agent.agentId, states: ACTIVE_ON_AGENT });
-        const byId = new Map(tasks.map((t) => [t.taskId, t]));
-        for (const change of tasksLostWithAgent(agent, tasks.map(toKnown), timeout)) {
-          this.change(byId.get(change.taskId) as ScheduledTask, change.to, change.message);
-        }
-        this.log.warn(`agent ${agent.agentId} on ${agent.host} is LOST; ${tasks.length} task(s) on it are LOST`);
-      }
-      return lostIds;
+  // ---- periodic work ---------------------------------------------------------------------
+
+  /**
+   * One round of the scheduler's timers: agents that stopped syncing, partition delays,
+   * flapping holds, the history bound; then placement. Each costs what is due, not a scan of
+   * the cluster's tasks.
+   */
+  async tick(): Promise<void> {
+    const lost = this.state.operation(() => this.loseSilentAgents());
+    this.state.operation(() => {
+      this.replaceDuePartitions();
+      this.releaseThrottled();
+      this.pruneHistory();
     });
-    if (lost.length > 0) this.placePending();
-    return lost;
+    await this.committer.durable();
+    for (const line of lost) this.log.warn(line);
+    this.loop.request();
+  }
+
+  /** Runs the scheduling loop now and waits for it and every commit to finish (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      await this.committer.settle();
+      await this.loop.idle();
+      if (this.state.openChanges.empty && !this.committer.busy) return;
+    }
+  }
+
+  /** Asks for a placement pass soon. */
+  requestPlacement(): void {
+    this.loop.request();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.loop.stop();
+    await this.committer.settle();
+    this.committer.close();
   }
 
   // ---- placement -------------------------------------------------------------------------
 
-  /** One placement pass over every PENDING task. Returns how many were assigned. */
-  placePending(): number {
-    return this.mutate(() => {
-      const pending = this.storage.listTasks({ states: ['PENDING'] });
-      if (pending.length === 0) return 0;
-      const specs = new Map<string, JobSpec>();
-      const specOf = (hash: string): JobSpec => {
-        let spec = specs.get(hash);
-        if (!spec) {
-          spec = this.storage.getSpec(hash) as JobSpec;
-          specs.set(hash, spec);
-        }
-        return spec;
-      };
-      const agents = this.storage.listAgents();
-      const onAgents = new Map<string, TaskOnAgent[]>();
-      for (const t of this.storage.listTasks({ states: ACTIVE_ON_AGENT })) {
-        if (!t.agentId) continue;
-        const list = onAgents.get(t.agentId) ?? [];
-        list.push({ jobKey: jobPath(t), resources: specOf(t.specHash).task.resources, ports: Object.values(t.ports) });
-        onAgents.set(t.agentId, list);
-      }
-      const placementAgents: PlacementAgent[] = agents.map((a) => ({ ...a, tasks: onAgents.get(a.agentId) ?? [] }));
-      const ordered = [...pending].sort((a, b) => byImportance(specOf(a.specHash), specOf(b.specHash), a, b));
-      const requests: PendingTask[] = ordered.map((t) => {
-        const spec = specOf(t.specHash);
-        return {
-          taskId: t.taskId,
-          jobKey: jobPath(t),
-          resources: spec.task.resources,
-          portNames: spec.ports,
-          constraints: spec.constraints,
-        };
-      });
-      const result = placeTasks(requests, placementAgents);
-      const byId = new Map(pending.map((t) => [t.taskId, t]));
-      const agentById = new Map(agents.map((a) => [a.agentId, a]));
+  /** One pass of the scheduling loop; resolves to whether more work is ready at once. */
+  private async placementPass(): Promise<boolean> {
+    if (this.closed) return false;
+    const now = this.clock.now();
+    for (const [id, at] of this.blockedAt) {
+      if (now - at.triedAt >= BLOCKED_RETRY_MS) this.blocked.epochs.delete(id);
+    }
+    const plan = planPass(this.state, this.blocked, this.placement.batchSize);
+    if (plan.groups.length === 0) return false;
+    const epoch = this.state.capacityEpoch;
+    const seed = this.seed++;
+    const placed = this.state.operation(() => {
+      const result = runPlacement(this.state, plan, this.placement, seed);
       for (const a of result.assignments) {
-        const agent = agentById.get(a.agentId) as StoredAgent;
-        this.change(byId.get(a.taskId) as ScheduledTask, 'ASSIGNED', `Assigned to agent ${agent.host}`, {
+        const task = this.state.task(a.taskId) as ScheduledTask;
+        const agent = this.state.agent(a.agentId) as StoredAgent;
+        this.change(task, 'ASSIGNED', `Assigned to agent ${agent.host}`, {
           agentId: agent.agentId,
           host: agent.host,
           observerUrl: agent.observerUrl,
           ports: a.ports,
         });
       }
+      const unplacedGroups = new Set<string>();
       for (const u of result.unplaced) {
-        const task = byId.get(u.taskId) as ScheduledTask;
-        if (task.pendingReason !== u.reason) this.storage.updateTask({ ...task, pendingReason: u.reason });
+        const task = this.state.task(u.taskId) as ScheduledTask;
+        const id = groupId({ jobPath: jobPath(task.jobKey), specHash: task.specHash });
+        unplacedGroups.add(id);
+        const seen = this.blockedAt.get(id);
+        const fresh = task.pendingReason === null || task.pendingReason === WAITING;
+        if (task.pendingReason !== u.reason && (fresh || !seen || now - seen.reasonAt >= REASON_REFRESH_MS)) {
+          this.state.putTask({ ...task, pendingReason: u.reason });
+        }
+      }
+      for (const source of plan.sources) {
+        const id = groupId(source);
+        if (unplacedGroups.has(id)) {
+          const seen = this.blockedAt.get(id);
+          this.blocked.epochs.set(id, epoch);
+          this.blockedAt.set(id, { triedAt: now, reasonAt: !seen || now - seen.reasonAt >= REASON_REFRESH_MS ? now : seen.reasonAt });
+        } else {
+          this.blocked.epochs.delete(id);
+          this.blockedAt.delete(id);
+        }
       }
       return result.assignments.length;
     });
+    // Groups that are gone need no memory of being blocked.
+    if (this.blockedAt.size > 0) {
+      const live = new Set([...this.state.pendingGroups()].map(groupId));
+      for (const id of [...this.blockedAt.keys()]) {
+        if (!live.has(id)) {
+          this.blockedAt.delete(id);
+          this.blocked.epochs.delete(id);
+        }
+      }
+    }
+    await this.committer.durable();
+    return plan.more && placed > 0;
   }
 
   // ---- internals -------------------------------------------------------------------------
 
-  /** Runs an operation in one transaction, then wakes the agents it gave work to. */
-  private mutate<T>(fn: () => T): T {
-    let result: T;
-    try {
-      result = this.storage.transaction(fn);
-    } catch (e) {
-      this.agentsWithWork.clear();
-      this.jobsChanged.clear();
-      throw e;
+  private committed(changes: ChangeSet): void {
+    for (const agentId of changes.agentsWithWork) this.options.onAgentWork?.(agentId);
+    for (const path of changes.jobsChanged) this.options.onJobChange?.(path);
+    if (changes.placementWanted) this.loop.request();
+  }
+
+  /** Marks agents that stopped syncing LOST, and decides the fate of their tasks. */
+  private loseSilentAgents(): string[] {
+    const timeout = this.options.agentLostTimeoutMs;
+    const now = this.clock.now();
+    const lines: string[] = [];
+    const agents = [...this.state.agents()].map((a) => ({ ...a, lastSeenAt: this.state.lastSeenAt(a.agentId) }));
+    for (const agentId of findLostAgents(agents, now, timeout, this.startedAt)) {
+      const agent = this.state.agent(agentId) as StoredAgent;
+      this.state.putAgent({ ...agent, status: 'LOST', lastSeenAt: this.state.lastSeenAt(agentId) });
+      const tasks = [...this.state.tasksOnAgent(agentId)].map((id) => this.state.task(id) as ScheduledTask);
+      const changes = tasksLostWithAgent(agent, tasks.map(toKnown), timeout, (id) => this.partitionPolicy(this.state.task(id) as ScheduledTask));
+      for (const change of changes) this.change(this.state.task(change.taskId) as ScheduledTask, change.to, change.message);
+      const partitioned = changes.filter((c) => c.to === 'PARTITIONED').length;
+      lines.push(
+        `agent ${agentId} on ${agent.host} is LOST; of its ${tasks.length} task(s), ${partitioned} wait PARTITIONED and ${changes.length - partitioned} ended`,
+      );
     }
-    const agents = [...this.agentsWithWork];
-    this.agentsWithWork.clear();
-    for (const agentId of agents) this.options.onAgentWork?.(agentId);
-    const jobs = [...this.jobsChanged];
-    this.jobsChanged.clear();
-    for (const path of jobs) this.options.onJobChange?.(path);
-    return result;
+    return lines;
+  }
+
+  private partitionPolicy(task: ScheduledTask): PartitionPolicy {
+    return this.state.spec(task.specHash)?.partitionPolicy ?? { reschedule: true, delaySecs: 0 };
+  }
+
+  private replaceDuePartitions(): void {
+    const tasks = [...this.state.partitioned()].map((id) => this.state.task(id) as ScheduledTask);
+    const due = partitionsDue(
+      tasks.map((t) => ({ taskId: t.taskId, partitionedAt: t.events.at(-1)?.at ?? 0, policy: this.partitionPolicy(t) })),
+      this.clock.now(),
+    );
+    for (const id of due) {
+      const task = this.state.task(id) as ScheduledTask;
+      this.change(task, 'LOST', `Its agent stayed unreachable for ${this.partitionPolicy(task).delaySecs} s (the job's partition policy)`);
+    }
+  }
+
+  /** Moves THROTTLED tasks whose hold is over to PENDING. */
+  private releaseThrottled(): void {
+    const now = this.clock.now();
+    for (const id of [...this.state.throttled()]) {
+      const task = this.state.task(id) as ScheduledTask;
+      if ((task.throttle?.until ?? 0) <= now) this.change(task, 'PENDING', 'Flapping penalty over', { throttle: task.throttle ?? null });
+    }
+  }
+
+  /** Aurora's history bounds: expired ended tasks, and jobs over their per-job bound. */
+  private pruneHistory(): void {
+    const now = this.clock.now();
+    const state = this.state;
+    const ended = function* () {
+      for (const id of state.ended()) yield { taskId: id, endedAt: endedAt(state.task(id)) };
+    };
+    const expired = expiredTasks(ended(), now, this.history, 10_000);
+    for (const path of [...this.overLimit]) expired.push(...this.overJobLimit(path, now));
+    if (expired.length > 0) this.prune([...new Set(expired)]);
+  }
+
+  /** A job's oldest ended tasks beyond the per-job bound that are past the minimum retention. */
+  private overJobLimit(path: string, now: number): string[] {
+    const jt = this.state.jobTasks(path);
+    const excess = (jt?.ended.size ?? 0) - this.history.maxPerJob;
+    if (!jt || excess <= 0) {
+      this.overLimit.delete(path);
+      return [];
+    }
+    const out: string[] = [];
+    for (const id of jt.ended) {
+      if (out.length >= excess || endedAt(this.state.task(id)) > now - this.history.minRetentionMs) break;
+      out.push(id);
+    }
+    if (out.length === excess) this.overLimit.delete(path);
+    return out;
+  }
+
+  /** Deletes ended tasks; a job left with no task at all and nothing running goes with them. */
+  private prune(taskIds: readonly string[]): void {
+    const paths = new Set<string>();
+    for (const id of taskIds) {
+      const task = this.state.task(id);
+      if (!task || !TERMINAL_STATES.has(task.state)) continue;
+      paths.add(jobPath(task.jobKey));
+      this.state.deleteTask(id);
+    }
+    for (const path of paths) {
+      const job = this.state.job(path);
+      if (job && !job.spec.cronSchedule && (this.state.jobTasks(path)?.byInstance.size ?? 0) === 0) {
+        this.state.putJob(path, null);
+        this.log.info(`job ${formatJobKey(job.spec.key)} removed: its tasks ended and their history expired`);
+      }
+    }
+    if (paths.size > 0) this.state.collectSpecs();
   }
 
   /** Applies one transition through the state machine and performs its side effects. */
   private change(task: ScheduledTask, to: TaskState, message: string | null, patch: TaskPatch = {}): boolean {
-    const spec = this.storage.getSpec(task.specHash) as JobSpec;
+    const spec = this.state.spec(task.specHash) as JobSpec;
     const decision = transition(task.state, to, {
       service: spec.service,
       maxTaskFailures: spec.maxTaskFailures,
@@ -385,68 +658,66 @@ export class Scheduler {
       this.log.warn(`task ${task.taskId}: ignoring ${task.state} → ${to}: ${decision.reason}`);
       return false;
     }
-    const updated: ScheduledTask = { ...task, ...patch, state: to, pendingReason: null };
+    const now = this.clock.now();
+    const updated: ScheduledTask = {
+      ...task,
+      ...patch,
+      state: to,
+      pendingReason: null,
+      events: [...task.events, { state: to, at: now, message }],
+    };
+    const path = jobPath(task.jobKey);
     for (const effect of decision.effects) {
       switch (effect.kind) {
         case 'SAVE_STATE':
-          this.touched(task.jobKey);
-          this.storage.updateTask(updated);
-          this.storage.appendTaskEvent(task.taskId, { state: to, at: this.clock.now(), message });
+          this.state.putTask(updated);
           break;
         case 'KILL':
-          if (updated.agentId) this.agentsWithWork.add(updated.agentId);
+          if (updated.agentId) this.state.wakeAgent(updated.agentId);
           break;
         case 'RESCHEDULE': {
-          const job = this.storage.getJob(task.jobKey);
-          if (job && !job.removing) this.reschedule(spec, task, to as 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST', effect.failureCount);
+          const job = this.state.job(path);
+          if (job && !job.removing) this.reschedule(spec, updated, to as 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST', effect.failureCount);
           break;
         }
         case 'DELETE_IF_JOB_DONE':
-          this.removeJobIfDone(task.jobKey);
+          this.removeJobIfDone(path);
           break;
       }
     }
-    if (to === 'ASSIGNED' && updated.agentId) this.agentsWithWork.add(updated.agentId);
+    if (to === 'ASSIGNED' && updated.agentId) this.state.wakeAgent(updated.agentId);
+    if (TERMINAL_STATES.has(to) && (this.state.jobTasks(path)?.ended.size ?? 0) > this.history.maxPerJob) {
+      this.overLimit.add(path);
+      const due = this.overJobLimit(path, now);
+      if (due.length > 0) this.prune(due);
+    }
     return true;
   }
 
-  /** Replaces an ended task, held THROTTLED first when its instance is flapping. */
+  /** Replaces an ended task, held THROTTLED first when its instance is flapping or keeps being lost. */
   private reschedule(spec: JobSpec, ended: ScheduledTask, endedAs: 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST', failureCount: number): void {
     const now = this.clock.now();
-    const ran = ranForMs(ended.events, now);
-    const penaltyMs = flappingPenaltyMs(
-      { endedAs, ranForMs: ran, previousPenaltyMs: ended.throttle?.penaltyMs ?? 0 },
-      this.options.flapping ?? DEFAULT_FLAPPING_POLICY,
-    );
+    const ran = ranForMs(ended.events, now, endedAs === 'LOST' ? 'ASSIGNED' : 'RUNNING');
+    const penaltyMs = flappingPenaltyMs({ endedAs, ranForMs: ran, previousPenaltyMs: ended.throttle?.penaltyMs ?? 0 }, this.flapping);
     const message = `Rescheduled: ${ended.taskId} ended ${endedAs}`;
     if (penaltyMs === 0) {
-      this.addPendingTask(spec, ended.specHash, ended.instance, failureCount, message);
+      this.addTask(spec, ended.specHash, ended.instance, failureCount, message);
       return;
     }
-    const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
-    this.addPendingTask(spec, ended.specHash, ended.instance, failureCount, `${message} after running ${secs(ran)}; held for ${secs(penaltyMs)} because it is flapping`, {
-      penaltyMs,
-      until: now + penaltyMs,
-    });
+    const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+    const lost = endedAs === 'LOST';
+    const why = lost ? `after being assigned for ${secs(ran)}; held for ${secs(penaltyMs)} because it keeps being lost` : `after running ${secs(ran)}; held for ${secs(penaltyMs)} because it is flapping`;
+    this.addTask(spec, ended.specHash, ended.instance, failureCount, `${message} ${why}`, { penaltyMs, until: now + penaltyMs }, lost);
   }
 
-  /** Moves THROTTLED tasks whose penalty is over to PENDING. Returns how many. */
-  releaseThrottled(): number {
-    return this.mutate(() => {
-      const now = this.clock.now();
-      const due = this.storage.listTasks({ states: ['THROTTLED'] }).filter((t) => (t.throttle?.until ?? 0) <= now);
-      for (const task of due) this.change(task, 'PENDING', 'Flapping penalty over', { throttle: task.throttle ?? null });
-      return due.length;
-    });
-  }
-
-  private addPendingTask(
+  private addTask(
     spec: JobSpec,
     hash: string,
     instance: number,
     failureCount: number,
     message: string,
     throttle: { penaltyMs: number; until: number } | null = null,
+    lost = false,
   ): ScheduledTask {
     const { role, environment, name } = spec.key;
     const state = throttle ? 'THROTTLED' : 'PENDING';
@@ -463,82 +734,86 @@ export class Scheduler {
       health: 'UNKNOWN',
       failureCount,
       pendingReason: throttle
-        ? `Held until ${new Date(throttle.until).toISOString()} because the instance keeps ending soon after it starts`
-        : 'Waiting for the next placement pass',
+        ? `Held until ${new Date(throttle.until).toISOString()} because the instance keeps ${lost ? 'being lost soon after it is assigned' : 'ending soon after it starts'}`
+        : WAITING,
       throttle,
       events: [{ state, at: this.clock.now(), message }],
     };
-    this.storage.insertTask(task);
-    this.touched(spec.key);
+    this.state.putTask(task);
     return task;
   }
 
   /** A job being removed goes away with its last active task; its tasks stay as history. */
-  private removeJobIfDone(ref: JobRef): boolean {
-    const job = this.storage.getJob(ref);
-    if (!job?.removing || hasActiveTasks(this.storage.listTasks({ ...ref, states: NOT_TERMINAL }))) return false;
-    this.storage.deleteJob(ref);
-    this.touched(ref);
+  private removeJobIfDone(path: string): boolean {
+    const job = this.state.job(path);
+    if (!job?.removing || this.state.hasActiveTasks(path)) return false;
+    this.state.putJob(path, null);
     this.log.info(`job ${formatJobKey(job.spec.key)} removed`);
     return true;
   }
 
-  private summary(ref: JobRef): JobSummary {
-    const job = this.requireJob(ref);
-    return jobSummary(job, this.storage.listTasks(ref), this.jobVersion(ref));
+  private isCurrent(t: ScheduledTask): boolean {
+    const path = jobPath(t.jobKey);
+    return this.state.job(path) !== undefined && this.state.jobTasks(path)?.byInstance.get(t.instance)?.[0] === t.taskId;
+  }
+
+  private summary(path: string): JobSummary {
+    const job = this.state.job(path);
+    if (!job) throw new ApiError('JOB_NOT_FOUND', `no job ${this.clusterName}/${path}`);
+    const jt = this.state.jobTasks(path);
+    return {
+      key: job.spec.key,
+      instances: job.spec.instances,
+      service: job.spec.service,
+      cronSchedule: job.spec.cronSchedule,
+      specHash: job.specHash,
+      createdAt: job.createdAt,
+      version: jt?.version ?? 0,
+      taskCounts: Object.fromEntries(jt?.counts ?? []),
+    };
   }
 
   private requireJob(ref: JobRef) {
-    const job = this.storage.getJob(ref);
+    const job = this.state.job(jobPath(ref));
     if (!job) {
       const key = `${this.clusterName}/${ref.role}/${ref.environment}/${ref.name}`;
       throw new ApiError(
         'JOB_NOT_FOUND',
-        `no job ${key}; list the role's jobs with aurora job list ${this.clusterName}/${ref.role} (killed jobs keep their tasks in GET /api/v1/tasks)`,
+        `no job ${key}; list the role's jobs with aurora job list ${this.clusterName}/${ref.role} (killed jobs keep their tasks in GET /api/v1/tasks?history=true)`,
       );
     }
     return job;
   }
 
   private requireAgent(agentId: string): StoredAgent {
-    const agent = this.storage.getAgent(agentId);
+    const agent = this.state.agent(agentId);
     if (!agent) {
       throw new ApiError('AGENT_UNKNOWN', `agent ${agentId} is not registered with this scheduler; register again`);
     }
     return agent;
   }
 
-  private assignment(task: ScheduledTask): TaskLaunch {
+  private launchOf(task: ScheduledTask): TaskLaunch {
     return { taskId: task.taskId, jobKey: task.jobKey, instance: task.instance, ports: task.ports, specHash: task.specHash };
   }
-
-  /** A JobSpec by hash, for agents launching its tasks. */
-  getSpec(hash: string): JobSpec {
-    const spec = this.storage.getSpec(hash);
-    if (!spec) throw new ApiError('SPEC_NOT_FOUND', `no job spec with hash ${hash}`);
-    return spec;
-  }
 }
+
+/** The pending reason of a task no placement pass has looked at yet. */
+const WAITING = 'Waiting for the next placement pass';
 
 function toKnown(t: ScheduledTask): KnownTask {
   return { taskId: t.taskId, state: t.state, agentId: t.agentId, health: t.health, ports: t.ports };
 }
 
-function jobPath(t: ScheduledTask): string {
-  return pathOf(t.jobKey);
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function pathOf(ref: JobRef): string {
-  return `${ref.role}/${ref.environment}/${ref.name}`;
-}
-
-/** Production before non-production, higher priority first, then the oldest task. */
-function byImportance(a: JobSpec, b: JobSpec, ta: ScheduledTask, tb: ScheduledTask): number {
+/** By job, instance, then newest first (the task id's creation order is the event time). */
+function taskOrder(a: ScheduledTask, b: ScheduledTask): number {
   return (
-    Number(b.production) - Number(a.production) ||
-    b.priority - a.priority ||
-    (ta.events[0]?.at ?? 0) - (tb.events[0]?.at ?? 0) ||
-    jobPath(ta).localeCompare(jobPath(tb)) ||
-    ta.instance - tb.instance
+    compare(jobPath(a.jobKey), jobPath(b.jobKey)) ||
+    a.instance - b.instance ||
+    (b.events[0]?.at ?? 0) - (a.events[0]?.at ?? 0)
   );
 }

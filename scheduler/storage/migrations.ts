@@ -75,4 +75,47 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the flapping penalty a THROTTLED task is held for',
     sql: `ALTER TABLE tasks ADD COLUMN throttle_json TEXT;`,
   },
+  {
+    version: 3,
+    description: 'each task as one JSON document with its events, loaded whole at start-up',
+    // The scheduler keeps its working set in memory and reads the store only at start-up, so a
+    // task is one row it reads with one parse, not a row plus a join over its events.
+    sql: `
+      CREATE TABLE task_docs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        name TEXT NOT NULL,
+        instance INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        agent_id TEXT,
+        doc TEXT NOT NULL
+      );
+      INSERT INTO task_docs (seq, task_id, role, environment, name, instance, state, agent_id, doc)
+        SELECT t.seq, t.task_id, t.role, t.environment, t.name, t.instance, t.state, t.agent_id,
+          json_object(
+            'taskId', t.task_id,
+            'jobKey', json_object('cluster', t.cluster, 'role', t.role, 'environment', t.environment, 'name', t.name),
+            'instance', t.instance,
+            'state', t.state,
+            'specHash', t.spec_hash,
+            'agentId', t.agent_id,
+            'host', t.host,
+            'observerUrl', t.observer_url,
+            'ports', json(t.ports_json),
+            'health', t.health,
+            'failureCount', t.failure_count,
+            'pendingReason', t.pending_reason,
+            'throttle', json(t.throttle_json),
+            'events', (SELECT json_group_array(json_object('state', e.state, 'at', e.at, 'message', e.message) ORDER BY e.seq)
+                       FROM task_events e WHERE e.task_id = t.task_id)
+          )
+        FROM tasks t ORDER BY t.seq;
+      DROP TABLE task_events;
+      DROP TABLE tasks;
+      ALTER TABLE task_docs RENAME TO tasks;
+      CREATE INDEX tasks_by_job ON tasks (role, environment, name, instance);
+    `,
+  },
 ];

@@ -1,4 +1,3 @@
-import { MIGRATIONS } from './migrations.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { specHash } from '../../dsl/jobspec.js';
 import type { ScheduledTask } from '../api/task.js';
 import { jobSpec } from '../testing/scheduler-harness.js';
+import { MIGRATIONS } from './migrations.js';
 import { DATABASE_FILE, SqliteStorage, StorageOpenError } from './sqlite-storage.js';
+import { StorageCommitError, type StoredAgent, type WriteBatch } from './storage.js';
 
 const spec = jobSpec({ instances: 2 });
 const hash = specHash(spec);
+const path = 'www-data/prod/hello';
 
 function task(taskId: string, instance: number, overrides: Partial<ScheduledTask> = {}): ScheduledTask {
   return {
@@ -26,8 +28,30 @@ function task(taskId: string, instance: number, overrides: Partial<ScheduledTask
     health: 'UNKNOWN',
     failureCount: 0,
     pendingReason: 'No agents registered',
+    throttle: null,
     events: [{ state: 'PENDING', at: 1, message: 'Created by anonymous' }],
     ...overrides,
+  };
+}
+
+const agent: StoredAgent = {
+  agentId: 'a1',
+  host: 'h1',
+  observerUrl: 'http://h1:1338',
+  attributes: { rack: 'r1' },
+  resources: { cpu: 1, ramMb: 512, diskMb: 1024, gpu: 0 },
+  portRange: { begin: 31000, end: 31010 },
+  status: 'ACTIVE',
+  lastSeenAt: 3,
+  version: 'v1',
+};
+
+function batch(parts: Partial<{ [K in keyof WriteBatch]: [string, unknown][] }>): WriteBatch {
+  return {
+    specs: new Map(parts.specs as [string, never][]),
+    jobs: new Map(parts.jobs as [string, never][]),
+    tasks: new Map(parts.tasks as [string, never][]),
+    agents: new Map(parts.agents as [string, never][]),
   };
 }
 
@@ -38,79 +62,127 @@ describe('SqliteStorage', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps jobs, tasks with their events, and agents across a reopen', () => {
+  it('keeps specs, jobs, tasks with their events, and agents across a reopen', async () => {
     const first = SqliteStorage.openInDataDir(dir);
-    first.transaction(() => {
-      first.putJob({ spec, specHash: hash, createdAt: 5, removing: false });
-      first.insertTask(task('t0', 0));
-      first.insertTask(task('t1', 1));
-      first.updateTask(task('t0', 0, { state: 'ASSIGNED', agentId: 'a1', host: 'h1', ports: { http: 31000 }, pendingReason: null }));
-      first.appendTaskEvent('t0', { state: 'ASSIGNED', at: 2, message: 'Assigned to agent h1' });
-      first.putAgent({
-        agentId: 'a1',
-        host: 'h1',
-        observerUrl: 'http://h1:1338',
-        attributes: { rack: 'r1' },
-        resources: { cpu: 1, ramMb: 512, diskMb: 1024, gpu: 0 },
-        portRange: { begin: 31000, end: 31010 },
-        status: 'ACTIVE',
-        lastSeenAt: 3,
-        version: 'v1',
-      });
-    });
-    first.close();
-
-    const again = SqliteStorage.openInDataDir(dir);
-    expect(again.getJob(spec.key)).toEqual({ spec, specHash: hash, createdAt: 5, removing: false });
-    expect(again.getTask('t0')).toMatchObject({
+    const assigned = task('t0', 0, {
       state: 'ASSIGNED',
       agentId: 'a1',
+      host: 'h1',
       ports: { http: 31000 },
+      pendingReason: null,
       events: [
         { state: 'PENDING', at: 1, message: 'Created by anonymous' },
         { state: 'ASSIGNED', at: 2, message: 'Assigned to agent h1' },
       ],
     });
-    expect(again.listAgents().map((a) => [a.agentId, a.attributes])).toEqual([['a1', { rack: 'r1' }]]);
-    again.close();
-  });
-
-  it('lists tasks by job, state and agent, newest task of an instance first', () => {
-    const s = new SqliteStorage(':memory:');
-    s.putSpec(hash, spec);
-    s.insertTask(task('old', 0, { state: 'FAILED' }));
-    s.insertTask(task('new', 0));
-    s.insertTask(task('other', 1, { state: 'RUNNING', agentId: 'a1' }));
-    expect(s.listTasks({ name: 'hello' }).map((t) => t.taskId)).toEqual(['new', 'old', 'other']);
-    expect(s.listTasks({ states: ['PENDING', 'RUNNING'] }).map((t) => t.taskId)).toEqual(['new', 'other']);
-    expect(s.listTasks({ agentId: 'a1' }).map((t) => t.taskId)).toEqual(['other']);
-    expect(s.listTasks({ name: 'nope' })).toEqual([]);
-    s.close();
-  });
-
-  it('rolls a failed transaction back', () => {
-    const s = new SqliteStorage(':memory:');
-    expect(() =>
-      s.transaction(() => {
-        s.putJob({ spec, specHash: hash, createdAt: 1, removing: false });
-        throw new Error('boom');
+    await first.commit(
+      batch({
+        specs: [[hash, spec]],
+        jobs: [[path, { spec, specHash: hash, createdAt: 5, removing: false }]],
+        tasks: [
+          ['t0', task('t0', 0)],
+          ['t1', task('t1', 1)],
+        ],
+        agents: [['a1', agent]],
       }),
-    ).toThrow('boom');
-    expect(s.listJobs()).toEqual([]);
-    s.close();
+    );
+    await first.commit(batch({ tasks: [['t0', assigned]] }));
+    await first.close();
+
+    const loaded = await SqliteStorage.openInDataDir(dir).load();
+    expect(loaded.jobs).toEqual([{ spec, specHash: hash, createdAt: 5, removing: false }]);
+    expect(loaded.specs.get(hash)).toEqual(spec);
+    // Created first, listed first, whatever was updated since.
+    expect(loaded.tasks.map((t) => t.taskId)).toEqual(['t0', 't1']);
+    expect(loaded.tasks[0]).toEqual(assigned);
+    expect(loaded.agents).toEqual([agent]);
   });
 
-  it('writes durably: WAL journal with synchronous=FULL, schema version recorded', () => {
+  it('deletes what a batch says is gone', async () => {
+    const s = new SqliteStorage(':memory:');
+    await s.commit(batch({ specs: [[hash, spec]], jobs: [[path, { spec, specHash: hash, createdAt: 5, removing: false }]], tasks: [['t0', task('t0', 0)]] }));
+    await s.commit(batch({ jobs: [[path, null]], tasks: [['t0', null]], specs: [[hash, null]] }));
+    const loaded = await s.load();
+    expect([loaded.jobs, loaded.tasks, [...loaded.specs.keys()]]).toEqual([[], [], []]);
+    await s.close();
+  });
+
+  it('applies nothing of a batch that fails, and says why', async () => {
+    const s = new SqliteStorage(':memory:');
+    // A job whose spec was never stored breaks the foreign key after the task was written.
+    const broken = batch({ tasks: [['t0', task('t0', 0)]], jobs: [['www-data/prod/orphan', { spec, specHash: 'missing', createdAt: 1, removing: false }]] });
+    await expect(s.commit(broken)).rejects.toThrow(StorageCommitError);
+    expect((await s.load()).tasks).toEqual([]);
+    await s.close();
+  });
+
+  it('reports a full store (max_page_count, as a full disk) as a failed commit', async () => {
     const s = SqliteStorage.openInDataDir(dir);
-    s.close();
+    await s.commit(batch({ specs: [[hash, spec]] }));
+    const pages = s.pageCount();
+    await s.close();
+    const full = SqliteStorage.openInDataDir(dir, { maxPageCount: pages });
+    const many = Array.from({ length: 2000 }, (_, i) => [`t${i}`, task(`t${i}`, i % 2)] as [string, unknown]);
+    await expect(full.commit(batch({ tasks: many }))).rejects.toThrow(/database or disk is full/);
+    expect((await full.load()).tasks).toEqual([]);
+    await full.close();
+  });
+
+  it('writes durably: WAL journal with synchronous=FULL, schema version recorded', async () => {
+    await SqliteStorage.openInDataDir(dir).close();
     const db = new Database(join(dir, DATABASE_FILE));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     db.close();
   });
 
-  it('refuses a database written by a newer scheduler', () => {
-    SqliteStorage.openInDataDir(dir).close();
+  it('migrates a database of the previous schema: tasks with their events become documents', async () => {
+    const db = new Database(join(dir, DATABASE_FILE));
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.description);
+    }
+    db.prepare('INSERT INTO job_specs VALUES (?, ?)').run(hash, JSON.stringify(spec));
+    db.prepare("INSERT INTO jobs VALUES ('www-data', 'prod', 'hello', ?, 5, 0)").run(hash);
+    const insert = db.prepare(
+      `INSERT INTO tasks (task_id, cluster, role, environment, name, instance, state, spec_hash, agent_id, host, observer_url,
+         ports_json, health, failure_count, pending_reason, throttle_json) VALUES (?, 'devcluster', 'www-data', 'prod', 'hello', ?, ?, ?, ?, ?, ?, ?, 'HEALTHY', 1, NULL, ?)`,
+    );
+    insert.run('old', 0, 'FAILED', hash, 'a1', 'h1', 'http://h1:1338', '{"http":31000}', null);
+    insert.run('new', 0, 'THROTTLED', hash, null, null, null, '{}', '{"penaltyMs":30000,"until":99}');
+    const event = db.prepare('INSERT INTO task_events (task_id, state, at, message) VALUES (?, ?, ?, ?)');
+    event.run('old', 'PENDING', 1, 'Created by alice');
+    event.run('old', 'FAILED', 3, null);
+    event.run('new', 'THROTTLED', 4, 'Rescheduled');
+    db.close();
+
+    const loaded = await SqliteStorage.openInDataDir(dir).load();
+    expect(loaded.tasks.map((t) => t.taskId)).toEqual(['old', 'new']);
+    expect(loaded.tasks[0]).toEqual({
+      taskId: 'old',
+      jobKey: spec.key,
+      instance: 0,
+      state: 'FAILED',
+      specHash: hash,
+      agentId: 'a1',
+      host: 'h1',
+      observerUrl: 'http://h1:1338',
+      ports: { http: 31000 },
+      health: 'HEALTHY',
+      failureCount: 1,
+      pendingReason: null,
+      throttle: null,
+      events: [
+        { state: 'PENDING', at: 1, message: 'Created by alice' },
+        { state: 'FAILED', at: 3, message: null },
+      ],
+    });
+    expect(loaded.tasks[1]?.throttle).toEqual({ penaltyMs: 30000, until: 99 });
+  });
+
+  it('refuses a database written by a newer scheduler', async () => {
+    await SqliteStorage.openInDataDir(dir).close();
     const db = new Database(join(dir, DATABASE_FILE));
     db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 0)").run();
     db.close();

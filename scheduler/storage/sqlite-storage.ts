@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobSpec } from '../../dsl/jobspec.js';
-import type { ScheduledTask, TaskEvent, TaskState, Health } from '../api/task.js';
+import type { ScheduledTask } from '../api/task.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import type { JobFilter, JobRef, Storage, StoredAgent, StoredJob, TaskFilter } from './storage.js';
+import { StorageCommitError, jobRefOf, type LoadedState, type Storage, type StoredAgent, type StoredJob, type WriteBatch } from './storage.js';
 
 export const DATABASE_FILE = 'scheduler.db';
 
@@ -13,34 +13,7 @@ export class StorageOpenError extends Error {
   override readonly name = 'StorageOpenError';
 }
 
-interface TaskRow {
-  task_id: string;
-  cluster: string;
-  role: string;
-  environment: string;
-  name: string;
-  instance: number;
-  state: string;
-  spec_hash: string;
-  agent_id: string | null;
-  host: string | null;
-  observer_url: string | null;
-  ports_json: string;
-  health: string;
-  failure_count: number;
-  pending_reason: string | null;
-  throttle_json: string | null;
-}
-
-interface EventRow {
-  task_id: string;
-  state: string;
-  at: number;
-  message: string | null;
-}
-
 interface JobRow {
-  spec_json: string;
   spec_hash: string;
   created_at: number;
   removing: number;
@@ -59,25 +32,39 @@ interface AgentRow {
   version: string;
 }
 
+export interface SqliteStorageOptions {
+  /**
+   * SQLite's `max_page_count`: the most pages the file may grow to. Tests use it to make the
+   * store full, which SQLite reports exactly as it reports a full disk. @default no limit
+   */
+  readonly maxPageCount?: number;
+}
+
 /**
- * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a write that was
- * acknowledged survives a kill -9 and a power cut. All of the scheduler's SQL lives here.
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit that
+ * resolved survives a kill -9 and a power cut. Each commit is one transaction; the scheduler
+ * groups its changes so that a burst of work is a few commits, not one per change. All of the
+ * scheduler's SQL lives here.
  */
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   /** Opens (creating if needed) `<dataDir>/scheduler.db`. */
-  static openInDataDir(dataDir: string): SqliteStorage {
+  static openInDataDir(dataDir: string, options: SqliteStorageOptions = {}): SqliteStorage {
     try {
       mkdirSync(dataDir, { recursive: true });
     } catch (e) {
       throw new StorageOpenError(`cannot create data dir ${dataDir}: ${(e as Error).message}`);
     }
-    return new SqliteStorage(join(dataDir, DATABASE_FILE));
+    return new SqliteStorage(join(dataDir, DATABASE_FILE), options);
   }
 
   /** `':memory:'` gives a private in-memory database. */
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: SqliteStorageOptions = {},
+  ) {
     try {
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
@@ -85,13 +72,17 @@ export class SqliteStorage implements Storage {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db, MIGRATIONS);
+      if (options.maxPageCount !== undefined) this.db.pragma(`max_page_count = ${Math.floor(options.maxPageCount)}`);
     } catch (e) {
       if (e instanceof StorageOpenError) throw e;
       throw new StorageOpenError(`cannot open scheduler database ${file}: ${(e as Error).message}`);
     }
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
+  /** Pages the file has now (for tests that make the store full). */
+  pageCount(): number {
+    return this.db.pragma('page_count', { simple: true }) as number;
+  }
 
   /** Prepared statements are compiled once per SQL text. */
   private stmt(sql: string): Database.Statement {
@@ -103,146 +94,97 @@ export class SqliteStorage implements Storage {
     return statement;
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  putSpec(hash: string, spec: JobSpec): void {
-    this.stmt('INSERT OR IGNORE INTO job_specs (hash, spec_json) VALUES (?, ?)').run(hash, JSON.stringify(spec));
-  }
-
-  getSpec(hash: string): JobSpec | undefined {
-    const row = this.stmt('SELECT spec_json FROM job_specs WHERE hash = ?').get(hash) as { spec_json: string } | undefined;
-    return row ? (JSON.parse(row.spec_json) as JobSpec) : undefined;
-  }
-
-  putJob(job: StoredJob): void {
-    this.putSpec(job.specHash, job.spec);
-    const { role, environment, name } = job.spec.key;
-    this.stmt(
-      `INSERT INTO jobs (role, environment, name, spec_hash, created_at, removing) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (role, environment, name) DO UPDATE SET
-         spec_hash = excluded.spec_hash, created_at = excluded.created_at, removing = excluded.removing`,
-    ).run(role, environment, name, job.specHash, job.createdAt, job.removing ? 1 : 0);
-  }
-
-  getJob(ref: JobRef): StoredJob | undefined {
-    const row = this.stmt(
-      `SELECT s.spec_json, j.spec_hash, j.created_at, j.removing FROM jobs j JOIN job_specs s ON s.hash = j.spec_hash
-       WHERE j.role = ? AND j.environment = ? AND j.name = ?`,
-    ).get(ref.role, ref.environment, ref.name) as JobRow | undefined;
-    return row ? toJob(row) : undefined;
-  }
-
-  listJobs(filter: JobFilter = {}): StoredJob[] {
-    const rows = this.stmt(
-      `SELECT s.spec_json, j.spec_hash, j.created_at, j.removing FROM jobs j JOIN job_specs s ON s.hash = j.spec_hash
-       WHERE (@role IS NULL OR j.role = @role) AND (@environment IS NULL OR j.environment = @environment)
-       ORDER BY j.role, j.environment, j.name`,
-    ).all({ role: filter.role ?? null, environment: filter.environment ?? null }) as JobRow[];
-    return rows.map(toJob);
-  }
-
-  deleteJob(ref: JobRef): void {
-    this.stmt('DELETE FROM jobs WHERE role = ? AND environment = ? AND name = ?').run(ref.role, ref.environment, ref.name);
-  }
-
-  insertTask(task: ScheduledTask): void {
-    this.stmt(
-      `INSERT INTO tasks (task_id, cluster, role, environment, name, instance, state, spec_hash, agent_id, host,
-         observer_url, ports_json, health, failure_count, pending_reason, throttle_json)
-       VALUES (@task_id, @cluster, @role, @environment, @name, @instance, @state, @spec_hash, @agent_id, @host,
-         @observer_url, @ports_json, @health, @failure_count, @pending_reason, @throttle_json)`,
-    ).run(toRow(task));
-    for (const event of task.events) this.appendTaskEvent(task.taskId, event);
-  }
-
-  updateTask(task: ScheduledTask): void {
-    const result = this.stmt(
-      `UPDATE tasks SET state = @state, spec_hash = @spec_hash, agent_id = @agent_id, host = @host,
-         observer_url = @observer_url, ports_json = @ports_json, health = @health, failure_count = @failure_count,
-         pending_reason = @pending_reason, throttle_json = @throttle_json
-       WHERE task_id = @task_id`,
-    ).run(toRow(task));
-    if (result.changes === 0) throw new Error(`no task ${task.taskId} to update`);
-  }
-
-  appendTaskEvent(taskId: string, event: TaskEvent): void {
-    this.stmt('INSERT INTO task_events (task_id, state, at, message) VALUES (?, ?, ?, ?)').run(
-      taskId,
-      event.state,
-      event.at,
-      event.message,
-    );
-  }
-
-  getTask(taskId: string): ScheduledTask | undefined {
-    return this.listTasks({ taskIds: [taskId] })[0];
-  }
-
-  listTasks(filter: TaskFilter = {}): ScheduledTask[] {
-    const rows = this.stmt(
-      `SELECT * FROM tasks
-       WHERE (@role IS NULL OR role = @role)
-         AND (@environment IS NULL OR environment = @environment)
-         AND (@name IS NULL OR name = @name)
-         AND (@instance IS NULL OR instance = @instance)
-         AND (@agent_id IS NULL OR agent_id = @agent_id)
-         AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
-         AND (@task_ids IS NULL OR task_id IN (SELECT value FROM json_each(@task_ids)))
-       ORDER BY role, environment, name, instance, seq DESC`,
-    ).all({
-      role: filter.role ?? null,
-      environment: filter.environment ?? null,
-      name: filter.name ?? null,
-      instance: filter.instance ?? null,
-      agent_id: filter.agentId ?? null,
-      states: filter.states ? JSON.stringify(filter.states) : null,
-      task_ids: filter.taskIds ? JSON.stringify(filter.taskIds) : null,
-    }) as TaskRow[];
-    if (rows.length === 0) return [];
-    const events = this.stmt(
-      `SELECT task_id, state, at, message FROM task_events
-       WHERE task_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
-    ).all(JSON.stringify(rows.map((r) => r.task_id))) as EventRow[];
-    const byTask = new Map<string, TaskEvent[]>();
-    for (const e of events) {
-      const list = byTask.get(e.task_id) ?? [];
-      list.push({ state: e.state as TaskState, at: e.at, message: e.message });
-      byTask.set(e.task_id, list);
+  async load(): Promise<LoadedState> {
+    const specs = new Map<string, JobSpec>();
+    for (const row of this.stmt('SELECT hash, spec_json FROM job_specs').iterate() as Iterable<{ hash: string; spec_json: string }>) {
+      specs.set(row.hash, JSON.parse(row.spec_json) as JobSpec);
     }
-    return rows.map((r) => toTask(r, byTask.get(r.task_id) ?? []));
-  }
-
-  putAgent(agent: StoredAgent): void {
-    this.stmt(
-      `INSERT OR REPLACE INTO agents (agent_id, host, observer_url, attributes_json, resources_json, port_begin,
-         port_end, status, last_seen_at, version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      agent.agentId,
-      agent.host,
-      agent.observerUrl,
-      JSON.stringify(agent.attributes),
-      JSON.stringify(agent.resources),
-      agent.portRange.begin,
-      agent.portRange.end,
-      agent.status,
-      agent.lastSeenAt,
-      agent.version,
+    const jobs = (this.stmt('SELECT spec_hash, created_at, removing FROM jobs ORDER BY role, environment, name').all() as JobRow[]).map(
+      (row): StoredJob => ({
+        spec: specs.get(row.spec_hash) as JobSpec,
+        specHash: row.spec_hash,
+        createdAt: row.created_at,
+        removing: row.removing === 1,
+      }),
     );
+    // One parse per task: the whole document, events included.
+    const docs = this.stmt('SELECT doc FROM tasks ORDER BY seq').pluck().all() as string[];
+    const tasks = docs.map((doc) => JSON.parse(doc) as ScheduledTask);
+    const agents = (this.stmt('SELECT * FROM agents ORDER BY host, agent_id').all() as AgentRow[]).map(toAgent);
+    return { specs, jobs, tasks, agents };
   }
 
-  getAgent(agentId: string): StoredAgent | undefined {
-    const row = this.stmt('SELECT * FROM agents WHERE agent_id = ?').get(agentId) as AgentRow | undefined;
-    return row ? toAgent(row) : undefined;
+  async commit(batch: WriteBatch): Promise<void> {
+    try {
+      this.db.transaction(() => this.write(batch))();
+    } catch (e) {
+      throw new StorageCommitError(`the scheduler database ${this.file} did not take the change: ${(e as Error).message}`);
+    }
   }
 
-  listAgents(): StoredAgent[] {
-    return (this.stmt('SELECT * FROM agents ORDER BY host, agent_id').all() as AgentRow[]).map(toAgent);
+  private write(batch: WriteBatch): void {
+    // Specs first (jobs refer to them), deleted last (once nothing refers to them).
+    for (const [hash, spec] of batch.specs) {
+      if (spec) this.stmt('INSERT OR IGNORE INTO job_specs (hash, spec_json) VALUES (?, ?)').run(hash, JSON.stringify(spec));
+    }
+    for (const [path, job] of batch.jobs) {
+      const { role, environment, name } = jobRefOf(path);
+      if (job) {
+        this.stmt(
+          `INSERT INTO jobs (role, environment, name, spec_hash, created_at, removing) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (role, environment, name) DO UPDATE SET
+             spec_hash = excluded.spec_hash, created_at = excluded.created_at, removing = excluded.removing`,
+        ).run(role, environment, name, job.specHash, job.createdAt, job.removing ? 1 : 0);
+      } else {
+        this.stmt('DELETE FROM jobs WHERE role = ? AND environment = ? AND name = ?').run(role, environment, name);
+      }
+    }
+    for (const [taskId, task] of batch.tasks) {
+      if (task) {
+        this.stmt(
+          `INSERT INTO tasks (task_id, role, environment, name, instance, state, agent_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (task_id) DO UPDATE SET state = excluded.state, agent_id = excluded.agent_id, doc = excluded.doc`,
+        ).run(
+          taskId,
+          task.jobKey.role,
+          task.jobKey.environment,
+          task.jobKey.name,
+          task.instance,
+          task.state,
+          task.agentId,
+          JSON.stringify(task),
+        );
+      } else {
+        this.stmt('DELETE FROM tasks WHERE task_id = ?').run(taskId);
+      }
+    }
+    for (const [agentId, agent] of batch.agents) {
+      if (agent) {
+        this.stmt(
+          `INSERT OR REPLACE INTO agents (agent_id, host, observer_url, attributes_json, resources_json, port_begin, port_end, status, last_seen_at, version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          agent.agentId,
+          agent.host,
+          agent.observerUrl,
+          JSON.stringify(agent.attributes),
+          JSON.stringify(agent.resources),
+          agent.portRange.begin,
+          agent.portRange.end,
+          agent.status,
+          agent.lastSeenAt,
+          agent.version,
+        );
+      } else {
+        this.stmt('DELETE FROM agents WHERE agent_id = ?').run(agentId);
+      }
+    }
+    for (const [hash, spec] of batch.specs) {
+      if (!spec) this.stmt('DELETE FROM job_specs WHERE hash = ?').run(hash);
+    }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
@@ -266,55 +208,6 @@ function migrate(db: Database.Database, migrations: readonly Migration[]): void 
       );
     })();
   }
-}
-
-function toJob(row: JobRow): StoredJob {
-  return {
-    spec: JSON.parse(row.spec_json) as JobSpec,
-    specHash: row.spec_hash,
-    createdAt: row.created_at,
-    removing: row.removing === 1,
-  };
-}
-
-function toRow(task: ScheduledTask): TaskRow {
-  return {
-    task_id: task.taskId,
-    cluster: task.jobKey.cluster,
-    role: task.jobKey.role,
-    environment: task.jobKey.environment,
-    name: task.jobKey.name,
-    instance: task.instance,
-    state: task.state,
-    spec_hash: task.specHash,
-    agent_id: task.agentId,
-    host: task.host,
-    observer_url: task.observerUrl,
-    ports_json: JSON.stringify(task.ports),
-    health: task.health,
-    failure_count: task.failureCount,
-    pending_reason: task.pendingReason,
-    throttle_json: task.throttle ? JSON.stringify(task.throttle) : null,
-  };
-}
-
-function toTask(row: TaskRow, events: TaskEvent[]): ScheduledTask {
-  return {
-    taskId: row.task_id,
-    jobKey: { cluster: row.cluster, role: row.role, environment: row.environment, name: row.name },
-    instance: row.instance,
-    state: row.state as TaskState,
-    specHash: row.spec_hash,
-    agentId: row.agent_id,
-    host: row.host,
-    observerUrl: row.observer_url,
-    ports: JSON.parse(row.ports_json) as Record<string, number>,
-    health: row.health as Health,
-    failureCount: row.failure_count,
-    pendingReason: row.pending_reason,
-    throttle: row.throttle_json ? (JSON.parse(row.throttle_json) as { penaltyMs: number; until: number }) : null,
-    events,
-  };
 }
 
 function toAgent(row: AgentRow): StoredAgent {

@@ -1,11 +1,12 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { AgentInfo } from '../api/agent-protocol.js';
-import type { ScheduledTask, TaskEvent, TaskState } from '../api/task.js';
+import type { ScheduledTask } from '../api/task.js';
 
 /**
- * Everything the scheduler knows, behind one interface so that the SQLite store can later be
- * joined by a replicated one. Calls are synchronous: the store is embedded and a request's
- * reads and writes run in one transaction without interleaving.
+ * The durable record of everything the scheduler knows. The scheduler works on its in-memory
+ * state (scheduler/state) and writes every change here before it answers; at start-up it loads
+ * the whole record back. Both calls are asynchronous even though the embedded SQLite store is
+ * not, because a replicated store (etcd) is: the scheduler is written for that from the start.
  */
 
 /** `role/environment/name` within the scheduler's one cluster. */
@@ -28,50 +29,51 @@ export interface StoredAgent extends AgentInfo {
   readonly version: string;
 }
 
-export interface JobFilter {
-  readonly role?: string;
-  readonly environment?: string;
+/** Everything the store holds, as loaded at start-up. */
+export interface LoadedState {
+  /** Every spec a job or task refers to, by hash. */
+  readonly specs: ReadonlyMap<string, JobSpec>;
+  readonly jobs: readonly StoredJob[];
+  /** In the order they were created (a later task of an instance replaces an earlier one). */
+  readonly tasks: readonly ScheduledTask[];
+  readonly agents: readonly StoredAgent[];
 }
 
-export interface TaskFilter {
-  readonly role?: string;
-  readonly environment?: string;
-  readonly name?: string;
-  readonly instance?: number;
-  readonly states?: readonly TaskState[];
-  readonly agentId?: string;
-  readonly taskIds?: readonly string[];
+/**
+ * One atomic commit: the latest value of every entity changed since the last commit, or null
+ * where it was deleted. Jobs are keyed by `role/environment/name`. Tasks that are new to the
+ * store are inserted in the map's order, which is their creation order.
+ */
+export interface WriteBatch {
+  readonly specs: ReadonlyMap<string, JobSpec | null>;
+  readonly jobs: ReadonlyMap<string, StoredJob | null>;
+  readonly tasks: ReadonlyMap<string, ScheduledTask | null>;
+  readonly agents: ReadonlyMap<string, StoredAgent | null>;
 }
 
 export interface Storage {
-  /** Runs `fn` atomically; nested calls join the outer transaction. A throw rolls back. */
-  transaction<T>(fn: () => T): T;
+  /** Reads the whole record. */
+  load(): Promise<LoadedState>;
+  /**
+   * Applies the batch atomically and durably: once it resolves, the batch survives a crash;
+   * when it rejects, none of it was applied.
+   */
+  commit(batch: WriteBatch): Promise<void>;
+  close(): Promise<void>;
+}
 
-  /** Specs are stored once per hash; tasks refer to the spec version they run. */
-  putSpec(hash: string, spec: JobSpec): void;
-  getSpec(hash: string): JobSpec | undefined;
+/** The store cannot take a commit (a full disk, a lost connection): nothing of it was kept. */
+export class StorageCommitError extends Error {
+  override readonly name = 'StorageCommitError';
+}
 
-  /** Inserts or replaces the job. */
-  putJob(job: StoredJob): void;
-  getJob(ref: JobRef): StoredJob | undefined;
-  /** Sorted by role, environment, name. */
-  listJobs(filter?: JobFilter): StoredJob[];
-  deleteJob(ref: JobRef): void;
+/** `role/environment/name`: how jobs are keyed in memory and in write batches. */
+export function jobPath(ref: JobRef): string {
+  return `${ref.role}/${ref.environment}/${ref.name}`;
+}
 
-  /** Adds a task with the events it already has. */
-  insertTask(task: ScheduledTask): void;
-  /** Saves a task's current fields; its events are appended with appendTaskEvent. */
-  updateTask(task: ScheduledTask): void;
-  appendTaskEvent(taskId: string, event: TaskEvent): void;
-  getTask(taskId: string): ScheduledTask | undefined;
-  /** Sorted by job, then instance, newest task of an instance first; events oldest first. */
-  listTasks(filter?: TaskFilter): ScheduledTask[];
-
-  /** Inserts or replaces the agent. */
-  putAgent(agent: StoredAgent): void;
-  getAgent(agentId: string): StoredAgent | undefined;
-  /** Sorted by host, then id. */
-  listAgents(): StoredAgent[];
-
-  close(): void;
+/** The inverse of jobPath; job key parts never contain '/'. */
+export function jobRefOf(path: string): JobRef {
+  const [role = '', environment = '', name = ''] = path.split('/');
+  return { role, environment, name };
 }

@@ -14,7 +14,7 @@ import { PATHS } from '../api/routes.js';
 import type { ScheduledTask } from '../api/task.js';
 import { createSchedulerApp, type SchedulerAppOptions } from '../server/app.js';
 import type { Clock } from '../service/clock.js';
-import { SqliteStorage } from '../storage/sqlite-storage.js';
+import { SqliteStorage, type SqliteStorageOptions } from '../storage/sqlite-storage.js';
 
 /**
  * A scheduler for tests: a real SQLite file in a temp dir, a fake clock, deterministic ids and
@@ -76,6 +76,8 @@ export interface Harness {
   sync(agentId: string, tasks?: AgentTaskReport[]): Promise<AgentSyncResponse>;
   /** GET /tasks with the query (`?role=...`); with history unless the query says `history=`. */
   tasks(query?: string): Promise<ScheduledTask[]>;
+  /** Waits until the scheduling loop and every commit are done. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,13 +86,15 @@ export interface HarnessOptions extends Partial<Omit<SchedulerAppOptions, 'clock
   readonly dataDir?: string;
   /** @default a FakeClock at 2025-01-01 */
   readonly clock?: FakeClock;
+  /** @default none */
+  readonly storageOptions?: SqliteStorageOptions;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const { dataDir: reused, clock = new FakeClock(), ...appOptions } = options;
+  const { dataDir: reused, clock = new FakeClock(), storageOptions = {}, ...appOptions } = options;
   const dataDir = reused ?? mkdtempSync(join(tmpdir(), 'aurora-scheduler-test-'));
-  const storage = SqliteStorage.openInDataDir(dataDir);
-  const app = createSchedulerApp({
+  const storage = SqliteStorage.openInDataDir(dataDir, storageOptions);
+  const app = await createSchedulerApp({
     randomHex: counterHex(),
     backgroundTickMs: 0,
     longPollMs: 5_000,
@@ -99,8 +103,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     storage,
   });
   await app.ready();
+  // Every helper waits for the scheduling loop and the commits it set off, so tests see the
+  // state a settled scheduler would have (a real one gets there within milliseconds).
   const json = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
     const res = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
+    await app.scheduler.idle();
     return { status: res.statusCode, body: res.json() };
   };
   return {
@@ -115,9 +122,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const withHistory = query.includes('history=') ? query : `${query}${query.includes('?') ? '&' : '?'}history=true`;
       return (await json('GET', `${PATHS.tasks}${withHistory}`)).body.tasks;
     },
+    settle: () => app.scheduler.idle(),
     close: async () => {
       await app.close();
-      storage.close();
+      await storage.close();
       if (!reused) rmSync(dataDir, { recursive: true, force: true });
     },
   };

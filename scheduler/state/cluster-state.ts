@@ -1,0 +1,508 @@
+import type { JobSpec } from '../../dsl/jobspec.js';
+import { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
+import { HostPool, type Holding, type HostSpec } from '../core/placement/index.js';
+import { jobPath, type LoadedState, type StoredAgent, type StoredJob } from '../storage/storage.js';
+import { ChangeSet } from './change-set.js';
+
+/**
+ * The scheduler's working set, in memory: jobs, specs, tasks (active ones and the bounded
+ * history) and agents, with the indexes the scheduler's work needs so that its cost follows the
+ * work at hand, not the size of the cluster: tasks by job and instance, tasks on each agent,
+ * PENDING tasks by placement group, THROTTLED and PARTITIONED tasks, ended tasks in the order
+ * they ended, and every agent's free capacity (the placement pool).
+ *
+ * Every change goes through `putJob`/`putTask`/`deleteTask`/`putAgent`/..., which keep the
+ * indexes and record the change in the open ChangeSet: its new value for the store, and its
+ * inverse for when the commit fails. No I/O and no clock here; the service commits.
+ */
+
+/** One job's tasks (a removed job keeps its entry while its history remains). */
+export interface JobTasks {
+  /** Task ids of each instance, newest first: the first is the instance's current task. */
+  readonly byInstance: Map<number, string[]>;
+  /** Current tasks by state. */
+  readonly counts: Map<TaskState, number>;
+  /** Ended tasks of the job, in the order they ended. */
+  readonly ended: Set<string>;
+  /** See JobSummary.version. */
+  version: number;
+}
+
+/** PENDING tasks of one job that run one spec: placed together, sharing feasibility. */
+export interface PendingGroup {
+  readonly jobPath: string;
+  readonly specHash: string;
+  /** In the order they became PENDING. */
+  readonly taskIds: Set<string>;
+}
+
+/** States in which a task holds resources on its agent. */
+function holds(t: ScheduledTask): t is ScheduledTask & { agentId: string } {
+  return t.agentId !== null && ACTIVE_ON_AGENT_STATES.has(t.state);
+}
+
+const groupKey = (t: ScheduledTask) => `${jobPath(t.jobKey)} ${t.specHash}`;
+
+export class ClusterState {
+  readonly pool = new HostPool();
+  private readonly specs = new Map<string, JobSpec>();
+  /** How many jobs and tasks refer to each spec; a spec nobody refers to is collected. */
+  private readonly specRefs = new Map<string, number>();
+  private readonly jobMap = new Map<string, StoredJob>();
+  private readonly taskMap = new Map<string, ScheduledTask>();
+  private readonly agentMap = new Map<string, StoredAgent>();
+  private readonly jobTaskMap = new Map<string, JobTasks>();
+  private readonly onAgent = new Map<string, Set<string>>();
+  private readonly pending = new Map<string, PendingGroup>();
+  private readonly throttledIds = new Set<string>();
+  private readonly partitionedIds = new Set<string>();
+  /** Every ended task, in the order they ended: the history pruner reads from the front. */
+  private readonly endedIds = new Set<string>();
+  /** When each agent was last heard from. Kept in memory only: a sync is not a write. */
+  private readonly lastSeen = new Map<string, number>();
+  private changes = new ChangeSet();
+  private versionCounter: number;
+  /** Bumped whenever capacity may have grown (a task let go of it, an agent came or changed). */
+  private capacity = 0;
+
+  /**
+   * @param versionBase where job versions start: a restarted scheduler must not reuse the
+   *   numbers of the previous one (clients compare versions for equality).
+   */
+  constructor(versionBase: number) {
+    this.versionCounter = versionBase;
+  }
+
+  // ---- loading -----------------------------------------------------------------------------
+
+  /** Fills an empty state from the store, recording nothing. */
+  load(loaded: LoadedState): void {
+    for (const [hash, spec] of loaded.specs) this.specs.set(hash, spec);
+    for (const agent of loaded.agents) {
+      this.agentMap.set(agent.agentId, agent);
+      this.lastSeen.set(agent.agentId, agent.lastSeenAt);
+      this.pool.upsertHost(hostSpec(agent));
+    }
+    for (const job of loaded.jobs) {
+      this.jobMap.set(jobPath(job.spec.key), job);
+      this.ref(job.specHash, 1);
+    }
+    // Oldest first, so each is inserted as its instance's newest so far. Ended tasks are queued
+    // in the order they ended.
+    for (const task of loaded.tasks) this.index(task, 0);
+    const ended = [...this.endedIds].sort((a, b) => endedAt(this.taskMap.get(a)) - endedAt(this.taskMap.get(b)));
+    this.endedIds.clear();
+    for (const id of ended) this.endedIds.add(id);
+    for (const jobTasks of this.jobTaskMap.values()) {
+      const sorted = [...jobTasks.ended].sort((a, b) => endedAt(this.taskMap.get(a)) - endedAt(this.taskMap.get(b)));
+      jobTasks.ended.clear();
+      for (const id of sorted) jobTasks.ended.add(id);
+    }
+    this.changes = new ChangeSet();
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  spec(hash: string): JobSpec | undefined {
+    return this.specs.get(hash);
+  }
+
+  job(path: string): StoredJob | undefined {
+    return this.jobMap.get(path);
+  }
+
+  jobs(): IterableIterator<StoredJob> {
+    return this.jobMap.values();
+  }
+
+  get jobCount(): number {
+    return this.jobMap.size;
+  }
+
+  task(taskId: string): ScheduledTask | undefined {
+    return this.taskMap.get(taskId);
+  }
+
+  get taskCount(): number {
+    return this.taskMap.size;
+  }
+
+  /** A job's tasks, also of a removed job while its history lasts. */
+  jobTasks(path: string): JobTasks | undefined {
+    return this.jobTaskMap.get(path);
+  }
+
+  /** Job paths that have tasks (live jobs and removed ones with history). */
+  jobPathsWithTasks(): IterableIterator<string> {
+    return this.jobTaskMap.keys();
+  }
+
+  /** The current task of each instance of the job, by instance. */
+  currentTasks(path: string): ScheduledTask[] {
+    const jt = this.jobTaskMap.get(path);
+    if (!jt) return [];
+    const out: ScheduledTask[] = [];
+    for (const instance of [...jt.byInstance.keys()].sort((a, b) => a - b)) {
+      const id = jt.byInstance.get(instance)?.[0];
+      const task = id === undefined ? undefined : this.taskMap.get(id);
+      if (task) out.push(task);
+    }
+    return out;
+  }
+
+  /** Every task of the job: by instance, newest first within one. */
+  allTasks(path: string): ScheduledTask[] {
+    const jt = this.jobTaskMap.get(path);
+    if (!jt) return [];
+    const out: ScheduledTask[] = [];
+    for (const instance of [...jt.byInstance.keys()].sort((a, b) => a - b)) {
+      for (const id of jt.byInstance.get(instance) ?? []) out.push(this.taskMap.get(id) as ScheduledTask);
+    }
+    return out;
+  }
+
+  /** Whether any task of the job is not terminal. */
+  hasActiveTasks(path: string): boolean {
+    const jt = this.jobTaskMap.get(path);
+    if (!jt) return false;
+    for (const [state, n] of jt.counts) if (n > 0 && !TERMINAL_STATES.has(state)) return true;
+    return false;
+  }
+
+  jobVersion(path: string): number {
+    return this.jobTaskMap.get(path)?.version ?? 0;
+  }
+
+  agent(agentId: string): StoredAgent | undefined {
+    return this.agentMap.get(agentId);
+  }
+
+  agents(): IterableIterator<StoredAgent> {
+    return this.agentMap.values();
+  }
+
+  get agentCount(): number {
+    return this.agentMap.size;
+  }
+
+  lastSeenAt(agentId: string): number {
+    return this.lastSeen.get(agentId) ?? 0;
+  }
+
+  /** A sync arrived: the agent is alive. Not a change to store. */
+  seen(agentId: string, at: number): void {
+    this.lastSeen.set(agentId, at);
+  }
+
+  /** Ids of tasks holding resources on the agent. */
+  tasksOnAgent(agentId: string): ReadonlySet<string> {
+    return this.onAgent.get(agentId) ?? EMPTY;
+  }
+
+  pendingGroups(): IterableIterator<PendingGroup> {
+    return this.pending.values();
+  }
+
+  get pendingCount(): number {
+    let n = 0;
+    for (const g of this.pending.values()) n += g.taskIds.size;
+    return n;
+  }
+
+  throttled(): ReadonlySet<string> {
+    return this.throttledIds;
+  }
+
+  partitioned(): ReadonlySet<string> {
+    return this.partitionedIds;
+  }
+
+  /** Every ended task, in the order they ended (approximately, after a failed commit). */
+  ended(): ReadonlySet<string> {
+    return this.endedIds;
+  }
+
+  /** Changes when capacity may have grown; placement retries what did not fit only then. */
+  get capacityEpoch(): number {
+    return this.capacity;
+  }
+
+  /** What a task holds on its agent, for the placement pool. */
+  holdingOf(task: ScheduledTask): Holding {
+    const spec = this.specs.get(task.specHash);
+    if (!spec) throw new Error(`task ${task.taskId} refers to spec ${task.specHash}, which is not loaded`);
+    return { jobKey: jobPath(task.jobKey), resources: spec.task.resources, ports: Object.values(task.ports) };
+  }
+
+  // ---- changes -----------------------------------------------------------------------------
+
+  /** The changes since the last `takeChanges`. */
+  get openChanges(): ChangeSet {
+    return this.changes;
+  }
+
+  /** Hands the open changes to the committer and starts a new set. */
+  takeChanges(): ChangeSet {
+    const taken = this.changes;
+    this.changes = new ChangeSet();
+    return taken;
+  }
+
+  /**
+   * Runs `fn` as one operation: when it throws, every change it made is undone (in memory and
+   * in the open ChangeSet) before the error goes on.
+   */
+  operation<T>(fn: () => T): T {
+    const changes = this.changes;
+    const mark = changes.undo.length;
+    try {
+      return fn();
+    } catch (e) {
+      changes.rollbackTo(mark);
+      throw e;
+    }
+  }
+
+  /** Stores a spec under its hash (specs never change under a hash). */
+  putSpec(hash: string, spec: JobSpec): void {
+    if (this.specs.has(hash)) return;
+    this.specs.set(hash, spec);
+    this.record('specs', hash, spec, () => this.specs.delete(hash));
+  }
+
+  putJob(path: string, job: StoredJob | null): void {
+    const old = this.jobMap.get(path) ?? null;
+    this.setJob(path, job);
+    this.bump(path);
+    this.record('jobs', path, job, () => this.setJob(path, old));
+  }
+
+  putTask(task: ScheduledTask): void {
+    this.replaceTask(task.taskId, task);
+  }
+
+  deleteTask(taskId: string): void {
+    if (this.taskMap.has(taskId)) this.replaceTask(taskId, null);
+  }
+
+  putAgent(agent: StoredAgent): void {
+    const old = this.agentMap.get(agent.agentId) ?? null;
+    this.setAgent(agent);
+    this.record('agents', agent.agentId, agent, () => {
+      if (old) this.setAgent(old);
+      else {
+        this.agentMap.delete(agent.agentId);
+        // The pool keeps every host it saw; one never registered takes nothing.
+        this.pool.upsertHost({ ...hostSpec(agent), unavailable: 'UNREGISTERED' });
+      }
+    });
+  }
+
+  /** Deletes specs no job or task refers to any more. */
+  collectSpecs(): number {
+    let collected = 0;
+    for (const [hash, refs] of [...this.specRefs]) {
+      if (refs > 0) continue;
+      const spec = this.specs.get(hash);
+      this.specRefs.delete(hash);
+      if (!spec) continue;
+      this.specs.delete(hash);
+      collected++;
+      this.record('specs', hash, null, () => {
+        this.specs.set(hash, spec);
+        this.specRefs.set(hash, 0);
+      });
+    }
+    return collected;
+  }
+
+  /** After the change is durable: wake the agent's held sync. */
+  wakeAgent(agentId: string): void {
+    this.changes.agentsWithWork.add(agentId);
+  }
+
+  /** After the change is durable: run the scheduling loop. */
+  wantPlacement(): void {
+    this.changes.placementWanted = true;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private record(
+    kind: 'specs' | 'jobs' | 'tasks' | 'agents',
+    key: string,
+    value: JobSpec | StoredJob | ScheduledTask | StoredAgent | null,
+    undo: () => void,
+  ): void {
+    const map = this.changes[kind] as Map<string, unknown>;
+    const had = map.has(key);
+    const before = map.get(key);
+    map.set(key, value);
+    this.changes.undo.push(() => {
+      undo();
+      if (had) map.set(key, before);
+      else map.delete(key);
+    });
+  }
+
+  private bump(path: string): void {
+    const jt = this.jobTaskMap.get(path);
+    if (jt) jt.version = ++this.versionCounter;
+    this.changes.jobsChanged.add(path);
+  }
+
+  private setJob(path: string, job: StoredJob | null): void {
+    const old = this.jobMap.get(path);
+    if (old) this.ref(old.specHash, -1);
+    if (job) {
+      this.jobMap.set(path, job);
+      this.ref(job.specHash, 1);
+      this.jobTasksFor(path);
+    } else {
+      this.jobMap.delete(path);
+      this.dropJobTasksIfEmpty(path);
+    }
+  }
+
+  private setAgent(agent: StoredAgent): void {
+    const old = this.agentMap.get(agent.agentId);
+    this.agentMap.set(agent.agentId, agent);
+    if (!this.lastSeen.has(agent.agentId)) this.lastSeen.set(agent.agentId, agent.lastSeenAt);
+    this.pool.upsertHost(hostSpec(agent));
+    if (!old || old.status !== agent.status || old.resources !== agent.resources || old.attributes !== agent.attributes) {
+      this.capacity++;
+      this.changes.placementWanted = true;
+    }
+  }
+
+  private replaceTask(taskId: string, next: ScheduledTask | null): void {
+    const old = this.taskMap.get(taskId) ?? null;
+    const position = old ? this.unindex(old) : 0;
+    if (next) this.index(next, position);
+    const path = jobPath((next ?? old)!.jobKey);
+    this.bump(path);
+    this.record('tasks', taskId, next, () => {
+      if (next) this.unindex(next);
+      if (old) this.index(old, position);
+    });
+  }
+
+  private jobTasksFor(path: string): JobTasks {
+    let jt = this.jobTaskMap.get(path);
+    if (!jt) {
+      jt = { byInstance: new Map(), counts: new Map(), ended: new Set(), version: ++this.versionCounter };
+      this.jobTaskMap.set(path, jt);
+    }
+    return jt;
+  }
+
+  private dropJobTasksIfEmpty(path: string): void {
+    const jt = this.jobTaskMap.get(path);
+    if (jt && jt.byInstance.size === 0 && !this.jobMap.has(path)) this.jobTaskMap.delete(path);
+  }
+
+  private count(jt: JobTasks, state: TaskState, delta: number): void {
+    const n = (jt.counts.get(state) ?? 0) + delta;
+    if (n === 0) jt.counts.delete(state);
+    else jt.counts.set(state, n);
+  }
+
+  /** Adds a task to every index; `position` is its place among its instance's tasks (0: current). */
+  private index(task: ScheduledTask, position: number): void {
+    const id = task.taskId;
+    this.taskMap.set(id, task);
+    this.ref(task.specHash, 1);
+    const path = jobPath(task.jobKey);
+    const jt = this.jobTasksFor(path);
+    let list = jt.byInstance.get(task.instance);
+    if (!list) {
+      list = [];
+      jt.byInstance.set(task.instance, list);
+    }
+    if (position === 0 && list.length > 0) this.count(jt, (this.taskMap.get(list[0] as string) as ScheduledTask).state, -1);
+    list.splice(position, 0, id);
+    if (position === 0) this.count(jt, task.state, 1);
+    if (TERMINAL_STATES.has(task.state)) {
+      jt.ended.add(id);
+      this.endedIds.add(id);
+    }
+    if (holds(task)) {
+      let set = this.onAgent.get(task.agentId);
+      if (!set) {
+        set = new Set();
+        this.onAgent.set(task.agentId, set);
+      }
+      set.add(id);
+      this.pool.hold(task.agentId, this.holdingOf(task));
+    }
+    if (task.state === 'PENDING') {
+      const key = groupKey(task);
+      let group = this.pending.get(key);
+      if (!group) {
+        group = { jobPath: path, specHash: task.specHash, taskIds: new Set() };
+        this.pending.set(key, group);
+      }
+      group.taskIds.add(id);
+      this.changes.placementWanted = true;
+    } else if (task.state === 'THROTTLED') this.throttledIds.add(id);
+    else if (task.state === 'PARTITIONED') this.partitionedIds.add(id);
+  }
+
+  /** Removes a task from every index; returns where it was among its instance's tasks. */
+  private unindex(task: ScheduledTask): number {
+    const id = task.taskId;
+    const path = jobPath(task.jobKey);
+    const jt = this.jobTaskMap.get(path) as JobTasks;
+    const list = jt.byInstance.get(task.instance) as string[];
+    const position = list.indexOf(id);
+    list.splice(position, 1);
+    if (position === 0) {
+      this.count(jt, task.state, -1);
+      if (list.length > 0) this.count(jt, (this.taskMap.get(list[0] as string) as ScheduledTask).state, 1);
+    }
+    if (list.length === 0) jt.byInstance.delete(task.instance);
+    jt.ended.delete(id);
+    this.endedIds.delete(id);
+    if (holds(task)) {
+      const set = this.onAgent.get(task.agentId);
+      set?.delete(id);
+      if (set?.size === 0) this.onAgent.delete(task.agentId);
+      this.pool.release(task.agentId, this.holdingOf(task));
+      this.capacity++;
+      this.changes.placementWanted = true;
+    }
+    if (task.state === 'PENDING') {
+      const key = groupKey(task);
+      const group = this.pending.get(key);
+      group?.taskIds.delete(id);
+      if (group?.taskIds.size === 0) this.pending.delete(key);
+    } else if (task.state === 'THROTTLED') this.throttledIds.delete(id);
+    else if (task.state === 'PARTITIONED') this.partitionedIds.delete(id);
+    this.ref(task.specHash, -1);
+    this.taskMap.delete(id);
+    this.dropJobTasksIfEmpty(path);
+    return position;
+  }
+
+  private ref(hash: string, delta: number): void {
+    this.specRefs.set(hash, (this.specRefs.get(hash) ?? 0) + delta);
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** When a task ended: its last event's time. */
+export function endedAt(task: ScheduledTask | undefined): number {
+  return task?.events.at(-1)?.at ?? 0;
+}
+
+export function hostSpec(agent: StoredAgent): HostSpec {
+  return {
+    agentId: agent.agentId,
+    host: agent.host,
+    attributes: agent.attributes,
+    resources: agent.resources,
+    portRange: agent.portRange,
+    unavailable: agent.status === 'ACTIVE' ? null : agent.status,
+  };
+}

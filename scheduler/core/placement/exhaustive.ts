@@ -9,16 +9,35 @@ export interface HostChooser {
   placed(host: number): void;
 }
 
-/** Per-host scratch space shared by the groups of one placement call. */
+/**
+ * Per-host scratch space for the heap. Every entry a group reads is written by that group first,
+ * so one scratch serves every group and every call on the same pool (kept per pool, not
+ * allocated and zeroed per call).
+ */
 export class HeapScratch {
   readonly heap: Int32Array;
   readonly jobTasks: Int32Array;
   readonly policy: Float64Array;
+  /** All zero between uses: a user sets the entries it needs and resets them after. */
+  readonly zeroed: Int32Array;
 
-  constructor(hosts: number) {
+  private constructor(hosts: number) {
     this.heap = new Int32Array(hosts);
     this.jobTasks = new Int32Array(hosts);
     this.policy = new Float64Array(hosts);
+    this.zeroed = new Int32Array(hosts);
+  }
+
+  private static readonly ofPool = new WeakMap<object, HeapScratch>();
+
+  /** Scratch for a pool of `hosts` hosts, reused while the pool does not grow. */
+  static forPool(pool: object, hosts: number): HeapScratch {
+    let scratch = HeapScratch.ofPool.get(pool);
+    if (!scratch || scratch.heap.length < hosts) {
+      scratch = new HeapScratch(hosts);
+      HeapScratch.ofPool.set(pool, scratch);
+    }
+    return scratch;
   }
 }
 
@@ -31,6 +50,11 @@ export class HeapScratch {
  * task after the first costs O(log hosts).
  */
 export class ExhaustiveChooser implements HostChooser {
+  /** A group of one task needs no heap: one pass keeps the best host. */
+  static for(needs: GroupNeeds, scorer: HostScorer, scratch: HeapScratch, tasks: number): HostChooser {
+    return tasks === 1 ? new SingleTaskChooser(needs, scorer, scratch) : new ExhaustiveChooser(needs, scorer, scratch);
+  }
+
   private size = 0;
 
   constructor(
@@ -38,15 +62,7 @@ export class ExhaustiveChooser implements HostChooser {
     private readonly scorer: HostScorer,
     private readonly scratch: HeapScratch,
   ) {
-    const { heap, jobTasks, policy } = scratch;
-    for (const host of needs.eligible) {
-      if (!needs.fits(host)) continue;
-      jobTasks[host] = 0;
-      policy[host] = scorer.policyScore(host);
-      heap[this.size++] = host;
-    }
-    // Only hosts that hold the job's tasks have a count; the rest were set to 0 above.
-    for (const [host, count] of needs.tally.onHost) jobTasks[host] = count;
+    this.size = collectFeasible(needs, scorer, scratch);
     for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
@@ -92,5 +108,66 @@ export class ExhaustiveChooser implements HostChooser {
       at = child;
     }
     heap[at] = host;
+  }
+}
+
+/**
+ * The scan: every eligible host with room goes into the heap array with its score. Limits are
+ * left to `choose`, which checks the top of the heap: a limit check is a map lookup, and most
+ * hosts never reach the top. A plain function with indexed loops, so V8 keeps it optimized.
+ */
+function collectFeasible(needs: GroupNeeds, scorer: HostScorer, scratch: HeapScratch): number {
+  const { heap, jobTasks, policy } = scratch;
+  const eligible = needs.eligible;
+  let size = 0;
+  for (let i = 0; i < eligible.length; i++) {
+    const host = eligible[i]!;
+    if (!needs.fitsCapacity(host)) continue;
+    jobTasks[host] = 0;
+    policy[host] = scorer.policyScore(host);
+    heap[size++] = host;
+  }
+  // Only hosts that hold the job's tasks have a count; the rest were set to 0 above.
+  needs.tally.onHost.forEach((count, host) => (jobTasks[host] = count));
+  return size;
+}
+
+/**
+ * Exhaustive placement of a group of one task: one pass over the eligible hosts keeps the best
+ * that fits, checking limits only for a host that would beat the best so far.
+ */
+class SingleTaskChooser implements HostChooser {
+  private readonly best: number;
+
+  constructor(needs: GroupNeeds, scorer: HostScorer, scratch: HeapScratch) {
+    const eligible = needs.eligible;
+    // The job's task counts by host, in an array rather than a map lookup per host.
+    const jobTasksOf = scratch.zeroed;
+    needs.tally.onHost.forEach((count, host) => (jobTasksOf[host] = count));
+    let best = -1;
+    let bestJobTasks = 0;
+    let bestScore = 0;
+    for (let i = 0; i < eligible.length; i++) {
+      const host = eligible[i]!;
+      if (!needs.fitsCapacity(host)) continue;
+      const jobTasks = jobTasksOf[host]!;
+      if (best >= 0 && jobTasks > bestJobTasks) continue;
+      const score = scorer.policyScore(host);
+      if (best >= 0 && !scorer.better(host, jobTasks, score, best, bestJobTasks, bestScore)) continue;
+      if (!needs.withinLimits(host)) continue;
+      best = host;
+      bestJobTasks = jobTasks;
+      bestScore = score;
+    }
+    needs.tally.onHost.forEach((_, host) => (jobTasksOf[host] = 0));
+    this.best = best;
+  }
+
+  choose(): number {
+    return this.best;
+  }
+
+  placed(): void {
+    // One task: nothing comes after it.
   }
 }

@@ -67,7 +67,7 @@ export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], o
   const random = seededRandom(options.seed);
   const sampleSize = Math.max(1, Math.floor(options.sampleSize ?? 10));
   const scorer = new HostScorer(pool, options.policy ?? 'spread');
-  const scratch = options.mode === 'exhaustive' ? new HeapScratch(pool.size) : null;
+  const scratch = options.mode === 'exhaustive' ? HeapScratch.forPool(pool, pool.size) : null;
   const assignments: Assignment[] = [];
   const unplaced: Unplaced[] = [];
   const heldHosts: number[] = [];
@@ -77,7 +77,7 @@ export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], o
     for (const group of groups) {
       if (group.taskIds.length === 0) continue;
       const needs = new GroupNeeds(pool, group);
-      const chooser: HostChooser = scratch ? new ExhaustiveChooser(needs, scorer, scratch) : new SampledChooser(needs, scorer, random, sampleSize);
+      const chooser: HostChooser = scratch ? ExhaustiveChooser.for(needs, scorer, scratch, group.taskIds.length) : new SampledChooser(needs, scorer, random, sampleSize);
       const portCount = needs.portNames.length;
       for (let t = 0; t < group.taskIds.length; t++) {
         const host = chooser.choose();

@@ -30,7 +30,8 @@ const component = (what: string) =>
     .string()
     .min(1, `${what} must not be empty`)
     .max(JOB_KEY_COMPONENT_MAX, `${what} must be at most ${JOB_KEY_COMPONENT_MAX} characters`)
-    .regex(JOB_KEY_COMPONENT, `${what} may only contain letters, digits, '_', '-' and '.'`);
+    .regex(JOB_KEY_COMPONENT, `${what} may only contain letters, digits, '_', '-' and '.'`)
+    .refine((v) => v !== '.' && v !== '..', `${what} must not be '.' or '..'`);
 
 /**
  * The admission rule of a job key: the shape, and an environment that is Aurora's

@@ -32,6 +32,8 @@ export function componentProblem(what: string, value: string): string | undefine
   if (value.length === 0) return `${what} must not be empty`;
   if (value.length > JOB_KEY_COMPONENT_MAX) return `${what} must be at most ${JOB_KEY_COMPONENT_MAX} characters`;
   if (!JOB_KEY_COMPONENT.test(value)) return `${what} may only contain letters, digits, '_', '-' and '.'`;
+  // A URL path or a sandbox path would collapse these.
+  if (value === '.' || value === '..') return `${what} must not be '.' or '..'`;
   return undefined;
 }
 

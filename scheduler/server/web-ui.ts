@@ -57,7 +57,7 @@ export function webUiRoutes(scheduler: Scheduler): Route[] {
       errors: [],
       handler: ({ params }, reply) => {
         try {
-          return jobPage(cluster, scheduler.getJob(params));
+          return jobPage(cluster, scheduler.getJob(params, { history: true }));
         } catch (e) {
           if (!(e instanceof ApiError) || e.code !== 'JOB_NOT_FOUND') throw e;
           return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage(cluster, e.message));

@@ -21,8 +21,10 @@ export interface LimitConstraint {
   readonly limit: number;
 }
 
+/** One constraint of a job, parsed. */
 export type Constraint = ValueConstraint | LimitConstraint;
 
+/** A job's constraints, parsed once per placement group. */
 export interface ParsedConstraints {
   /** Every constraint in attribute-name order: the order vetoes are checked and reported in. */
   readonly all: readonly Constraint[];
@@ -39,6 +41,7 @@ export function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Parses `{ rack: 'r1,r2', host: 'limit:1' }`; a value that is not `limit:<digits>` is a value constraint. */
 export function parseConstraints(constraints: Readonly<Record<string, string>>): ParsedConstraints {
   const all: Constraint[] = [];
   for (const attribute of Object.keys(constraints).sort(byCodeUnits)) {

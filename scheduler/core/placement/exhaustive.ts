@@ -1,13 +1,6 @@
+import type { HostChooser } from './chooser.js';
 import type { GroupNeeds } from './group-needs.js';
 import type { HostScorer } from './score.js';
-
-/** Picks hosts for the tasks of one group, one after another. */
-export interface HostChooser {
-  /** The host for the group's next task, or -1 when no host fits it. */
-  choose(): number;
-  /** The task was held on `host` (the one `choose` returned): account for what changed. */
-  placed(host: number): void;
-}
 
 /**
  * Per-host scratch space for the heap. Every entry a group reads is written by that group first,

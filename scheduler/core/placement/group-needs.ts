@@ -1,6 +1,7 @@
 import type { ResourcesSpec } from '../../../dsl/jobspec.js';
 import { parseConstraints, type ParsedConstraints } from './constraints.js';
-import { resourceUnits, type HostColumns, type HostPool, type JobTally, type ResourceUnits } from './host-pool.js';
+import type { HostColumns, HostPool, JobTally } from './host-pool.js';
+import { resourceUnits, type ResourceUnits } from './resource-units.js';
 
 /** The part of a placement group that decides where its tasks fit. */
 export interface GroupSpec {

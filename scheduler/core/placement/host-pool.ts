@@ -2,14 +2,9 @@ import type { ResourcesSpec } from '../../../dsl/jobspec.js';
 import { AttributeIndex, NO_VALUE } from './attribute-index.js';
 import { byCodeUnits, type ValueConstraint } from './constraints.js';
 import { HostPorts, type PortRange } from './ports.js';
+import { fromUnits, resourceUnits, toUnits, type ResourceUnits } from './resource-units.js';
 
-/**
- * Every agent's capacity, kept up to date incrementally as tasks are assigned and end, so that
- * placement costs what the pending work needs rather than a rescan of the cluster. Pure data:
- * no I/O, no clock, no randomness. Hosts are numbered in the order they were first upserted;
- * per-host figures live in typed arrays indexed by that number.
- */
-
+/** One agent as placement sees it. */
 export interface HostSpec {
   readonly agentId: string;
   readonly host: string;
@@ -26,33 +21,6 @@ export interface Holding {
   readonly jobKey: string;
   readonly resources: ResourcesSpec;
   readonly ports: readonly number[];
-}
-
-/**
- * Resources are counted in integer millionths (of a cpu, a MiB, a gpu): sums of integers are
- * exact, so 0.1 + 0.2 cpu fits 0.3 and a release gives back exactly what its hold took, where
- * floating point sums would drift. 256 GiB is 2.7e11 millionths, far inside 2^53.
- */
-export const UNITS_PER_RESOURCE = 1_000_000;
-
-export function toUnits(amount: number): number {
-  return Math.round(amount * UNITS_PER_RESOURCE);
-}
-
-export function fromUnits(units: number): number {
-  return units / UNITS_PER_RESOURCE;
-}
-
-/** A task's resources in units, computed once per placement group. */
-export interface ResourceUnits {
-  readonly cpu: number;
-  readonly ram: number;
-  readonly disk: number;
-  readonly gpu: number;
-}
-
-export function resourceUnits(resources: ResourcesSpec): ResourceUnits {
-  return { cpu: toUnits(resources.cpu), ram: toUnits(resources.ramMb), disk: toUnits(resources.diskMb), gpu: toUnits(resources.gpu) };
 }
 
 /** Tasks of one job: per host, and per attribute value (for `limit:` constraints in O(1)). */
@@ -102,6 +70,12 @@ interface HostRecord {
   readonly ports: HostPorts;
 }
 
+/**
+ * Every agent's capacity, kept up to date incrementally as tasks are assigned and end, so that
+ * placement costs what the pending work needs rather than a rescan of the cluster. Pure data:
+ * no I/O, no clock, no randomness. Hosts are numbered in the order they were first upserted;
+ * per-host figures live in typed arrays indexed by that number.
+ */
 export class HostPool {
   private readonly records: HostRecord[] = [];
   private readonly indexByAgentId = new Map<string, number>();
@@ -160,7 +134,7 @@ export class HostPool {
 
   /**
    * Holds (sign 1) or releases (sign -1) resources, ports and counts on the host at `index`.
-   * O(ports + attributes of the host). Placement calls this directly with precomputed units and
+   * O(ports + counted attributes). Placement calls this directly with precomputed units and
    * does not prune: its tentative holds are undone and mostly redone at once by the caller, and
    * keeping the zero counts spares the maps a delete and a re-insert each time.
    */
@@ -186,17 +160,19 @@ export class HostPool {
     if (prune && tally.tasks === 0) this.tallies.delete(tally.jobKey);
   }
 
-  // ---- reads ----
+  // ---- reads, by agent id for callers and by host index for placement's inner loops ----
 
   /** The host's index, or undefined for an unknown agent. */
   indexOf(agentId: string): number | undefined {
     return this.indexByAgentId.get(agentId);
   }
 
+  /** What the host at `index` was last upserted with. */
   spec(index: number): HostSpec {
     return this.records[index]!.spec;
   }
 
+  /** The agent id of the host at `index`. */
   agentId(index: number): string {
     return this.agentIds[index]!;
   }
@@ -206,6 +182,7 @@ export class HostPool {
     return this.attributes.get(index, name);
   }
 
+  /** Whether the host at `index` takes new tasks. */
   isAvailable(index: number): boolean {
     return this.available[index] === 1;
   }
@@ -294,6 +271,7 @@ export class HostPool {
     return this.rankByName;
   }
 
+  /** Everything the pool holds, as plain data (O(hosts + counts)): for tests and the UI. */
   snapshot(): PoolSnapshot {
     const c = this.cols;
     const tallies = [...this.tallies.values()].sort((a, b) => byCodeUnits(a.jobKey, b.jobKey));

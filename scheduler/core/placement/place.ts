@@ -1,7 +1,9 @@
 import type { ResourcesSpec } from '../../../dsl/jobspec.js';
-import { ExhaustiveChooser, HeapScratch, type HostChooser } from './exhaustive.js';
+import type { HostChooser } from './chooser.js';
+import { ExhaustiveChooser, HeapScratch } from './exhaustive.js';
 import { GroupNeeds } from './group-needs.js';
-import { resourceUnits, type HostPool, type JobTally, type ResourceUnits } from './host-pool.js';
+import type { HostPool, JobTally } from './host-pool.js';
+import { resourceUnits, type ResourceUnits } from './resource-units.js';
 import { seededRandom } from './prng.js';
 import { explainUnplaced } from './reasons.js';
 import { SampledChooser } from './sampled.js';
@@ -25,6 +27,7 @@ export interface PlacementGroup {
   readonly taskIds: readonly string[];
 }
 
+/** How to choose among the hosts that fit. */
 export interface PlacementOptions {
   /** sampled: best of a few random feasible hosts; exhaustive: best of all. */
   readonly mode: 'sampled' | 'exhaustive';
@@ -36,18 +39,21 @@ export interface PlacementOptions {
   readonly seed: number;
 }
 
+/** A task placed on an agent, with the ports it was given by name. */
 export interface Assignment {
   readonly taskId: string;
   readonly agentId: string;
   readonly ports: Readonly<Record<string, number>>;
 }
 
+/** A task that fits nowhere now, and why. */
 export interface Unplaced {
   readonly taskId: string;
   /** In words, for `aurora job status` and the web UI. */
   readonly reason: string;
 }
 
+/** Every task of the groups, either assigned or unplaced, in the order placed. */
 export interface PlacementResult {
   readonly assignments: readonly Assignment[];
   readonly unplaced: readonly Unplaced[];

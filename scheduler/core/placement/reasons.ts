@@ -1,6 +1,7 @@
 import { signatureOf } from './constraints.js';
 import type { GroupNeeds } from './group-needs.js';
-import { fromUnits, type HostPool } from './host-pool.js';
+import type { HostPool } from './host-pool.js';
+import { fromUnits } from './resource-units.js';
 
 /**
  * Why a task fits nowhere, in words for `aurora job status` and the web UI. One counting pass

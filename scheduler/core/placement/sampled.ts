@@ -1,7 +1,7 @@
+import type { HostChooser } from './chooser.js';
 import type { GroupNeeds } from './group-needs.js';
 import { randomWalk, type Random } from './prng.js';
 import type { HostScorer } from './score.js';
-import type { HostChooser } from './exhaustive.js';
 
 /**
  * Sampled placement, after Nomad's limit iterator: visit the group's eligible hosts in a seeded
@@ -53,7 +53,7 @@ export class SampledChooser implements HostChooser {
     for (let i = 1; i < sample.length; i++) {
       const host = sample[i]!;
       const jobTasks = scorer.jobTasks(needs.tally, host);
-      // Fewer of the job's tasks always wins, so the policy score is computed only on a tie.
+      // More of the job's tasks always loses: no need for its policy score.
       if (jobTasks > bestJobTasks) continue;
       const score = scorer.policyScore(host);
       if (scorer.better(host, jobTasks, score, best, bestJobTasks, bestScore)) {

@@ -225,6 +225,17 @@ describe.each(MODES)('placeGroups ($mode)', (options) => {
     expect(hostsOf(agents, [group(4)], { policy: 'binpack' })).toEqual(['a1', 'a3', 'a2', 'a1']);
   });
 
+  it('stops placing on a host once it becomes unavailable, and uses it again when it is back', () => {
+    const pool = poolOf([agent('a1'), agent('a2', { resources: { cpu: 1, ramMb: 1024, diskMb: 4096, gpu: 0 } })]);
+    expect(placeGroups(pool, [group(1)], options).assignments[0]?.agentId).toBe('a1');
+    pool.upsertHost(agent('a1', { unavailable: 'LOST' }));
+    expect(placeGroups(pool, [group(1)], options).assignments[0]?.agentId).toBe('a2');
+    pool.upsertHost(agent('a2', { unavailable: 'DRAINING' }));
+    expect(placeGroups(pool, [group(1)], options).unplaced[0]?.reason).toBe('1 agent is DRAINING; 1 agent is LOST');
+    pool.upsertHost(agent('a1'));
+    expect(placeGroups(pool, [group(1)], options).assignments[0]?.agentId).toBe('a1');
+  });
+
   it('leaves the pool exactly as it was (tentative holds are released)', () => {
     const pool = poolOf([agent('a1', { attributes: { rack: 'r1' }, tasks: [running(64, [31000])] }), agent('a2')]);
     const before = pool.snapshot();
@@ -238,7 +249,36 @@ describe.each(MODES)('placeGroups ($mode)', (options) => {
   });
 });
 
+describe('applyPlacement', () => {
+  it('holds each assignment with its group\'s resources and ports, in any order', () => {
+    const groups = [group(2, { portNames: ['http'] }), group(1, { jobKey: 'x/prod/y', taskIds: ['y1'] })];
+    const applied = (reorder: boolean) => {
+      const pool = poolOf([agent('a1'), agent('a2')]);
+      const result = placeGroups(pool, groups, { mode: 'exhaustive', seed: 0 });
+      const assignments = reorder ? [...result.assignments].reverse() : result.assignments;
+      applyPlacement(pool, groups, { assignments, unplaced: [] });
+      return pool.snapshot();
+    };
+    const snapshot = applied(false);
+    expect(snapshot.hosts.map((h) => [h.agentId, h.heldPorts, h.jobs])).toEqual([
+      ['a1', [31000], { 'www-data/prod/hello': 1, 'x/prod/y': 1 }],
+      ['a2', [31000], { 'www-data/prod/hello': 1 }],
+    ]);
+    expect(applied(true)).toEqual(snapshot);
+  });
+});
+
 describe('placeGroups (sampled)', () => {
+  it('takes the best of the first sampleSize feasible hosts of its walk, not of all hosts', () => {
+    // Host i has i tenths of a cpu taken: a0 is the emptiest, so spread prefers it.
+    const agents = Array.from({ length: 20 }, (_, i) => agent(`a${i}`, { tasks: i === 0 ? [] : [{ ...running(1), resources: { cpu: i / 10, ramMb: 1, diskMb: 1, gpu: 0 } }] }));
+    const chosen = (sampleSize: number, seed: number) => placeGroups(poolOf(agents), [group(1)], { mode: 'sampled', seed, sampleSize }).assignments[0]?.agentId;
+    const seeds = Array.from({ length: 10 }, (_, seed) => seed);
+    expect(new Set(seeds.map((seed) => chosen(20, seed)))).toEqual(new Set(['a0']));
+    expect(new Set(seeds.map((seed) => chosen(1, seed))).size).toBeGreaterThan(3);
+  });
+
+
   it('keeps looking past infeasible hosts until it finds one that fits', () => {
     const agents = Array.from({ length: 50 }, (_, i) =>
       agent(`a${i}`, { resources: i === 37 ? { cpu: 2, ramMb: 1024, diskMb: 4096, gpu: 0 } : { cpu: 0.25, ramMb: 1024, diskMb: 4096, gpu: 0 } }),

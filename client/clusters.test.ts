@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadClusters, parseClustersJson } from './clusters.js';
+import { loadClusters, parseClustersJson, plainClusters } from './clusters.js';
+import { parseClustersFile } from './clusters-schema.js';
 import { InvalidConfigurationError, InvalidParameterError } from './errors.js';
 import { tempDir } from './testing/temp-dir.js';
 
@@ -10,8 +11,8 @@ describe('clusters.json', () => {
   });
   afterEach(() => tmp.remove());
 
-  it('knows devcluster with no clusters.json at all', () => {
-    const clusters = loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
+  it('knows devcluster with no clusters.json at all', async () => {
+    const clusters = await loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
     expect(clusters.get('devcluster')).toMatchObject({
       schedulerUri: 'http://localhost:8081',
       authMechanism: 'UNAUTHENTICATED',
@@ -19,7 +20,7 @@ describe('clusters.json', () => {
     });
   });
 
-  it('reads $AURORA_CONFIG_ROOT/clusters.json with Aurora keys, and may override devcluster', () => {
+  it('reads $AURORA_CONFIG_ROOT/clusters.json with Aurora keys, and may override devcluster', async () => {
     const file = tmp.write(
       'clusters.json',
       JSON.stringify([
@@ -27,12 +28,12 @@ describe('clusters.json', () => {
         { name: 'devcluster', scheduler_uri: 'http://127.0.0.1:9999' },
       ]),
     );
-    const clusters = loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
+    const clusters = await loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
     expect(clusters.get('east')).toEqual({ name: 'east', schedulerUri: 'http://scheduler.east:8081', authMechanism: 'BASIC', source: file });
     expect(clusters.get('devcluster').schedulerUri).toBe('http://127.0.0.1:9999');
   });
 
-  it('merges /etc/aurora and ~/.aurora, user entries winning', () => {
+  it('merges /etc/aurora and ~/.aurora, user entries winning', async () => {
     const files: Record<string, string> = {
       '/etc/aurora/clusters.json': JSON.stringify([
         { name: 'east', scheduler_uri: 'http://etc-east:8081' },
@@ -40,25 +41,25 @@ describe('clusters.json', () => {
       ]),
       '/home/u/.aurora/clusters.json': JSON.stringify([{ name: 'east', scheduler_uri: 'http://my-east:8081' }]),
     };
-    const clusters = loadClusters({ env: {}, home: '/home/u', readFile: (f) => files[f] });
+    const clusters = await loadClusters({ env: {}, home: '/home/u', readFile: (f) => files[f] });
     expect(clusters.get('east').schedulerUri).toBe('http://my-east:8081');
     expect(clusters.get('west').schedulerUri).toBe('http://etc-west:8081');
     expect(clusters.searched).toEqual(['/etc/aurora/clusters.json', '/home/u/.aurora/clusters.json']);
   });
 
-  it('names the known clusters and where it looked for an unknown one', () => {
+  it('names the known clusters and where it looked for an unknown one', async () => {
     tmp.write('clusters.json', JSON.stringify([{ name: 'east', scheduler_uri: 'http://east:8081' }]));
-    const clusters = loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
+    const clusters = await loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
     expect(() => clusters.get('west')).toThrow(InvalidParameterError);
     expect(() => clusters.get('west')).toThrow(
       `Unknown cluster 'west'. Known clusters: devcluster, east (built in, and from ${tmp.dir}/clusters.json)`,
     );
   });
 
-  it('says which entry of a malformed file is wrong', () => {
+  it('says which entry of a malformed file is wrong', async () => {
     let err: unknown;
     try {
-      parseClustersJson(JSON.stringify([{ name: 'ok', scheduler_uri: 'http://ok' }, { name: 'bad', scheduler_uri: 'not a url' }]), 'x/clusters.json');
+      await parseClustersJson(JSON.stringify([{ name: 'ok', scheduler_uri: 'http://ok' }, { name: 'bad', scheduler_uri: 'not a url' }]), 'x/clusters.json');
     } catch (e) {
       err = e;
     }
@@ -66,7 +67,41 @@ describe('clusters.json', () => {
     expect((err as InvalidConfigurationError).details).toEqual([
       'x/clusters.json: [1].scheduler_uri: scheduler_uri must be a URL such as http://localhost:8081',
     ]);
-    expect(() => parseClustersJson('{ nope', 'y/clusters.json')).toThrow(/^y\/clusters\.json is not valid JSON/);
-    expect(() => parseClustersJson('{}', 'z/clusters.json')).toThrow(InvalidConfigurationError);
+    await expect(parseClustersJson('{ nope', 'y/clusters.json')).rejects.toThrow(/^y\/clusters\.json is not valid JSON/);
+    await expect(parseClustersJson('{}', 'z/clusters.json')).rejects.toThrow(InvalidConfigurationError);
+  });
+
+  it('reads a plain file without the schema only when the schema reads it the same', () => {
+    const entries: unknown[] = [
+      { name: 'a', scheduler_uri: 'http://a:8081/' },
+      { name: 'b', scheduler_uri: 'https://b.example/aurora', auth_mechanism: 'BASIC', zk: 'zk', allowed_environments: ['qa', 'perf.1'] },
+      { name: '', scheduler_uri: 'http://a' },
+      { name: 'c', scheduler_uri: ' http://padded ' },
+      { name: 'c', scheduler_uri: 'http://exa\nmple' },
+      { name: 'c', scheduler_uri: 'not a url' },
+      { name: 'c', scheduler_uri: 'http://c', auth_mechanism: 'KERBEROS' },
+      { name: 'c', scheduler_uri: 'http://c', auth_mechanism: null },
+      { name: 'c', scheduler_uri: 'http://c', allowed_environments: ['q a'] },
+      { name: 'c', scheduler_uri: 'http://c', allowed_environments: null },
+      { name: 7, scheduler_uri: 'http://c' },
+      ['x'],
+      null,
+    ];
+    let plain = 0;
+    for (const e of entries) {
+      const fast = plainClusters([e], 'f');
+      let slow: unknown;
+      try {
+        slow = parseClustersFile([e], 'f');
+      } catch {
+        slow = 'invalid';
+      }
+      if (fast !== undefined) {
+        plain++;
+        expect(fast, JSON.stringify(e)).toEqual(slow);
+      }
+    }
+    expect(plain).toBe(2);
+    expect(plainClusters({}, 'f')).toBeUndefined();
   });
 });

@@ -1,25 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { InvalidConfigurationError, InvalidParameterError } from './errors.js';
-
-/**
- * clusters.json as Aurora's: an array of `{ "name", "scheduler_uri", "auth_mechanism" }` with
- * snake_case keys. Keys this client does not use yet (`zk`, `proxy_url`, ...) are kept, so an
- * Aurora clusters.json loads unchanged.
- */
-export const ClusterEntrySchema = z.looseObject({
-  name: z.string().min(1, 'name must not be empty'),
-  scheduler_uri: z.url('scheduler_uri must be a URL such as http://localhost:8081'),
-  auth_mechanism: z.enum(['UNAUTHENTICATED', 'BASIC']).default('UNAUTHENTICATED'),
-  /** Environments this cluster accepts besides Aurora's prod, devel, test and staging<N> (not in Aurora). */
-  allowed_environments: z
-    .array(z.string().regex(/^[\w\-.]+$/, "an environment may only contain letters, digits, '_', '-' and '.'"))
-    .optional(),
-});
-export const ClustersFileSchema = z.array(ClusterEntrySchema);
-export type ClusterEntry = z.infer<typeof ClusterEntrySchema>;
 
 /** A cluster as the client uses it. */
 export interface Cluster {
@@ -39,32 +21,50 @@ export const BUILTIN_CLUSTERS: readonly Cluster[] = [
   { name: 'devcluster', schedulerUri: 'http://localhost:8081', authMechanism: 'UNAUTHENTICATED', source: 'built-in' },
 ];
 
-/** Parses the text of a clusters.json; throws InvalidConfigurationError naming the file and the path. Pure. */
-export function parseClustersJson(text: string, source: string): Cluster[] {
+/** What clusters.json `allowed_environments` entries must look like (as the schema says). */
+const ENVIRONMENT_NAME = /^[\w\-.]+$/;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The entries of a clusters.json that is plainly valid, read without zod (this runs before every
+ * command that talks to a scheduler); undefined when anything is unusual, and then the schema in
+ * clusters-schema.ts decides and says what is wrong. It accepts only what the schema accepts
+ * unchanged (clusters.test.ts compares them). Pure.
+ */
+export function plainClusters(json: unknown, source: string): Cluster[] | undefined {
+  if (!Array.isArray(json)) return undefined;
+  const out: Cluster[] = [];
+  for (const e of json) {
+    if (!isRecord(e)) return undefined;
+    const { name, scheduler_uri: uri, auth_mechanism: auth = 'UNAUTHENTICATED', allowed_environments: envs } = e;
+    if (typeof name !== 'string' || name.length === 0) return undefined;
+    // zod's z.url() trims and drops tabs and newlines before URL.canParse; plain URLs have neither.
+    if (typeof uri !== 'string' || uri !== uri.trim() || /[\t\n\r]/.test(uri) || !URL.canParse(uri)) return undefined;
+    if (auth !== 'UNAUTHENTICATED' && auth !== 'BASIC') return undefined;
+    if (envs !== undefined && !(Array.isArray(envs) && envs.every((x) => typeof x === 'string' && ENVIRONMENT_NAME.test(x)))) return undefined;
+    out.push({
+      name,
+      schedulerUri: uri.replace(/\/+$/, ''),
+      authMechanism: auth,
+      source,
+      ...(envs ? { allowedEnvironments: envs as string[] } : {}),
+    });
+  }
+  return out;
+}
+
+/** Parses the text of a clusters.json; throws InvalidConfigurationError naming the file and the path. */
+export async function parseClustersJson(text: string, source: string): Promise<Cluster[]> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     throw new InvalidConfigurationError(`${source} is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = ClustersFileSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${source}: ${formatZodPath(i.path)}: ${i.message}`);
-    throw new InvalidConfigurationError(`${source} is not a valid clusters.json (an array of { "name", "scheduler_uri", "auth_mechanism" })`, {
-      details: problems,
-    });
-  }
-  return parsed.data.map((c) => ({
-    name: c.name,
-    schedulerUri: c.scheduler_uri.replace(/\/+$/, ''),
-    authMechanism: c.auth_mechanism,
-    source,
-    ...(c.allowed_environments ? { allowedEnvironments: c.allowed_environments } : {}),
-  }));
-}
-
-function formatZodPath(p: readonly PropertyKey[]): string {
-  return p.length === 0 ? '(top level)' : p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
+  return plainClusters(json, source) ?? (await import('./clusters-schema.js')).parseClustersFile(json, source);
 }
 
 /** The clusters.json files to read, lowest precedence first. Pure. */
@@ -122,14 +122,14 @@ function readIfExists(file: string): string | undefined {
  * `/etc/aurora/clusters.json` and `~/.aurora/clusters.json` merged (user entries win), over the
  * built-in `devcluster`.
  */
-export function loadClusters(lookup: ClusterLookup): Clusters {
+export async function loadClusters(lookup: ClusterLookup): Promise<Clusters> {
   const home = lookup.home ?? lookup.env['HOME'] ?? os.homedir();
   const read = lookup.readFile ?? readIfExists;
   const searched = clustersSearchPath(lookup.env, home);
   const lists: Cluster[][] = [[...BUILTIN_CLUSTERS]];
   for (const file of searched) {
     const text = read(file);
-    if (text !== undefined) lists.push(parseClustersJson(text, file));
+    if (text !== undefined) lists.push(await parseClustersJson(text, file));
   }
   return Clusters.of(lists, searched);
 }

@@ -1,3 +1,11 @@
 /** The typed HTTP client of the scheduler API, shared by `aurora` and `aurora-admin`. */
-export { SchedulerClient, type SchedulerClientOptions, type Credentials, type HealthStatus, type TaskQuery } from './scheduler-client.js';
+export {
+  SchedulerClient,
+  taskParams,
+  type SchedulerClientOptions,
+  type Credentials,
+  type GetJobOptions,
+  type HealthStatus,
+  type TaskQuery,
+} from './scheduler-client.js';
 export { describeNetworkFailure } from './network-errors.js';

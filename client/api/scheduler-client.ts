@@ -1,28 +1,32 @@
-import { request, type Dispatcher } from 'undici';
+import type http from 'node:http';
 import type { z } from 'zod';
-import type { JobKey } from '../../dsl/job-key.js';
+import { canonicalJson } from '../../dsl/canonical-json.js';
+import type { JobKey } from '../../dsl/key.js';
 import type { JobSpec } from '../../dsl/jobspec.js';
-import { ListAgentsResponseSchema, type AgentInfo } from '../../scheduler/api/agent-protocol.js';
-import { ApiErrorBodySchema } from '../../scheduler/api/errors.js';
-import {
-  CreateJobResponseSchema,
-  GetJobResponseSchema,
-  HealthResponseSchema,
-  KillJobResponseSchema,
-  ListJobsResponseSchema,
-  ListTasksResponseSchema,
-  type CreateJobRequest,
-  type CreateJobResponse,
-  type JobDetail,
-  type JobSummary,
-  type KillJobRequest,
-  type KillJobResponse,
+import type { AgentInfo } from '../../scheduler/api/agent-protocol.js';
+import type { ApiErrorBody } from '../../scheduler/api/errors.js';
+import type {
+  CreateJobRequest,
+  CreateJobResponse,
+  HealthResponse,
+  JobDetail,
+  JobSummary,
+  KillJobRequest,
+  KillJobResponse,
+  ListJobsResponse,
+  ListTasksResponse,
+  PruneTasksRequest,
+  PruneTasksResponse,
 } from '../../scheduler/api/jobs-api.js';
 import { PATHS } from '../../scheduler/api/routes.js';
 import type { ScheduledTask, TaskState } from '../../scheduler/api/task.js';
 import type { Cluster } from '../clusters.js';
 import { ApiCallError, AuthError, InterruptedError, NetworkError, PermissionError } from '../errors.js';
+import { exchange } from './http.js';
+import { compileShape, type ShapeCheck } from './json-shape.js';
 import { describeNetworkFailure } from './network-errors.js';
+import { MAX_JOB_WAIT_MS, MAX_TASK_IDS_PER_QUERY, MAX_TASK_PAGE } from './wire.js';
+import { WIRE_SCHEMAS, type WireName } from './wire-schemas.js';
 
 /** HTTP basic credentials; a later issue reads them from ~/.netrc for BASIC clusters. */
 export interface Credentials {
@@ -37,14 +41,15 @@ export interface SchedulerClientOptions {
   readonly baseUrl: string;
   readonly credentials?: Credentials;
   /**
-   * Time allowed for a call before it counts as a network error.
+   * Time the scheduler may stay silent in a call before it counts as a network error (a read
+   * that waits for a change gets its wait on top).
    * @default 30000
    */
   readonly timeoutMs?: number;
   /** Aborting it ends calls in flight with InterruptedError. */
   readonly signal?: AbortSignal;
-  /** An undici dispatcher (agent, proxy). @default undici's global one */
-  readonly dispatcher?: Dispatcher;
+  /** An http(s).Agent (a proxy, other socket options). @default a keep-alive agent */
+  readonly agent?: http.Agent;
 }
 
 export interface HealthStatus {
@@ -58,18 +63,133 @@ export interface TaskQuery {
   readonly role?: string;
   readonly environment?: string;
   readonly name?: string;
-  readonly state?: TaskState;
-  /** Only these tasks (at most MAX_TASK_IDS_PER_QUERY). */
+  readonly instance?: number;
+  readonly states?: readonly TaskState[];
+  /** Only these tasks. One page names at most MAX_TASK_IDS_PER_QUERY; allTasks takes any number. */
   readonly taskIds?: readonly string[];
   /** Include ended tasks that are no longer current, and those of removed jobs. */
   readonly history?: boolean;
 }
 
+export interface GetJobOptions {
+  /** Also the instances' earlier ended tasks. */
+  readonly history?: boolean;
+  /**
+   * With `waitMs`: answer once the job's version differs from this one, or when `waitMs` is over
+   * (at most MAX_JOB_WAIT_MS). The scheduler holds the read; nothing polls.
+   */
+  readonly since?: number;
+  readonly waitMs?: number;
+  /**
+   * The spec the caller knows the job has (it just submitted it, validated). An answer whose spec
+   * is exactly this one is checked without loading the JobSpec schema; any other is checked in full.
+   */
+  readonly expectSpec?: JobSpec;
+}
+
 type Method = 'GET' | 'POST';
+type Query = Readonly<Record<string, string | undefined>>;
+type Verdict<T> = { ok: true; value: T } | { ok: false; issues: readonly string[] };
+
+/**
+ * How an answer is checked: `fast` accepts it with the wire shapes (no zod); when it cannot,
+ * `full` gives the verdict of the scheduler/api zod schemas, loaded then, with the problems.
+ */
+interface Check<T> {
+  readonly fast: (body: unknown) => T | undefined;
+  readonly full: (body: unknown) => Promise<Verdict<T>>;
+}
+
+const shapes = new Map<WireName, ShapeCheck>();
+function shape(name: WireName): ShapeCheck {
+  let check = shapes.get(name);
+  if (!check) shapes.set(name, (check = compileShape(WIRE_SCHEMAS[name])));
+  return check;
+}
+
+function zodVerdict<T>(schema: z.ZodType<T>, body: unknown, prefix = ''): Verdict<T> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues.map((i) => `${`${prefix}${i.path.map(String).join('.')}` || '(body)'}: ${i.message}`);
+  return { ok: false, issues };
+}
+
+async function verdictOf<T>(check: Check<T>, body: unknown): Promise<Verdict<T>> {
+  const fast = check.fast(body);
+  return fast !== undefined ? { ok: true, value: fast } : check.full(body);
+}
+
+/** A check by one of the generated wire shapes, with its zod schema behind it. */
+function wire<T>(name: WireName, schema: () => Promise<z.ZodType<T>>): Check<T> {
+  return {
+    fast: (body) => (shape(name)(body) ? (body as T) : undefined),
+    full: async (body) => zodVerdict(await schema(), body),
+  };
+}
+
+const jobsApi = () => import('../../scheduler/api/jobs-api.js');
+const CHECKS = {
+  createJob: wire<CreateJobResponse>('CreateJobResponse', async () => (await jobsApi()).CreateJobResponseSchema),
+  listJobs: wire<ListJobsResponse>('ListJobsResponse', async () => (await jobsApi()).ListJobsResponseSchema),
+  killJob: wire<KillJobResponse>('KillJobResponse', async () => (await jobsApi()).KillJobResponseSchema),
+  listTasks: wire<ListTasksResponse>('ListTasksResponse', async () => (await jobsApi()).ListTasksResponseSchema),
+  pruneTasks: wire<PruneTasksResponse>('PruneTasksResponse', async () => (await jobsApi()).PruneTasksResponseSchema),
+  health: wire<HealthResponse>('HealthResponse', async () => (await jobsApi()).HealthResponseSchema),
+  error: wire<ApiErrorBody>('ApiErrorBody', async () => (await import('../../scheduler/api/errors.js')).ApiErrorBodySchema),
+  listAgents: {
+    // Agents' port ranges carry a refinement JSON Schema cannot state: zod only.
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await import('../../scheduler/api/agent-protocol.js')).ListAgentsResponseSchema, body),
+  } satisfies Check<{ agents: AgentInfo[] }>,
+};
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function hasExactly(v: Record<string, unknown>, keys: readonly string[]): boolean {
+  const own = Object.keys(v);
+  return own.length === keys.length && keys.every((k) => Object.hasOwn(v, k));
+}
+
+/** `{job: {summary, spec, tasks}}` whose summary and tasks pass the wire shapes; the spec unchecked. */
+function jobReadParts(body: unknown): { detail: Record<string, unknown> } | undefined {
+  if (!isRecord(body) || !hasExactly(body, ['job'])) return undefined;
+  const detail = body['job'];
+  if (!isRecord(detail) || !hasExactly(detail, ['summary', 'spec', 'tasks'])) return undefined;
+  const tasks = detail['tasks'];
+  if (!shape('JobSummary')(detail['summary']) || !Array.isArray(tasks) || !tasks.every(shape('ScheduledTask'))) return undefined;
+  return { detail };
+}
+
+/**
+ * A job read: the summary and tasks by the wire shapes; the spec by equality with the one the
+ * caller expects, else by JobSpecSchema alone; anything else by the whole GetJobResponseSchema.
+ */
+function jobReadCheck(expectSpec: JobSpec | undefined): Check<JobDetail> {
+  return {
+    fast: (body) => {
+      const parts = jobReadParts(body);
+      if (!parts || expectSpec === undefined) return undefined;
+      return canonicalJson(parts.detail['spec']) === canonicalJson(expectSpec) ? (parts.detail as unknown as JobDetail) : undefined;
+    },
+    full: async (body) => {
+      const parts = jobReadParts(body);
+      if (parts) {
+        const { JobSpecSchema } = await import('../../dsl/jobspec.js');
+        const spec = zodVerdict(JobSpecSchema, parts.detail['spec'], 'job.spec.');
+        return spec.ok ? { ok: true, value: { ...(parts.detail as unknown as JobDetail), spec: spec.value } } : spec;
+      }
+      const verdict = zodVerdict((await jobsApi()).GetJobResponseSchema, body);
+      return verdict.ok ? { ok: true, value: verdict.value.job } : verdict;
+    },
+  };
+}
 
 /**
  * A typed client of the scheduler's HTTP API (`/api/v1`). Every answer is validated against the
- * scheduler/api schemas. Errors: ApiCallError (the scheduler's code and message), AuthError (401),
+ * scheduler/api schemas: by their generated wire shapes where they suffice (see json-shape.ts),
+ * by zod otherwise. Errors: ApiCallError (the scheduler's code and message), AuthError (401),
  * PermissionError (403), NetworkError (unreachable), InterruptedError (aborted).
  */
 export class SchedulerClient {
@@ -94,81 +214,102 @@ export class SchedulerClient {
 
   async createJob(spec: JobSpec): Promise<CreateJobResponse> {
     const body: CreateJobRequest = { spec };
-    return this.call('POST', PATHS.jobs, CreateJobResponseSchema, { body });
+    return this.call('POST', PATHS.jobs, CHECKS.createJob, { body });
   }
 
   async listJobs(filter: { role?: string; environment?: string } = {}): Promise<JobSummary[]> {
-    return (await this.call('GET', PATHS.jobs, ListJobsResponseSchema, { query: filter })).jobs;
+    return (await this.call('GET', PATHS.jobs, CHECKS.listJobs, { query: filter })).jobs;
   }
 
-  async getJob(key: JobKey): Promise<JobDetail> {
-    return (await this.call('GET', PATHS.job(key.role, key.environment, key.name), GetJobResponseSchema)).job;
+  /** One job with each instance's current task (and with `history`, its earlier ended ones). */
+  async getJob(key: JobKey, options: GetJobOptions = {}): Promise<JobDetail> {
+    const waits = options.since !== undefined && (options.waitMs ?? 0) > 0;
+    const waitMs = waits ? Math.min(options.waitMs ?? 0, MAX_JOB_WAIT_MS) : 0;
+    const query: Query = {
+      ...(options.history ? { history: 'true' } : {}),
+      ...(waits ? { since: String(options.since), waitMs: String(waitMs) } : {}),
+    };
+    return this.call('GET', PATHS.job(key.role, key.environment, key.name), jobReadCheck(options.expectSpec), { query, extraTimeMs: waitMs });
   }
 
   async killJob(key: JobKey, req: KillJobRequest = {}): Promise<KillJobResponse> {
-    return this.call('POST', PATHS.jobKill(key.role, key.environment, key.name), KillJobResponseSchema, { body: req });
+    return this.call('POST', PATHS.jobKill(key.role, key.environment, key.name), CHECKS.killJob, { body: req });
   }
 
-  async listTasks(query: TaskQuery = {}): Promise<ScheduledTask[]> {
-    const { taskIds, history, ...rest } = query;
-    const params = { ...rest, ...(taskIds ? { taskId: taskIds.join(',') } : {}), ...(history ? { history: 'true' } : {}) };
-    return (await this.call('GET', PATHS.tasks, ListTasksResponseSchema, { query: params })).tasks;
+  /** One page of the tasks matching `query` (at most MAX_TASK_IDS_PER_QUERY ids), and how many match in all. */
+  async listTasks(query: TaskQuery = {}, page: { limit?: number; offset?: number } = {}): Promise<ListTasksResponse> {
+    if (query.taskIds?.length === 0) return { tasks: [], total: 0 };
+    if ((query.taskIds?.length ?? 0) > MAX_TASK_IDS_PER_QUERY) {
+      throw new RangeError(`listTasks takes at most ${MAX_TASK_IDS_PER_QUERY} task ids; allTasks takes any number`);
+    }
+    return this.call('GET', PATHS.tasks, CHECKS.listTasks, { query: taskParams(query, page) });
+  }
+
+  /**
+   * Every task matching `query`, page after page (ids in groups the scheduler accepts). A task
+   * that moves between pages while they are read is listed once.
+   */
+  async allTasks(query: TaskQuery = {}): Promise<ScheduledTask[]> {
+    const groups: (readonly string[] | undefined)[] = [];
+    if (query.taskIds === undefined) groups.push(undefined); // every task, not none
+    else for (let i = 0; i < query.taskIds.length; i += MAX_TASK_IDS_PER_QUERY) groups.push(query.taskIds.slice(i, i + MAX_TASK_IDS_PER_QUERY));
+    const byId = new Map<string, ScheduledTask>();
+    for (const taskIds of groups) {
+      for (let offset = 0; ; ) {
+        const page = await this.listTasks({ ...query, ...(taskIds ? { taskIds } : {}) }, { limit: MAX_TASK_PAGE, offset });
+        for (const t of page.tasks) if (!byId.has(t.taskId)) byId.set(t.taskId, t);
+        offset += page.tasks.length;
+        if (page.tasks.length === 0 || offset >= page.total) break;
+      }
+    }
+    return [...byId.values()];
+  }
+
+  /** Deletes ended tasks from the scheduler's history (operators only). */
+  async pruneTasks(req: PruneTasksRequest = {}): Promise<PruneTasksResponse> {
+    return this.call('POST', PATHS.tasksPrune, CHECKS.pruneTasks, { body: req });
   }
 
   async listAgents(): Promise<AgentInfo[]> {
-    return (await this.call('GET', PATHS.agents, ListAgentsResponseSchema)).agents;
+    return (await this.call('GET', PATHS.agents, CHECKS.listAgents)).agents;
   }
 
   /** Whether `/health` answers: plain-text `OK`, or a HealthResponse JSON body. */
   async health(): Promise<HealthStatus> {
     const { status, text, contentType } = await this.send('GET', PATHS.health);
-    if (status !== 200) throw this.httpError('GET', PATHS.health, status, text);
+    if (status !== 200) throw await this.httpError('GET', PATHS.health, status, text);
     if (contentType.includes('json')) {
-      const parsed = HealthResponseSchema.safeParse(safeJson(text));
-      if (parsed.success) return { ok: true, cluster: parsed.data.cluster, version: parsed.data.version };
+      const h = await verdictOf(CHECKS.health, safeJson(text));
+      if (h.ok) return { ok: true, cluster: h.value.cluster, version: h.value.version };
     }
     if (text.trim() === 'OK' || text.trim() === '') return { ok: true };
     throw new ApiCallError('BAD_RESPONSE', `${PATHS.health} answered ${JSON.stringify(text.slice(0, 80))} instead of OK`, status);
   }
 
-  private async call<S extends z.ZodType>(
-    method: Method,
-    path: string,
-    schema: S,
-    opts: { body?: unknown; query?: Readonly<Record<string, string | undefined>> } = {},
-  ): Promise<z.infer<S>> {
-    const { status, text } = await this.send(method, withQuery(path, opts.query), opts.body);
-    if (status < 200 || status >= 300) throw this.httpError(method, path, status, text);
-    const parsed = schema.safeParse(safeJson(text));
-    if (!parsed.success) {
-      const why = parsed.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`)
-        .join('; ');
-      throw new ApiCallError('BAD_RESPONSE', `the scheduler answered ${method} ${path} with a body this client does not understand (${why}); are client and scheduler the same version?`, status);
-    }
-    return parsed.data;
+  private async call<T>(method: Method, path: string, check: Check<T>, opts: { body?: unknown; query?: Query; extraTimeMs?: number } = {}): Promise<T> {
+    const { status, text } = await this.send(method, withQuery(path, opts.query), opts.body, opts.extraTimeMs);
+    if (status < 200 || status >= 300) throw await this.httpError(method, path, status, text);
+    const verdict = await verdictOf(check, safeJson(text));
+    if (verdict.ok) return verdict.value;
+    const why = verdict.issues.slice(0, 3).join('; ');
+    throw new ApiCallError('BAD_RESPONSE', `the scheduler answered ${method} ${path} with a body this client does not understand (${why}); are client and scheduler the same version?`, status);
   }
 
-  private async send(method: Method, path: string, body?: unknown): Promise<{ status: number; text: string; contentType: string }> {
+  private async send(method: Method, path: string, body?: unknown, extraTimeMs = 0): Promise<{ status: number; text: string; contentType: string }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const creds = this.options.credentials;
     if (creds) headers['authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-    const timeout = this.options.timeoutMs ?? 30_000;
     try {
-      const res = await request(`${this.baseUrl}${path}`, {
+      return await exchange({
         method,
+        url: new URL(`${this.baseUrl}${path}`),
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
+        timeoutMs: (this.options.timeoutMs ?? 30_000) + extraTimeMs,
         ...(this.options.signal ? { signal: this.options.signal } : {}),
-        ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
+        ...(this.options.agent ? { agent: this.options.agent } : {}),
       });
-      const text = await res.body.text();
-      const ct = res.headers['content-type'];
-      return { status: res.statusCode, text, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '' };
     } catch (err) {
       if (this.options.signal?.aborted) throw new InterruptedError('interrupted', { cause: err });
       const why = describeNetworkFailure(err);
@@ -181,10 +322,11 @@ export class SchedulerClient {
     }
   }
 
-  private httpError(method: Method, path: string, status: number, text: string): Error {
-    const body = ApiErrorBodySchema.safeParse(safeJson(text));
-    if (body.success) {
-      const { code, message, details } = body.data.error;
+  private async httpError(method: Method, path: string, status: number, text: string): Promise<Error> {
+    const json = safeJson(text);
+    const verdict = json === undefined ? undefined : await verdictOf(CHECKS.error, json);
+    if (verdict?.ok) {
+      const { code, message, details } = verdict.value.error;
       const lines = (details ?? []).map((d) => `  ${d.path}: ${d.message}`);
       if (status === 401) return new AuthError(`${message} (${code})`, { details: lines });
       if (status === 403) return new PermissionError(`${message} (${code})`, { details: lines });
@@ -198,7 +340,23 @@ export class SchedulerClient {
   }
 }
 
-function withQuery(path: string, query: Readonly<Record<string, string | undefined>> | undefined): string {
+/** The query string of a task listing, as the tasks route reads it. Pure. */
+export function taskParams(query: TaskQuery, page: { limit?: number; offset?: number } = {}): Query {
+  const { role, environment, name, instance, states, taskIds, history } = query;
+  return {
+    role,
+    environment,
+    name,
+    instance: instance === undefined ? undefined : String(instance),
+    state: states && states.length > 0 ? states.join(',') : undefined,
+    taskId: taskIds ? taskIds.join(',') : undefined,
+    history: history ? 'true' : undefined,
+    limit: page.limit === undefined ? undefined : String(page.limit),
+    offset: page.offset ? String(page.offset) : undefined,
+  };
+}
+
+function withQuery(path: string, query: Query | undefined): string {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
@@ -213,4 +371,3 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
-

@@ -4,7 +4,6 @@ import type { Cluster, Clusters } from '../clusters.js';
 import { InterruptedError } from '../errors.js';
 
 type ApiModule = typeof import('../api/index.js');
-type ClustersModule = typeof import('../clusters.js');
 
 /**
  * Commands that never talk to a scheduler (`noun` or `noun verb`): the runner does not load the
@@ -48,9 +47,8 @@ export class CommandContext {
   readonly signal: AbortSignal | undefined;
   readonly now: () => number;
   readonly pollIntervalMs: number;
-  private clustersCache: Clusters | undefined;
+  private clustersLoaded: { ok: true; clusters: Clusters } | { ok: false; error: unknown } | undefined;
   private apiModule: ApiModule | undefined;
-  private clustersModule: ClustersModule | undefined;
 
   constructor(private readonly options: CliOptions) {
     this.env = options.env ?? process.env;
@@ -75,26 +73,40 @@ export class CommandContext {
     this.out(JSON.stringify(value, null, 2));
   }
 
+  /** Writes lines to stdout in one write: a 10,000-instance status is 50,000 lines. */
+  outLines(lines: readonly string[]): void {
+    if (lines.length > 0) this.options.stdout.write(`${lines.join('\n')}\n`);
+  }
+
   /**
-   * Loads the scheduler client and clusters.json support. The runner does this before every
-   * command not in OFFLINE_COMMANDS; offline commands call it when they find they need it.
+   * Loads the scheduler client and reads clusters.json. The runner does this before every
+   * command not in OFFLINE_COMMANDS; offline commands call it when they find they need it. A
+   * broken clusters.json is reported by the first command that asks for a cluster.
    */
   async loadServices(): Promise<void> {
     this.apiModule ??= await import('../api/index.js');
-    this.clustersModule ??= await import('../clusters.js');
+    if (!this.clustersLoaded) {
+      const { loadClusters } = await import('../clusters.js');
+      try {
+        this.clustersLoaded = { ok: true, clusters: await loadClusters({ env: this.env }) };
+      } catch (error) {
+        this.clustersLoaded = { ok: false, error };
+      }
+    }
   }
   /** Whether the command line `_` (`['job', 'inspect', ...]`) names an offline command. */
   static isOffline(positional: readonly unknown[]): boolean {
     const [noun, verb] = positional.map(String);
     return OFFLINE_COMMANDS.has(noun ?? '') || OFFLINE_COMMANDS.has(`${noun} ${verb}`);
   }
-  private services(): { api: ApiModule; clusters: ClustersModule } {
-    if (!this.apiModule || !this.clustersModule) throw new Error('CommandContext.loadServices() was not awaited before using a cluster');
-    return { api: this.apiModule, clusters: this.clustersModule };
+  private api(): ApiModule {
+    if (!this.apiModule) throw new Error('CommandContext.loadServices() was not awaited before using a cluster');
+    return this.apiModule;
   }
   clusters(): Clusters {
-    this.clustersCache ??= this.services().clusters.loadClusters({ env: this.env });
-    return this.clustersCache;
+    if (!this.clustersLoaded) throw new Error('CommandContext.loadServices() was not awaited before using a cluster');
+    if (!this.clustersLoaded.ok) throw this.clustersLoaded.error;
+    return this.clustersLoaded.clusters;
   }
 
   cluster(name: string): Cluster {
@@ -105,7 +117,7 @@ export class CommandContext {
   client(name: string): SchedulerClient {
     const cluster = this.cluster(name);
     const credentials = this.options.credentials?.(cluster);
-    return this.services().api.SchedulerClient.forCluster(cluster, {
+    return this.api().SchedulerClient.forCluster(cluster, {
       ...(credentials ? { credentials } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
     });

@@ -1,9 +1,9 @@
-import { formatJobKey } from '../../dsl/job-key.js';
+import { formatJobKey } from '../../dsl/key.js';
 import type { JobDetail, JobSummary } from '../../scheduler/api/jobs-api.js';
 import type { ScheduledTask } from '../../scheduler/api/task.js';
-import { currentTasks, formatCounts, lastEvent, taskReason } from './tasks.js';
+import { formatCounts, isTerminal, lastEvent, taskReason } from './tasks.js';
 
-/** Human-readable output of job commands. Pure: data in, lines out. */
+/** Human-readable output of job commands. Pure: data in, lines out, each task in linear time. */
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -32,7 +32,7 @@ function formatPorts(ports: Readonly<Record<string, number>>): string | undefine
   return entries.length > 0 ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : undefined;
 }
 
-/** One instance's current task, as `aurora job status` prints it. */
+/** One task, as `aurora job status` prints it. */
 export function formatTask(t: ScheduledTask): string[] {
   const where = t.host ? ` on ${t.host}` : '';
   const reason = t.state === 'PENDING' && t.pendingReason ? `: ${t.pendingReason}` : '';
@@ -48,19 +48,38 @@ export function formatTask(t: ScheduledTask): string[] {
   return lines;
 }
 
-/** `aurora job status`: the job, then each instance's current task. */
+function firstEventAt(t: ScheduledTask): number {
+  return t.events[0]?.at ?? 0;
+}
+
+/**
+ * A job's tasks as Aurora's `aurora job status` splits them: active (not ended) and inactive
+ * (ended: an instance's earlier runs, and current tasks that ended), each by instance, the newest
+ * run of an instance first. Pure.
+ */
+export function splitTasks(tasks: readonly ScheduledTask[]): { active: ScheduledTask[]; inactive: ScheduledTask[] } {
+  const byInstance = (a: ScheduledTask, b: ScheduledTask): number => a.instance - b.instance || firstEventAt(b) - firstEventAt(a);
+  const active: ScheduledTask[] = [];
+  const inactive: ScheduledTask[] = [];
+  for (const t of tasks) (isTerminal(t.state) ? inactive : active).push(t);
+  return { active: active.sort(byInstance), inactive: inactive.sort(byInstance) };
+}
+
+/** `aurora job status`: the job, then its active tasks and its inactive (ended) ones, as Aurora's. */
 export function formatJobStatus(job: JobDetail, jobPageUrl: string): string[] {
   const s = job.summary;
   const r = job.spec.task.resources;
-  const current = currentTasks(job.tasks);
+  const { active, inactive } = splitTasks(job.tasks);
   const lines = [
     `Job ${formatJobKey(s.key)}: ${jobKind(s)}, ${plural(s.instances, 'instance')}, ${formatCounts(s.taskCounts)}`,
     `  created ${isoTime(s.createdAt)}, config ${s.specHash}`,
     `  resources per instance: cpu ${r.cpu}, ram ${r.ramMb} MiB, disk ${r.diskMb} MiB${r.gpu ? `, gpu ${r.gpu}` : ''}`,
     `  page: ${jobPageUrl}`,
+    `Active tasks (${active.length}):`,
   ];
-  if (current.size === 0) lines.push('  no tasks');
-  for (const t of current.values()) lines.push(...formatTask(t));
+  for (const t of active) for (const line of formatTask(t)) lines.push(line);
+  lines.push(`Inactive tasks (${inactive.length}):`);
+  for (const t of inactive) for (const line of formatTask(t)) lines.push(line);
   return lines;
 }
 

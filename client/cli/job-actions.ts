@@ -1,13 +1,15 @@
 /** What `aurora job create|status|list|kill` do; loaded when one of them runs. */
 import { formatJobKey, parseInstanceKey, parseJobKey, parseJobKeyPrefix, type JobKey } from '../../dsl/key.js';
+import type { JobDetail } from '../../scheduler/api/jobs-api.js';
 import type { ScheduledTask } from '../../scheduler/api/task.js';
+import type { SchedulerClient } from '../api/index.js';
 import { parseBindings } from '../config/bindings.js';
 import { compileSpec, parseKeyForCluster } from './compile-spec.js';
-import { CommandFailureError, WaitTimeoutError } from '../errors.js';
+import { ApiCallError, CommandFailureError, WaitTimeoutError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { formatJobLine, formatJobStatus, formatOutcome } from './format.js';
 import { assessGoal, assessKill, countStates, formatCounts, isTerminal, type WaitGoal } from './tasks.js';
-import { pollUntil } from './wait.js';
+import { watchUntil, type Observed } from './wait.js';
 import { formatInstances } from './instances.js';
 
 export interface CreateArgs {
@@ -40,8 +42,13 @@ export async function createJob(ctx: CommandContext, a: CreateArgs): Promise<voi
     return;
   }
   const goal = a.waitUntil;
-  const { value, timedOut } = await pollUntil(ctx, {
-    poll: async () => assessGoal((await client.getJob(key)).tasks, spec.instances, goal),
+  const { value, timedOut } = await watchUntil(ctx, {
+    // The create answer carries the job's version: the first read already waits for a change.
+    since: created.job.version,
+    read: async (since, waitMs) => {
+      const job = await client.getJob(key, { since, waitMs, expectSpec: spec });
+      return { version: job.summary.version, value: assessGoal(job.tasks, spec.instances, goal) };
+    },
     settled: (p) => p.settled,
     progress: (p) => `${key.name}: ${formatCounts(p.counts)}`,
     print: (line) => (a.json ? ctx.err(line) : ctx.out(line)),
@@ -66,9 +73,10 @@ export async function createJob(ctx: CommandContext, a: CreateArgs): Promise<voi
 export async function jobStatus(ctx: CommandContext, jobkey: string, json: boolean): Promise<void> {
   const key = parseJobKey(jobkey);
   const client = ctx.client(key.cluster);
-  const job = await client.getJob(key);
+  // Aurora's status shows the ended tasks too (its "Inactive tasks"): ask for the history.
+  const job = await client.getJob(key, { history: true });
   if (json) ctx.json(job);
-  else for (const line of formatJobStatus(job, client.jobPageUrl(key))) ctx.out(line);
+  else ctx.outLines(formatJobStatus(job, client.jobPageUrl(key)));
 }
 
 export async function listJobs(ctx: CommandContext, pattern: string, json: boolean): Promise<void> {
@@ -106,8 +114,8 @@ export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
   say(`Killing ${res.killed.length} task${res.killed.length === 1 ? '' : 's'} of ${what}`);
   let tasks: readonly ScheduledTask[] = [];
   if (a.wait) {
-    const { value, timedOut } = await pollUntil(ctx, {
-      poll: async () => assessKill(res.killed, await client.listTasks({ ...taskQuery(key), taskIds: res.killed.slice(0, 1000), history: true })),
+    const { value, timedOut } = await watchUntil(ctx, {
+      read: (since, waitMs) => readKilled(client, key, res.killed, since, waitMs),
       settled: (p) => p.settled,
       progress: (p) => `${key.name}: ${formatCounts(p.counts)}`,
       print: say,
@@ -120,7 +128,9 @@ export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
         details: value.remaining.map(formatOutcome),
       });
     }
-    if (!a.json) ctx.out(`Killed ${what}: ${formatCounts(value.counts)}${res.jobRemoved ? '; the job was removed' : ''}`);
+    // A job killed whole goes once its last task ended, which is usually after the kill answered.
+    const removed = res.jobRemoved || value.jobGone;
+    if (!a.json) ctx.out(`Killed ${what}: ${formatCounts(value.counts)}${removed ? '; the job was removed' : ''}`);
   } else if (a.json) {
     ctx.json({ ...res, tasks });
   } else {
@@ -128,6 +138,30 @@ export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
   }
 }
 
-function taskQuery(key: JobKey): { role: string; environment: string; name: string } {
-  return { role: key.role, environment: key.environment, name: key.name };
+/**
+ * Where the killed tasks stand, after the job changed since `since` (or at once). Killed tasks
+ * stay their instances' current tasks (a user's kill is final), so the job read usually has them
+ * all; a job killed whole is removed once its last task ended, and then the tasks are read by id
+ * from the history.
+ */
+async function readKilled(
+  client: SchedulerClient,
+  key: JobKey,
+  killed: readonly string[],
+  since: number | undefined,
+  waitMs: number,
+): Promise<Observed<ReturnType<typeof assessKill> & { jobGone: boolean }>> {
+  let job: JobDetail | undefined;
+  try {
+    job = await client.getJob(key, { since, waitMs });
+  } catch (err) {
+    if (!(err instanceof ApiCallError && err.code === 'JOB_NOT_FOUND')) throw err;
+  }
+  const wanted = new Set(killed);
+  const current = job ? job.tasks.filter((t) => wanted.has(t.taskId)) : [];
+  const tasks =
+    current.length === wanted.size
+      ? current
+      : await client.allTasks({ role: key.role, environment: key.environment, name: key.name, taskIds: killed, history: true });
+  return { version: job?.summary.version, value: { ...assessKill(killed, tasks), jobGone: job === undefined } };
 }

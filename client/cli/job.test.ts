@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HELLO_CONFIG, tempDir } from '../testing/temp-dir.js';
-import { startFakeScheduler, type FakeScheduler, type FakeSchedulerOptions } from '../testing/fake-scheduler.js';
+import { startFakeScheduler, testClock, type FakeScheduler, type FakeSchedulerOptions, type TestClock } from '../testing/fake-scheduler.js';
 import { closedPort, runCli } from '../testing/run-cli.js';
 import { createCli } from './index.js';
 
@@ -10,10 +10,12 @@ import { createCli } from './index.js';
 describe('aurora job', () => {
   let tmp: ReturnType<typeof tempDir>;
   let fake: FakeScheduler | undefined;
+  let clock: TestClock;
 
   beforeEach(() => {
     tmp = tempDir();
     tmp.write('hello.aurora.ts', HELLO_CONFIG);
+    clock = testClock();
   });
   afterEach(async () => {
     await fake?.close();
@@ -22,11 +24,13 @@ describe('aurora job', () => {
   });
 
   async function scheduler(options: FakeSchedulerOptions = {}): Promise<FakeScheduler> {
-    fake = await startFakeScheduler(options);
+    fake = await startFakeScheduler({ clock, ...options });
     tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: fake.url }]));
     return fake;
   }
-  const aurora = (...argv: string[]) => runCli(createCli, argv, { env: { AURORA_CONFIG_ROOT: tmp.dir }, cwd: tmp.dir });
+  const aurora = (...argv: string[]) => runCli(createCli, argv, { env: { AURORA_CONFIG_ROOT: tmp.dir }, cwd: tmp.dir, clock });
+  /** The job reads the CLI made, as `path?query`. */
+  const jobReads = (s: FakeScheduler) => s.requests.filter((q) => q.method === 'GET' && q.url.startsWith('/api/v1/jobs/')).map((q) => q.url);
 
   describe('create', () => {
     it('submits the compiled spec and prints the key and the job page', async () => {
@@ -67,6 +71,19 @@ describe('aurora job', () => {
       ]);
     });
 
+    it('lets the scheduler answer each wait when the job changes: no timer, no read before the first wait', async () => {
+      const s = await scheduler({ lifecycle: ['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING'] });
+      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'RUNNING');
+      expect(r.code).toBe(0);
+      expect(r.slept).toBe(0);
+      // Each read names the version the previous answer had; the first, the create answer's.
+      const sinces = jobReads(s).map((u) => new URL(u, s.url).searchParams.get('since'));
+      expect(sinces).toHaveLength(3);
+      expect(sinces.every((v) => v !== null)).toBe(true);
+      expect(new Set(sinces).size).toBe(3);
+      expect(jobReads(s).every((u) => new URL(u, s.url).searchParams.get('waitMs') === '30000')).toBe(true);
+    });
+
     it('fails with exit 4 and the reason when tasks end FAILED instead', async () => {
       await scheduler({ lifecycle: ['PENDING', 'RUNNING', 'FAILED'], messages: { FAILED: 'Process hello exited with status 1' } });
       const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'FINISHED');
@@ -79,10 +96,14 @@ describe('aurora job', () => {
     });
 
     it('gives up with exit 9 after --wait-timeout, saying why tasks are pending', async () => {
-      await scheduler({ lifecycle: ['PENDING'] });
+      const s = await scheduler({ lifecycle: ['PENDING'] });
+      const started = clock.now();
       const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'RUNNING', '--wait-timeout', '5');
       expect(r.code).toBe(9);
-      expect(r.slept).toBe(5000);
+      // One read, held by the scheduler for the whole timeout.
+      expect(clock.now() - started).toBe(5000);
+      expect(r.slept).toBe(0);
+      expect(jobReads(s)).toEqual([`/api/v1/jobs/www-data/prod/hello?since=${s.jobs.get('devcluster/www-data/prod/hello')?.summary.version}&waitMs=5000`]);
       expect(r.stdout.match(/hello: 1 PENDING/g)).toHaveLength(1);
       expect(r.stderr).toBe(
         '  instance 0: PENDING: Insufficient resources: ram\n' +
@@ -196,32 +217,67 @@ describe('aurora job', () => {
   });
 
   describe('status', () => {
-    it("prints each instance's task with host, ports, last event and observer link", async () => {
-      await scheduler({ messages: { RUNNING: 'Task is running' } });
+    it("prints the job, its active tasks with host, ports, last event and observer link, then its ended ones", async () => {
+      const s = await scheduler({ messages: { RUNNING: 'Task is running' } });
       await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
+      // An earlier run of instance 0 that failed: history, which only a read with history=true shows.
+      const job = s.jobs.get('devcluster/www-data/prod/hello')!;
+      const current = job.tasks[0]!;
+      job.tasks.unshift({
+        ...current,
+        taskId: 'www-data-prod-hello-0-old1',
+        state: 'FAILED',
+        host: 'host2',
+        events: [
+          { state: 'PENDING', at: Date.UTC(2023, 11, 31), message: null },
+          { state: 'FAILED', at: Date.UTC(2023, 11, 31, 0, 0, 9), message: 'Process hello exited with status 1' },
+        ],
+      });
       const r = await aurora('job', 'status', 'devcluster/www-data/prod/hello');
       expect(r.code).toBe(0);
       expect(r.stdout.split('\n')).toEqual([
         'Job devcluster/www-data/prod/hello: service, 1 instance, 1 RUNNING',
-        `  created 2024-01-01T00:00:00.000Z, config ${fake?.jobs.get('devcluster/www-data/prod/hello')?.summary.specHash}`,
+        `  created 2024-01-01T00:00:00.000Z, config ${job.summary.specHash}`,
         '  resources per instance: cpu 0.1, ram 16 MiB, disk 16 MiB',
-        `  page: ${fake?.url}/scheduler/www-data/prod/hello`,
+        `  page: ${s.url}/scheduler/www-data/prod/hello`,
+        'Active tasks (1):',
         '  instance 0: RUNNING on host1',
         '    task id: www-data-prod-hello-0-a1b2',
         '    ports: http=31000',
         '    last event: RUNNING at 2024-01-01T00:00:02.000Z: Task is running',
         '    observer: http://host1:1338/task/www-data-prod-hello-0-a1b2',
+        'Inactive tasks (1):',
+        '  instance 0: FAILED on host2',
+        '    task id: www-data-prod-hello-0-old1',
+        '    last event: FAILED at 2023-12-31T00:00:09.000Z: Process hello exited with status 1',
         '',
       ]);
+      expect(jobReads(s)).toEqual(['/api/v1/jobs/www-data/prod/hello?history=true']);
     });
 
-    it('prints the job as JSON with --json', async () => {
+    it('shows every instance of a 10,000-instance job', async () => {
       await scheduler();
+      tmp.write('big.aurora.ts', HELLO_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    instances: 10000,\n    task"));
+      expect((await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'big.aurora.ts')).code).toBe(0);
+      const r = await aurora('job', 'status', 'devcluster/www-data/prod/hello');
+      expect(r.code).toBe(0);
+      const lines = r.stdout.split('\n');
+      expect(lines[0]).toBe('Job devcluster/www-data/prod/hello: service, 10000 instances, 10000 RUNNING');
+      expect(lines).toContain('Active tasks (10000):');
+      expect(lines.filter((l) => /^  instance \d+: RUNNING on host1$/.test(l))).toHaveLength(10000);
+      expect(lines).toContain('  instance 9999: RUNNING on host1');
+      expect(lines.at(-2)).toBe('Inactive tasks (0):');
+    });
+
+    it('prints the job with every task, ended ones too, as JSON with --json', async () => {
+      const s = await scheduler();
       await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
+      const job0 = s.jobs.get('devcluster/www-data/prod/hello')!;
+      job0.tasks.unshift({ ...job0.tasks[0]!, taskId: 'old', state: 'FAILED', events: [{ state: 'FAILED', at: 1, message: null }] });
       const r = await aurora('job', 'status', 'devcluster/www-data/prod/hello', '--json');
-      const job = JSON.parse(r.stdout) as { summary: { key: { name: string } }; tasks: { state: string }[] };
+      const job = JSON.parse(r.stdout) as { summary: { key: { name: string } }; tasks: { taskId: string; state: string }[] };
       expect(job.summary.key.name).toBe('hello');
-      expect(job.tasks.map((t) => t.state)).toEqual(['RUNNING']);
+      expect(job.tasks.map((t) => t.state)).toEqual(['RUNNING', 'FAILED']);
     });
 
     it('passes on JOB_NOT_FOUND (exit 10)', async () => {
@@ -253,6 +309,55 @@ describe('aurora job', () => {
           'Killed devcluster/www-data/prod/hello: 1 KILLED; the job was removed\n',
       );
       expect(s.requests.find((q) => q.url.endsWith('/kill'))?.body).toEqual({ message: 'done for today' });
+    });
+
+    it('follows running tasks through KILLING by their ids once the job is gone, and says it was removed', async () => {
+      const s = await scheduler({ messages: { KILLED: 'Killed by anonymous' } });
+      tmp.write('three.aurora.ts', HELLO_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    instances: 3,\n    task"));
+      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'three.aurora.ts');
+      await aurora('job', 'status', 'devcluster/www-data/prod/hello'); // now RUNNING
+      s.requests.length = 0;
+      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello', '--json');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('Killing 3 tasks of devcluster/www-data/prod/hello\nhello: 3 KILLED\n');
+      const out = JSON.parse(r.stdout) as { killed: string[]; jobRemoved: boolean; tasks: { taskId: string; state: string }[] };
+      expect(out.jobRemoved).toBe(false); // the scheduler removes it once its tasks ended
+      expect(out.tasks.map((t) => t.state)).toEqual(['KILLED', 'KILLED', 'KILLED']);
+      const list = s.requests.find((q) => q.url.startsWith('/api/v1/tasks?'));
+      const params = new URL(list!.url, s.url).searchParams;
+      expect(params.get('taskId')?.split(',').sort()).toEqual([...out.killed].sort());
+      expect(params.get('history')).toBe('true');
+      const human = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'three.aurora.ts');
+      expect(human.code).toBe(0);
+      await aurora('job', 'status', 'devcluster/www-data/prod/hello');
+      const k = await aurora('job', 'kill', 'devcluster/www-data/prod/hello');
+      expect(k.stdout.split('\n').at(-2)).toBe('Killed devcluster/www-data/prod/hello: 3 KILLED; the job was removed');
+    });
+
+    it('pages through the killed tasks when the scheduler answers short pages', async () => {
+      await scheduler({ maxPage: 2 });
+      tmp.write('three.aurora.ts', HELLO_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    instances: 3,\n    task"));
+      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'three.aurora.ts');
+      await aurora('job', 'status', 'devcluster/www-data/prod/hello');
+      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello');
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n').at(-2)).toBe('Killed devcluster/www-data/prod/hello: 3 KILLED; the job was removed');
+    });
+
+    it('gives up with exit 9 when killed tasks do not end in time, each read held by the scheduler', async () => {
+      const s = await scheduler({ killsEnd: false });
+      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
+      await aurora('job', 'status', 'devcluster/www-data/prod/hello');
+      const started = clock.now();
+      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello', '--wait-timeout', '45');
+      expect(r.code).toBe(9);
+      expect(r.stdout).toBe('Killing 1 task of devcluster/www-data/prod/hello\nhello: 1 KILLING\n');
+      expect(r.stderr).toMatch(/^  instance 0: KILLING: Killed by anonymous\nError: 1 task\(s\) of devcluster\/www-data\/prod\/hello did not end within 45 s\n$/);
+      expect(r.slept).toBe(0);
+      expect(clock.now() - started).toBe(45000);
+      // One read at once, then reads held for at most the scheduler's longest wait.
+      const waits = jobReads(s).filter((u) => u.includes('since=')).map((u) => new URL(u, s.url).searchParams.get('waitMs'));
+      expect(waits).toEqual(['30000', '15000']);
     });
 
     it('kills some instances, and skips waiting with --no-wait', async () => {

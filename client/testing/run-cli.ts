@@ -1,17 +1,21 @@
 import net from 'node:net';
 import type { CliOptions } from '../cli/context.js';
 import type { ExitCode } from '../exit-codes.js';
+import { testClock, type TestClock } from './fake-scheduler.js';
 import { sink } from './temp-dir.js';
 
-/** Runs a CLI in-process with string sinks and a fake clock that only moves when the CLI sleeps. */
+/**
+ * Runs a CLI in-process with string sinks and a test clock that moves only when the CLI sleeps
+ * or when a fake scheduler holds one of its reads (pass the same clock to both).
+ */
 export async function runCli(
   create: (options: CliOptions) => { run(): Promise<ExitCode> },
   argv: readonly string[],
-  options: { env: Record<string, string | undefined>; cwd: string },
+  options: { env: Record<string, string | undefined>; cwd: string; clock?: TestClock },
 ): Promise<{ code: ExitCode; stdout: string; stderr: string; slept: number }> {
   const stdout = sink();
   const stderr = sink();
-  let clock = Date.UTC(2024, 0, 1, 0, 1);
+  const clock = options.clock ?? testClock();
   let slept = 0;
   const code = await create({
     argv,
@@ -19,9 +23,9 @@ export async function runCli(
     stderr,
     env: options.env,
     cwd: options.cwd,
-    now: () => clock,
+    now: () => clock.now(),
     sleep: async (ms) => {
-      clock += ms;
+      clock.advance(ms);
       slept += ms;
     },
   }).run();

@@ -1,0 +1,194 @@
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ApiErrorBodySchema } from '../../scheduler/api/errors.js';
+import {
+  CreateJobResponseSchema,
+  HealthResponseSchema,
+  JobSummarySchema,
+  KillJobResponseSchema,
+  ListJobsResponseSchema,
+  ListTasksResponseSchema,
+  PruneTasksResponseSchema,
+} from '../../scheduler/api/jobs-api.js';
+import { ScheduledTaskSchema } from '../../scheduler/api/task.js';
+import { compileShape, type JsonSchema } from './json-shape.js';
+import { WIRE_SCHEMAS, type WireName } from './wire-schemas.js';
+
+// client/api/wire-schemas.ts is generated from the zod schemas of scheduler/api. When the
+// contract changes this test fails; regenerate with
+//   UPDATE_WIRE_SCHEMAS=1 npx vitest run client/api/wire-schemas.test.ts
+
+const ZOD: Record<WireName, z.ZodType> = {
+  ScheduledTask: ScheduledTaskSchema,
+  JobSummary: JobSummarySchema,
+  CreateJobResponse: CreateJobResponseSchema,
+  ListJobsResponse: ListJobsResponseSchema,
+  ListTasksResponse: ListTasksResponseSchema,
+  KillJobResponse: KillJobResponseSchema,
+  PruneTasksResponse: PruneTasksResponseSchema,
+  ApiErrorBody: ApiErrorBodySchema,
+  HealthResponse: HealthResponseSchema,
+};
+
+/**
+ * The refinements of the wire schemas, each with the JSON Schema that says the same thing (zod
+ * leaves refinements out of JSON Schema). A new refinement fails the tests until it is added here.
+ */
+const REFINEMENTS: readonly { readonly message: RegExp; readonly schema: JsonSchema }[] = [
+  // dsl/job-key.ts: a job key component is never '.' or '..'.
+  { message: /must not be '\.' or '\.\.'$/, schema: { not: { enum: ['.', '..'] } } },
+];
+
+interface CustomCheck {
+  _zod: { def: { check: string; error?: () => unknown } };
+}
+
+/** The messages of the refinements a zod schema itself carries. */
+function refinementsOf(schema: unknown): string[] {
+  const checks = (schema as { _zod?: { def?: { checks?: CustomCheck[] } } })._zod?.def?.checks ?? [];
+  return checks.filter((c) => c._zod.def.check === 'custom').map((c) => String(c._zod.def.error?.() ?? '(no message)'));
+}
+
+/** The JSON Schemas of the zod schemas with their refinements rendered, and the refinements seen. */
+function generate(): { schemas: Record<string, unknown>; seen: string[] } {
+  const seen: string[] = [];
+  const schemas = Object.fromEntries(
+    Object.entries(ZOD).map(([name, schema]) => [
+      name,
+      z.toJSONSchema(schema, {
+        override: (ctx) => {
+          for (const message of refinementsOf(ctx.zodSchema)) {
+            seen.push(message);
+            const known = REFINEMENTS.find((r) => r.message.test(message));
+            if (known) Object.assign(ctx.jsonSchema, known.schema);
+          }
+        },
+      }),
+    ]),
+  );
+  return { schemas, seen };
+}
+
+const TASK = {
+  taskId: 'www-data-prod-hello-0-a1b2',
+  jobKey: { cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'hello' },
+  instance: 0,
+  state: 'RUNNING',
+  specHash: '0123456789abcdef',
+  agentId: 'agent-1',
+  host: 'host1',
+  observerUrl: 'http://host1:1338',
+  ports: { http: 31000 },
+  health: 'HEALTHY',
+  failureCount: 1,
+  pendingReason: null,
+  throttle: { penaltyMs: 30000, until: 1704067230000 },
+  events: [
+    { state: 'PENDING', at: 1704067200000, message: null },
+    { state: 'RUNNING', at: 1704067201000, message: 'Task is running' },
+  ],
+};
+const SUMMARY = {
+  key: { cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'hello' },
+  instances: 2,
+  service: true,
+  cronSchedule: null,
+  specHash: '0123456789abcdef',
+  createdAt: 1704067200000,
+  version: 7,
+  taskCounts: { RUNNING: 1, PENDING: 1 },
+};
+const SAMPLES: Record<WireName, unknown[]> = {
+  ScheduledTask: [TASK, { ...TASK, throttle: null }, (({ throttle: _t, ...t }) => t)(TASK)],
+  JobSummary: [SUMMARY, { ...SUMMARY, cronSchedule: '* * * * *', taskCounts: {} }],
+  CreateJobResponse: [{ job: SUMMARY, taskIds: ['a', 'b'] }],
+  ListJobsResponse: [{ jobs: [SUMMARY] }, { jobs: [] }],
+  ListTasksResponse: [{ tasks: [TASK, { ...TASK, instance: 1, state: 'PENDING', host: null, agentId: null, observerUrl: null }], total: 2 }],
+  KillJobResponse: [{ killed: ['a'], jobRemoved: true }],
+  PruneTasksResponse: [{ pruned: 2, taskIds: ['a', 'b'] }],
+  ApiErrorBody: [
+    { error: { code: 'JOB_NOT_FOUND', message: 'no job' } },
+    { error: { code: 'INVALID_JOB_SPEC', message: 'bad', details: [{ path: 'instances', message: 'too many' }] } },
+  ],
+  HealthResponse: [{ status: 'OK', cluster: 'devcluster', version: '0.1.0' }],
+};
+
+/** Replacement values that break one rule or another: types, ranges, patterns, enums, shapes. */
+const ODD_VALUES: unknown[] = [null, '', '.', '..', 'x', 'has space', 'RUNNING', 'NOPE', -1, 0, 1.5, 2 ** 60, true, {}, [], [1], { x: 1 }];
+
+/** Every variant of `value` with one place changed: removed, replaced, or given an extra key. */
+function* mutations(value: unknown): Generator<unknown> {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      for (const m of mutations(value[i])) yield value.map((v, j) => (j === i ? m : v));
+    }
+    for (const odd of ODD_VALUES) yield [...value, odd];
+    return;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const obj = value as Record<string, unknown>;
+    for (const k of Object.keys(obj)) {
+      const { [k]: _dropped, ...rest } = obj;
+      yield rest;
+      for (const odd of ODD_VALUES) yield { ...obj, [k]: odd };
+      for (const m of mutations(obj[k])) yield { ...obj, [k]: m };
+    }
+    yield { ...obj, unexpected: 1 };
+    yield { ...obj, PENDING: 1 };
+    return;
+  }
+  for (const odd of ODD_VALUES) yield odd;
+}
+
+describe('wire schemas', () => {
+  it('are the JSON Schemas of the scheduler/api zod schemas', () => {
+    const now = generate().schemas;
+    if (process.env['UPDATE_WIRE_SCHEMAS']) {
+      const file = fileURLToPath(new URL('./wire-schemas.ts', import.meta.url));
+      const names = Object.keys(now).map((n) => `'${n}'`).join(' | ');
+      writeFileSync(
+        file,
+        `// Generated from the zod schemas of scheduler/api by client/api/wire-schemas.test.ts; do not edit.\n` +
+          `// Regenerate: UPDATE_WIRE_SCHEMAS=1 npx vitest run client/api/wire-schemas.test.ts\n` +
+          `import type { JsonSchema } from './json-shape.js';\n\n` +
+          `export type WireName = ${names};\n\n` +
+          `export const WIRE_SCHEMAS: Readonly<Record<WireName, JsonSchema>> = ${JSON.stringify(now, null, 2)};\n`,
+      );
+    }
+    expect(WIRE_SCHEMAS).toEqual(now);
+  });
+
+  it('state every refinement of the zod schemas', () => {
+    const unknown = generate().seen.filter((m) => !REFINEMENTS.some((r) => r.message.test(m)));
+    expect(unknown, 'add each to REFINEMENTS with the JSON Schema that says the same').toEqual([]);
+  });
+
+  // The checker passes values through as they are, so it must accept exactly what zod accepts
+  // and returns unchanged (zod strips unknown keys of non-strict objects; the checker refuses them).
+  it('accept exactly what zod accepts and returns unchanged', () => {
+    let compared = 0;
+    for (const name of Object.keys(ZOD) as WireName[]) {
+      const check = compileShape(WIRE_SCHEMAS[name]);
+      for (const sample of SAMPLES[name]) {
+        const parsed = ZOD[name].safeParse(sample);
+        expect(parsed.success, `${name} sample`).toBe(true);
+        expect(parsed.data, `zod returns a ${name} unchanged`).toEqual(sample);
+        expect(check(sample), `${name} sample`).toBe(true);
+        for (const m of mutations(sample)) {
+          compared++;
+          const parsed = ZOD[name].safeParse(m);
+          const zodSays = parsed.success && isDeepStrictEqual(parsed.data, m);
+          if (check(m) !== zodSays) expect.fail(`${name}: zod says ${zodSays} for ${JSON.stringify(m)}`);
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+
+  it('refuses a schema with a keyword it cannot check', () => {
+    expect(() => compileShape({ type: 'string', format: 'uri' } as never)).toThrow(/unsupported keyword\(s\) format/);
+  });
+});

@@ -61,7 +61,7 @@ function generateHosts(random: Random, count: number): { hosts: HostSpec[]; zone
       unavailable: null,
     };
   });
-  return { hosts, zones, racks: Math.ceil(count / 40) };
+  return { hosts, zones, racks: Math.max(1, Math.ceil(count / 40)) };
 }
 
 /** Instances of 1 to 500 (about 100 on average), sized so that the placeable ones fill the cluster to 80%. */
@@ -156,7 +156,14 @@ interface Row {
   readonly placementsPerSec: number;
 }
 
-function run(mode: Row['mode'], hosts: readonly HostSpec[], work: readonly PlacementGroup[][]): Row & { unplaced: number; seconds: number } {
+interface Run extends Row {
+  readonly unplaced: number;
+  readonly seconds: number;
+  /** Share of the cluster's cpu and ram held once everything is placed. */
+  readonly used: { readonly cpu: number; readonly ram: number };
+}
+
+function run(mode: Row['mode'], hosts: readonly HostSpec[], work: readonly PlacementGroup[][]): Run {
   const pool = new HostPool();
   for (const h of hosts) pool.upsertHost(h);
   let placed = 0;
@@ -169,7 +176,18 @@ function run(mode: Row['mode'], hosts: readonly HostSpec[], work: readonly Place
     unplaced += result.unplaced.length;
   });
   const seconds = (performance.now() - started) / 1000;
-  return { mode, hosts: hosts.length, tasks: argv.tasks, placed, placementsPerSec: Math.round(placed / seconds), unplaced, seconds };
+  const { freeCpu, totalCpu, freeRam, totalRam } = pool.columns;
+  const usedShare = (free: Float64Array, total: Float64Array) => {
+    let held = 0;
+    let all = 0;
+    for (let i = 0; i < pool.size; i++) {
+      held += total[i]! - free[i]!;
+      all += total[i]!;
+    }
+    return all > 0 ? held / all : 0;
+  };
+  const used = { cpu: usedShare(freeCpu, totalCpu), ram: usedShare(freeRam, totalRam) };
+  return { mode, hosts: hosts.length, tasks: argv.tasks, placed, placementsPerSec: Math.round(placed / seconds), unplaced, seconds, used };
 }
 
 const random = seededRandom(argv.seed);
@@ -190,10 +208,11 @@ if (argv.json) {
 } else {
   const groups = work.reduce((n, b) => n + b.length, 0);
   console.log(`${argv.hosts} hosts (${cluster.racks} racks, ${cluster.zones} zones), ${argv.tasks} tasks in ${jobs.length} jobs, ${work.length} batches of ${argv.batch} (${groups} groups), fastest of ${Math.max(1, argv.runs)} runs`);
-  console.log('mode        placed   unplaced   seconds   placements/s');
+  console.log('mode        placed   unplaced   seconds   placements/s   cpu used   ram used');
+  const percent = (share: number) => `${(share * 100).toFixed(1)}%`.padStart(10);
   for (const r of rows) {
     console.log(
-      `${r.mode.padEnd(10)} ${String(r.placed).padStart(7)} ${String(r.unplaced).padStart(10)} ${r.seconds.toFixed(2).padStart(9)} ${String(r.placementsPerSec).padStart(14)}`,
+      `${r.mode.padEnd(10)} ${String(r.placed).padStart(7)} ${String(r.unplaced).padStart(10)} ${r.seconds.toFixed(2).padStart(9)} ${String(r.placementsPerSec).padStart(14)} ${percent(r.used.cpu)} ${percent(r.used.ram)}`,
     );
   }
   console.log('targets: sampled > 200,000 placements/s, exhaustive > 20,000/s');

@@ -228,6 +228,11 @@ export class HostPool {
     return tally;
   }
 
+  /** Forgets a job's counts if it holds nothing (placement drops the tallies its rollback emptied). */
+  dropIfEmpty(tally: JobTally): void {
+    if (tally.tasks === 0 && this.tallies.get(tally.jobKey) === tally) this.tallies.delete(tally.jobKey);
+  }
+
   /**
    * Per host index, the id of its value of `attribute` (-1 when it has none); ids key
    * JobTally.byValue. Starts counting the attribute (see countAttribute). Kept up to date as

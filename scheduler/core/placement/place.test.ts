@@ -243,6 +243,7 @@ describe.each(MODES)('placeGroups ($mode)', (options) => {
     const result = placeGroups(pool, groups, options);
     expect(result.assignments.map((a) => a.agentId)).toEqual(['a1', 'a1', 'a1', 'a2', 'a2']);
     expect(pool.snapshot()).toEqual(before);
+    expect(pool.jobTasksWith('x/prod/y', 'host', 'a2.example')).toBe(0);
     applyPlacement(pool, groups, result);
     expect(pool.snapshot().hosts.map((h) => h.taskCount)).toEqual([4, 2]);
     expect(pool.jobTasksWith('www-data/prod/hello', 'rack', 'r1')).toBe(3);

@@ -79,10 +79,12 @@ export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], o
   const heldHosts: number[] = [];
   const heldPorts: (readonly number[])[] = [];
   const heldNeeds: GroupNeeds[] = [];
+  const allNeeds: GroupNeeds[] = [];
   try {
     for (const group of groups) {
       if (group.taskIds.length === 0) continue;
       const needs = new GroupNeeds(pool, group);
+      allNeeds.push(needs);
       const chooser: HostChooser = scratch ? ExhaustiveChooser.for(needs, scorer, scratch, group.taskIds.length) : new SampledChooser(needs, scorer, random, sampleSize);
       const portCount = needs.portNames.length;
       for (let t = 0; t < group.taskIds.length; t++) {
@@ -112,6 +114,8 @@ export function placeGroups(pool: HostPool, groups: readonly PlacementGroup[], o
       const needs = heldNeeds[i]!;
       pool.holdAt(heldHosts[i]!, needs.tally, needs.units, heldPorts[i]!, -1, false);
     }
+    // Jobs that held nothing before this call leave no counts behind.
+    for (const needs of allNeeds) pool.dropIfEmpty(needs.tally);
   }
   return { assignments, unplaced };
 }

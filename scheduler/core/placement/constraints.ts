@@ -41,8 +41,20 @@ export function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Parsed constraints by the (immutable) record they came from: jobs are placed again and again. */
+const parsedByRecord = new WeakMap<object, ParsedConstraints>();
+
 /** Parses `{ rack: 'r1,r2', host: 'limit:1' }`; a value that is not `limit:<digits>` is a value constraint. */
 export function parseConstraints(constraints: Readonly<Record<string, string>>): ParsedConstraints {
+  let parsed = parsedByRecord.get(constraints);
+  if (!parsed) {
+    parsed = parse(constraints);
+    parsedByRecord.set(constraints, parsed);
+  }
+  return parsed;
+}
+
+function parse(constraints: Readonly<Record<string, string>>): ParsedConstraints {
   const all: Constraint[] = [];
   for (const attribute of Object.keys(constraints).sort(byCodeUnits)) {
     const wanted = constraints[attribute] as string;

@@ -18,18 +18,20 @@ const RESOURCES: readonly ScalarResource[] = ['cpu', 'ram', 'disk', 'gpu'];
 export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
   const hosts = pool.size;
   if (hosts === 0) return 'No agents registered';
-  const columns = pool.columns;
-  const free = [columns.freeCpu, columns.freeRam, columns.freeDisk, columns.freeGpu];
-  const needed = [needs.units.cpu, needs.units.ram, needs.units.disk, needs.units.gpu];
-  const shown = [needs.resources.cpu, needs.resources.ramMb, needs.resources.diskMb, needs.resources.gpu];
-  const short = [0, 0, 0, 0];
-  const largestFree = [-Infinity, -Infinity, -Infinity, -Infinity];
+  const { freeCpu, freeRam, freeDisk, freeGpu, freePorts } = pool.columns;
+  const { cpu, ram, disk, gpu } = needs.units;
   const portsNeeded = needs.portNames.length;
-  let portsShort = 0;
-  let mostFreePorts = -Infinity;
+  // Per check (cpu, ram, disk, gpu, ports): agents it fails on, and the most any of them has free.
+  const short = [0, 0, 0, 0, 0];
+  const mostFree = [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity];
+  const fails = (check: number, free: number) => {
+    short[check]!++;
+    if (free > mostFree[check]!) mostFree[check] = free;
+  };
   const statuses = new Map<string, number>();
   let available = 0;
 
+  // Straight-line checks over typed arrays: this pass reads every host.
   for (let host = 0; host < hosts; host++) {
     if (!pool.isAvailable(host)) {
       const status = pool.spec(host).unavailable ?? 'unavailable';
@@ -37,18 +39,13 @@ export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
       continue;
     }
     available++;
-    for (let r = 0; r < 4; r++) {
-      const left = free[r]![host]!;
-      if (left >= needed[r]!) continue;
-      short[r]!++;
-      if (left > largestFree[r]!) largestFree[r] = left;
-    }
-    const freePorts = columns.freePorts[host]!;
-    if (freePorts < portsNeeded) {
-      portsShort++;
-      if (freePorts > mostFreePorts) mostFreePorts = freePorts;
-    }
+    if (freeCpu[host]! < cpu) fails(0, freeCpu[host]!);
+    if (freeRam[host]! < ram) fails(1, freeRam[host]!);
+    if (freeDisk[host]! < disk) fails(2, freeDisk[host]!);
+    if (freeGpu[host]! < gpu) fails(3, freeGpu[host]!);
+    if (freePorts[host]! < portsNeeded) fails(4, freePorts[host]!);
   }
+  const shown = [needs.resources.cpu, needs.resources.ramMb, needs.resources.diskMb, needs.resources.gpu];
 
   const clauses: string[] = [];
   for (const [status, count] of [...statuses].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -57,9 +54,9 @@ export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
   RESOURCES.forEach((resource, r) => {
     if (short[r] === 0) return;
     const unit = UNITS[resource];
-    clauses.push(`Insufficient ${resource} on ${agents(short[r]!)} (needs ${unit(shown[r]!)}, largest free ${unit(fromUnits(largestFree[r]!))})`);
+    clauses.push(`Insufficient ${resource} on ${agents(short[r]!)} (needs ${unit(shown[r]!)}, largest free ${unit(fromUnits(mostFree[r]!))})`);
   });
-  if (portsShort > 0) clauses.push(`Insufficient ports on ${agents(portsShort)} (needs ${portsNeeded}, most free ${Math.max(mostFreePorts, 0)})`);
+  if (short[4]! > 0) clauses.push(`Insufficient ports on ${agents(short[4]!)} (needs ${portsNeeded}, most free ${Math.max(mostFree[4]!, 0)})`);
   for (const c of needs.constraints.all) {
     let unmet: number;
     if (c.kind === 'value') {

@@ -35,12 +35,13 @@ export class HeapScratch {
 }
 
 /**
- * Exhaustive placement: every eligible host is checked once per group, and the feasible ones go
- * into a heap by score. Placing a task changes only the chosen host (its job count and free
- * resources, so its score only gets worse and it sinks, or it no longer fits and leaves) and the
- * limit counts of hosts sharing its attribute values: those are re-checked lazily when they come
- * to the top. Other hosts' scores cannot change within a group, so the heap stays valid and each
- * task after the first costs O(log hosts).
+ * Exhaustive placement: every eligible host is checked once per group, and those with room go
+ * into a heap by score; limits are checked when a host comes to the top (a host failing one is
+ * dropped: within a group, limit counts only grow). Placing a task changes only the chosen host
+ * (its job count and free resources, so its score only gets worse and it sinks, or it no longer
+ * has room and leaves) and the limit counts of hosts sharing its attribute values, which the
+ * check at the top catches. Other hosts' scores cannot change within a group, so the heap stays
+ * valid and each task after the first costs O(log hosts).
  */
 export class ExhaustiveChooser implements HostChooser {
   /** A group of one task needs no heap: one pass keeps the best host. */

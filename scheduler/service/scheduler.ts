@@ -98,8 +98,6 @@ const silent: SchedulerLog = { info: () => {}, warn: () => {} };
 
 /** A blocked placement group is tried again after this long even when capacity keeps changing. */
 const BLOCKED_RETRY_MS = 1_000;
-/** A pending reason is rewritten at most this often for a group that keeps not fitting. */
-const REASON_REFRESH_MS = 5_000;
 
 export class Scheduler {
   /** Agents known before this start get the full lost timeout from here to sync again. */
@@ -114,8 +112,14 @@ export class Scheduler {
   private readonly history: HistoryPolicy;
   private readonly placement: PlacementSettings;
   private readonly blocked: BlockedGroups = { epochs: new Map() };
-  /** When each blocked group was last tried, and when its reason was last written. */
-  private readonly blockedAt = new Map<string, { triedAt: number; reasonAt: number }>();
+  /** When each blocked group was last tried. */
+  private readonly blockedAt = new Map<string, number>();
+  /**
+   * Why each group that did not fit waits, from the last pass that tried it. Derived data, kept
+   * in memory and shown on reads: a reason that changes with every pass ("largest free 3.2 cpu")
+   * must not cost a write per pending task.
+   */
+  private readonly reasons = new Map<string, string>();
   /** Jobs whose ended tasks are over the per-job bound but too young to prune yet. */
   private readonly overLimit = new Set<string>();
   private seed: number;
@@ -123,13 +127,27 @@ export class Scheduler {
 
   /** Loads the state from the store; the scheduler serves once this resolves. */
   static async open(options: SchedulerOptions): Promise<Scheduler> {
+    const started = performance.now();
     const loaded = await options.storage.load();
     const scheduler = new Scheduler(options);
     scheduler.state.load(loaded);
     for (const path of scheduler.state.jobPathsWithTasks()) {
       if ((scheduler.state.jobTasks(path)?.ended.size ?? 0) > scheduler.history.maxPerJob) scheduler.overLimit.add(path);
     }
+    const state = scheduler.state;
+    scheduler.log.info(
+      `loaded ${state.jobCount} job(s), ${state.taskCount} task(s) and ${state.agentCount} agent(s) in ${Math.round(performance.now() - started)} ms`,
+    );
+    const pending = state.pendingCount;
     scheduler.loop.request();
+    // Said once, so operators (and bench:scheduler) see when the stored pending work was first looked at.
+    void scheduler.loop.idle().then(() => {
+      if (scheduler.closed) return;
+      const waiting = state.pendingCount;
+      scheduler.log.info(
+        `first placement passes done ${Math.round(performance.now() - started)} ms after start: ${pending} pending task(s) looked at, ${waiting} still pending`,
+      );
+    });
     return scheduler;
   }
 
@@ -232,7 +250,7 @@ export class Scheduler {
     const path = jobPath(ref);
     const job = this.requireJob(ref);
     const tasks = options.history ? this.state.allTasks(path) : this.state.currentTasks(path);
-    return { summary: this.summary(path), spec: job.spec, tasks };
+    return { summary: this.summary(path), spec: job.spec, tasks: tasks.map(this.withReason) };
   }
 
   /** The job's current version (see JobSummary.version); 0 for a job that does not exist. */
@@ -328,7 +346,7 @@ export class Scheduler {
         for (const t of history ? this.state.allTasks(path) : this.state.currentTasks(path)) if (matches(t)) found.push(t);
       }
     }
-    return { tasks: found.slice(offset, offset + limit), total: found.length };
+    return { tasks: found.slice(offset, offset + limit).map(this.withReason), total: found.length };
   }
 
   /** `aurora-admin prune_tasks`: deletes ended tasks, oldest first. */
@@ -488,8 +506,8 @@ export class Scheduler {
   private async placementPass(): Promise<boolean> {
     if (this.closed) return false;
     const now = this.clock.now();
-    for (const [id, at] of this.blockedAt) {
-      if (now - at.triedAt >= BLOCKED_RETRY_MS) this.blocked.epochs.delete(id);
+    for (const [id, triedAt] of this.blockedAt) {
+      if (now - triedAt >= BLOCKED_RETRY_MS) this.blocked.epochs.delete(id);
     }
     const plan = planPass(this.state, this.blocked, this.placement.batchSize);
     if (plan.groups.length === 0) return false;
@@ -511,22 +529,18 @@ export class Scheduler {
       for (const u of result.unplaced) {
         const task = this.state.task(u.taskId) as ScheduledTask;
         const id = groupId({ jobPath: jobPath(task.jobKey), specHash: task.specHash });
+        if (!unplacedGroups.has(id)) this.reasons.set(id, u.reason);
         unplacedGroups.add(id);
-        const seen = this.blockedAt.get(id);
-        const fresh = task.pendingReason === null || task.pendingReason === WAITING;
-        if (task.pendingReason !== u.reason && (fresh || !seen || now - seen.reasonAt >= REASON_REFRESH_MS)) {
-          this.state.putTask({ ...task, pendingReason: u.reason });
-        }
       }
       for (const source of plan.sources) {
         const id = groupId(source);
         if (unplacedGroups.has(id)) {
-          const seen = this.blockedAt.get(id);
           this.blocked.epochs.set(id, epoch);
-          this.blockedAt.set(id, { triedAt: now, reasonAt: !seen || now - seen.reasonAt >= REASON_REFRESH_MS ? now : seen.reasonAt });
+          this.blockedAt.set(id, now);
         } else {
           this.blocked.epochs.delete(id);
           this.blockedAt.delete(id);
+          this.reasons.delete(id);
         }
       }
       return result.assignments.length;
@@ -538,6 +552,7 @@ export class Scheduler {
         if (!live.has(id)) {
           this.blockedAt.delete(id);
           this.blocked.epochs.delete(id);
+          this.reasons.delete(id);
         }
       }
     }
@@ -751,6 +766,13 @@ export class Scheduler {
     this.log.info(`job ${formatJobKey(job.spec.key)} removed`);
     return true;
   }
+
+  /** A PENDING task as read: with why it waits, from the last placement pass. */
+  private readonly withReason = (t: ScheduledTask): ScheduledTask => {
+    if (t.state !== 'PENDING') return t;
+    const reason = this.reasons.get(groupId({ jobPath: jobPath(t.jobKey), specHash: t.specHash }));
+    return reason === undefined || reason === t.pendingReason ? t : { ...t, pendingReason: reason };
+  };
 
   private isCurrent(t: ScheduledTask): boolean {
     const path = jobPath(t.jobKey);

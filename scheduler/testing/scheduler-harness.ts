@@ -106,6 +106,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   // Every helper waits for the scheduling loop and the commits it set off, so tests see the
   // state a settled scheduler would have (a real one gets there within milliseconds).
   const json = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    await app.scheduler.idle();
     const res = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
     await app.scheduler.idle();
     return { status: res.statusCode, body: res.json() };

@@ -7,6 +7,8 @@ export const API_PREFIX = '/api/v1';
 export const PATHS = {
   /** Plain-text `OK` with status 200 while the scheduler serves. */
   health: '/health',
+  /** The scheduler's figures as one flat JSON object (as Aurora's /vars.json). */
+  vars: '/vars.json',
   openapi: `${API_PREFIX}/openapi.json`,
   /** POST: create a job (CreateJobRequest). GET: list jobs (`?role=&environment=`). */
   jobs: `${API_PREFIX}/jobs`,

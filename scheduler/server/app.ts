@@ -121,7 +121,9 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
   app.decorate('longPolls', longPolls);
 
   const routes: Route[] = [...apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes }), ...webUiRoutes(scheduler)];
-  const openapi = buildOpenApi(routes, { clusterName: scheduler.clusterName, version: options.version ?? '0.0.0' });
+  // Built on first request: generating it from every schema costs start-up time nobody may need.
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
+  const apiRoutesOnly = [...routes];
   routes.push(
     defineRoute({
       method: 'GET',
@@ -136,6 +138,17 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     }),
     defineRoute({
       method: 'GET',
+      url: PATHS.vars,
+      operationId: 'vars',
+      summary: "The scheduler's figures: tasks, jobs, agents, commits, memory",
+      api: false,
+      permission: () => null,
+      success: { status: 200, contentType: 'application/json' },
+      errors: [],
+      handler: () => schedulerVars(scheduler, longPolls, jobWatchers),
+    }),
+    defineRoute({
+      method: 'GET',
       url: PATHS.openapi,
       operationId: 'openapi',
       summary: 'This API as an OpenAPI 3.1 document',
@@ -143,7 +156,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
       permission: () => null,
       success: { status: 200, contentType: 'application/json' },
       errors: [],
-      handler: () => openapi,
+      handler: () => (openapi ??= buildOpenApi(apiRoutesOnly, { clusterName: scheduler.clusterName, version: options.version ?? '0.0.0' })),
     }),
   );
   for (const route of routes) register(app, route, options.authorizer ?? allowEveryone);
@@ -170,6 +183,28 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
   });
   app.addHook('onClose', async () => scheduler.close());
   return app;
+}
+
+/** Figures for operators and benchmarks, cheap to compute (no scan of the tasks). */
+function schedulerVars(scheduler: Scheduler, longPolls: LongPolls, jobWatchers: JobWatchers): Record<string, number> {
+  const memory = process.memoryUsage();
+  const state = scheduler.state;
+  const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
+  return {
+    uptime_ms: Date.now() - scheduler.startedAt,
+    jobs: state.jobCount,
+    tasks_stored: state.taskCount,
+    tasks_pending: state.pendingCount,
+    tasks_throttled: state.throttled().size,
+    tasks_partitioned: state.partitioned().size,
+    agents: state.agentCount,
+    storage_commits: scheduler.commits,
+    agent_syncs_held: longPolls.size,
+    job_reads_waiting: jobWatchers.size,
+    process_rss_mb: mb(memory.rss),
+    heap_used_mb: mb(memory.heapUsed),
+    heap_total_mb: mb(memory.heapTotal),
+  };
 }
 
 /** Validates, authorizes, then runs the handler: the same order for every route. */

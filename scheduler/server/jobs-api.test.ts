@@ -321,3 +321,18 @@ describe('environments', () => {
     }
   });
 });
+
+describe('figures', () => {
+  it('serves /vars.json with what the scheduler holds, without a scan', async () => {
+    const h = await startHarness();
+    try {
+      await h.createJob(jobSpec({ instances: 3 }));
+      const vars = (await h.app.inject({ url: PATHS.vars })).json();
+      expect(vars).toMatchObject({ jobs: 1, tasks_stored: 3, tasks_pending: 3, agents: 0 });
+      expect(vars.storage_commits).toBeGreaterThan(0);
+      expect(vars.heap_used_mb).toBeGreaterThan(0);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -61,6 +61,9 @@ export class ClusterState {
   /** When each agent was last heard from. Kept in memory only: a sync is not a write. */
   private readonly lastSeen = new Map<string, number>();
   private changes = new ChangeSet();
+  /** One job key object per job, shared by its tasks. */
+  private readonly keys = new Map<string, ScheduledTask['jobKey']>();
+  private readonly strings = new StringPool(50_000);
   private versionCounter: number;
   /** Bumped whenever capacity may have grown (a task let go of it, an agent came or changed). */
   private capacity = 0;
@@ -407,9 +410,36 @@ export class ClusterState {
     else jt.counts.set(state, n);
   }
 
+  /**
+   * Lets tasks share what they have in common (the job key object, host names, event messages)
+   * instead of each holding a copy, as tasks parsed from the store or built from templates do.
+   * The values stay equal, so nobody holding the objects can tell.
+   */
+  private compact(task: ScheduledTask): void {
+    const t = task as { -readonly [K in keyof ScheduledTask]: ScheduledTask[K] };
+    const path = jobPath(task.jobKey);
+    const key = this.keys.get(path);
+    if (!key) this.keys.set(path, task.jobKey);
+    else if (key !== task.jobKey && key.cluster === task.jobKey.cluster) t.jobKey = key;
+    const pool = this.strings;
+    t.specHash = pool.intern(task.specHash);
+    t.state = pool.intern(task.state) as ScheduledTask['state'];
+    t.health = pool.intern(task.health) as ScheduledTask['health'];
+    if (task.agentId !== null) t.agentId = pool.intern(task.agentId);
+    if (task.host !== null) t.host = pool.intern(task.host);
+    if (task.observerUrl !== null) t.observerUrl = pool.intern(task.observerUrl);
+    if (task.pendingReason !== null) t.pendingReason = pool.intern(task.pendingReason);
+    for (const e of task.events) {
+      const event = e as { message: string | null; state: ScheduledTask['state'] };
+      event.state = pool.intern(event.state) as ScheduledTask['state'];
+      if (event.message !== null) event.message = pool.intern(event.message);
+    }
+  }
+
   /** Adds a task to every index; `position` is its place among its instance's tasks (0: current). */
   private index(task: ScheduledTask, position: number): void {
     const id = task.taskId;
+    this.compact(task);
     this.taskMap.set(id, task);
     this.ref(task.specHash, 1);
     const path = jobPath(task.jobKey);
@@ -490,6 +520,19 @@ export class ClusterState {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/** Equal strings made one (up to a bound, past which new ones are kept as they are). */
+class StringPool {
+  private readonly pool = new Map<string, string>();
+  constructor(private readonly max: number) {}
+
+  intern(s: string): string {
+    const known = this.pool.get(s);
+    if (known !== undefined) return known;
+    if (this.pool.size < this.max) this.pool.set(s, s);
+    return s;
+  }
+}
 
 /** When a task ended: its last event's time. */
 export function endedAt(task: ScheduledTask | undefined): number {

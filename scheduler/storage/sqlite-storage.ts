@@ -107,9 +107,12 @@ export class SqliteStorage implements Storage {
         removing: row.removing === 1,
       }),
     );
-    // One parse per task: the whole document, events included.
-    const docs = this.stmt('SELECT doc FROM tasks ORDER BY seq').pluck().all() as string[];
-    const tasks = docs.map((doc) => JSON.parse(doc) as ScheduledTask);
+    // One parse per task: the whole document, events included. Row by row, so each document's
+    // text is garbage at once instead of 100,000 of them living until the last is parsed.
+    const tasks: ScheduledTask[] = [];
+    for (const doc of this.stmt('SELECT doc FROM tasks ORDER BY seq').pluck().iterate() as Iterable<string>) {
+      tasks.push(JSON.parse(doc) as ScheduledTask);
+    }
     const agents = (this.stmt('SELECT * FROM agents ORDER BY host, agent_id').all() as AgentRow[]).map(toAgent);
     return { specs, jobs, tasks, agents };
   }

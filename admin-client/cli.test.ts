@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentInfo } from '../scheduler/api/agent-protocol.js';
+import type { ScheduledTask, TaskState } from '../scheduler/api/task.js';
 import { startFakeScheduler, type FakeScheduler } from '../client/testing/fake-scheduler.js';
 import { closedPort, runCli } from '../client/testing/run-cli.js';
 import { tempDir } from '../client/testing/temp-dir.js';
-import { createAdminCli, formatAgents } from './cli.js';
+import { createAdminCli, formatAgents, parsePruneStates } from './cli.js';
 
 // Runs against the client's stand-in scheduler (client/testing/fake-scheduler.ts) on a free
 // loopback port, because the real scheduler is written in parallel.
@@ -84,6 +85,76 @@ describe('aurora-admin', () => {
     await scheduler();
     const r = await admin('host_status', 'local', '--json');
     expect(JSON.parse(r.stdout)).toEqual(AGENTS);
+  });
+
+  describe('prune_tasks', () => {
+    /** An ended task of a removed job, in the scheduler's history. */
+    const ended = (taskId: string, role: string, name: string, state: TaskState, at: number): ScheduledTask => ({
+      taskId,
+      jobKey: { cluster: 'devcluster', role, environment: 'prod', name },
+      instance: 0,
+      state,
+      specHash: 'h',
+      agentId: null,
+      host: null,
+      observerUrl: null,
+      ports: {},
+      health: 'UNKNOWN',
+      failureCount: 0,
+      pendingReason: null,
+      events: [{ state, at, message: null }],
+    });
+    async function withHistory(): Promise<FakeScheduler> {
+      const s = await scheduler();
+      s.history.push(
+        ended('a', 'www-data', 'hello', 'FAILED', 1),
+        ended('b', 'www-data', 'hello', 'KILLED', 2),
+        ended('c', 'www-data', 'web', 'FAILED', 3),
+        ended('d', 'batch', 'hello', 'FAILED', 4),
+      );
+      return s;
+    }
+
+    it('prunes the ended tasks the flags select and says so', async () => {
+      const s = await withHistory();
+      const r = await admin('prune_tasks', 'local', '--states=FAILED', '--role', 'www-data', '--env', 'prod', '--job', 'hello');
+      expect(r).toMatchObject({ code: 0, stdout: 'Tasks pruned.\n', stderr: '' });
+      expect(s.requests.find((q) => q.url === '/api/v1/tasks/prune')?.body).toEqual({ states: ['FAILED'], role: 'www-data', environment: 'prod', name: 'hello' });
+      expect(s.history.map((t) => t.taskId)).toEqual(['b', 'c', 'd']);
+    });
+
+    it('prunes every ended task without flags, oldest first up to --limit, and prints the answer with --json', async () => {
+      const s = await withHistory();
+      const r = await admin('prune_tasks', 'local', '--limit', '3', '--json');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ pruned: 3, taskIds: ['a', 'b', 'c'] });
+      expect(s.history.map((t) => t.taskId)).toEqual(['d']);
+    });
+
+    it('refuses a state that is not an ended one, naming the ended states, before asking the scheduler (exit 6)', async () => {
+      const s = await withHistory();
+      const r = await admin('prune_tasks', 'local', '--states', 'FAILED,RUNNING');
+      expect(r.code).toBe(6);
+      expect(r.stderr).toBe('Error: only ended tasks can be pruned, and RUNNING is not an ended state; the ended states are FINISHED, FAILED, KILLED, LOST\n');
+      expect(s.requests.filter((q) => q.url.includes('prune'))).toHaveLength(0);
+      const typo = await admin('prune_tasks', 'local', '--states', 'FIALED');
+      expect(typo).toMatchObject({ code: 6, stderr: "Error: 'FIALED' is not a task state; prune_tasks takes ended states: FINISHED, FAILED, KILLED, LOST\n" });
+      expect((await admin('prune_tasks', 'local', '--limit', '0')).code).toBe(6);
+    });
+
+    it("passes on the scheduler's refusal: its message and exit 10, or exit 8 when not allowed", async () => {
+      fake = await startFakeScheduler({ failWith: { status: 403, code: 'PERMISSION_DENIED', message: 'alice may not prune tasks' } });
+      tmp.write('clusters.json', JSON.stringify([{ name: 'local', scheduler_uri: fake.url }]));
+      expect(await admin('prune_tasks', 'local')).toMatchObject({ code: 8, stderr: 'Error: alice may not prune tasks (PERMISSION_DENIED)\n' });
+      await fake.close();
+      fake = await startFakeScheduler({ failWith: { status: 503, code: 'STORAGE_UNAVAILABLE', message: 'the store could not commit' } });
+      tmp.write('clusters.json', JSON.stringify([{ name: 'local', scheduler_uri: fake.url }]));
+      expect(await admin('prune_tasks', 'local')).toMatchObject({ code: 10, stderr: 'Error: the store could not commit (STORAGE_UNAVAILABLE)\n' });
+    });
+
+    it('takes each ended state once', () => {
+      expect(parsePruneStates('KILLED, LOST,KILLED')).toEqual(['KILLED', 'LOST']);
+    });
   });
 
   it('formats an empty agent list', () => {

@@ -1,8 +1,11 @@
 import type { Argv } from 'yargs';
 import type { AgentInfo } from '../scheduler/api/agent-protocol.js';
+import type { PruneTasksRequest } from '../scheduler/api/jobs-api.js';
+import type { TaskState } from '../scheduler/api/task.js';
+import { isTaskState, TASK_STATES, TERMINAL_STATES } from '../client/api/wire.js';
 import type { CommandContext } from '../client/cli/context.js';
 import { runCommandLine, type CliOptions } from '../client/cli/index.js';
-import { NetworkError } from '../client/errors.js';
+import { InvalidParameterError, NetworkError } from '../client/errors.js';
 import type { ExitCode } from '../client/exit-codes.js';
 
 /** `aurora-admin`: operator commands. Quotas, maintenance and backups come in later issues. */
@@ -26,7 +29,67 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
           .positional('cluster', { type: 'string', demandOption: true })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
       (a) => hostStatus(ctx, a.cluster, a.json),
+    )
+    .command(
+      'prune_tasks <cluster>',
+      "Delete ended tasks from the scheduler's history (Aurora's prune_tasks)",
+      (c) =>
+        c
+          .positional('cluster', { type: 'string', demandOption: true })
+          .option('states', { type: 'string', describe: `only tasks in these ended states, comma-separated (${terminalStates()}) [default: all of them]` })
+          .option('role', { type: 'string', describe: 'only tasks of this role' })
+          .option('env', { type: 'string', describe: 'only tasks of this environment' })
+          .option('job', { type: 'string', describe: 'only tasks of jobs of this name' })
+          .option('limit', { type: 'number', describe: 'prune at most this many tasks, oldest first' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the pruned task ids as JSON' }),
+      (a) => pruneTasks(ctx, a.cluster, pruneRequest(a), a.json),
     );
+}
+
+/** `FINISHED, FAILED, KILLED, LOST`: the states prune_tasks takes. */
+function terminalStates(): string {
+  return TASK_STATES.filter((s) => TERMINAL_STATES.has(s)).join(', ');
+}
+
+/**
+ * `--states FAILED,KILLED` as states. Only ended states can be pruned, as in Aurora: anything else
+ * is an InvalidParameterError that names the ones that can. Pure.
+ */
+export function parsePruneStates(text: string): TaskState[] {
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InvalidParameterError(`--states is empty; give one or more of ${terminalStates()}`);
+  const unknown = names.filter((n) => !isTaskState(n));
+  if (unknown.length > 0) {
+    throw new InvalidParameterError(`${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is not a task state' : 'are not task states'}; prune_tasks takes ended states: ${terminalStates()}`);
+  }
+  const states = names as TaskState[];
+  const active = states.filter((s) => !TERMINAL_STATES.has(s));
+  if (active.length > 0) {
+    throw new InvalidParameterError(
+      `only ended tasks can be pruned, and ${active.join(', ')} ${active.length === 1 ? 'is not an ended state' : 'are not ended states'}; the ended states are ${terminalStates()}`,
+    );
+  }
+  return [...new Set(states)];
+}
+
+/** The prune request of `prune_tasks` flags. Pure. */
+export function pruneRequest(a: { states?: string | undefined; role?: string | undefined; env?: string | undefined; job?: string | undefined; limit?: number | undefined }): PruneTasksRequest {
+  if (a.limit !== undefined && !(Number.isInteger(a.limit) && a.limit > 0)) {
+    throw new InvalidParameterError(`--limit must be a whole number above 0, not ${a.limit}`);
+  }
+  return {
+    ...(a.states !== undefined ? { states: parsePruneStates(a.states) } : {}),
+    ...(a.role !== undefined ? { role: a.role } : {}),
+    ...(a.env !== undefined ? { environment: a.env } : {}),
+    ...(a.job !== undefined ? { name: a.job } : {}),
+    ...(a.limit !== undefined ? { limit: a.limit } : {}),
+  };
+}
+
+async function pruneTasks(ctx: CommandContext, clusterName: string, request: PruneTasksRequest, json: boolean): Promise<void> {
+  const res = await ctx.client(clusterName).pruneTasks(request);
+  if (json) ctx.json(res);
+  else ctx.out('Tasks pruned.');
 }
 
 async function getScheduler(ctx: CommandContext, clusterName: string): Promise<void> {

@@ -32,10 +32,13 @@ export interface CliOptions {
   /** @default Date.now */
   readonly now?: () => number;
   /**
-   * How often waits poll the scheduler.
+   * The longest pause between reads when the scheduler cannot hold a wait (a removed job, a
+   * scheduler that answers at once); waits normally need none.
    * @default 500
    */
   readonly pollIntervalMs?: number;
+  /** Whether plain command lines may skip yargs (see fast-argv.ts); tests compare both ways. @default true */
+  readonly fastPath?: boolean;
   /** Credentials for BASIC clusters (a later issue reads ~/.netrc). @default none */
   readonly credentials?: (cluster: Cluster) => Credentials | undefined;
 }

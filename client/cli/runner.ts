@@ -1,8 +1,9 @@
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { describeError, InvalidCommandError, InvalidParameterError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { JobKeyError } from '../../dsl/key.js';
 import { CommandContext, type CliOptions } from './context.js';
+import { parseFast, type FastCommand } from './fast-argv.js';
 
 /** Help text width: fixed, so output does not depend on the terminal. */
 const WRAP = 100;
@@ -10,16 +11,42 @@ const WRAP = 100;
 /**
  * Runs one command line of a yargs CLI (`aurora`, `aurora-admin`) with injected streams:
  * `.exitProcess(false)`, `.strict()`, one `.fail()` handler, `.parseAsync()`. Resolves to the
- * exit code; never calls process.exit.
+ * exit code; never calls process.exit. A command line in the plainest form of one of the `fast`
+ * commands runs without loading yargs at all (see fast-argv.ts).
  */
 export async function runCommandLine(
   scriptName: string,
   options: CliOptions,
-  register: (y: Argv, ctx: CommandContext) => Argv,
+  register: Register,
+  fast?: (ctx: CommandContext) => readonly FastCommand[],
 ): Promise<ExitCode> {
   const ctx = new CommandContext(options);
   const argv = [...options.argv];
-  const y = register(
+  try {
+    const hit = fast && options.fastPath !== false ? parseFast(argv, fast(ctx)) : undefined;
+    if (hit) {
+      if (!CommandContext.isOffline(hit.command.words)) await ctx.loadServices();
+      await hit.command.run(hit.args);
+      return EXIT.OK;
+    }
+    await parseWithYargs(scriptName, options, ctx, argv, register);
+    return EXIT.OK;
+  } catch (err) {
+    const { lines, exitCode } = describeError(asCliError(err));
+    for (const line of lines) ctx.err(line);
+    return exitCode;
+  }
+}
+
+/**
+ * Adds a CLI's commands to yargs. It may be async, to load command tables only when yargs runs
+ * (a fast-path command line needs none of them).
+ */
+export type Register = (y: Argv, ctx: CommandContext) => Argv | Promise<Argv>;
+
+async function parseWithYargs(scriptName: string, options: CliOptions, ctx: CommandContext, argv: string[], register: Register): Promise<void> {
+  const { default: yargs } = await import('yargs');
+  const registered = await register(
     yargs(argv)
       .scriptName(scriptName)
       .exitProcess(false)
@@ -32,21 +59,14 @@ export async function runCommandLine(
         if (!CommandContext.isOffline(argv._)) await ctx.loadServices();
       }),
     ctx,
-  ).fail(((message: string | null | undefined, error: Error | undefined, usage: { help(): string }) => {
+  );
+  const y = registered.fail(((message: string | null | undefined, error: Error | undefined, usage: { help(): string }) => {
     if (error) throw error;
     throw new InvalidCommandError(message ?? 'invalid command line', { details: [usage.help(), ''] });
   }) as unknown as (msg: string, err: Error, y: Argv) => void);
-
-  try {
-    await y.parseAsync(argv, {}, (err: Error | undefined, _args: unknown, output: string) => {
-      if (!err && output) options.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
-    });
-    return EXIT.OK;
-  } catch (err) {
-    const { lines, exitCode } = describeError(asCliError(err));
-    for (const line of lines) ctx.err(line);
-    return exitCode;
-  }
+  await y.parseAsync(argv, {}, (err: Error | undefined, _args: unknown, output: string) => {
+    if (!err && output) options.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+  });
 }
 
 /** Maps errors that have a user meaning but come from shared code (the DSL) to CLI errors. */

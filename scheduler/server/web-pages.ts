@@ -55,7 +55,14 @@ function counts(c: Partial<Record<TaskState, number>>): SafeHtml {
   return html`${entries.map(([state, n], i) => html`${i > 0 ? ', ' : ''}${n} ${stateCell(state)}`)}`;
 }
 
-export function rolesPage(cluster: string, jobs: readonly JobSummary[], agents: readonly AgentInfo[]): string {
+/** The most agents the cluster page lists; a 10,000-host cluster is summarized, not drawn. */
+export const AGENTS_SHOWN = 500;
+
+export function rolesPage(cluster: string, jobs: readonly JobSummary[], allAgents: readonly AgentInfo[]): string {
+  const agents = allAgents.slice(0, AGENTS_SHOWN);
+  const byStatus = new Map<string, number>();
+  for (const a of allAgents) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
+  const summary = [...byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([status, n], i) => html`${i > 0 ? ', ' : ''}${n} ${stateCell(status)}`);
   const roles = new Map<string, number>();
   for (const j of jobs) roles.set(j.key.role, (roles.get(j.key.role) ?? 0) + 1);
   const body = html`
@@ -67,6 +74,9 @@ ${
 ${[...roles].map(([role, n]) => html`<tr><td><a href="${ui(role)}">${role}</a></td><td>${n}</td></tr>\n`)}</table>`
 }
 <h2>Agents</h2>
+${allAgents.length > 0 ? html`<p>${allAgents.length} agent${allAgents.length === 1 ? '' : 's'}: ${summary}${
+    allAgents.length > agents.length ? html`; the first ${agents.length} by host below, all of them in <a href="${PATHS.agents}">${PATHS.agents}</a>` : ''
+  }</p>` : ''}
 ${
   agents.length === 0
     ? html`<p>No agents registered.</p>`

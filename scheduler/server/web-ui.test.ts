@@ -30,6 +30,14 @@ describe('web UI', () => {
     expect(body).toContain('<code>rack=r1</code>');
   });
 
+  it('summarizes a large cluster instead of drawing every agent', async () => {
+    for (let i = 0; i < 503; i++) await h.register(`host${String(i).padStart(3, '0')}`);
+    const { body } = await page('/scheduler');
+    expect(body).toContain('503 agents: 503 <span class="state ACTIVE">ACTIVE</span>; the first 500 by host below');
+    expect(body).toContain('host499');
+    expect(body).not.toContain('host500');
+  });
+
   it("lists a role's jobs with their task counts", async () => {
     await h.createJob(jobSpec({ instances: 2 }));
     const { body } = await page('/scheduler/www-data');

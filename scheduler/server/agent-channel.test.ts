@@ -166,6 +166,27 @@ describe('agent channel', () => {
     }
   });
 
+  it('drops a held sync whose agent hung up', async () => {
+    const served = await startHarness({ longPollMs: 60_000, agentLostTimeoutMs: 300_000 });
+    try {
+      const { agentId } = await served.register('host1');
+      const address = await served.app.listen({ host: '127.0.0.1', port: 0 });
+      const hangUp = new AbortController();
+      const sync = fetch(`${address}${PATHS.agentSync}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ agentId, tasks: [], waitMs: 60_000 }),
+        signal: hangUp.signal,
+      }).catch(() => 'hung up');
+      await vi.waitFor(() => expect(served.app.longPolls.isHeld(agentId)).toBe(true));
+      hangUp.abort();
+      expect(await sync).toBe('hung up');
+      await vi.waitFor(() => expect(served.app.longPolls.size).toBe(0));
+    } finally {
+      await served.close();
+    }
+  });
+
   it('answers held syncs when the scheduler shuts down', async () => {
     const other = await startHarness({ longPollMs: 60_000 });
     const { agentId } = await other.register('host1');

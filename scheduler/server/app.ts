@@ -92,6 +92,8 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBodyBytes,
     routerOptions: { maxParamLength: 1024 },
+    // Held syncs and job reads are answered in preClose; then nothing is worth waiting for.
+    forceCloseConnections: true,
   });
   const agentLostTimeoutMs = options.agentLostTimeoutMs ?? DEFAULT_AGENT_LOST_TIMEOUT_MS;
   const longPollMs = effectiveLongPollMs(options.longPollMs ?? DEFAULT_LONG_POLL_MS, agentLostTimeoutMs);

@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
       'data-dir': { type: 'string', default: './.aurora-scheduler', describe: 'Directory of the scheduler database' },
       'http-host': { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
       'http-port': { type: 'number', default: DEFAULT_SCHEDULER_PORT, describe: 'Port to listen on; 0 picks a free one' },
-      'long-poll-ms': { type: 'number', default: DEFAULT_LONG_POLL_MS, describe: 'Longest an agent sync is held open' },
+      'long-poll-ms': { type: 'number', default: DEFAULT_LONG_POLL_MS, describe: 'Longest an agent sync is held open (at most half of --agent-lost-timeout-ms)' },
       'flapping-threshold-ms': {
         type: 'number',
         default: DEFAULT_FLAPPING_POLICY.thresholdMs,
@@ -180,7 +180,7 @@ async function main(argv: string[]): Promise<void> {
       'agent-lost-timeout-ms': {
         type: 'number',
         default: DEFAULT_AGENT_LOST_TIMEOUT_MS,
-        describe: 'An agent that has not synced for this long is LOST, and its tasks with it',
+        describe: "An agent that has not synced for this long is LOST; its tasks go PARTITIONED or LOST per their job's partition policy",
       },
     })
     .check((args) => {

@@ -128,6 +128,9 @@ function wire<T>(name: WireName, schema: () => Promise<z.ZodType<T>>): Check<T> 
 }
 
 const jobsApi = () => import('../../scheduler/api/jobs-api.js');
+let specSchema: Promise<typeof import('../../dsl/jobspec.js')> | undefined;
+/** The JobSpec schema (zod and all), loaded once; started early it loads while the scheduler answers. */
+const jobSpecModule = () => (specSchema ??= import('../../dsl/jobspec.js'));
 const CHECKS = {
   createJob: wire<CreateJobResponse>('CreateJobResponse', async () => (await jobsApi()).CreateJobResponseSchema),
   listJobs: wire<ListJobsResponse>('ListJobsResponse', async () => (await jobsApi()).ListJobsResponseSchema),
@@ -167,16 +170,22 @@ function jobReadParts(body: unknown): { detail: Record<string, unknown> } | unde
  * caller expects, else by JobSpecSchema alone; anything else by the whole GetJobResponseSchema.
  */
 function jobReadCheck(expectSpec: JobSpec | undefined): Check<JobDetail> {
+  // `full` follows `fast` on the same body: check its 10,000 tasks once.
+  let checked: { body: unknown; parts: ReturnType<typeof jobReadParts> } | undefined;
+  const partsOf = (body: unknown): ReturnType<typeof jobReadParts> => {
+    const known = checked !== undefined && checked.body === body ? checked : (checked = { body, parts: jobReadParts(body) });
+    return known.parts;
+  };
   return {
     fast: (body) => {
-      const parts = jobReadParts(body);
+      const parts = partsOf(body);
       if (!parts || expectSpec === undefined) return undefined;
       return canonicalJson(parts.detail['spec']) === canonicalJson(expectSpec) ? (parts.detail as unknown as JobDetail) : undefined;
     },
     full: async (body) => {
-      const parts = jobReadParts(body);
+      const parts = partsOf(body);
       if (parts) {
-        const { JobSpecSchema } = await import('../../dsl/jobspec.js');
+        const { JobSpecSchema } = await jobSpecModule();
         const spec = zodVerdict(JobSpecSchema, parts.detail['spec'], 'job.spec.');
         return spec.ok ? { ok: true, value: { ...(parts.detail as unknown as JobDetail), spec: spec.value } } : spec;
       }
@@ -229,6 +238,9 @@ export class SchedulerClient {
       ...(options.history ? { history: 'true' } : {}),
       ...(waits ? { since: String(options.since), waitMs: String(waitMs) } : {}),
     };
+    // Without a spec to compare with, the answer's spec needs the JobSpec schema: load it while
+    // the scheduler answers (a large job's answer takes longer than loading zod).
+    if (options.expectSpec === undefined) jobSpecModule().catch(() => undefined);
     return this.call('GET', PATHS.job(key.role, key.environment, key.name), jobReadCheck(options.expectSpec), { query, extraTimeMs: waitMs });
   }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type tsModule from 'typescript';
 
@@ -12,12 +13,12 @@ export function typescript(): typeof tsModule {
   return loaded;
 }
 
-/** The installed compiler's version, read without loading it. */
+/** The installed compiler's version, read from its package.json without loading the compiler (or requiring anything). */
 export function typescriptVersion(): string {
   if (loaded) return loaded.version;
   try {
-    const require = createRequire(import.meta.url);
-    const pkg = require('typescript/package.json') as { version?: string };
+    const file = createRequire(import.meta.url).resolve('typescript/package.json');
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -33,6 +34,7 @@ interface Options {
   history: HistoryPolicy;
   placement: PlacementSettings;
   maxBodyBytes: number;
+  heapGrowingPercent: number;
 }
 
 /** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
@@ -80,6 +82,10 @@ async function serve(options: Options): Promise<void> {
       stream: options.logFormat === 'json' ? process.stderr : textLogStream(process.stderr, 'aurora-scheduler'),
     },
   });
+  // Set once the state is loaded (loading grows the heap fast and should not collect at every
+  // step): from here V8 collects when the heap has grown this much past its live size. Every
+  // change replaces task objects, and the old ones would otherwise pile up as garbage for long.
+  if (options.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${options.heapGrowingPercent}`);
   try {
     await app.listen({ host: options.httpHost, port: options.httpPort });
   } catch (e) {
@@ -170,6 +176,11 @@ async function main(argv: string[]): Promise<void> {
         describe: "After spreading a job's instances: prefer emptier hosts (spread) or fuller ones (binpack)",
       },
       'placement-batch-size': { type: 'number', default: DEFAULT_PLACEMENT.batchSize, describe: 'Most tasks one placement pass places' },
+      'heap-growing-percent': {
+        type: 'number',
+        default: 50,
+        describe: "How far the heap may grow past its live size before V8 collects it (0 keeps V8's own, which lets it grow up to 4 times)",
+      },
       'max-body-bytes': { type: 'number', default: DEFAULT_MAX_BODY_BYTES, describe: 'Largest request body; agent syncs may be 8 times larger' },
       'allowed-environments': {
         type: 'string',
@@ -190,6 +201,9 @@ async function main(argv: string[]): Promise<void> {
       if (!(args['agent-lost-timeout-ms'] > 0)) throw new Error('--agent-lost-timeout-ms must be more than 0');
       for (const flag of ['max-instances-per-job', 'placement-sample-size', 'placement-batch-size', 'max-body-bytes'] as const) {
         if (!Number.isInteger(args[flag]) || args[flag] < 1) throw new Error(`--${flag} must be a whole number of at least 1`);
+      }
+      if (!Number.isInteger(args['heap-growing-percent']) || args['heap-growing-percent'] < 0) {
+        throw new Error('--heap-growing-percent must be a whole number of 0 or more');
       }
       if (!Number.isInteger(args['history-max-per-job']) || args['history-max-per-job'] < 0) {
         throw new Error('--history-max-per-job must be a whole number of 0 or more');
@@ -239,6 +253,7 @@ async function main(argv: string[]): Promise<void> {
             batchSize: args['placement-batch-size'],
           },
           maxBodyBytes: args['max-body-bytes'],
+          heapGrowingPercent: args['heap-growing-percent'],
         }),
     )
     .parseAsync();

@@ -10,6 +10,28 @@ import { JobKeySchema, jobKeySchema } from './job-key.js';
 
 const nonNegativeInt = z.number().int().nonnegative();
 
+/**
+ * The longest command line (and shell health check) in bytes. The executor hands it to
+ * `bash -c` as one argument, and Linux refuses a single argument over 128 KiB
+ * (MAX_ARG_STRLEN); binding ports and the instance into it may lengthen it a little.
+ */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+
+/** A shell command that a process can be started with. */
+const command = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .superRefine((s, ctx) => {
+      const bytes = Buffer.byteLength(s);
+      if (bytes > MAX_COMMAND_BYTES) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} is ${bytes} bytes, more than the ${MAX_COMMAND_BYTES} a process can be started with; put the script in a file the task fetches or ships`,
+        });
+      }
+    });
+
 export const LoggerSpecSchema = z
   .object({
     /** Where a process's stdout/stderr go: files in the sandbox, the agent's console, both, or nowhere. */
@@ -25,7 +47,7 @@ export type LoggerSpec = z.infer<typeof LoggerSpecSchema>;
 export const ProcessSpecSchema = z
   .object({
     name: z.string().regex(/^[\w\-.]+$/, "process names may only contain letters, digits, '_', '-' and '.'"),
-    cmdline: z.string().min(1, 'cmdline must not be empty'),
+    cmdline: command('cmdline'),
     /** 0 means retry forever. */
     maxFailures: nonNegativeInt,
     daemon: z.boolean(),
@@ -113,7 +135,7 @@ export const HealthCheckerSpecSchema = z.discriminatedUnion('kind', [
       expectedResponseCode: nonNegativeInt,
     })
     .strict(),
-  z.object({ kind: z.literal('shell'), command: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('shell'), command: command('the health check command') }).strict(),
   z.object({ kind: z.literal('tcp'), port: z.string() }).strict(),
 ]);
 export type HealthCheckerSpec = z.infer<typeof HealthCheckerSpecSchema>;

@@ -1,8 +1,9 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 
 /**
- * What the scheduler admits, beyond the JobSpec schema: limits that keep every job readable,
- * killable and runnable once it is accepted. Pure: a spec and the limits in, problems out.
+ * What the scheduler admits, beyond the JobSpec schema (which bounds command lines, see
+ * MAX_COMMAND_BYTES): limits that keep every job readable, killable and runnable once it is
+ * accepted, and the cluster's instance limit. Pure: a spec and the limits in, problems out.
  */
 
 export interface AdmissionLimits {
@@ -12,13 +13,6 @@ export interface AdmissionLimits {
 
 /** Aurora's default for the most instances one job may have. */
 export const DEFAULT_MAX_INSTANCES_PER_JOB = 4000;
-
-/**
- * The longest command line (and shell health check) in bytes. The executor hands it to
- * `bash -c` as one argument, and Linux refuses a single argument over 128 KiB
- * (MAX_ARG_STRLEN); binding ports and the instance into it may lengthen it a little.
- */
-export const MAX_COMMAND_BYTES = 64 * 1024;
 
 /**
  * The longest task id: it names the task's sandbox directory on the agent (a file name of at
@@ -57,22 +51,6 @@ export function admissionProblems(spec: JobSpec, limits: AdmissionLimits): Admis
     problems.push({
       path: 'key.name',
       message: `Task ID is too long, please shorten your role or job name: its tasks' ids would be ${longest} characters, at most ${MAX_TASK_ID_LENGTH} fit`,
-    });
-  }
-  spec.task.processes.forEach((p, i) => {
-    const bytes = Buffer.byteLength(p.cmdline);
-    if (bytes > MAX_COMMAND_BYTES) {
-      problems.push({
-        path: `task.processes[${i}].cmdline`,
-        message: `the command line of process ${p.name} is ${bytes} bytes, more than the ${MAX_COMMAND_BYTES} a process can be started with; put the script in a file the task fetches or ships`,
-      });
-    }
-  });
-  const checker = spec.healthCheck?.checker;
-  if (checker?.kind === 'shell' && Buffer.byteLength(checker.command) > MAX_COMMAND_BYTES) {
-    problems.push({
-      path: 'healthCheck.checker.command',
-      message: `the health check command is ${Buffer.byteLength(checker.command)} bytes, more than ${MAX_COMMAND_BYTES}`,
     });
   }
   return problems;

@@ -179,21 +179,57 @@ describe('a scheduler killed with SIGKILL', () => {
 });
 
 describe('admission limits through the CLI', () => {
-  it('tells the user how many instances the cluster takes', async () => {
+  it('tells the user what is too big, and how big it may be', async () => {
     const root = tempRoot();
     const scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), extraArgs: ['--max-instances-per-job', '10'] });
     daemons.push(scheduler);
     writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]));
-    const config = path.join(root, 'many.aurora.ts');
+    const config = path.join(root, 'limits.aurora.ts');
     writeFileSync(
       config,
       `import { Job, MB, Process, Resources, Task } from '@aurora/dsl';
-export const jobs = [Job({ cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'many', instances: 11,
-  task: Task({ processes: [Process({ name: 'p', cmdline: 'sleep 1' })], resources: Resources({ cpu: 0.1, ram: 8 * MB, disk: 8 * MB }) }) })];
+const resources = Resources({ cpu: 0.1, ram: 8 * MB, disk: 8 * MB });
+const small = Task({ processes: [Process({ name: 'p', cmdline: 'sleep 1' })], resources });
+// Twenty processes of 60 KB each: every command line fits, the job as a whole is over 1 MiB.
+const huge = Task({ processes: Array.from({ length: 20 }, (_, i) => Process({ name: 'p' + i, cmdline: 'echo ' + 'x'.repeat(60_000) })), resources });
+const base = { cluster: 'devcluster', role: 'www-data', environment: 'prod' };
+export const jobs = [
+  Job({ ...base, name: 'many', instances: 11, task: small }),
+  Job({ ...base, name: '${'n'.repeat(180)}', task: small }),
+  Job({ ...base, name: 'huge', task: huge }),
+];
 `,
     );
-    const r = await runCli(BINS.aurora, ['job', 'create', 'devcluster/www-data/prod/many', config], { env: { ...process.env, AURORA_CONFIG_ROOT: root } });
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('Instance count must be between 1 and 10 inclusive.');
+    const create = (name: string) =>
+      runCli(BINS.aurora, ['job', 'create', `devcluster/www-data/prod/${name}`, config], { env: { ...process.env, AURORA_CONFIG_ROOT: root } });
+
+    const many = await create('many');
+    expect(many.code).toBe(10);
+    expect(many.stderr).toContain('Instance count must be between 1 and 10 inclusive.');
+
+    const long = await create('n'.repeat(180));
+    expect(long.code).toBe(10);
+    expect(long.stderr).toContain('Task ID is too long, please shorten your role or job name');
+
+    const huge = await create('huge');
+    expect(huge.code).toBe(10);
+    expect(huge.stderr).toMatch(/BODY_TOO_LARGE/);
+
+    // Refused before anything is sent: a key part '..', and a command line no process can be started with.
+    const dots = await create('..');
+    expect(dots.code).toBe(6);
+    expect(dots.stderr).toContain("must not be '.' or '..'");
+    const tooLongCommand = path.join(root, 'cmd.aurora.ts');
+    writeFileSync(
+      tooLongCommand,
+      `import { Job, MB, Process, Resources, Task } from '@aurora/dsl';
+export const jobs = [Job({ cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'cmd',
+  task: Task({ processes: [Process({ name: 'p', cmdline: 'echo ' + 'x'.repeat(70_000) })], resources: Resources({ cpu: 0.1, ram: 8 * MB, disk: 8 * MB }) }) })];
+`,
+    );
+    const cmd = await runCli(BINS.aurora, ['job', 'create', 'devcluster/www-data/prod/cmd', tooLongCommand], { env: { ...process.env, AURORA_CONFIG_ROOT: root } });
+    expect(cmd.code).toBe(3);
+    expect(cmd.stderr).toMatch(/cmdline is 70005 bytes, more than the 65536/);
+    expect((await call('GET', `${scheduler.url}${PATHS.jobs}`)).body.jobs).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@
  * free loopback ports, then runs the real CLI `aurora job create KEY FILE --wait-until RUNNING`
  * for a one-process job, once per run, each with a new job key. Prints p50 and p99 (nearest
  * rank; with fewer than 100 runs p99 is the slowest run) with min, max and n, of the whole
- * command and of the part the cluster spends (the task's PENDING event to its RUNNING event).
+ * command (and, on Linux, its CPU time, which load beside the bench disturbs less) and of the
+ * part the cluster spends (the task's PENDING event to its RUNNING event).
  *
  * The config cache (client/config/cache.ts) is warm, as for anyone who created or inspected the
  * job before: the bench compiles every key once beforehand. `--new-keys N` also times N creates
@@ -13,7 +14,7 @@
  *
  *   npm run bench -- --runs 40 [--new-keys 5] [--json]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hideBin } from 'yargs/helpers';
@@ -75,20 +76,39 @@ const keyOf = (name: string) => `devcluster/bench/test/${name}`;
 const loaded = loadConfig(config, { cwd: root, cacheDir });
 for (const name of warmNames) compileConfigJob(loaded, parseJobKey(keyOf(name)), {});
 
+/**
+ * CPU time (user + system, ms) of this process's children that ended, from /proc (Linux; 10 ms
+ * ticks): a command's own CPU time, which other load on the machine changes far less than its
+ * wall time. Undefined elsewhere.
+ */
+function childCpuMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[13]) + Number(fields[14]); // cutime, cstime
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One timed create; the cluster's part from the task's own events. */
-async function create(name: string): Promise<{ whole: number; cluster: number | undefined }> {
+async function create(name: string): Promise<{ whole: number; cpu: number | undefined; cluster: number | undefined }> {
+  const cpuBefore = childCpuMs();
   const started = performance.now();
   const r = await runCli(BINS.aurora, ['job', 'create', keyOf(name), config, '--wait-until', 'RUNNING'], { env, cwd: root });
   const whole = performance.now() - started;
+  const cpuAfter = childCpuMs();
+  const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
   if (r.code !== 0) throw new Error(`create ${keyOf(name)} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   const [task] = (await client.getJob(parseJobKey(keyOf(name)))).tasks;
   const at = (state: string) => task?.events.find((e) => e.state === state)?.at;
   const pending = at('PENDING');
   const running = at('RUNNING');
-  return { whole, cluster: pending !== undefined && running !== undefined ? running - pending : undefined };
+  return { whole, cpu, cluster: pending !== undefined && running !== undefined ? running - pending : undefined };
 }
 
 const whole: number[] = [];
+const cpu: number[] = [];
 const inCluster: number[] = [];
 const fresh: number[] = [];
 try {
@@ -96,6 +116,7 @@ try {
     const t = await create(name);
     if (i < argv.warmup) continue;
     whole.push(t.whole);
+    if (t.cpu !== undefined) cpu.push(t.cpu);
     if (t.cluster !== undefined) inCluster.push(t.cluster);
   }
   for (const name of newNames) fresh.push((await create(name)).whole);
@@ -113,6 +134,7 @@ const rows: { label: string; figure: string; s: Stats }[] = [
   { label: 'aurora job create --wait-until RUNNING, whole command (warm cache)', figure: 'create-wait-running', s: stats(whole) },
   { label: 'PENDING -> RUNNING inside the cluster', figure: 'pending-to-running', s: stats(inCluster) },
 ];
+if (cpu.length > 0) rows.splice(1, 0, { label: "the command's CPU time (user + system)", figure: 'create-wait-running-cpu', s: stats(cpu) });
 if (fresh.length > 0) rows.push({ label: 'the same for a key the cache has not compiled', figure: 'create-wait-running-new-key', s: stats(fresh) });
 
 if (argv.json) {

@@ -43,8 +43,9 @@ export async function createJob(ctx: CommandContext, a: CreateArgs): Promise<voi
   }
   const goal = a.waitUntil;
   const { value, timedOut } = await watchUntil(ctx, {
-    // The create answer carries the job's version: the first read already waits for a change.
+    // The create answer carries the job's version and counts: the first read already waits for a change.
     since: created.job.version,
+    sinceLine: `${key.name}: ${formatCounts(created.job.taskCounts)}`,
     read: async (since, waitMs) => {
       const job = await client.getJob(key, { since, waitMs, expectSpec: spec });
       return { version: job.summary.version, value: assessGoal(job.tasks, spec.instances, goal) };

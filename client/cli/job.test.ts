@@ -63,6 +63,7 @@ describe('aurora job', () => {
       const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'RUNNING');
       expect(r.code).toBe(0);
       expect(r.stdout.split('\n').slice(2)).toEqual([
+        'hello: 1 PENDING',
         'hello: 1 ASSIGNED',
         'hello: 1 STARTING',
         'hello: 1 RUNNING',

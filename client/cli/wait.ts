@@ -15,6 +15,8 @@ export interface WatchOptions<T> {
   readonly read: (since: number | undefined, waitMs: number) => Promise<Observed<T>>;
   /** The version the caller already knows the state of (the create response's), so the first read waits. */
   readonly since?: number | undefined;
+  /** The progress line of that known state, printed at once so a wait never starts silent. */
+  readonly sinceLine?: string | undefined;
   readonly settled: (value: T) => boolean;
   /** The progress line for a state; printed whenever it changes. */
   readonly print: (line: string) => void;
@@ -36,7 +38,8 @@ const FIRST_PAUSE_MS = 50;
 export async function watchUntil<T>(ctx: CommandContext, o: WatchOptions<T>): Promise<{ value: T; timedOut: boolean }> {
   const deadline = ctx.now() + o.timeoutMs;
   let since = o.since;
-  let lastLine: string | undefined;
+  let lastLine = o.sinceLine;
+  if (lastLine !== undefined) o.print(lastLine);
   let pause = Math.min(FIRST_PAUSE_MS, ctx.pollIntervalMs);
   for (;;) {
     const asked = ctx.now();

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 /**
- * The agent's per-task overhead and its launch latency, with the compiled scheduler and agent
- * on free loopback ports:
+ * The agent's launch latency and per-task overhead, with the compiled scheduler and agent on free
+ * loopback ports:
  *
- * - memory: the agent's RSS before and after it supervises N one-process sleep tasks (one job
- *   with N instances, created through the scheduler API), divided by N; and the total per task
- *   including the per-run /bin/sh wrapper (its RSS, and its PSS, which splits shared pages fairly);
- * - latency: from the scheduler's ASSIGNED event of each task to the PROCESS_STARTED record in
- *   the task's checkpoint (both clocks are this host's).
+ * - latency of N launches that reach the agent together (one job with N instances, created
+ *   through the scheduler API): from the scheduler's ASSIGNED event of each task to the
+ *   PROCESS_STARTED record in the task's checkpoint, split into the delivery (to the agent's
+ *   ASSIGNED record: the scheduler's answer to the held sync and the spec fetch) and the agent's
+ *   own part; and to the moment the task's command itself runs (it writes bash's
+ *   $EPOCHREALTIME to a file, then execs `sleep`). All clocks are this host's.
+ * - latency of a lone launch: one-instance jobs created one after the other on the loaded agent.
+ * - memory: the agent's RSS before and after it supervises the N tasks, divided by N; the spawn
+ *   helper's RSS and PSS (one per agent); and each run's /bin/sh wrapper (RSS, and PSS, which
+ *   splits shared pages fairly).
  *
- *   npm run bench:agent -- --tasks 100
+ *   npm run bench:agent -- --tasks 100 [--json] [--no-spawn-helper] [--spawn-spares N]
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,25 +29,40 @@ import { Job, MB, Process, Resources, Task } from '../dsl/index.js';
 import { parseCheckpoint, replayCheckpoint, type TaskRunState } from '../executor/core/checkpoint.js';
 
 const argv = await yargs(hideBin(process.argv))
-  .option('tasks', { type: 'number', default: 100 })
+  .option('tasks', { type: 'number', default: 100, describe: 'instances of the one job whose launches reach the agent together' })
   .option('singles', { type: 'number', default: 10, describe: 'one-instance jobs created one after the other, for the latency of a lone launch' })
   .option('settle-ms', { type: 'number', default: 6000, describe: 'wait before reading memory (lets a resource sample run)' })
+  .option('spawn-helper', { type: 'boolean', default: true, describe: 'the agent starts processes through its spawn helper (--no-spawn-helper: by forking itself)' })
+  .option('spawn-spares', { type: 'number', describe: "the agent's --spawn-spares (processes its spawn helper forks ahead)" })
+  .option('json', { type: 'boolean', default: false, describe: 'one JSON object per figure' })
   .strict()
   .parseAsync();
 const N = argv.tasks;
 
 const root = mkdtempSync(path.join(tmpdir(), 'aurora-bench-agent-'));
+const sandboxes = path.join(root, 'agent', 'sandboxes');
+const STARTED_FILE = '.command-started';
 const scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler') });
 const agent = await startAgent({
   schedulerUrl: scheduler.url,
   dataDir: path.join(root, 'agent'),
-  extraArgs: ['--kill-grace-ms', '500', '--cpu', String(Math.max(2, N * 0.01 + 1)), '--ram-mb', String(N * 8 + 1024)],
+  extraArgs: [
+    '--kill-grace-ms', '500',
+    '--cpu', String(Math.max(2, N * 0.01 + 1)),
+    '--ram-mb', String(N * 8 + 1024),
+    ...(argv['spawn-helper'] ? [] : ['--no-spawn-helper']),
+    ...(argv['spawn-spares'] !== undefined ? ['--spawn-spares', String(argv['spawn-spares'])] : []),
+  ],
 });
 const agentPid = agent.child.pid!;
 
 function status(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) * 1024;
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Number(m?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }
 function pss(pid: number): number | null {
   try {
@@ -52,98 +72,171 @@ function pss(pid: number): number | null {
     return null;
   }
 }
-const median = (xs: number[]) => {
+/**
+ * The agent's spawn helper (its child whose command line the helper set to `aurora-spawn-helper`)
+ * and the helper's spares (its children that have not become a run's wrapper yet).
+ */
+function helperPids(): { helper: number | null; spares: number[] } {
+  const procs = readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const helperLike = readFileSync(`/proc/${entry}/cmdline`, 'utf8').startsWith('aurora-spawn-helper');
+      return helperLike ? [{ pid: Number(entry), ppid }] : [];
+    } catch {
+      return [];
+    }
+  });
+  const helper = procs.find((p) => p.ppid === agentPid)?.pid ?? null;
+  return { helper, spares: procs.filter((p) => helper !== null && p.ppid === helper).map((p) => p.pid) };
+}
+
+/** The nearest-rank percentile p (0-100] of values. */
+function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]! ) / 2;
-};
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MB`;
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
+}
+const MiB = 1024 * 1024;
 
 function checkpoints(): TaskRunState[] {
-  const dir = path.join(root, 'agent', 'sandboxes');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((id) => {
+  if (!existsSync(sandboxes)) return [];
+  return readdirSync(sandboxes).flatMap((id) => {
     try {
-      return [replayCheckpoint(parseCheckpoint(readFileSync(path.join(dir, id, '.checkpoint.jsonl'), 'utf8')))];
+      return [replayCheckpoint(parseCheckpoint(readFileSync(path.join(sandboxes, id, '.checkpoint.jsonl'), 'utf8')))];
     } catch {
       return [];
     }
   });
 }
+/** When the task's command itself began, from the file it wrote ($EPOCHREALTIME, seconds). */
+function commandStartedAt(taskId: string): number | undefined {
+  try {
+    const seconds = Number(readFileSync(path.join(sandboxes, taskId, STARTED_FILE), 'utf8').trim());
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const task = Task({
+  processes: [Process({ name: 'sleeper', cmdline: `printf '%s\\n' "$EPOCHREALTIME" > ${STARTED_FILE}; exec sleep 3600` })],
+  resources: Resources({ cpu: 0.01, ram: 4 * MB, disk: 4 * MB }),
+});
+async function createJob(name: string, instances: number): Promise<void> {
+  const compiled = compileJob(Job({ cluster: 'devcluster', role: 'bench', environment: 'test', name, instances, task }));
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
+  const spec: JobSpec = compiled.spec;
+  const res = await fetch(`${scheduler.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: canonicalJson({ spec }) });
+  if (res.status >= 300) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+}
+type TaskEvents = { taskId: string; events: { state: string; at: number }[] };
+async function assignedAt(name: string): Promise<Map<string, number>> {
+  const r = await fetch(`${scheduler.url}/api/v1/tasks?role=bench&environment=test&name=${name}`);
+  const { tasks } = (await r.json()) as { tasks: TaskEvents[] };
+  const out = new Map<string, number>();
+  for (const t of tasks) {
+    const at = t.events.find((e) => e.state === 'ASSIGNED')?.at;
+    if (at !== undefined) out.set(t.taskId, at);
+  }
+  return out;
+}
+
+interface Row {
+  readonly figure: string;
+  readonly value: number;
+  readonly unit: 'ms' | 'MB' | 'tasks' | 'procs';
+  readonly what: string;
+}
+const rows: Row[] = [];
+const ms = (figure: string, value: number, what: string) => rows.push({ figure, value: Math.round(value), unit: 'ms', what });
+const mb = (figure: string, bytes: number, what: string) => rows.push({ figure, value: Math.round((bytes / MiB) * 100) / 100, unit: 'MB', what });
 
 try {
   await sleep(argv['settle-ms']);
   const before = status(agentPid, 'VmRSS');
 
-  const compiled = compileJob(
-    Job({
-      cluster: 'devcluster',
-      role: 'bench',
-      environment: 'test',
-      name: 'sleepers',
-      instances: N,
-      task: Task({ processes: [Process({ name: 'sleeper', cmdline: 'sleep 3600' })], resources: Resources({ cpu: 0.01, ram: 4 * MB, disk: 4 * MB }) }),
-    }),
-  );
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
-  const spec: JobSpec = compiled.spec;
-  const res = await fetch(`${scheduler.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: canonicalJson({ spec }) });
-  if (res.status >= 300) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-
-  const deadline = Date.now() + 120_000;
+  await createJob('sleepers', N);
+  const deadline = Date.now() + 180_000;
   let states = checkpoints();
-  while (states.filter((s) => s.processes.sleeper?.[0]?.state === 'RUNNING').length < N) {
+  const allStarted = () =>
+    states.length === N && states.every((s) => s.processes.sleeper?.[0] !== undefined && commandStartedAt(s.taskId) !== undefined);
+  while (!allStarted()) {
     if (Date.now() > deadline) throw new Error(`only ${states.length} of ${N} tasks started; agent log:\n${agent.log().slice(-2000)}`);
     await sleep(200);
     states = checkpoints();
   }
+  const assigned = await assignedAt('sleepers');
+  const launch: number[] = [];
+  const deliver: number[] = [];
+  const own: number[] = [];
+  const command: number[] = [];
+  for (const s of states) {
+    const at = assigned.get(s.taskId);
+    const started = s.processes.sleeper?.[0]?.startedAt;
+    const ran = commandStartedAt(s.taskId);
+    if (at === undefined || started === undefined) continue;
+    launch.push(started - at);
+    deliver.push(s.startedAt - at);
+    own.push(started - s.startedAt);
+    if (ran !== undefined) command.push(ran - at);
+  }
+
   await sleep(argv['settle-ms']);
   const after = status(agentPid, 'VmRSS');
   const wrappers = states.map((s) => s.processes.sleeper![0]!.pid);
-  const wrapperRss = median(wrappers.map((p) => status(p, 'VmRSS')));
-  const wrapperPss = wrappers.map(pss).filter((x): x is number => x !== null);
-
-  const r = await fetch(`${scheduler.url}/api/v1/tasks?role=bench&environment=test&name=sleepers`);
-  const { tasks } = (await r.json()) as { tasks: { taskId: string; events: { state: string; at: number }[] }[] };
-  const latency: number[] = [];
-  for (const s of states) {
-    const assigned = tasks.find((t) => t.taskId === s.taskId)?.events.find((e) => e.state === 'ASSIGNED')?.at;
-    const started = s.processes.sleeper?.[0]?.startedAt;
-    if (assigned !== undefined && started !== undefined) latency.push(started - assigned);
-  }
+  const wrapperRss = percentile(wrappers.map((p) => status(p, 'VmRSS')), 50);
+  const wrapperPss = percentile(wrappers.map(pss).filter((x): x is number => x !== null), 50);
+  const { helper, spares } = helperPids();
 
   // A lone launch: one-instance jobs, one after the other, on the agent that already runs N tasks.
   const single: number[] = [];
   for (let i = 0; i < argv.singles; i++) {
     const name = `single${i}`;
-    const one = compileJob(
-      Job({
-        cluster: 'devcluster', role: 'bench', environment: 'test', name,
-        task: Task({ processes: [Process({ name: 'sleeper', cmdline: 'sleep 3600' })], resources: Resources({ cpu: 0.01, ram: 4 * MB, disk: 4 * MB }) }),
-      }),
-    );
-    if (!one.ok) throw new Error(JSON.stringify(one.issues));
-    await fetch(`${scheduler.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: canonicalJson({ spec: one.spec }) });
+    await createJob(name, 1);
     let state: TaskRunState | undefined;
     while (!(state = checkpoints().find((s) => s.assignment.job.key.name === name && s.processes.sleeper?.[0]))) await sleep(20);
-    const t = (await (await fetch(`${scheduler.url}/api/v1/tasks?role=bench&environment=test&name=${name}`)).json()) as typeof tasks extends infer T ? { tasks: T } : never;
-    const assigned = t.tasks[0]?.events.find((e) => e.state === 'ASSIGNED')?.at;
-    if (assigned !== undefined) single.push(state.processes.sleeper![0]!.startedAt - assigned);
+    const at = [...(await assignedAt(name)).values()][0];
+    if (at !== undefined) single.push(state.processes.sleeper![0]!.startedAt - at);
   }
 
   const perTask = (after - before) / N;
-  console.log(`tasks supervised:                         ${N}`);
-  console.log(`agent RSS:                                ${mb(before)} idle -> ${mb(after)} with ${N} tasks`);
-  console.log(`agent RSS growth per task:                ${mb(perTask)}`);
-  console.log(`per-run /bin/sh wrapper:                  RSS ${mb(wrapperRss)} (median)${wrapperPss.length ? `, PSS ${mb(median(wrapperPss))}` : ''}`);
-  console.log(`total per-task overhead (agent + wrapper): RSS ${mb(perTask + wrapperRss)}${wrapperPss.length ? `, PSS ${mb(perTask + median(wrapperPss))}` : ''}`);
-  console.log(
-    `ASSIGNED -> PROCESS_STARTED, ${N} at once:   median ${median(latency).toFixed(0)} ms (min ${Math.min(...latency)}, max ${Math.max(...latency)}, n=${latency.length})`,
-  );
+  rows.push({ figure: 'tasks', value: N, unit: 'tasks', what: `tasks launched together (spawn helper ${argv['spawn-helper'] ? 'on' : 'off'})` });
+  ms(`launch-${N}-first`, percentile(launch, 0), `ASSIGNED -> PROCESS_STARTED, ${N} at once: the first`);
+  ms(`launch-${N}-p50`, percentile(launch, 50), `ASSIGNED -> PROCESS_STARTED, ${N} at once: median`);
+  ms(`launch-${N}-p90`, percentile(launch, 90), `ASSIGNED -> PROCESS_STARTED, ${N} at once: 90th percentile`);
+  ms(`launch-${N}-last`, percentile(launch, 100), `ASSIGNED -> PROCESS_STARTED, ${N} at once: the last`);
+  ms(`deliver-${N}-p50`, percentile(deliver, 50), `  of which ASSIGNED -> the agent has the task (sync answer, spec): median`);
+  ms(`deliver-${N}-last`, percentile(deliver, 100), `  of which ASSIGNED -> the agent has the task: the last`);
+  ms(`agent-${N}-p50`, percentile(own, 50), `  of which the agent has the task -> PROCESS_STARTED: median`);
+  ms(`agent-${N}-last`, percentile(own, 100), `  of which the agent has the task -> PROCESS_STARTED: the last`);
+  ms(`command-${N}-p50`, percentile(command, 50), `ASSIGNED -> the task's command runs, ${N} at once: median`);
+  ms(`command-${N}-last`, percentile(command, 100), `ASSIGNED -> the task's command runs, ${N} at once: the last`);
   if (single.length > 0) {
-    console.log(
-      `ASSIGNED -> PROCESS_STARTED, one at a time: median ${median(single).toFixed(0)} ms (min ${Math.min(...single)}, max ${Math.max(...single)}, n=${single.length})`,
-    );
+    ms('launch-1-p50', percentile(single, 50), `ASSIGNED -> PROCESS_STARTED, one at a time (n=${single.length}): median`);
+    ms('launch-1-min', percentile(single, 0), 'ASSIGNED -> PROCESS_STARTED, one at a time: the fastest');
+    ms('launch-1-max', percentile(single, 100), 'ASSIGNED -> PROCESS_STARTED, one at a time: the slowest');
+  }
+  mb('agent-rss-idle', before, 'agent RSS, idle');
+  mb(`agent-rss-${N}`, after, `agent RSS with ${N} tasks`);
+  mb('agent-rss-per-task', perTask, 'agent RSS growth per task');
+  mb('spawn-helper-rss', helper ? status(helper, 'VmRSS') : 0, 'spawn helper RSS (one per agent)');
+  mb('spawn-helper-pss', helper ? (pss(helper) ?? 0) : 0, 'spawn helper PSS');
+  rows.push({ figure: 'spawn-spares', value: spares.length, unit: 'procs', what: 'spare processes the helper holds, idle' });
+  mb('spawn-spares-pss', spares.reduce((sum, p) => sum + (pss(p) ?? 0), 0), 'spares PSS, all together');
+  mb('spawn-spares-pte', spares.reduce((sum, p) => sum + status(p, 'VmPTE'), 0), 'spares page tables, all together');
+  mb('wrapper-rss', wrapperRss, 'per-run /bin/sh wrapper RSS (median)');
+  mb('wrapper-pss', wrapperPss, 'per-run /bin/sh wrapper PSS (median)');
+  mb('per-task-rss', perTask + wrapperRss, 'total per task, agent growth + wrapper, RSS');
+  mb('per-task-pss', perTask + wrapperPss, 'total per task, agent growth + wrapper, PSS');
+
+  if (argv.json) {
+    for (const { figure, value, unit } of rows) console.log(JSON.stringify({ figure, value, unit }));
+  } else {
+    const fw = Math.max(...rows.map((r) => r.figure.length));
+    const ww = Math.max(...rows.map((r) => r.what.length));
+    console.log(`${'figure'.padEnd(fw)}  ${'value'.padStart(8)}  unit   ${'what'.padEnd(ww)}`);
+    for (const r of rows) console.log(`${r.figure.padEnd(fw)}  ${String(r.value).padStart(8)}  ${r.unit.padEnd(5)}  ${r.what}`);
   }
 } finally {
   await agent.stop();

@@ -45,6 +45,10 @@ export interface AgentOptions {
   readonly gc?: { readonly maxAgeMs: number; readonly maxTotalBytes: number; readonly intervalMs: number };
   /** @default /var/run/docker.sock */
   readonly dockerSocket?: string;
+  /** Start processes through the spawn helper rather than by forking the agent. @default true */
+  readonly spawnHelper?: boolean;
+  /** Processes the spawn helper keeps forked ahead for bursts of launches. @default 16 */
+  readonly spawnSpares?: number;
   readonly log: (line: string) => void;
 }
 
@@ -91,6 +95,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     cgroups,
     docker,
     gc: options.gc ?? DEFAULT_GC,
+    ...(options.spawnHelper !== undefined ? { spawnHelper: options.spawnHelper } : {}),
+    ...(options.spawnSpares !== undefined ? { spawnSpares: options.spawnSpares } : {}),
     console: (taskId, process, stream, line) => options.log(`[${taskId} ${process} ${stream}] ${line}`),
     log: options.log,
   });

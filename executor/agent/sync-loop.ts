@@ -13,7 +13,8 @@ import { SpecCache } from './spec-cache.js';
 /** What the loop needs of the task manager. */
 export interface TaskHost {
   reports(): AgentTaskReport[];
-  launch(assignment: TaskAssignment): void;
+  /** `specHash` is the hash the launch named the spec by. */
+  launch(assignment: TaskAssignment, specHash?: string): void;
   /** The scheduler recorded these ended tasks: stop reporting them. */
   acknowledge(taskIds: readonly string[]): void;
   kill(taskId: string, reason?: string): void;
@@ -37,6 +38,13 @@ export interface SyncLoopOptions {
 
 type Connection = 'connecting' | 'connected' | 'unreachable';
 
+/**
+ * A held sync is cut for a local change at most this often: the first change goes out at once,
+ * later ones within the interval together. A hundred launches make hundreds of state changes in
+ * a few hundred milliseconds; a sync for each would keep the agent's one thread busy with syncs.
+ */
+export const MIN_CUT_INTERVAL_MS = 30;
+
 export class SyncLoop {
   private stopped = false;
   private running: Promise<void> | null = null;
@@ -51,6 +59,8 @@ export class SyncLoop {
   private syncs = 0;
   /** The longest hold the scheduler said it allows. */
   private longPollMs: number | null = null;
+  private lastCut = 0;
+  private cutTimer: NodeJS.Timeout | null = null;
 
   private readonly specs: SpecCache;
   /** Spec hashes whose fetch failed, so an outage is logged once and not per launch. */
@@ -80,6 +90,8 @@ export class SyncLoop {
   /** Stops syncing (a held sync is cut); tasks are not touched. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.cutTimer) clearTimeout(this.cutTimer);
+    this.cutTimer = null;
     this.unsubscribe?.();
     this.inFlight?.abort();
     this.wakeUp?.();
@@ -104,7 +116,7 @@ export class SyncLoop {
    * Launches with their specs. A spec that cannot be fetched now leaves its launches out: the
    * scheduler repeats a launch until the agent reports the task.
    */
-  private async resolve(launches: readonly TaskLaunch[]): Promise<TaskAssignment[]> {
+  private async resolve(launches: readonly TaskLaunch[]): Promise<{ assignment: TaskAssignment; specHash: string }[]> {
     const hashes = [...new Set(launches.map((l) => l.specHash))];
     const specs = new Map(
       await Promise.all(
@@ -121,16 +133,28 @@ export class SyncLoop {
         }),
       ),
     );
-    const out: TaskAssignment[] = [];
+    const out: { assignment: TaskAssignment; specHash: string }[] = [];
     for (const { specHash, ...launch } of launches) {
       const job = specs.get(specHash);
-      if (job) out.push({ ...launch, job });
+      if (job) out.push({ assignment: { ...launch, job }, specHash });
     }
     return out;
   }
 
   private changed(): void {
     this.dirty = true;
+    if (this.cutTimer) return;
+    const wait = this.lastCut + MIN_CUT_INTERVAL_MS - Date.now();
+    if (wait <= 0) return this.cut();
+    this.cutTimer = setTimeout(() => {
+      this.cutTimer = null;
+      this.cut();
+    }, wait);
+  }
+
+  /** Ends the held sync (or the pause) so the next one carries the changes. */
+  private cut(): void {
+    this.lastCut = Date.now();
     this.inFlight?.abort();
     this.wakeUp?.();
   }
@@ -201,7 +225,7 @@ export class SyncLoop {
         backoff = initial;
         this.options.tasks.acknowledge(answer.ack);
         for (const id of answer.kill) this.options.tasks.kill(id, 'Killed by the scheduler');
-        for (const a of await this.resolve(answer.launch)) this.options.tasks.launch(a);
+        for (const { assignment, specHash } of await this.resolve(answer.launch)) this.options.tasks.launch(assignment, specHash);
         const idle = answer.launch.length === 0 && answer.kill.length === 0;
         // A scheduler that answers at once with nothing to do must not be hammered.
         if (idle && !this.dirty && Date.now() - startedAt < 100) await this.pause(250);

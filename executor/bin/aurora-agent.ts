@@ -23,9 +23,36 @@ export interface CliIo {
   readonly stderr: (line: string) => void;
 }
 
+/**
+ * Log lines are written once per event-loop turn: writes to a pipe are synchronous in node, and a
+ * hundred launches in one sync log two hundred lines. Whatever is left goes out before anything
+ * is written to stdout (the ready line comes after the log lines that precede it) and at exit.
+ */
+function batchedStderr(): { write: (line: string) => void; flush: () => void } {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    process.stderr.write(text);
+  };
+  process.on('exit', flush);
+  return {
+    write: (line) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(`${line}\n`);
+    },
+    flush,
+  };
+}
+
+const stderrLines = batchedStderr();
 const defaultIo: CliIo = {
-  stdout: (line) => process.stdout.write(`${line}\n`),
-  stderr: (line) => process.stderr.write(`${line}\n`),
+  stdout: (line) => {
+    stderrLines.flush();
+    process.stdout.write(`${line}\n`);
+  },
+  stderr: stderrLines.write,
 };
 
 /** A flag with a value the agent cannot use. */
@@ -60,6 +87,11 @@ function positive(name: string, value: number | undefined, integer: boolean): nu
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new UsageError(`--${name} must be a positive ${integer ? 'whole ' : ''}number, not '${value}'`);
   }
+  return value;
+}
+
+function nonNegativeInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} must be a whole number, 0 or more, not '${value}'`);
   return value;
 }
 
@@ -107,6 +139,16 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
       'gc-max-age-hours': { type: 'number', default: 72, describe: 'Delete the sandbox of a finished task this long after it ended' },
       'gc-max-disk-mb': { type: 'number', default: 10240, describe: 'Delete the oldest finished sandboxes while all sandboxes hold more than this' },
       'docker-socket': { type: 'string', default: '/var/run/docker.sock', describe: 'The Docker engine socket, for tasks with a container' },
+      'spawn-helper': {
+        type: 'boolean',
+        default: true,
+        describe: 'Start processes through a small helper process rather than by forking the agent (--no-spawn-helper to fork the agent)',
+      },
+      'spawn-spares': {
+        type: 'number',
+        default: 16,
+        describe: 'Processes the spawn helper forks ahead, so that a burst of launches waits for no fork (each idle one is ~0.4 MB)',
+      },
       'kill-tasks-on-exit': {
         type: 'boolean',
         default: false,
@@ -165,6 +207,8 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
             intervalMs: 60_000,
           },
           dockerSocket: args['docker-socket'],
+          spawnHelper: args['spawn-helper'],
+          spawnSpares: nonNegativeInt('spawn-spares', args['spawn-spares']),
           log,
         };
         const agent = await startAgent(options);

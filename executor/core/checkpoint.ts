@@ -21,6 +21,8 @@ export const AssignedRecordSchema = z
     /** The host name the agent advertised (bound as `{{mesos.hostname}}`). */
     host: z.string(),
     assignment: TaskAssignmentSchema,
+    /** The hash the scheduler named the job spec by, so a restarted agent need not fetch it again. */
+    specHash: z.string().optional(),
   })
   .strict();
 

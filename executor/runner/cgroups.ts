@@ -1,4 +1,5 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResourcesSpec } from '../../dsl/jobspec.js';
 import { cgroupLimits } from '../core/resource-usage.js';
@@ -115,25 +116,46 @@ export class TaskCgroup {
     return this.dirs[0] as string;
   }
 
+  /** The files (in the order to write them) that hold the limits of `resources`. */
+  private limitFiles(resources: ResourcesSpec): [string, string][] {
+    const limits = cgroupLimits(resources);
+    if (this.support.version === 'v1') {
+      const cpuDir = this.dirs[1];
+      return [
+        [join(this.memoryDir, 'memory.limit_in_bytes'), String(limits.memoryBytes)],
+        ...(cpuDir
+          ? ([
+              [join(cpuDir, 'cpu.shares'), String(limits.cpuShares)],
+              [join(cpuDir, 'cpu.cfs_period_us'), String(limits.cpuPeriodUs)],
+              [join(cpuDir, 'cpu.cfs_quota_us'), String(limits.cpuQuotaUs)],
+            ] as [string, string][])
+          : []),
+      ];
+    }
+    return [
+      [join(this.memoryDir, 'memory.max'), String(limits.memoryBytes)],
+      [join(this.memoryDir, 'memory.swap.max'), '0'],
+      [join(this.memoryDir, 'cpu.weight'), String(limits.cpuWeight)],
+      [join(this.memoryDir, 'cpu.max'), `${limits.cpuQuotaUs} ${limits.cpuPeriodUs}`],
+    ];
+  }
+
   /** Makes the cgroups (idempotent) and sets the limits; `owner` may then move its own processes in. */
   create(resources: ResourcesSpec, owner: UnixUser | null): void {
-    const limits = cgroupLimits(resources);
     for (const dir of this.dirs) mkdirSync(dir, { recursive: true });
-    if (this.support.version === 'v1') {
-      writeFileSync(join(this.memoryDir, 'memory.limit_in_bytes'), String(limits.memoryBytes));
-      const cpuDir = this.dirs[1];
-      if (cpuDir) {
-        writeFileSync(join(cpuDir, 'cpu.shares'), String(limits.cpuShares));
-        writeFileSync(join(cpuDir, 'cpu.cfs_period_us'), String(limits.cpuPeriodUs));
-        writeFileSync(join(cpuDir, 'cpu.cfs_quota_us'), String(limits.cpuQuotaUs));
-      }
-    } else {
-      writeFileSync(join(this.memoryDir, 'memory.max'), String(limits.memoryBytes));
-      writeFileSync(join(this.memoryDir, 'memory.swap.max'), '0');
-      writeFileSync(join(this.memoryDir, 'cpu.weight'), String(limits.cpuWeight));
-      writeFileSync(join(this.memoryDir, 'cpu.max'), `${limits.cpuQuotaUs} ${limits.cpuPeriodUs}`);
-    }
+    for (const [file, value] of this.limitFiles(resources)) writeFileSync(file, value);
     if (owner) for (const f of this.procsFiles()) chownSync(f, owner.uid, owner.gid);
+  }
+
+  /**
+   * `create` off the agent's thread: a hundred launches in one sync make their cgroups in
+   * parallel, while the agent goes on with the next launch.
+   */
+  async createAsync(resources: ResourcesSpec, owner: UnixUser | null): Promise<void> {
+    await Promise.all(this.dirs.map((dir) => mkdir(dir, { recursive: true })));
+    // In order: v2's cpu.max is checked against what is set already.
+    for (const [file, value] of this.limitFiles(resources)) await writeFile(file, value);
+    if (owner) await Promise.all(this.procsFiles().map((f) => chown(f, owner.uid, owner.gid)));
   }
 
   /** The files a process writes its pid to in order to join. */

@@ -3,14 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { formatRecord, parseCheckpoint, replayCheckpoint, type CheckpointRecord, type TaskRunState } from '../core/checkpoint.js';
 
 /**
- * Appends records to a task's checkpoint stream. Each record is one synchronous append of one
- * line, so records land in order and a crash tears at most the last line (which replay drops).
+ * Appends records to a task's checkpoint stream. Each call is one synchronous append of whole
+ * lines, so records land in order and a crash tears at most the last line (which replay drops).
  */
 export class CheckpointWriter {
   constructor(readonly path: string) {}
 
-  append(record: CheckpointRecord): void {
-    appendFileSync(this.path, formatRecord(record));
+  /** Appends the records in one write. */
+  append(...records: CheckpointRecord[]): void {
+    appendFileSync(this.path, records.map(formatRecord).join(''));
   }
 }
 

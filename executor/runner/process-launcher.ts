@@ -1,15 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { LoggerSpec } from '../../dsl/jobspec.js';
 import { readProcStat } from './proc.js';
 import { exitPath, logPath, runLogDir } from './sandbox.js';
 import type { UnixUser } from './users.js';
 
 /**
- * Starts one run of a process so that it outlives the agent: its own session and process group,
- * stdout and stderr straight into log files, and a small shell wrapper that waits for the
+ * Starting one run of a process so that it outlives the agent: its own session and process
+ * group, stdout and stderr straight into log files, and a small shell wrapper that waits for the
  * command and writes its exit status to a file (atomically, via rename). An agent that restarts
- * learns the status from that file; while the agent lives the child's exit event is faster.
+ * learns the status from that file; while the agent lives the launcher's exit event is faster.
+ *
+ * A start has two steps, so that the checkpoint names every process before it runs anything:
+ * `prepare` makes the process (pid and start time known, files open, nothing run yet), the
+ * runner records PROCESS_STARTED, then `start` lets it run the command. Two launchers implement
+ * it: the spawn helper (spawn-helper.ts, the default) and `DirectLauncher`, node's own spawn.
  */
 
 /**
@@ -47,43 +53,128 @@ export interface LaunchRequest {
   readonly cgroupProcs?: readonly string[];
 }
 
-export interface LaunchedProcess {
-  readonly pid: number;
-  /** The process group; equal to pid, as the wrapper leads its own session. */
-  readonly pgid: number;
-  readonly child: ChildProcess;
-  /** The wrapper's start time in clock ticks since boot, when /proc tells it. */
-  readonly startTicks: number | undefined;
+/** What the launcher says about a process it started. */
+export interface ExitListener {
+  /** The process ended, with the status the shell would give (128+N for signal N), or null when unknown. */
+  exited(status: number | null): void;
+  /** The launcher can no longer see this process end (its helper died): look for the exit file instead. */
+  untracked(): void;
 }
 
-/** Spawns the run; throws if it could not be started. */
-export function launchProcess(req: LaunchRequest): LaunchedProcess {
-  const dir = runLogDir(req.sandbox, req.process, req.run);
-  mkdirSync(dir, { recursive: true });
-  if (req.runAs) chownSync(dir, req.runAs.uid, req.runAs.gid);
-  const none = req.destination === 'none';
-  const out = openSync(none ? '/dev/null' : logPath(req.sandbox, req.process, req.run, 'stdout'), 'a');
-  const err = openSync(none ? '/dev/null' : logPath(req.sandbox, req.process, req.run, 'stderr'), 'a');
-  try {
-    const env: Record<string, string> = { ...req.env };
-    if (req.cgroupProcs && req.cgroupProcs.length > 0) env.AURORA_CGROUP_PROCS = req.cgroupProcs.join(' ');
-    const child = spawn('/bin/sh', ['-c', WRAPPER_SCRIPT, 'aurora-process', req.cmdline, exitPath(req.sandbox, req.process, req.run)], {
-      cwd: req.sandbox,
-      env,
-      detached: true,
-      stdio: ['ignore', out, err],
-      ...(req.runAs ? { uid: req.runAs.uid, gid: req.runAs.gid } : {}),
-    });
-    if (child.pid === undefined) {
+/**
+ * A process made for a run that has run nothing yet. With the spawn helper it is a bare process
+ * in its own session; it enters the sandbox, opens its files and switches user once started, and
+ * exits 127 (the reason in its stderr) if it cannot. Node's own spawn does all that up front.
+ */
+export interface PreparedProcess {
+  readonly pid: number;
+  /** The process group; equal to pid, as the process leads its own session. */
+  readonly pgid: number;
+  /** The process's start time in clock ticks since boot, when /proc tells it. */
+  readonly startTicks: number | undefined;
+  /** Runs the command; call once the start is recorded. `listener` hears how it ends. */
+  start(listener: ExitListener): void;
+  /** The process goes away without running the command. */
+  cancel(): void;
+}
+
+/** Makes processes for runs. */
+export interface ProcessLauncher {
+  /** Resolves once the process exists in its own session and group; rejects if it could not be made. */
+  prepare(req: LaunchRequest): Promise<PreparedProcess>;
+  /** Gets ready now rather than at the first launch. */
+  start(): void;
+  /** Launches nothing more; processes already started are left alone. */
+  close(): void;
+}
+
+/** The wrapper's command line for a request. */
+export function wrapperArgv(req: LaunchRequest): string[] {
+  return ['/bin/sh', '-c', WRAPPER_SCRIPT, 'aurora-process', req.cmdline, exitPath(req.sandbox, req.process, req.run)];
+}
+
+/** The request's environment with the cgroups the wrapper joins. */
+export function launchEnv(req: LaunchRequest): Record<string, string> {
+  const env: Record<string, string> = { ...req.env };
+  if (req.cgroupProcs && req.cgroupProcs.length > 0) env.AURORA_CGROUP_PROCS = req.cgroupProcs.join(' ');
+  return env;
+}
+
+/** Where stdout and stderr go. */
+export function outputPaths(req: LaunchRequest): { stdout: string; stderr: string } {
+  if (req.destination === 'none') return { stdout: '/dev/null', stderr: '/dev/null' };
+  return { stdout: logPath(req.sandbox, req.process, req.run, 'stdout'), stderr: logPath(req.sandbox, req.process, req.run, 'stderr') };
+}
+
+/**
+ * Node's own spawn: the process runs at once (there is no waiting step), so `cancel` kills it.
+ * Each spawn forks the whole agent, which is why the spawn helper is the default; this is what
+ * the agent falls back to without perl.
+ */
+export class DirectLauncher implements ProcessLauncher {
+  prepare(req: LaunchRequest): Promise<PreparedProcess> {
+    try {
+      return Promise.resolve(this.spawn(req));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  start(): void {}
+
+  close(): void {}
+
+  /** Spawns the run now; throws if it could not be started. */
+  spawn(req: LaunchRequest): PreparedProcess {
+    const dir = runLogDir(req.sandbox, req.process, req.run);
+    mkdirSync(dir, { recursive: true });
+    if (req.runAs) chownSync(dir, req.runAs.uid, req.runAs.gid);
+    const paths = outputPaths(req);
+    const out = openSync(paths.stdout, 'a');
+    const err = openSync(paths.stderr, 'a');
+    let child: ChildProcess;
+    try {
+      const [file, ...args] = wrapperArgv(req);
+      child = spawn(file as string, args, {
+        cwd: req.sandbox,
+        env: launchEnv(req),
+        detached: true,
+        stdio: ['ignore', out, err],
+        ...(req.runAs ? { uid: req.runAs.uid, gid: req.runAs.gid } : {}),
+      });
+    } finally {
+      closeSync(out);
+      closeSync(err);
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
       // spawn reports the reason asynchronously; the pid is missing only when it failed.
       child.on('error', () => {});
       throw new Error(`could not start process ${req.process}: /bin/sh did not start`);
     }
     child.unref();
-    return { pid: child.pid, pgid: child.pid, child, startTicks: readProcStat(child.pid)?.startTicks };
-  } finally {
-    closeSync(out);
-    closeSync(err);
+    let ended: number | null | undefined;
+    let listener: ExitListener | null = null;
+    child.on('exit', (code, signal) => {
+      ended = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
+      listener?.exited(ended);
+    });
+    return {
+      pid,
+      pgid: pid,
+      startTicks: readProcStat(pid)?.startTicks,
+      start(l) {
+        listener = l;
+        if (ended !== undefined) l.exited(ended);
+      },
+      cancel() {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      },
+    };
   }
 }
 

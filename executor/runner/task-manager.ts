@@ -9,9 +9,11 @@ import { sandboxesToCollect, type GcPolicy, type SandboxInfo } from '../core/san
 import { TaskCgroup, type CgroupSupport } from './cgroups.js';
 import { readTaskRunState } from './checkpoint-file.js';
 import type { DockerEngine } from './docker.js';
+import { DirectLauncher, type ProcessLauncher } from './process-launcher.js';
 import type { LogStream } from './sandbox.js';
 import { ResourceMonitor, diskUsage } from './resource-monitor.js';
 import { checkpointPath, isPlainName, sandboxDir, sandboxesDir } from './sandbox.js';
+import { SpawnHelper } from './spawn-helper.js';
 import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
 import { canSwitchUser, lookupUser, type UnixUser } from './users.js';
 
@@ -47,6 +49,15 @@ export interface TaskManagerOptions {
   readonly gc?: (GcPolicy & { readonly intervalMs: number }) | null;
   /** Run the jobs' health checks. @default true */
   readonly healthChecks?: boolean;
+  /**
+   * Start processes through the spawn helper (spawn-helper.ts) rather than by forking the agent.
+   * @default true on Linux
+   */
+  readonly spawnHelper?: boolean;
+  /** Processes the spawn helper forks ahead for bursts of launches. @default DEFAULT_SPARES (16) */
+  readonly spawnSpares?: number;
+  /** How processes are started; overrides `spawnHelper` (tests). */
+  readonly launcher?: ProcessLauncher;
 }
 
 /** The first directory above `dir` that other users cannot pass through, or null. */
@@ -80,9 +91,21 @@ export class TaskManager {
   private monitor: ResourceMonitor | null = null;
   private gcTimer: NodeJS.Timeout | null = null;
   private collecting: Promise<string[]> | null = null;
+  /** The environment processes inherit, read once: process.env is slow to copy at every start. */
+  private readonly baseEnv: Readonly<Record<string, string>>;
+  readonly launcher: ProcessLauncher;
 
   constructor(private readonly options: TaskManagerOptions) {
     this.now = options.now ?? Date.now;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
+    this.baseEnv = env;
+    const useHelper = (options.spawnHelper ?? true) && process.platform === 'linux';
+    this.launcher =
+      options.launcher ??
+      (useHelper
+        ? new SpawnHelper({ env, log: (l) => this.log(l), ...(options.spawnSpares !== undefined ? { spares: options.spawnSpares } : {}) })
+        : new DirectLauncher());
   }
 
   /** How limits are enforced on this agent, as the resource samples say it. */
@@ -120,20 +143,27 @@ export class TaskManager {
     return lookupUser(role);
   }
 
-  /** Makes the task's cgroups, or null when there are none (the monitor enforces then). */
-  private cgroupFor(assignment: TaskAssignment, user: UnixUser | null, fresh: boolean): TaskCgroup | null {
+  /** A recovered task's cgroups, or null when it has none. */
+  private existingCgroup(taskId: string): TaskCgroup | null {
+    const support = this.options.cgroups;
+    if (!support) return null;
+    const cgroup = new TaskCgroup(support, taskId);
+    return existsSync(cgroup.dirs[0] as string) ? cgroup : null;
+  }
+
+  /** Makes a new task's cgroups; resolves to null when there are none (the monitor enforces then). */
+  private newCgroup(assignment: TaskAssignment, user: UnixUser | null): Promise<TaskCgroup | null> | null {
     const support = this.options.cgroups;
     if (!support) return null;
     const cgroup = new TaskCgroup(support, assignment.taskId);
-    if (!fresh) return existsSync(cgroup.dirs[0] as string) ? cgroup : null;
-    try {
-      cgroup.create(assignment.job.task.resources, user);
-      return cgroup;
-    } catch (err) {
-      this.log(`task ${assignment.taskId}: no cgroup (${(err as Error).message}); the monitor enforces its limits`);
-      cgroup.destroy();
-      return null;
-    }
+    return cgroup.createAsync(assignment.job.task.resources, user).then(
+      () => cgroup,
+      (err: unknown) => {
+        this.log(`task ${assignment.taskId}: no cgroup (${(err as Error).message}); the monitor enforces its limits`);
+        cgroup.destroy();
+        return null;
+      },
+    );
   }
 
   /** Calls `listener` after any state change of any task. Returns a function that unsubscribes. */
@@ -158,7 +188,8 @@ export class TaskManager {
       killGraceMs: o.killGraceMs,
       ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
       ...(o.now ? { now: o.now } : {}),
-      ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
+      baseEnv: this.baseEnv,
+      launcher: this.launcher,
       ...(o.log ? { log: o.log } : {}),
       ...(o.docker ? { docker: o.docker } : {}),
       ...(o.healthChecks !== undefined ? { healthChecks: o.healthChecks } : {}),
@@ -194,6 +225,8 @@ export class TaskManager {
   async recover(): Promise<number> {
     const dir = sandboxesDir(this.options.dataDir);
     this.prepareDataDir();
+    // An agent that starts: the spawn helper gets ready (and forks its spares) before launches come.
+    this.launcher.start();
     let live = 0;
     for (const taskId of (await readdir(dir)).sort()) {
       if (!isPlainName(taskId) || this.runners.has(taskId)) continue;
@@ -207,7 +240,7 @@ export class TaskManager {
       if (!state) continue;
       const terminal = TERMINAL_TASK_STATES.has(state.state);
       const user = terminal ? null : this.userFor(state.assignment.jobKey.role);
-      const cgroup = terminal ? null : this.cgroupFor(state.assignment, user, false);
+      const cgroup = terminal ? null : this.existingCgroup(taskId);
       const runner = TaskRunner.recover(state, this.runnerOptions(taskId, { runAs: user, cgroup }));
       this.runners.set(taskId, runner);
       if (!runner.terminal) {
@@ -219,8 +252,11 @@ export class TaskManager {
     return live;
   }
 
-  /** Starts a task; an id this agent already has (running or not) is left alone. */
-  launch(assignment: TaskAssignment): void {
+  /**
+   * Starts a task; an id this agent already has (running or not) is left alone. `specHash` is the
+   * hash the scheduler named its spec by (kept in the checkpoint for a restarted agent).
+   */
+  launch(assignment: TaskAssignment, specHash?: string): void {
     const { taskId } = assignment;
     if (this.runners.has(taskId) || this.failedLaunches.has(taskId)) return;
     if (!this.launching) {
@@ -240,8 +276,8 @@ export class TaskManager {
     try {
       this.prepareDataDir();
       const user = this.userFor(assignment.jobKey.role);
-      const cgroup = this.cgroupFor(assignment, user, true);
-      runner = TaskRunner.launch(assignment, this.options.host, this.runnerOptions(taskId, { runAs: user, cgroup }));
+      const cgroup = this.newCgroup(assignment, user);
+      runner = TaskRunner.launch(assignment, this.options.host, this.runnerOptions(taskId, { runAs: user, cgroup }), specHash);
     } catch (err) {
       const message = `The agent could not set up the task's sandbox: ${(err as Error).message}`;
       this.log(`task ${taskId}: ${message}`);
@@ -352,6 +388,7 @@ export class TaskManager {
   /** Stops supervising; processes keep running for the next agent to re-attach. */
   close(): void {
     for (const r of this.runners.values()) r.stop();
+    if (!this.options.launcher) this.launcher.close();
     this.listeners.clear();
     void this.monitor?.stop();
     this.monitor = null;

@@ -1,6 +1,4 @@
 import { chownSync, mkdirSync } from 'node:fs';
-import { constants } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
 import type { TaskAssignment } from '../../scheduler/api/agent-protocol.js';
 import { bindCmdline, bindingEnv, type BindingContext } from '../core/bindings.js';
 import {
@@ -15,7 +13,7 @@ import {
 } from '../core/checkpoint.js';
 import { CONTAINER_SANDBOX, dockerExecCmdline } from '../core/docker.js';
 import { activeChecker, INITIAL_HEALTH_TRACK, nextCheckAt, nextHealth, type HealthTrack } from '../core/health.js';
-import { describeExit, findCycle, planTask, type Plan, type TaskOutcome } from '../core/process-plan.js';
+import { describeExit, findCycle, planTask, type Plan, type RunSummary, type TaskOutcome } from '../core/process-plan.js';
 import { formatMiB } from '../core/resource-usage.js';
 import type { TaskCgroup } from './cgroups.js';
 import { CheckpointWriter } from './checkpoint-file.js';
@@ -23,7 +21,7 @@ import { dockerProblem, removeContainer, startContainer, type DockerEngine } fro
 import { runHealthCheck } from './health-check.js';
 import { gracefulShutdown, lifecyclePlan } from './lifecycle.js';
 import { LogPump, type ConsoleSink } from './log-pump.js';
-import { launchProcess, readExitStatus } from './process-launcher.js';
+import { DirectLauncher, readExitStatus, type PreparedProcess, type ProcessLauncher } from './process-launcher.js';
 import { signalGroup, terminateGroup } from './process-group.js';
 import { isSameProcess } from './proc.js';
 import { checkpointPath, isPlainName } from './sandbox.js';
@@ -51,24 +49,33 @@ export interface TaskRunnerOptions {
   readonly log?: (line: string) => void;
   /** Run the processes (and shell health checks) as this user; null runs them as the agent's. */
   readonly runAs?: UnixUser | null;
-  /** The task's cgroups, made and limited already; null when the monitor enforces the limits. */
-  readonly cgroup?: TaskCgroup | null;
+  /**
+   * The task's cgroups, made and limited already, or being made (no process starts before);
+   * null when the monitor enforces the limits.
+   */
+  readonly cgroup?: TaskCgroup | null | Promise<TaskCgroup | null>;
   /** Whether this agent has a Docker engine. @default none (`no /var/run/docker.sock`) */
   readonly docker?: DockerEngine;
   /** Where `console`/`both` loggers send lines; null drops them. */
   readonly console?: ConsoleSink | null;
   /** Run the job's health checks. @default true */
   readonly healthChecks?: boolean;
+  /** How processes are started. @default node's own spawn (a DirectLauncher) */
+  readonly launcher?: ProcessLauncher;
 }
 
 const NO_DOCKER: DockerEngine = { available: false, why: 'no /var/run/docker.sock' };
+const DIRECT = new DirectLauncher();
 
 const runKey = (process: string, run: number) => `${process}/${run}`;
 
 export class TaskRunner {
   private current: TaskRunState;
   private readonly writer: CheckpointWriter;
-  private readonly children = new Map<string, ChildProcess>();
+  /** Runs whose end the launcher reports; the others are watched through their exit files. */
+  private readonly tracked = new Set<string>();
+  /** Processes whose start is being prepared: not in the checkpoint yet, and not to be started again. */
+  private readonly launching = new Set<string>();
   /** Runs being terminated by us; they end KILLED. */
   private readonly killing = new Set<string>();
   /** Processes whose spawn failed; never tried again. */
@@ -86,7 +93,12 @@ export class TaskRunner {
   private checking = false;
   /** When the task began running, for the health checks' initial interval. */
   private runningSince: number | null = null;
-  private oomKillsSeen: number;
+  private oomKillsSeen = 0;
+  /** The task's cgroups once made. */
+  private cgroupNow: TaskCgroup | null = null;
+  /** Something changed since the last plan; otherwise a tick plans only once `nextPlanAt` passed. */
+  private dirty = true;
+  private nextPlanAt: number | null = null;
   private readonly pump: LogPump | null;
   private cleanedUp = false;
   private readonly now: () => number;
@@ -105,21 +117,42 @@ export class TaskRunner {
     this.health = { ...INITIAL_HEALTH_TRACK, health: state.health, everHealthy: state.health === 'HEALTHY' };
     const starts = Object.values(state.processes).flatMap((runs) => runs.map((r) => r.startedAt));
     this.runningSince = starts.length > 0 ? Math.min(...starts) : null;
-    this.oomKillsSeen = options.cgroup?.oomKills() ?? 0;
+    const cgroup = options.cgroup;
+    if (cgroup instanceof Promise) {
+      this.preparing = cgroup.then((c) => {
+        this.preparing = null;
+        // The task may have ended (a launch problem) before its cgroups were there.
+        if (this.cleanedUp) c?.destroy();
+        else this.useCgroup(c);
+        this.wake();
+      });
+    } else {
+      this.useCgroup(cgroup ?? null);
+    }
     const needsPump = state.assignment.job.task.processes.some((p) => LogPump.needed(p.logger));
     this.pump = needsPump ? new LogPump(options.sandbox, options.console ?? null) : null;
     if (TERMINAL_TASK_STATES.has(state.state)) this.resolveDone(state);
   }
 
-  /** A new task: creates its sandbox, writes the assignment as the first checkpoint record. */
-  static launch(assignment: TaskAssignment, host: string, options: TaskRunnerOptions): TaskRunner {
+  /**
+   * A new task: creates its sandbox, writes the assignment as the first checkpoint record.
+   * `specHash` is the hash the scheduler named the job spec by, kept so a restarted agent knows it.
+   */
+  static launch(assignment: TaskAssignment, host: string, options: TaskRunnerOptions, specHash?: string): TaskRunner {
     mkdirSync(options.sandbox, { recursive: true });
     if (options.runAs) chownSync(options.sandbox, options.runAs.uid, options.runAs.gid);
     const now = (options.now ?? Date.now)();
-    const assigned: CheckpointRecord = { type: 'ASSIGNED', at: now, version: CHECKPOINT_VERSION, host, assignment };
+    const assigned: CheckpointRecord = {
+      type: 'ASSIGNED',
+      at: now,
+      version: CHECKPOINT_VERSION,
+      host,
+      assignment,
+      ...(specHash !== undefined ? { specHash } : {}),
+    };
     const runner = new TaskRunner(replayCheckpoint([assigned]), options);
-    runner.writer.append(assigned);
-    runner.record({ type: 'TASK_STATE', at: now, state: 'STARTING', message: null });
+    // One write for both records: fewer system calls per launch when a hundred arrive at once.
+    runner.record(assigned, { type: 'TASK_STATE', at: now, state: 'STARTING', message: null });
     const problem = runner.launchProblem();
     if (problem) runner.record({ type: 'TASK_STATE', at: now, state: 'FAILED', message: problem });
     else if (assignment.job.container) runner.prepareContainer();
@@ -143,13 +176,16 @@ export class TaskRunner {
     return TERMINAL_TASK_STATES.has(this.current.state);
   }
 
-  /** Starts supervising. */
+  /**
+   * Starts supervising, with a first look at once: a launch goes to the launcher now, so the
+   * launcher works on it while the agent sets up the next task that arrived in the same sync.
+   */
   start(): void {
     if (this.terminal || this.timer) return;
     this.stopped = false;
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 250);
     this.timer.unref();
-    this.wake();
+    this.tick();
   }
 
   /** Stops supervising and leaves the processes running (for a later `recover`). */
@@ -188,21 +224,27 @@ export class TaskRunner {
 
   /** The task's cgroups, if it has any (for the resource monitor). */
   get cgroup(): TaskCgroup | null {
-    return this.options.cgroup ?? null;
+    return this.cgroupNow;
   }
 
   get sandbox(): string {
     return this.options.sandbox;
   }
 
-  /** Starts the task's container; processes wait for it. */
+  private useCgroup(cgroup: TaskCgroup | null): void {
+    this.cgroupNow = cgroup;
+    this.oomKillsSeen = cgroup?.oomKills() ?? 0;
+  }
+
+  /** Starts the task's container (after its cgroups, if they are being made); processes wait for it. */
   private prepareContainer(): void {
     const a = this.current.assignment;
     const container = a.job.container;
     if (!container) return;
     const env = bindingEnv({ ...this.bindingContext(), sandbox: CONTAINER_SANDBOX });
     this.log(`starting container ${container.docker.image}`);
-    this.preparing = startContainer({ taskId: a.taskId, container, sandbox: this.options.sandbox, ports: a.ports, env }).then(
+    const before = this.preparing ?? Promise.resolve();
+    this.preparing = before.then(() => startContainer({ taskId: a.taskId, container, sandbox: this.options.sandbox, ports: a.ports, env })).then(
       () => {
         this.preparing = null;
         this.wake();
@@ -217,6 +259,7 @@ export class TaskRunner {
 
   /** Runs a tick soon. */
   private wake(): void {
+    this.dirty = true;
     if (this.stopped || this.immediate) return;
     this.immediate = setImmediate(() => {
       this.immediate = null;
@@ -224,10 +267,14 @@ export class TaskRunner {
     });
   }
 
-  private record(r: CheckpointRecord): void {
-    this.writer.append(r);
-    this.current = apply(this.current, r);
-    if (r.type === 'TASK_STATE' && r.state === 'RUNNING') this.runningSince ??= r.at;
+  /** Appends records (in one write) and applies them. */
+  private record(...records: CheckpointRecord[]): void {
+    this.dirty = true;
+    this.writer.append(...records);
+    for (const r of records) {
+      this.current = apply(this.current, r);
+      if (r.type === 'TASK_STATE' && r.state === 'RUNNING') this.runningSince ??= r.at;
+    }
     if (TERMINAL_TASK_STATES.has(this.current.state)) {
       this.stop();
       this.cleanUp();
@@ -241,7 +288,7 @@ export class TaskRunner {
     if (this.cleanedUp) return;
     this.cleanedUp = true;
     this.pumpLogs(true);
-    const cgroup = this.options.cgroup;
+    const cgroup = this.cgroupNow;
     if (cgroup) {
       // Whatever escaped its process group (setsid, double fork) is still in the cgroup: no orphan survives.
       for (const pid of cgroup.pids()) {
@@ -290,6 +337,10 @@ export class TaskRunner {
     this.pumpLogs(false);
     if (this.terminal || this.preparing || this.graceful) return;
     this.checkHealth();
+    // The plan changes only with a record, a wake-up or the time it named: most ticks of a
+    // steady task need no planning (a hundred tasks tick four times a second each).
+    if (!this.dirty && (this.nextPlanAt === null || this.now() < this.nextPlanAt)) return;
+    this.dirty = false;
     // Recording FINALIZING changes the plan, so plan again once when it happens.
     for (let i = 0; i < 2; i++) {
       const plan = this.plan();
@@ -297,14 +348,19 @@ export class TaskRunner {
         this.record({ type: 'FINALIZING', at: this.now(), outcome: plan.outcome });
         continue;
       }
+      this.nextPlanAt = plan.wakeAt;
       this.act(plan);
       return;
     }
   }
 
   private plan(): Plan {
-    const runs: Record<string, ProcessRun[]> = {};
+    const runs: Record<string, RunSummary[]> = {};
     for (const [name, list] of Object.entries(this.current.processes)) runs[name] = [...list];
+    // A start being prepared counts as running: it holds its concurrency slot and is not started twice.
+    for (const name of this.launching) {
+      (runs[name] ??= []).push({ state: 'RUNNING', startedAt: this.now(), endedAt: null, exitCode: null });
+    }
     return planTask({
       task: this.current.assignment.job.task,
       runs,
@@ -321,7 +377,7 @@ export class TaskRunner {
       if (run) this.terminate(name, run);
     }
     for (const name of plan.start) {
-      if (this.unstartable.has(name)) continue;
+      if (this.unstartable.has(name) || this.launching.has(name)) continue;
       this.startProcess(name);
       if (this.terminal) return;
     }
@@ -341,7 +397,7 @@ export class TaskRunner {
     const runs = Object.entries(this.current.processes).flatMap(([process, list]) =>
       list
         .filter((r) => final || r.state === 'RUNNING' || r === list[list.length - 1])
-        .map((r) => ({ process, run: r.run, logger: specs.get(process)!.logger, fromStart: this.children.has(runKey(process, r.run)) || r.state !== 'RUNNING' })),
+        .map((r) => ({ process, run: r.run, logger: specs.get(process)!.logger, fromStart: this.tracked.has(runKey(process, r.run)) || r.state !== 'RUNNING' })),
     );
     try {
       this.pump.pump(runs, final);
@@ -398,6 +454,7 @@ export class TaskRunner {
     return last?.state === 'RUNNING' ? last : undefined;
   }
 
+  /** Asks the launcher for a process; the start is recorded (and the command run) once it exists. */
   private startProcess(name: string): void {
     const spec = this.current.assignment.job.task.processes.find((p) => p.name === name);
     if (!spec) return;
@@ -411,9 +468,9 @@ export class TaskRunner {
       ? dockerExecCmdline(this.taskId, cmdline, bindingEnv({ ...ctx, sandbox: CONTAINER_SANDBOX }))
       : cmdline;
     const runAs = container ? null : (this.options.runAs ?? null);
-    let launched;
-    try {
-      launched = launchProcess({
+    this.launching.add(name);
+    (this.options.launcher ?? DIRECT)
+      .prepare({
         sandbox: this.options.sandbox,
         process: name,
         run,
@@ -421,44 +478,70 @@ export class TaskRunner {
         env,
         destination: spec.logger.destination,
         runAs,
-        cgroupProcs: this.options.cgroup?.procsFiles() ?? [],
-      });
-    } catch (err) {
-      this.unstartable.add(name);
-      this.fatal ??= { state: 'FAILED', reason: `Process ${name} could not start: ${(err as Error).message}` };
-      this.log(this.fatal.reason);
+        cgroupProcs: this.cgroupNow?.procsFiles() ?? [],
+      })
+      .then(
+        (prepared) => this.prepared(name, run, cmdline, runAs?.name ?? null, prepared),
+        (err: unknown) => {
+          this.launching.delete(name);
+          if (this.stopped || this.terminal) return;
+          this.unstartable.add(name);
+          this.fatal ??= { state: 'FAILED', reason: `Process ${name} could not start: ${(err as Error).message}` };
+          this.log(this.fatal.reason);
+          this.wake();
+        },
+      );
+  }
+
+  /** The process exists and runs nothing yet: record its start, then let it run, unless it is no longer wanted. */
+  private prepared(name: string, run: number, cmdline: string, user: string | null, prepared: PreparedProcess): void {
+    const final = this.current.assignment.job.task.processes.find((p) => p.name === name)?.final ?? false;
+    // A regular process is not wanted once the regular work is over (a kill, a failure elsewhere).
+    const unwanted = !final && (this.current.killRequested !== null || this.fatal !== null || this.current.finalizing !== null);
+    if (this.stopped || this.terminal || unwanted) {
+      // Stopped (the agent goes; the next one starts it), or killed meanwhile: it never runs.
+      this.launching.delete(name);
+      prepared.cancel();
       this.wake();
       return;
     }
+    this.launching.delete(name);
     const key = runKey(name, run);
-    this.children.set(key, launched.child);
-    launched.child.on('exit', (code, signal) => {
-      this.children.delete(key);
-      if (this.stopped) return;
-      const fromFile = readExitStatus(this.options.sandbox, name, run);
-      const status = fromFile ?? code ?? (signal ? 128 + signalNumber(signal) : null);
-      this.ended(name, run, status);
-      this.wake();
-    });
-    this.record({
+    const at = this.now();
+    const started: CheckpointRecord = {
       type: 'PROCESS_STARTED',
-      at: this.now(),
+      at,
       process: name,
       run,
-      pid: launched.pid,
-      pgid: launched.pgid,
+      pid: prepared.pid,
+      pgid: prepared.pgid,
       cmdline,
-      ...(launched.startTicks !== undefined ? { startTicks: launched.startTicks } : {}),
-      ...(runAs ? { user: runAs.name } : {}),
+      ...(prepared.startTicks !== undefined ? { startTicks: prepared.startTicks } : {}),
+      ...(user ? { user } : {}),
+    };
+    if (this.current.state === 'STARTING') this.record(started, { type: 'TASK_STATE', at, state: 'RUNNING', message: null });
+    else this.record(started);
+    this.tracked.add(key);
+    prepared.start({
+      exited: (status) => {
+        this.tracked.delete(key);
+        if (this.stopped) return;
+        this.ended(name, run, readExitStatus(this.options.sandbox, name, run) ?? status);
+        this.wake();
+      },
+      untracked: () => {
+        this.tracked.delete(key);
+        this.wake();
+      },
     });
-    this.log(`started process ${name} run ${run} (pid ${launched.pid})`);
+    this.log(`started process ${name} run ${run} (pid ${prepared.pid})`);
   }
 
   /** Learns the end of runs this runner did not spawn (they outlived an earlier agent). */
   private observeExits(): void {
     for (const { process: name, run } of runningRuns(this.current)) {
       const key = runKey(name, run.run);
-      if (this.children.has(key)) continue;
+      if (this.tracked.has(key)) continue;
       const status = readExitStatus(this.options.sandbox, name, run.run);
       if (status !== null) {
         this.ended(name, run.run, status);
@@ -511,7 +594,7 @@ export class TaskRunner {
 
   /** A run died of SIGKILL while the kernel killed for the task's memory limit: the task fails with the reason. */
   private noticeOom(status: number | null): void {
-    const cgroup = this.options.cgroup;
+    const cgroup = this.cgroupNow;
     if (!cgroup || status !== 128 + 9) return;
     const kills = cgroup.oomKills();
     if (kills <= this.oomKillsSeen) return;
@@ -527,7 +610,7 @@ export class TaskRunner {
     const key = runKey(name, run.run);
     if (this.killing.has(key)) return;
     this.killing.add(key);
-    if (!this.children.has(key) && isSameProcess(run.pid, run.startTicks) === false && !this.groupOutlivedLeader(run)) {
+    if (!this.tracked.has(key) && isSameProcess(run.pid, run.startTicks) === false && !this.groupOutlivedLeader(run)) {
       this.ended(name, run.run, readExitStatus(this.options.sandbox, name, run.run), false);
       this.wake();
       return;
@@ -537,14 +620,10 @@ export class TaskRunner {
         if (this.stopped) return;
         if (!result.gone) this.log(`process ${name} run ${run.run} (pgid ${run.pgid}) survived SIGKILL`);
         // The exit event may not come (the runner did not spawn it); the group is gone either way.
-        if (!this.children.has(key)) this.ended(name, run.run, readExitStatus(this.options.sandbox, name, run.run));
+        if (!this.tracked.has(key)) this.ended(name, run.run, readExitStatus(this.options.sandbox, name, run.run));
         this.wake();
       },
       (err: unknown) => this.log(`could not kill process ${name}: ${(err as Error).message}`),
     );
   }
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return constants.signals[signal] ?? 0;
 }

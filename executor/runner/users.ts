@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 /** Unix users from /etc/passwd, for running a task as its role's user. */
 
@@ -21,10 +21,17 @@ export function parsePasswd(text: string): Map<string, UnixUser> {
   return users;
 }
 
+/** The last passwd file read, kept while its mtime and size stay: a launch then costs a stat. */
+let cached: { path: string; mtimeMs: number; size: number; users: Map<string, UnixUser> } | null = null;
+
 /** The user named `name` on this host, or null. */
 export function lookupUser(name: string, passwd = '/etc/passwd'): UnixUser | null {
   try {
-    return parsePasswd(readFileSync(passwd, 'utf8')).get(name) ?? null;
+    const st = statSync(passwd);
+    if (!cached || cached.path !== passwd || cached.mtimeMs !== st.mtimeMs || cached.size !== st.size) {
+      cached = { path: passwd, mtimeMs: st.mtimeMs, size: st.size, users: parsePasswd(readFileSync(passwd, 'utf8')) };
+    }
+    return cached.users.get(name) ?? null;
   } catch {
     return null;
   }

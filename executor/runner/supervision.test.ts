@@ -14,6 +14,7 @@ import { detectCgroups, TaskCgroup } from './cgroups.js';
 import { readProcStat } from './proc.js';
 import { checkpointPath, logPath, sandboxDir } from './sandbox.js';
 import { TaskManager, type TaskManagerOptions } from './task-manager.js';
+import { SpawnHelper } from './spawn-helper.js';
 import { lookupUser } from './users.js';
 
 // Real processes in temp dirs; nothing here asserts on durations.
@@ -295,5 +296,37 @@ describe('users, docker, garbage collection, pid reuse', () => {
     } finally {
       stranger.kill('SIGKILL');
     }
+  });
+});
+
+describe('spawn helper', () => {
+  it('a task outlives its spawn helper: the runner still learns how its process ended, and new launches run', async () => {
+    const helper = manager.launcher;
+    expect(helper).toBeInstanceOf(SpawnHelper);
+    const sandbox = launch(taskSpec([processSpec('waiter', 'while [ ! -f go ]; do sleep 0.05; done; exit 4')]), 't-outlives');
+    await vi.waitFor(() => expect(manager.get('t-outlives')?.state).toBe('RUNNING'), { timeout: 10_000 });
+    const run = manager.get('t-outlives')!.processes.waiter![0]!;
+    const first = (helper as SpawnHelper).pid as number;
+    process.kill(first, 'SIGKILL');
+    await vi.waitFor(() => expect((helper as SpawnHelper).pid).toBeNull());
+    expect(alive(run.pid)).toBe(true);
+
+    launch(taskSpec([processSpec('quick', 'echo after the helper died')]), 't-after');
+    expect((await manager.waitFor('t-after')).state).toBe('FINISHED');
+    expect((helper as SpawnHelper).pid).not.toBe(first);
+
+    await writeFile(join(sandbox, 'go'), '');
+    const end = await manager.waitFor('t-outlives');
+    expect(end.processes.waiter?.[0]).toMatchObject({ state: 'FAILED', exitCode: 4 });
+    expect(end.processes.waiter).toHaveLength(1);
+  });
+
+  it('without the spawn helper the agent spawns processes itself', async () => {
+    await newManager({ spawnHelper: false });
+    expect(manager.launcher).not.toBeInstanceOf(SpawnHelper);
+    const sandbox = launch(taskSpec([processSpec('direct', 'echo direct; exit 2')]), 't-direct');
+    const end = await manager.waitFor('t-direct');
+    expect(end.processes.direct?.[0]).toMatchObject({ state: 'FAILED', exitCode: 2 });
+    expect(await fileText(logPath(sandbox, 'direct', 0, 'stdout'))).toBe('direct\n');
   });
 });

@@ -1,0 +1,236 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatLaunch, LineBuffer, parseHelperLine, type HelperEvent } from '../core/spawn-protocol.js';
+import type { LaunchRequest, PreparedProcess } from './process-launcher.js';
+import { readProcStat } from './proc.js';
+import { logPath } from './sandbox.js';
+import { SpawnHelper } from './spawn-helper.js';
+import { SPAWN_HELPER_SCRIPT } from './spawn-helper-script.js';
+
+// Real processes in temp dirs; nothing here asserts on durations.
+
+const perl = existsSync('/usr/bin/perl') && process.platform === 'linux';
+
+let sandbox: string;
+const helpers: SpawnHelper[] = [];
+const groups: number[] = [];
+const logs: string[] = [];
+
+beforeEach(async () => {
+  sandbox = await mkdtemp(join(tmpdir(), 'aurora-spawn-'));
+  logs.length = 0;
+});
+
+afterEach(async () => {
+  for (const h of helpers.splice(0)) h.close();
+  for (const pgid of groups.splice(0)) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  await rm(sandbox, { recursive: true, force: true });
+});
+
+function newHelper(extra: Partial<ConstructorParameters<typeof SpawnHelper>[0]> = {}): SpawnHelper {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', KEPT: 'from the helper', DROPPED: 'x' };
+  const h = new SpawnHelper({ env, log: (l) => logs.push(l), spares: 2, ...extra });
+  helpers.push(h);
+  return h;
+}
+
+function request(processName: string, cmdline: string, run = 0): LaunchRequest {
+  return { sandbox, process: processName, run, cmdline, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KEPT: 'from the helper', OWN: 'set' } };
+}
+
+/** Running, and not a zombie (an orphan is reaped by init whenever it gets to it). */
+const alive = (pid: number) => {
+  const state = readProcStat(pid)?.state;
+  return state !== undefined && state !== 'Z' && state !== 'X';
+};
+
+/** Starts a prepared process and resolves with how the launcher says it ended. */
+function run(p: PreparedProcess): Promise<number | null | 'untracked'> {
+  groups.push(p.pgid);
+  return new Promise((resolve) => p.start({ exited: resolve, untracked: () => resolve('untracked') }));
+}
+
+const text = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+
+describe.skipIf(!perl)('the spawn helper', () => {
+  it('runs a process in its own session with its files, environment and exit status, as a child of the helper', async () => {
+    const helper = newHelper();
+    const session = 'read -r _ _ _ _ pgrp sid _ < /proc/$$/stat; echo "$sid $pgrp"';
+    const p = await helper.prepare(request('hello', `echo "$OWN $KEPT \${DROPPED:-unset}"; pwd; ${session}; exit 3`));
+    expect(p.pgid).toBe(p.pid);
+    expect(p.startTicks).toBe(readProcStat(p.pid)?.startTicks);
+    // Prepared: it exists, and has run nothing.
+    expect(readProcStat(p.pid)?.ppid).toBe(helper.pid);
+    expect(existsSync(logPath(sandbox, 'hello', 0, 'stdout'))).toBe(false);
+    expect(await run(p)).toBe(3);
+    const [own, cwd, ids] = text(logPath(sandbox, 'hello', 0, 'stdout')).split('\n');
+    expect(own).toBe('set from the helper unset');
+    expect(cwd).toBe(sandbox);
+    expect(ids?.trim().split(/\s+/).map(Number)).toEqual([p.pid, p.pid]);
+    // The wrapper recorded the status in the sandbox too.
+    expect(text(join(sandbox, '.logs', 'hello', '0', 'exit'))).toBe('3\n');
+  });
+
+  it('a cancelled process never runs its command', async () => {
+    const helper = newHelper();
+    const p = await helper.prepare(request('never', 'touch ran'));
+    p.cancel();
+    await vi.waitFor(() => expect(alive(p.pid)).toBe(false));
+    expect(existsSync(join(sandbox, 'ran'))).toBe(false);
+    // And the helper carries on.
+    expect(await run(await helper.prepare(request('after', 'exit 0')))).toBe(0);
+  });
+
+  it('comes back after it is killed; running processes go on, and no launch runs twice or is lost', async () => {
+    const helper = newHelper({ spares: 0 });
+    const long = await helper.prepare(request('long', 'echo started; exec sleep 1000'));
+    const ended = run(long);
+    await vi.waitFor(() => expect(text(logPath(sandbox, 'long', 0, 'stdout'))).toBe('started\n'));
+    // Prepared but not started when the helper dies: they must not run.
+    const early = await Promise.all([0, 1, 2].map((i) => helper.prepare(request(`early${i}`, `echo early${i} >> ran.txt`))));
+    // Asked for but not answered when the helper dies: they are asked again, and run once.
+    const pending = [0, 1, 2, 3, 4].map((i) => helper.prepare(request(`late${i}`, `echo late${i} >> ran.txt`)));
+    const first = helper.pid as number;
+    process.kill(first, 'SIGKILL');
+
+    expect(await ended).toBe('untracked');
+    expect(alive(long.pid)).toBe(true);
+    for (const p of early) expect(await run(p)).toBe('untracked');
+    const late = await Promise.all(pending);
+    expect(await Promise.all(late.map(run))).toEqual([0, 0, 0, 0, 0]);
+    expect(helper.pid).not.toBe(first);
+    expect(helper.usingHelper).toBe(true);
+    expect(text(join(sandbox, 'ran.txt')).split('\n').filter(Boolean).sort()).toEqual(['late0', 'late1', 'late2', 'late3', 'late4']);
+    await vi.waitFor(() => expect(early.filter((p) => alive(p.pid))).toEqual([]));
+    expect(logs.some((l) => /spawn helper \(pid \d+\) ended \(killed by SIGKILL\); starting a new one/.test(l))).toBe(true);
+  });
+
+  it('processes outlive the helper when the agent closes it', async () => {
+    const helper = newHelper();
+    const p = await helper.prepare(request('survivor', 'exec sleep 1000'));
+    const ended = run(p);
+    const helperPid = helper.pid as number;
+    helper.close();
+    expect(await ended).toBe('untracked');
+    await vi.waitFor(() => expect(alive(helperPid)).toBe(false));
+    expect(alive(p.pid)).toBe(true);
+    expect(readProcStat(p.pid)?.pgrp).toBe(p.pid);
+    await expect(helper.prepare(request('too-late', 'true'))).rejects.toThrow('not launching');
+  });
+
+  it('falls back to spawning from the agent when there is no perl, or the helper keeps dying', async () => {
+    const missing = newHelper({ perl: '/nonexistent/perl' });
+    const p = await missing.prepare(request('direct', 'echo direct'));
+    expect(await run(p)).toBe(0);
+    expect(missing.usingHelper).toBe(false);
+    expect(text(logPath(sandbox, 'direct', 0, 'stdout'))).toBe('direct\n');
+    expect(logs.some((l) => l.includes('cannot start /nonexistent/perl; processes are spawned by the agent itself from now on'))).toBe(true);
+
+    const dying = newHelper({ maxDeaths: 2 });
+    dying.start();
+    for (let i = 0; i < 2; i++) {
+      await vi.waitFor(() => expect(dying.pid).not.toBeNull());
+      process.kill(dying.pid as number, 'SIGKILL');
+      await vi.waitFor(() => expect(dying.pid).toBeNull());
+      await dying.prepare(request(`after${i}`, 'true')).then(run);
+    }
+    expect(dying.usingHelper).toBe(false);
+    expect(logs.some((l) => l.includes('the spawn helper died 2 times within a minute'))).toBe(true);
+  });
+
+  it('a process that cannot set itself up exits 127 and says why, and nothing runs', async () => {
+    const helper = newHelper();
+    // A sandbox that is a file: its log directory cannot be made.
+    const notADir = join(sandbox, 'file');
+    await writeFile(notADir, '');
+    const p = await helper.prepare({ ...request('lost', 'touch ran'), sandbox: notADir });
+    expect(await run(p)).toBe(127);
+    await vi.waitFor(() => expect(logs.some((l) => l.startsWith(`spawn helper: aurora: cannot create ${notADir}/`))).toBe(true));
+    expect(existsSync(join(sandbox, 'ran'))).toBe(false);
+  });
+});
+
+describe.skipIf(!perl)('the spawn helper program', () => {
+  /** The helper by itself, spoken to line by line. */
+  function raw() {
+    const child = spawn('/usr/bin/perl', ['-e', SPAWN_HELPER_SCRIPT, '1'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const events: HelperEvent[] = [];
+    const unparsed: string[] = [];
+    const lines = new LineBuffer();
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of lines.push(chunk)) {
+        const e = parseHelperLine(line);
+        if (e) events.push(e);
+        else unparsed.push(line);
+      }
+    });
+    return { child, events, unparsed, send: (line: string) => child.stdin.write(line) };
+  }
+
+  it('answers nonsense with B and carries on', async () => {
+    const h = raw();
+    try {
+      h.send('hello there\nL\nL x\nG 99\nC nope\n\n');
+      h.send(`L 5 ${'x'.repeat(3)} garbage\n`);
+      h.send(formatLaunch({ id: 6, dir: '', cwd: sandbox, stdout: join(sandbox, 'out'), stderr: join(sandbox, 'err'), user: null, argv: ['/bin/sh', '-c', 'echo fine'], env: {} }));
+      await vi.waitFor(() => expect(h.events.flatMap((e) => (e.kind === 'prepared' ? [e.id] : [])).sort()).toEqual([5, 6]));
+      h.send('G 5\nG 6\n');
+      await vi.waitFor(() => expect(h.events.filter((e) => e.kind === 'exited')).toHaveLength(2));
+      const bad = h.events.filter((e): e is Extract<HelperEvent, { kind: 'bad' }> => e.kind === 'bad').map((e) => e.message);
+      expect(bad).toEqual([
+        'bad request: hello there',
+        'bad request: L',
+        'bad request: L x',
+        'no prepared launch 99',
+        'bad request: C nope',
+        'bad request: ',
+      ]);
+      // The garbled launch ran nothing and said why; the good one ran.
+      const prepared = new Map(h.events.flatMap((e) => (e.kind === 'prepared' ? [[e.pid, e.id] as const] : [])));
+      const statuses = Object.fromEntries(h.events.flatMap((e) => (e.kind === 'exited' ? [[prepared.get(e.pid), e.status]] : [])));
+      expect(statuses).toEqual({ 5: 127, 6: 0 });
+      expect(text(join(sandbox, 'out'))).toBe('fine\n');
+      expect(h.unparsed).toEqual([]);
+      expect(h.child.exitCode).toBeNull();
+    } finally {
+      h.child.kill('SIGKILL');
+    }
+  });
+
+  it('a child never runs without G: it exits when the helper dies first', async () => {
+    const h = raw();
+    try {
+      h.send(formatLaunch({ id: 1, dir: '', cwd: sandbox, stdout: '/dev/null', stderr: '/dev/null', user: null, argv: ['/bin/sh', '-c', 'touch ran'], env: {} }));
+      await vi.waitFor(() => expect(h.events.some((e) => e.kind === 'prepared')).toBe(true));
+      const prepared = h.events.find((e) => e.kind === 'prepared') as Extract<HelperEvent, { kind: 'prepared' }>;
+      h.child.kill('SIGKILL');
+      await vi.waitFor(() => expect(alive(prepared.pid)).toBe(false));
+      expect(existsSync(join(sandbox, 'ran'))).toBe(false);
+    } finally {
+      h.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits when the agent closes its stdin, leaving running processes alone', async () => {
+    const h = raw();
+    h.send(formatLaunch({ id: 1, dir: '', cwd: sandbox, stdout: '/dev/null', stderr: '/dev/null', user: null, argv: ['/bin/sleep', '1000'], env: {} }));
+    await vi.waitFor(() => expect(h.events.some((e) => e.kind === 'prepared')).toBe(true));
+    const prepared = h.events.find((e) => e.kind === 'prepared') as Extract<HelperEvent, { kind: 'prepared' }>;
+    groups.push(prepared.pid);
+    h.send('G 1\n');
+    h.child.stdin.end();
+    await new Promise((resolve) => h.child.once('exit', resolve));
+    expect(h.child.exitCode).toBe(0);
+    expect(alive(prepared.pid)).toBe(true);
+  });
+});

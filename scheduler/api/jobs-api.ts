@@ -131,7 +131,10 @@ export type ListTasksResponse = z.infer<typeof ListTasksResponseSchema>;
 export const HealthResponseSchema = z.object({ status: z.literal('OK'), cluster: z.string(), version: z.string() }).strict();
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 
-/** `aurora-admin prune_tasks`: deletes ended tasks from the history (Aurora's pruneTasks). */
+/**
+ * `aurora-admin prune_tasks`: deletes ended tasks from the history (Aurora's pruneTasks), the
+ * oldest first, an instance's last ended task included; a job left with no task goes with them.
+ */
 export const PruneTasksRequestSchema = z
   .object({
     /** Ended states only; absent means every ended state. */

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { ScheduledTask } from '../api/task.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { forEachTaskDoc } from './task-docs-reader.js';
 import { StorageCommitError, jobRefOf, type LoadedState, type Storage, type StoredAgent, type StoredJob, type WriteBatch } from './storage.js';
 
 export const DATABASE_FILE = 'scheduler.db';
@@ -107,12 +108,16 @@ export class SqliteStorage implements Storage {
         removing: row.removing === 1,
       }),
     );
-    // One parse per task: the whole document, events included. Row by row, so each document's
-    // text is garbage at once instead of 100,000 of them living until the last is parsed.
+    // One parse per task: the whole document, events included. A large store is read in a
+    // worker while this thread parses, each document's text garbage as soon as it is parsed.
     const tasks: ScheduledTask[] = [];
-    for (const doc of this.stmt('SELECT doc FROM tasks ORDER BY seq').pluck().iterate() as Iterable<string>) {
-      tasks.push(JSON.parse(doc) as ScheduledTask);
-    }
+    const span = this.stmt('SELECT COALESCE(MAX(seq) - MIN(seq) + 1, 0) FROM tasks').pluck().get() as number;
+    await forEachTaskDoc(
+      this.file,
+      span,
+      () => this.stmt('SELECT doc FROM tasks ORDER BY seq').pluck().iterate() as Iterable<string>,
+      (doc) => tasks.push(JSON.parse(doc) as ScheduledTask),
+    );
     const agents = (this.stmt('SELECT * FROM agents ORDER BY host, agent_id').all() as AgentRow[]).map(toAgent);
     return { specs, jobs, tasks, agents };
   }

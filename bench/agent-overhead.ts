@@ -74,22 +74,21 @@ function pss(pid: number): number | null {
 }
 /**
  * The agent's spawn helper (its child whose command line the helper set to `aurora-spawn-helper`)
- * and the helper's spares (its children that have not become a run's wrapper yet).
+ * and the helper's spares: its children that are no run's wrapper (yet).
  */
-function helperPids(): { helper: number | null; spares: number[] } {
+function helperPids(wrappers: ReadonlySet<number>): { helper: number | null; spares: number[] } {
   const procs = readdirSync('/proc').flatMap((entry) => {
     if (!/^\d+$/.test(entry)) return [];
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const helperLike = readFileSync(`/proc/${entry}/cmdline`, 'utf8').startsWith('aurora-spawn-helper');
-      return helperLike ? [{ pid: Number(entry), ppid }] : [];
+      return [{ pid: Number(entry), ppid, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8') }];
     } catch {
       return [];
     }
   });
-  const helper = procs.find((p) => p.ppid === agentPid)?.pid ?? null;
-  return { helper, spares: procs.filter((p) => helper !== null && p.ppid === helper).map((p) => p.pid) };
+  const helper = procs.find((p) => p.ppid === agentPid && p.cmdline.startsWith('aurora-spawn-helper'))?.pid ?? null;
+  return { helper, spares: procs.filter((p) => helper !== null && p.ppid === helper && !wrappers.has(p.pid)).map((p) => p.pid) };
 }
 
 /** The nearest-rank percentile p (0-100] of values. */
@@ -187,7 +186,7 @@ try {
   const wrappers = states.map((s) => s.processes.sleeper![0]!.pid);
   const wrapperRss = percentile(wrappers.map((p) => status(p, 'VmRSS')), 50);
   const wrapperPss = percentile(wrappers.map(pss).filter((x): x is number => x !== null), 50);
-  const { helper, spares } = helperPids();
+  const { helper, spares } = helperPids(new Set(wrappers));
 
   // A lone launch: one-instance jobs, one after the other, on the agent that already runs N tasks.
   const single: number[] = [];

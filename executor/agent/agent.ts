@@ -47,7 +47,7 @@ export interface AgentOptions {
   readonly dockerSocket?: string;
   /** Start processes through the spawn helper rather than by forking the agent. @default true */
   readonly spawnHelper?: boolean;
-  /** Processes the spawn helper keeps forked ahead for bursts of launches. @default 16 */
+  /** Processes the spawn helper keeps made ahead for bursts of launches. @default DEFAULT_SPARES (4) */
   readonly spawnSpares?: number;
   readonly log: (line: string) => void;
 }

@@ -1,3 +1,4 @@
+import type { JobSpec } from '../../dsl/jobspec.js';
 import type { AgentRegistration, AgentTaskReport, TaskAssignment, TaskLaunch } from '../../scheduler/api/agent-protocol.js';
 import { loadAgentId, saveAgentId } from './agent-id.js';
 import { SchedulerError, type SchedulerClient } from './scheduler-client.js';
@@ -19,6 +20,8 @@ export interface TaskHost {
   acknowledge(taskIds: readonly string[]): void;
   kill(taskId: string, reason?: string): void;
   onChange(listener: () => void): () => void;
+  /** Specs the host has already (its tasks' checkpoints hold them), by hash, the newest last. */
+  knownSpecs?(): Iterable<readonly [string, JobSpec]>;
 }
 
 export interface SyncLoopOptions {
@@ -68,6 +71,13 @@ export class SyncLoop {
 
   constructor(private readonly options: SyncLoopOptions) {
     this.specs = new SpecCache((hash) => options.client.getSpec(hash));
+    // A restarted agent has the specs of the tasks it found: no fetch for another of their instances.
+    for (const [hash, spec] of options.tasks.knownSpecs?.() ?? []) this.specs.remember(hash, spec);
+  }
+
+  /** How many specs the agent holds without fetching (tests). */
+  get cachedSpecs(): number {
+    return this.specs.size;
   }
 
   /** The id the scheduler knows this agent by, once registered. */

@@ -146,8 +146,8 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
       },
       'spawn-spares': {
         type: 'number',
-        default: 16,
-        describe: 'Processes the spawn helper forks ahead, so that a burst of launches waits for no fork (each idle one is ~0.4 MB)',
+        default: 100,
+        describe: 'Wrapper processes the spawn helper starts ahead, so that a burst of launches waits for no fork (each idle one is ~0.16 MB)',
       },
       'kill-tasks-on-exit': {
         type: 'boolean',

@@ -85,8 +85,15 @@ export const HealthRecordSchema = z
   .object({ type: z.literal('HEALTH'), at, health: HealthSchema, message: z.string().nullable() })
   .strict();
 
+/**
+ * The scheduler recorded how the (ended) task ended: the agent stops reporting it, also after a
+ * restart. Written after the terminal TASK_STATE, at most once.
+ */
+export const AcknowledgedRecordSchema = z.object({ type: z.literal('ACKNOWLEDGED'), at }).strict();
+
 export const CheckpointRecordSchema = z.discriminatedUnion('type', [
   HealthRecordSchema,
+  AcknowledgedRecordSchema,
   AssignedRecordSchema,
   TaskStateRecordSchema,
   FinalizingRecordSchema,
@@ -130,6 +137,10 @@ export interface TaskRunState {
   readonly health: Health;
   /** What the last health change said ("GET /health answered 500"). */
   readonly healthMessage: string | null;
+  /** The hash the scheduler named the job spec by, when the checkpoint recorded it. */
+  readonly specHash: string | null;
+  /** When the agent learned that the scheduler recorded the task's end; null until then. */
+  readonly acknowledgedAt: number | null;
 }
 
 export class CheckpointError extends Error {
@@ -188,6 +199,8 @@ export function replayCheckpoint(records: readonly CheckpointRecord[]): TaskRunS
     processes,
     health: 'UNKNOWN',
     healthMessage: null,
+    specHash: first.specHash ?? null,
+    acknowledgedAt: null,
   };
   for (const r of records.slice(1)) state = apply(state, r);
   return state;
@@ -216,6 +229,8 @@ export function apply(state: TaskRunState, r: CheckpointRecord): TaskRunState {
       return { ...next, finalizing: { since: r.at, outcome: r.outcome } };
     case 'HEALTH':
       return { ...next, health: r.health, healthMessage: r.message };
+    case 'ACKNOWLEDGED':
+      return { ...next, acknowledgedAt: state.acknowledgedAt ?? r.at };
     case 'PROCESS_STARTED': {
       const run: ProcessRun = {
         run: r.run,

@@ -29,27 +29,25 @@ describe('spawn protocol', () => {
       stdout: '/s/.logs/p/0/stdout',
       stderr: '/s/.logs/p/0/stderr',
       user: { uid: 33, gid: 33 },
-      argv: ['/bin/sh', '-c', 'echo "a b"\nexit 3'],
+      cmdline: 'echo "a b"\nexit 3',
+      exitFile: '/s/.logs/p/0/exit',
       env: { KEEP: 'x y', GONE: null },
     });
     expect(line.endsWith('\n')).toBe(true);
     const fields = line.trimEnd().split(' ');
+    expect(fields).toHaveLength(11);
     expect(fields.slice(0, 2)).toEqual(['L', '7']);
+    expect(fields.slice(2, 6).map(decodeField)).toEqual(['/s/.logs/p/0', '/s', '/s/.logs/p/0/stdout', '/s/.logs/p/0/stderr']);
     expect(fields.slice(6, 8)).toEqual(['33', '33']);
-    expect(fields[8]?.split(',').map((f) => decodeField(f))).toEqual(['/bin/sh', '-c', 'echo "a b"\nexit 3']);
-    expect(fields[9]?.split(',').map((f) => decodeField(f))).toEqual(['KEEP=x y', 'GONE']);
-    expect(fields).toHaveLength(10);
-    expect(formatLaunch({ id: 1, dir: '', cwd: '/', stdout: 'o', stderr: 'e', user: null, argv: ['true'], env: {} }).split(' ').slice(6)).toEqual([
-      '-',
-      '-',
-      encodeField('true'),
-      '-\n',
-    ]);
+    expect(fields.slice(8, 10).map(decodeField)).toEqual(['echo "a b"\nexit 3', '/s/.logs/p/0/exit']);
+    expect(fields[10]?.split(',').map((f) => decodeField(f))).toEqual(['KEEP=x y', 'GONE']);
+    const plain = formatLaunch({ id: 1, dir: '', cwd: '/', stdout: 'o', stderr: 'e', user: null, cmdline: 'true', exitFile: 'x', env: {} });
+    expect(plain.trimEnd().split(' ').slice(6)).toEqual(['-', '-', encodeField('true'), encodeField('x'), '-']);
   });
 
   it('refuses what the protocol cannot carry', () => {
-    const base = { id: 1, dir: '', cwd: '/', stdout: 'o', stderr: 'e', user: null, argv: ['true'], env: {} };
-    expect(() => formatLaunch({ ...base, argv: [] })).toThrow('needs a command');
+    const base = { id: 1, dir: '', cwd: '/', stdout: 'o', stderr: 'e', user: null, cmdline: 'true', exitFile: 'x', env: {} };
+    expect(() => formatLaunch({ ...base, exitFile: '' })).toThrow('needs an exit file');
     expect(() => formatLaunch({ ...base, env: { 'A=B': 'c' } })).toThrow("bad environment variable name 'A=B'");
     expect(() => formatLaunch({ ...base, id: -1 })).toThrow('bad launch id');
     expect(formatGo(3)).toBe('G 3\n');

@@ -6,14 +6,16 @@
  *
  * Agent → helper:
  *
- *     L id dir cwd stdout stderr uid gid argv env   make a process for a run (answered S or F)
- *     G id                                          the process sets up and runs its command
- *     C id                                          the process exits; nothing ran
+ *     L id dir cwd stdout stderr uid gid cmdline exit env   make a process for a run (S or F)
+ *     G id                                                  the process runs its command
+ *     C id                                                  the process exits; nothing ran
  *
- * After G the process makes `dir` (given to uid), enters `cwd`, opens its output files, switches
- * to uid/gid (`-` keeps the helper's user), applies `env` (entries `NAME=value` set, `NAME`
- * unsets, over the environment the helper was started with) and execs `argv`. If any of that
- * fails it writes why to its stderr and exits 127, as a shell does for a command it cannot run.
+ * The helper makes `dir` (given to uid) before it answers. The process is the wrapper shell
+ * (process-launcher.ts, SPARE_SCRIPT); after G it enters `cwd`, opens its output files, applies
+ * `env` (entries `NAME=value` set, `NAME` unsets, over the environment the helper was started
+ * with), runs `cmdline` with bash, as uid/gid when given (`-` keeps the helper's user), and
+ * writes the exit status to `exit`. If it cannot enter `cwd` it exits 127, as a shell does for a
+ * command it cannot run.
  *
  * Helper → agent:
  *
@@ -36,9 +38,12 @@ export interface SpawnRequest {
   readonly cwd: string;
   readonly stdout: string;
   readonly stderr: string;
-  /** Switch to this user and group; null keeps the helper's. */
+  /** Run the command as this user and group; null keeps the helper's. */
   readonly user: { readonly uid: number; readonly gid: number } | null;
-  readonly argv: readonly string[];
+  /** The command line, run with `bash -c`. */
+  readonly cmdline: string;
+  /** Where the wrapper writes the exit status. */
+  readonly exitFile: string;
   /** Changes to the helper's environment: a string sets the variable, null unsets it. */
   readonly env: Readonly<Record<string, string | null>>;
 }
@@ -69,13 +74,14 @@ function encodeList(values: readonly string[]): string {
 /** The `L` line (newline included). Throws for a value the protocol cannot carry. */
 export function formatLaunch(req: SpawnRequest): string {
   if (!Number.isSafeInteger(req.id) || req.id < 0) throw new Error(`bad launch id ${req.id}`);
-  if (req.argv.length === 0) throw new Error('a launch needs a command');
+  if (req.exitFile === '') throw new Error('a launch needs an exit file');
   const env = Object.entries(req.env).map(([name, value]) => {
     if (name === '' || name.includes('=')) throw new Error(`bad environment variable name '${name}'`);
     return value === null ? name : `${name}=${value}`;
   });
   const user = req.user ? `${req.user.uid} ${req.user.gid}` : '- -';
-  return `L ${req.id} ${encodeField(req.dir)} ${encodeField(req.cwd)} ${encodeField(req.stdout)} ${encodeField(req.stderr)} ${user} ${encodeList(req.argv)} ${encodeList(env)}\n`;
+  const paths = [req.dir, req.cwd, req.stdout, req.stderr].map(encodeField).join(' ');
+  return `L ${req.id} ${paths} ${user} ${encodeField(req.cmdline)} ${encodeField(req.exitFile)} ${encodeList(env)}\n`;
 }
 
 /** The `G` line: run the prepared process. */

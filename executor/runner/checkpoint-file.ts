@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { formatRecord, parseCheckpoint, replayCheckpoint, type CheckpointRecord, type TaskRunState } from '../core/checkpoint.js';
 
@@ -20,6 +20,18 @@ export async function readTaskRunState(path: string): Promise<TaskRunState | nul
   let text: string;
   try {
     text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  return replayCheckpoint(parseCheckpoint(text));
+}
+
+/** readTaskRunState, synchronously (a single task, on request). */
+export function readTaskRunStateSync(path: string): TaskRunState | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

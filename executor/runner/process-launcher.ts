@@ -19,22 +19,45 @@ import type { UnixUser } from './users.js';
  */
 
 /**
- * `$1` is the user's command line, `$2` the exit file. The wrapper first moves itself into the
- * task's cgroups (the `cgroup.procs` files in `$AURORA_CGROUP_PROCS`), so everything the command
- * starts is inside from its first instruction. It traps TERM/INT/HUP (with a handler, so the
- * command itself keeps default dispositions) so that a signal to the group does not stop it from
+ * The wrapper's work: `$1` is the user's command line, `$2` the exit file, `$aurora_as` empty or
+ * the `setpriv` that switches to the task's user. The wrapper first moves itself into the task's
+ * cgroups (the `cgroup.procs` files in `$AURORA_CGROUP_PROCS`), so everything the command starts
+ * is inside from its first instruction. It traps TERM/INT/HUP (with a handler, so the command
+ * itself keeps default dispositions) so that a signal to the group does not stop it from
  * recording how the command ended; the shell runs a trap only once its foreground command is
  * over. The command runs in the foreground, not with `&`: a non-interactive shell starts
- * background jobs with SIGINT and SIGQUIT ignored, and a process cannot undo that.
+ * background jobs with SIGINT and SIGQUIT ignored, and a process cannot undo that (and dash
+ * starts a foreground command with vfork, which costs no copy of its memory).
  */
-export const WRAPPER_SCRIPT = [
+const WRAPPER_BODY = [
   "trap ':' TERM INT HUP",
   'for f in $AURORA_CGROUP_PROCS; do echo $$ > "$f" 2>/dev/null; done',
   'unset AURORA_CGROUP_PROCS',
-  'bash -c "$1"',
+  '$aurora_as bash -c "$1"',
   'code=$?',
   `printf '%s\\n' "$code" > "$2.tmp" && mv -f "$2.tmp" "$2"`,
   'exit "$code"',
+];
+
+/** The wrapper as node's spawn runs it (`sh -c WRAPPER_SCRIPT aurora-process CMDLINE EXIT_FILE`), already as the task's user. */
+export const WRAPPER_SCRIPT = ['aurora_as=', ...WRAPPER_BODY].join('\n');
+
+/**
+ * The wrapper as the spawn helper's children run it, started before their launch is known (a
+ * spare): it reads its launch, one line of shell the helper wrote (cd, output files, environment,
+ * user, `set -- CMDLINE EXIT_FILE`), then waits for G. EOF or anything else (C, or the helper
+ * died) ends it before it ran anything. It runs as the agent's user; `setpriv` switches to the
+ * task's for the command.
+ */
+export const SPARE_SCRIPT = [
+  "aurora_nl='\n'",
+  'IFS= read -r aurora_launch || exit 0',
+  'IFS= read -r aurora_go || exit 0',
+  '[ "$aurora_go" = G ] || exit 0',
+  'aurora_as=',
+  'eval "$aurora_launch"',
+  'unset aurora_launch aurora_go aurora_nl',
+  ...WRAPPER_BODY,
 ].join('\n');
 
 export interface LaunchRequest {

@@ -2,33 +2,34 @@
  * The spawn helper's program (see spawn-helper.ts for why it exists and core/spawn-protocol.ts
  * for what it says). Perl, because Debian always has it (perl-base is Essential) and a perl
  * process is a few MB: forking it costs a fraction of forking the agent. Run as
- * `perl -e SCRIPT SPARES`.
+ * `perl -e SCRIPT SPARES WRAPPER` where WRAPPER is the shell script each child becomes
+ * (process-launcher.ts, SPARE_SCRIPT).
  *
- * A child waits for G before it does anything but leave the helper's session: the agent records
- * the start first, so no command ever runs that the checkpoint does not name, and a helper that
- * dies leaves its waiting children at EOF, which makes them exit. Every page a process writes
- * after a fork is a copy-on-write fault (costly on virtual machines), so the helper's own share
- * of a launch is kept small: raw descriptors rather than perl handles, requests decoded by the
- * child after G, and spares forked while there is nothing to do.
+ * A child leaves the helper's session, says S and execs the wrapper at once, which waits for its
+ * launch line and then for G: the agent records the start first, so no command ever runs that
+ * the checkpoint does not name, and a helper that dies leaves its waiting children at EOF, which
+ * makes them exit. Every page a process writes after a fork is a copy-on-write fault (costly on
+ * virtual machines), so children exec before they do any work, the helper talks to them through
+ * raw descriptors rather than perl handles, and it forks spares while it has nothing else to do.
  */
 export const SPAWN_HELPER_SCRIPT = String.raw`use strict;
 use POSIX ();
 
 $0 = 'aurora-spawn-helper';
 
-# Spare children: forked while nothing is asked, each waiting for a request, so a burst of
-# launches costs no fork at all while spares last. A fork here also costs a copy-on-write fault
-# for every page the helper writes afterwards; a helper that does not fork stays cheap.
+# Arguments: how many spares to keep, and the shell script a child runs (see spawn-helper.ts).
 my $spares_wanted = ($ARGV[0] // '') =~ /^\d+$/ ? $ARGV[0] : 0;
+my $script = $ARGV[1] // die "no wrapper script\n";
 
 # Children are talked to through raw descriptors (POSIX::pipe), not perl handles: perl flushes
 # every handle at each fork, and on a copy-on-write page each flush is a page fault.
-my %to;       # pid => fd we write to (a spare's request, then G or C)
-my %from;     # pid => fd the child writes S to, until it said it
+my %to;       # pid => fd the child reads (its launch line, then G or C)
+my %from;     # pid => fd the child says S on once it is in a session of its own
 my %id_of;    # pid => launch id
 my %pid_of;   # id => pid
 my %ready;    # pid => 1 once it said S
-my @spares;   # idle children waiting for a request
+my %ticks;    # pid => its start time (clock ticks since boot), read while the helper is idle
+my @spares;   # ready children with no launch yet
 my $maxfd = 2;
 my $in = '';
 my $eof = 0;
@@ -49,6 +50,15 @@ sub unhex_list {
   return map { unhex($_) } split /,/, $f, -1;
 }
 
+# One shell word: single quotes, a newline as "$aurora_nl" (the script defines it), so the
+# whole launch is one line the child reads with read.
+sub sh_quote {
+  my ($s) = @_;
+  $s =~ s/'/'\\''/g;
+  $s =~ s/\n/'"\$aurora_nl"'/g;
+  return "'$s'";
+}
+
 sub write_fd {
   my ($fd, $data) = @_;
   while (length $data) {
@@ -61,115 +71,48 @@ sub write_fd {
 
 sub say_out { write_fd(1, "$_[0]\n") or exit 0 }    # the agent is gone
 
+sub start_ticks {
+  my ($pid) = @_;
+  open(my $st, '<', "/proc/$pid/stat") or return '-';
+  my $line = <$st>;
+  close $st;
+  return '-' unless defined $line && $line =~ /\)\s(.*)$/s;
+  my $t = (split / /, $1)[19];
+  return defined $t && $t =~ /^\d+$/ ? $t : '-';
+}
+
 sub forget {
   my ($pid) = @_;
+  delete $ticks{$pid};
   POSIX::close(delete $to{$pid}) if defined $to{$pid};
   POSIX::close(delete $from{$pid}) if defined $from{$pid};
   my $id = delete $id_of{$pid};
   delete $pid_of{$id} if defined $id;
   delete $ready{$pid};
+  @spares = grep { $_ != $pid } @spares;
 }
 
-sub redirect {
-  my ($target, $path, $flags) = @_;
-  my $fd = POSIX::open($path, $flags, 0666);
-  defined $fd or die "cannot open $path: $!\n";
-  if ($fd != $target) {
-    defined(POSIX::dup2($fd, $target)) or die "dup2 $path: $!\n";
-    POSIX::close($fd);
-  }
-}
-
-# --- the child --------------------------------------------------------------------------------
-
-# A line from the helper; undef at EOF (the helper is gone).
-my $child_in = '';
-sub child_line {
-  my ($fd) = @_;
-  while (1) {
-    my $nl = index($child_in, "\n");
-    if ($nl >= 0) {
-      my $line = substr($child_in, 0, $nl);
-      substr($child_in, 0, $nl + 1) = '';
-      return $line;
-    }
-    my $n = POSIX::read($fd, my $buf, 65536);
-    if (!defined $n) { next if $! == POSIX::EINTR(); return undef }
-    return undef if $n == 0;
-    $child_in .= $buf;
-  }
-}
-
-# The child. Before it says S it only leaves the helper's session (a process group of its own
-# is what the agent signals); the rest of the work comes after G, off the path to PROCESS_STARTED.
-# A spare has left the session already, and the helper says S for it.
+# A child: leaves the helper's session, says so, and becomes the shell script with the pipe it
+# reads as its stdin. Before the exec it runs a handful of statements: every page it writes
+# here is a copy-on-write fault; the script that runs next starts from a fresh address space.
 sub child_main {
-  my ($go, $say, $rest) = @_;
+  my ($go, $say) = @_;
   defined(POSIX::setsid()) or POSIX::_exit(126);
-  if (defined $rest) {
-    write_fd($say, "S\n") or POSIX::_exit(0);
-  }
-  POSIX::close($say);
-  # Nothing of the helper's stays open but the pipe we read: when the helper dies, its
-  # children waiting for it see EOF at once.
+  write_fd($say, "S\n") or POSIX::_exit(0);
   for my $fd (3 .. $maxfd) { POSIX::close($fd) unless $fd == $go }
-  $rest //= child_line($go);
-  POSIX::_exit(0) unless defined $rest;
-  # Anything but G (a C, or EOF because the helper died) means nothing runs.
-  my $word = child_line($go);
-  POSIX::_exit(0) unless defined $word && $word eq 'G';
+  POSIX::dup2($go, 0);
   POSIX::close($go);
+  my $null = POSIX::open('/dev/null', POSIX::O_WRONLY());
+  POSIX::dup2($null, 1) if defined $null;
+  POSIX::close($null) if defined $null && $null != 1;
   $SIG{CHLD} = 'DEFAULT';
   $SIG{PIPE} = 'DEFAULT';
-  my ($dir, $cwd, $out, $err, $uid, $gid, $argvf, $envf) = split / /, $rest;
-  my (@argv, @env);
-  my $ok = eval {
-    ($dir, $cwd, $out, $err) = map { unhex($_) } ($dir, $cwd, $out, $err);
-    @argv = unhex_list($argvf);
-    @env = unhex_list($envf);
-    die "no command\n" unless @argv;
-    die "bad user\n" unless defined $gid && $uid =~ /^(-|\d+)$/ && $gid =~ /^(-|\d+)$/ && ($uid eq '-') == ($gid eq '-');
-    if ($dir ne '') {
-      my $path = '';
-      for my $part (split m{/}, $dir) {
-        $path .= "$part/";
-        next if $part eq '' || -d $path;
-        mkdir($path) or -d $path or die "cannot create $path: $!\n";
-      }
-      if ($uid ne '-') { chown($uid, $gid, $dir) or die "cannot give $dir to uid $uid: $!\n" }
-    }
-    chdir($cwd) or die "cannot enter $cwd: $!\n";
-    redirect(0, '/dev/null', POSIX::O_RDONLY());
-    redirect(1, $out, POSIX::O_WRONLY() | POSIX::O_CREAT() | POSIX::O_APPEND());
-    redirect(2, $err, POSIX::O_WRONLY() | POSIX::O_CREAT() | POSIX::O_APPEND());
-    if ($uid ne '-') {
-      $) = "$gid $gid";
-      POSIX::setgid($gid) or die "setgid $gid: $!\n";
-      POSIX::setuid($uid) or die "setuid $uid: $!\n";
-    }
-    for my $kv (@env) {
-      my $i = index($kv, '=');
-      if ($i < 0) { delete $ENV{$kv} } else { $ENV{substr($kv, 0, $i)} = substr($kv, $i + 1) }
-    }
-    1;
-  };
-  if ($ok) {
-    { exec { $argv[0] } @argv; }
-    $@ = "cannot run $argv[0]: $!\n";
-  }
-  # To the run's stderr file once it is open, else to the helper's (the agent's log). The
-  # agent hears exit status 127, as from a shell that cannot run a command.
-  my $why = $@ || "unknown error\n";
-  POSIX::write(2, "aurora: $why", length "aurora: $why");
+  { exec { '/bin/sh' } '/bin/sh', '-c', $script, 'aurora-process'; }
   POSIX::_exit(127);
 }
 
-# --- the helper -------------------------------------------------------------------------------
-
-# A child with its two pipes; $rest is its request, undef for a spare. Returns its pid, or
-# undef and why not.
+# A child with its two pipes; its pid, or undef and why not.
 sub fork_child {
-  my ($rest) = @_;
   my ($go_r, $go_w) = POSIX::pipe();
   return (undef, "pipe: $!") unless defined $go_r;
   my ($say_r, $say_w) = POSIX::pipe();
@@ -186,7 +129,7 @@ sub fork_child {
     POSIX::close($_) for ($go_r, $go_w, $say_r, $say_w);
     return (undef, $why);
   }
-  child_main($go_r, $say_w, $rest) if $pid == 0;
+  child_main($go_r, $say_w) if $pid == 0;
   POSIX::close($go_r);
   POSIX::close($say_w);
   $to{$pid} = $go_w;
@@ -194,25 +137,56 @@ sub fork_child {
   return ($pid, undef);
 }
 
+# The shell line that sets a child up once it reads G: its directory, files, environment,
+# user, then the command and exit file as $1 and $2 of the wrapper.
+sub launch_line {
+  my ($rest) = @_;
+  my ($dir, $cwd, $out, $err, $uid, $gid, $cmdline, $exit, $envf) = split / /, $rest // '', -1;
+  ($dir, $cwd, $out, $err, $cmdline, $exit) = map { unhex($_) } ($dir, $cwd, $out, $err, $cmdline, $exit);
+  my @env = unhex_list($envf);
+  die "bad user\n" unless defined $gid && $uid =~ /^(-|\d+)$/ && $gid =~ /^(-|\d+)$/ && ($uid eq '-') == ($gid eq '-');
+  if ($dir ne '') {
+    my $path = '';
+    for my $part (split m{/}, $dir) {
+      $path .= "$part/";
+      next if $part eq '' || -d $path;
+      mkdir($path) or -d $path or die "cannot create $path: $!\n";
+    }
+    if ($uid ne '-') { chown($uid, $gid, $dir) or die "cannot give $dir to uid $uid: $!\n" }
+  }
+  my @set = grep { index($_, '=') > 0 } @env;
+  my @unset = grep { index($_, '=') < 0 } @env;
+  my $line = 'cd ' . sh_quote($cwd) . ' || exit 127; exec </dev/null >>' . sh_quote($out) . ' 2>>' . sh_quote($err) . ';';
+  $line .= ' export ' . join(' ', map { sh_quote($_) } @set) . ';' if @set;
+  $line .= ' unset ' . join(' ', map { sh_quote($_) } @unset) . ';' if @unset;
+  $line .= " aurora_as='setpriv --reuid=$uid --regid=$gid --clear-groups --';" if $uid ne '-';
+  $line .= ' set -- ' . sh_quote($cmdline) . ' ' . sh_quote($exit);
+  return $line;
+}
+
 sub launch {
   my ($id, $rest) = @_;
-  $rest //= '';
+  my $line = eval { launch_line($rest) };
+  if (!defined $line) {
+    my $why = $@;
+    chomp $why;
+    say_out("F $id " . hexs($why));
+    return;
+  }
   while (@spares) {
     my $spare = shift @spares;
-    if (!write_fd($to{$spare}, "$rest\n")) {
+    if (!write_fd($to{$spare}, "$line\n")) {
       forget($spare);    # it died; its end comes through reap
       next;
     }
-    # A spare is in a session of its own already: it is ready as it is.
-    POSIX::close(delete $from{$spare});
     $id_of{$spare} = $id;
     $pid_of{$id} = $spare;
-    $ready{$spare} = 1;
-    say_out("S $id $spare -");
+    say_out("S $id $spare $ticks{$spare}");
     return;
   }
-  my ($pid, $why) = fork_child($rest);
+  my ($pid, $why) = fork_child();
   if (!defined $pid) { say_out("F $id " . hexs($why)); return }
+  write_fd($to{$pid}, "$line\n");
   $id_of{$pid} = $id;
   $pid_of{$id} = $pid;
 }
@@ -235,19 +209,19 @@ sub request {
   forget($pid);
 }
 
-# What a child said: S, or nothing at all (it died). Spares say nothing.
+# A child said S (it is in a session of its own), or nothing (it died).
 sub child_said {
   my ($pid) = @_;
-  my $n = POSIX::read($from{$pid}, my $buf, 4096);
+  my $n = POSIX::read($from{$pid}, my $buf, 64);
   return if !defined $n && $! == POSIX::EINTR();
+  POSIX::close(delete $from{$pid});
   my $id = $id_of{$pid};
-  if (defined $n && $buf =~ /^S\n/ && defined $id) {
+  if (defined $n && $buf eq "S\n") {
     $ready{$pid} = 1;
-    POSIX::close(delete $from{$pid});
-    say_out("S $id $pid -");
+    $ticks{$pid} = start_ticks($pid);
+    if (defined $id) { say_out("S $id $pid $ticks{$pid}") } else { push @spares, $pid }
   } else {
     say_out("F $id " . hexs('the process died before it was ready')) if defined $id;
-    @spares = grep { $_ != $pid } @spares;
     forget($pid);
   }
 }
@@ -256,8 +230,7 @@ sub reap {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
     my $st = $?;
     child_said($pid) if defined $from{$pid};
-    @spares = grep { $_ != $pid } @spares;
-    forget($pid) if defined $to{$pid} || defined $id_of{$pid};
+    forget($pid) if defined $to{$pid} || defined $id_of{$pid} || $ready{$pid};
     say_out("E $pid " . (($st & 127) ? 128 + ($st & 127) : ($st >> 8)));
   }
 }
@@ -268,25 +241,25 @@ while (1) {
   my $pending = index($in, "\n") >= 0;
   # The agent is gone: children waiting for the helper see EOF and exit; running ones carry on.
   exit 0 if $eof && !$pending;
-  my $refill = !$pending && @spares < $spares_wanted;
+  my $unready = grep { !$ready{$_} && !defined $id_of{$_} } keys %from;
+  my $refill = !$pending && @spares + $unready < $spares_wanted;
   my $rin = '';
   vec($rin, 0, 1) = 1 unless $eof || $pending;
-  vec($rin, $from{$_}, 1) = 1 for grep { defined $id_of{$_} } keys %from;
+  vec($rin, $_, 1) = 1 for values %from;
   my $n = select(my $rout = $rin, undef, undef, ($pending || $refill) ? 0 : 0.25);
   if ($n < 0) {
     next if $! == POSIX::EINTR();
     die "select: $!\n";
   }
   if ($n > 0) {
-    for my $pid (keys %from) { child_said($pid) if defined $from{$pid} && defined $id_of{$pid} && vec($rout, $from{$pid}, 1) }
+    for my $pid (keys %from) { child_said($pid) if defined $from{$pid} && vec($rout, $from{$pid}, 1) }
     if (vec($rout, 0, 1)) {
       my $got = POSIX::read(0, my $buf, 65536);
       if (defined $got) { $got == 0 ? ($eof = 1) : ($in .= $buf) }
     }
   } elsif ($refill) {
     # Nothing to do: one more spare, then look again.
-    my ($pid) = fork_child(undef);
-    push @spares, $pid if defined $pid;
+    fork_child();
     next;
   }
   # One request per turn, so what children say is passed on between forks.

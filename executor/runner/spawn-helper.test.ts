@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatLaunch, LineBuffer, parseHelperLine, type HelperEvent } from '../core/spawn-protocol.js';
-import type { LaunchRequest, PreparedProcess } from './process-launcher.js';
+import { formatLaunch, LineBuffer, parseHelperLine, type HelperEvent, type SpawnRequest } from '../core/spawn-protocol.js';
+import { SPARE_SCRIPT, type LaunchRequest, type PreparedProcess } from './process-launcher.js';
 import { readProcStat } from './proc.js';
 import { logPath } from './sandbox.js';
 import { SpawnHelper } from './spawn-helper.js';
@@ -148,22 +148,44 @@ describe.skipIf(!perl)('the spawn helper', () => {
     expect(logs.some((l) => l.includes('the spawn helper died 2 times within a minute'))).toBe(true);
   });
 
-  it('a process that cannot set itself up exits 127 and says why, and nothing runs', async () => {
+  it('a launch whose log directory cannot be made fails with the reason, and nothing runs', async () => {
     const helper = newHelper();
     // A sandbox that is a file: its log directory cannot be made.
     const notADir = join(sandbox, 'file');
     await writeFile(notADir, '');
-    const p = await helper.prepare({ ...request('lost', 'touch ran'), sandbox: notADir });
-    expect(await run(p)).toBe(127);
-    await vi.waitFor(() => expect(logs.some((l) => l.startsWith(`spawn helper: aurora: cannot create ${notADir}/`))).toBe(true));
+    await expect(helper.prepare({ ...request('lost', 'touch ran'), sandbox: notADir })).rejects.toThrow(`cannot create ${notADir}/`);
     expect(existsSync(join(sandbox, 'ran'))).toBe(false);
+    // The helper carries on.
+    expect(await run(await helper.prepare(request('after', 'exit 0')))).toBe(0);
+  });
+
+  it('a process that cannot enter its sandbox exits 127, and nothing runs', async () => {
+    const helper = newHelper();
+    const gone = join(sandbox, 'gone');
+    const p = await helper.prepare({ ...request('lost', 'touch ran'), sandbox: gone });
+    // The sandbox goes between the launch and its start.
+    await rm(gone, { recursive: true, force: true });
+    expect(await run(p)).toBe(127);
+    expect(existsSync(join(gone, 'ran'))).toBe(false);
   });
 });
 
 describe.skipIf(!perl)('the spawn helper program', () => {
+  const launch = (id: number, cmdline: string): SpawnRequest => ({
+    id,
+    dir: '',
+    cwd: sandbox,
+    stdout: '/dev/null',
+    stderr: '/dev/null',
+    user: null,
+    cmdline,
+    exitFile: join(sandbox, `exit-${id}`),
+    env: {},
+  });
+
   /** The helper by itself, spoken to line by line. */
   function raw() {
-    const child = spawn('/usr/bin/perl', ['-e', SPAWN_HELPER_SCRIPT, '1'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn('/usr/bin/perl', ['-e', SPAWN_HELPER_SCRIPT, '1', SPARE_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const events: HelperEvent[] = [];
     const unparsed: string[] = [];
     const lines = new LineBuffer();
@@ -182,10 +204,10 @@ describe.skipIf(!perl)('the spawn helper program', () => {
     try {
       h.send('hello there\nL\nL x\nG 99\nC nope\n\n');
       h.send(`L 5 ${'x'.repeat(3)} garbage\n`);
-      h.send(formatLaunch({ id: 6, dir: '', cwd: sandbox, stdout: join(sandbox, 'out'), stderr: join(sandbox, 'err'), user: null, argv: ['/bin/sh', '-c', 'echo fine'], env: {} }));
-      await vi.waitFor(() => expect(h.events.flatMap((e) => (e.kind === 'prepared' ? [e.id] : [])).sort()).toEqual([5, 6]));
-      h.send('G 5\nG 6\n');
-      await vi.waitFor(() => expect(h.events.filter((e) => e.kind === 'exited')).toHaveLength(2));
+      h.send(formatLaunch({ ...launch(6, 'echo fine'), stdout: join(sandbox, 'out') }));
+      await vi.waitFor(() => expect(h.events.flatMap((e) => (e.kind === 'prepared' ? [e.id] : []))).toEqual([6]));
+      h.send('G 6\n');
+      await vi.waitFor(() => expect(h.events.filter((e) => e.kind === 'exited')).toHaveLength(1));
       const bad = h.events.filter((e): e is Extract<HelperEvent, { kind: 'bad' }> => e.kind === 'bad').map((e) => e.message);
       expect(bad).toEqual([
         'bad request: hello there',
@@ -195,10 +217,9 @@ describe.skipIf(!perl)('the spawn helper program', () => {
         'bad request: C nope',
         'bad request: ',
       ]);
-      // The garbled launch ran nothing and said why; the good one ran.
-      const prepared = new Map(h.events.flatMap((e) => (e.kind === 'prepared' ? [[e.pid, e.id] as const] : [])));
-      const statuses = Object.fromEntries(h.events.flatMap((e) => (e.kind === 'exited' ? [[prepared.get(e.pid), e.status]] : [])));
-      expect(statuses).toEqual({ 5: 127, 6: 0 });
+      // The garbled launch made no process and said why; the good one ran.
+      expect(h.events.filter((e) => e.kind === 'failed')).toEqual([{ kind: 'failed', id: 5, message: 'bad field' }]);
+      expect(h.events.find((e) => e.kind === 'exited')).toMatchObject({ status: 0 });
       expect(text(join(sandbox, 'out'))).toBe('fine\n');
       expect(h.unparsed).toEqual([]);
       expect(h.child.exitCode).toBeNull();
@@ -210,7 +231,7 @@ describe.skipIf(!perl)('the spawn helper program', () => {
   it('a child never runs without G: it exits when the helper dies first', async () => {
     const h = raw();
     try {
-      h.send(formatLaunch({ id: 1, dir: '', cwd: sandbox, stdout: '/dev/null', stderr: '/dev/null', user: null, argv: ['/bin/sh', '-c', 'touch ran'], env: {} }));
+      h.send(formatLaunch(launch(1, 'touch ran')));
       await vi.waitFor(() => expect(h.events.some((e) => e.kind === 'prepared')).toBe(true));
       const prepared = h.events.find((e) => e.kind === 'prepared') as Extract<HelperEvent, { kind: 'prepared' }>;
       h.child.kill('SIGKILL');
@@ -223,7 +244,7 @@ describe.skipIf(!perl)('the spawn helper program', () => {
 
   it('exits when the agent closes its stdin, leaving running processes alone', async () => {
     const h = raw();
-    h.send(formatLaunch({ id: 1, dir: '', cwd: sandbox, stdout: '/dev/null', stderr: '/dev/null', user: null, argv: ['/bin/sleep', '1000'], env: {} }));
+    h.send(formatLaunch(launch(1, 'exec sleep 1000')));
     await vi.waitFor(() => expect(h.events.some((e) => e.kind === 'prepared')).toBe(true));
     const prepared = h.events.find((e) => e.kind === 'prepared') as Extract<HelperEvent, { kind: 'prepared' }>;
     groups.push(prepared.pid);

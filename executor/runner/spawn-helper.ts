@@ -14,14 +14,14 @@ import {
   DirectLauncher,
   launchEnv,
   outputPaths,
-  wrapperArgv,
+  SPARE_SCRIPT,
   type ExitListener,
   type LaunchRequest,
   type PreparedProcess,
   type ProcessLauncher,
 } from './process-launcher.js';
 import { readProcStat } from './proc.js';
-import { runLogDir } from './sandbox.js';
+import { exitPath, runLogDir } from './sandbox.js';
 import { SPAWN_HELPER_SCRIPT } from './spawn-helper-script.js';
 
 /**
@@ -50,9 +50,9 @@ export interface SpawnHelperOptions {
   /** Deaths of the helper within a minute after which the fallback launches instead. @default 5 */
   readonly maxDeaths?: number;
   /**
-   * Children the helper forks ahead, while it has nothing to do, each waiting for a launch: a
-   * burst of launches then costs the helper no fork. Each idle spare is ~0.4 MB (PSS and page
-   * tables). @default DEFAULT_SPARES
+   * Children the helper makes ahead, while it has nothing to do, each a wrapper shell waiting
+   * for a launch: a burst of launches then waits for no fork. An idle spare is ~0.16 MB (PSS and
+   * page tables). @default DEFAULT_SPARES
    */
   readonly spares?: number;
   /** @default a DirectLauncher */
@@ -69,8 +69,8 @@ interface Pending {
 
 const DEATH_WINDOW_MS = 60_000;
 
-/** Spares the helper keeps by default (see SpawnHelperOptions.spares). */
-export const DEFAULT_SPARES = 16;
+/** Spares the helper keeps by default (see SpawnHelperOptions.spares); the agent's CLI asks for more. */
+export const DEFAULT_SPARES = 4;
 
 export class SpawnHelper implements ProcessLauncher {
   private child: ChildProcess | null = null;
@@ -119,7 +119,8 @@ export class SpawnHelper implements ProcessLauncher {
       cwd: launch.sandbox,
       ...outputPaths(launch),
       user: launch.runAs ? { uid: launch.runAs.uid, gid: launch.runAs.gid } : null,
-      argv: wrapperArgv(launch),
+      cmdline: launch.cmdline,
+      exitFile: exitPath(launch.sandbox, launch.process, launch.run),
       env: environmentChanges(this.options.env, launchEnv(launch)),
     };
     return new Promise((resolve, reject) => {
@@ -172,7 +173,7 @@ export class SpawnHelper implements ProcessLauncher {
     const generation = ++this.generation;
     let child: ChildProcess;
     try {
-      child = spawn(perl, ['-e', SPAWN_HELPER_SCRIPT, String(this.options.spares ?? DEFAULT_SPARES)], {
+      child = spawn(perl, ['-e', SPAWN_HELPER_SCRIPT, String(this.options.spares ?? DEFAULT_SPARES), SPARE_SCRIPT], {
         env: { ...this.options.env },
         stdio: ['pipe', 'pipe', 'pipe'],
         // Its own session: a Ctrl-C meant for the agent's terminal group does not reach it.

@@ -214,9 +214,8 @@ describe('resources', () => {
   it.skipIf(!cgroups)('with cgroups the kernel holds the ram limit and the task fails with the reason', async () => {
     await newManager({ sampleIntervalMs: 100, cgroups });
     manager.startMonitoring();
-    const sandbox = launch(small(taskSpec([processSpec('hog', hog(120), { maxFailures: 3 })])), 't-ram-cgroup');
     const cgroup = new TaskCgroup(cgroups!, 't-ram-cgroup');
-    expect(existsSync(cgroup.dirs[0]!)).toBe(true);
+    const sandbox = launch(small(taskSpec([processSpec('hog', hog(120), { maxFailures: 3 })])), 't-ram-cgroup');
     const end = await manager.waitFor('t-ram-cgroup');
     expect(end.state).toBe('FAILED');
     expect(end.message).toMatch(/^exceeded ram limit 48 MiB \(used \d+ MiB\)$/);

@@ -1,13 +1,22 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { JobSpecSchema, specHash, type JobSpec } from '../../dsl/jobspec.js';
 import type { AgentTaskReport, TaskAssignment } from '../../scheduler/api/agent-protocol.js';
-import { TERMINAL_TASK_STATES, type TaskRunState } from '../core/checkpoint.js';
-import { selectReports } from '../core/report.js';
+import {
+  formatRecord,
+  parseCheckpoint,
+  replayCheckpoint,
+  TERMINAL_TASK_STATES,
+  type CheckpointRecord,
+  type TaskRunState,
+} from '../core/checkpoint.js';
+import { endedTaskReport, readEndedTask, type EndedTask } from '../core/ended-task.js';
+import { selectReports, taskReport } from '../core/report.js';
 import { MAX_ENDED_REPORTS_PER_SYNC } from '../../scheduler/api/agent-protocol.js';
 import { sandboxesToCollect, type GcPolicy, type SandboxInfo } from '../core/sandbox-gc.js';
 import { TaskCgroup, type CgroupSupport } from './cgroups.js';
-import { readTaskRunState } from './checkpoint-file.js';
+import { readTaskRunState, readTaskRunStateSync } from './checkpoint-file.js';
 import type { DockerEngine } from './docker.js';
 import { DirectLauncher, type ProcessLauncher } from './process-launcher.js';
 import type { LogStream } from './sandbox.js';
@@ -54,7 +63,7 @@ export interface TaskManagerOptions {
    * @default true on Linux
    */
   readonly spawnHelper?: boolean;
-  /** Processes the spawn helper forks ahead for bursts of launches. @default DEFAULT_SPARES (16) */
+  /** Processes the spawn helper makes ahead for bursts of launches. @default DEFAULT_SPARES (4) */
   readonly spawnSpares?: number;
   /** How processes are started; overrides `spawnHelper` (tests). */
   readonly launcher?: ProcessLauncher;
@@ -79,6 +88,21 @@ const TERMINAL_REPORT_STATES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED
 /** Finished sandboxes go after 3 days, or sooner when all sandboxes hold more than 10 GiB; looked at every minute. */
 export const DEFAULT_GC = { maxAgeMs: 3 * 24 * 3600 * 1000, maxTotalBytes: 10 * 1024 ** 3, intervalMs: 60_000 } as const;
 
+/** Checkpoints read at once while recovering (and acknowledgements written at once). */
+const PARALLEL_FILES = 32;
+
+/** Specs of ended tasks a starting agent hands to the spec cache at most (its capacity). */
+const RECOVERED_SPECS = 256;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export class TaskManager {
   private readonly runners = new Map<string, TaskRunner>();
   private readonly listeners = new Set<() => void>();
@@ -88,6 +112,15 @@ export class TaskManager {
   private readonly failedLaunches = new Map<string, { report: AgentTaskReport; at: number }>();
   /** Ended tasks the scheduler has recorded; they are no longer reported. */
   private readonly acknowledged = new Set<string>();
+  /**
+   * Tasks that had ended before this agent started, as little of each as reporting and garbage
+   * collection need (an agent may find thousands at every start).
+   */
+  private readonly ended = new Map<string, EndedTask>();
+  /** Disk use of ended tasks' sandboxes, which no longer change: measured once. */
+  private readonly endedBytes = new Map<string, number>();
+  /** Specs of recovered ended tasks by hash, for the spec cache. */
+  private readonly recoveredSpecs = new Map<string, JobSpec>();
   private monitor: ResourceMonitor | null = null;
   private gcTimer: NodeJS.Timeout | null = null;
   private collecting: Promise<string[]> | null = null;
@@ -151,19 +184,23 @@ export class TaskManager {
     return existsSync(cgroup.dirs[0] as string) ? cgroup : null;
   }
 
-  /** Makes a new task's cgroups; resolves to null when there are none (the monitor enforces then). */
-  private newCgroup(assignment: TaskAssignment, user: UnixUser | null): Promise<TaskCgroup | null> | null {
+  /**
+   * A new task's cgroups, being made off the agent's thread (`ready` resolves false, and the
+   * monitor enforces, when they cannot be); null when there are none.
+   */
+  private newCgroup(assignment: TaskAssignment, user: UnixUser | null): { cgroup: TaskCgroup; cgroupReady: Promise<boolean> } | null {
     const support = this.options.cgroups;
     if (!support) return null;
     const cgroup = new TaskCgroup(support, assignment.taskId);
-    return cgroup.createAsync(assignment.job.task.resources, user).then(
-      () => cgroup,
+    const cgroupReady = cgroup.createAsync(assignment.job.task.resources, user).then(
+      () => true,
       (err: unknown) => {
         this.log(`task ${assignment.taskId}: no cgroup (${(err as Error).message}); the monitor enforces its limits`);
         cgroup.destroy();
-        return null;
+        return false;
       },
     );
+    return { cgroup, cgroupReady };
   }
 
   /** Calls `listener` after any state change of any task. Returns a function that unsubscribes. */
@@ -221,23 +258,42 @@ export class TaskManager {
     }
   }
 
-  /** Re-attaches to every task found in the data dir; returns how many still run. */
+  /**
+   * Re-attaches to every task found in the data dir; returns how many still run. Ended tasks are
+   * read without replaying their whole checkpoint and kept as a few fields (EndedTask).
+   */
   async recover(): Promise<number> {
     const dir = sandboxesDir(this.options.dataDir);
     this.prepareDataDir();
     // An agent that starts: the spawn helper gets ready (and forks its spares) before launches come.
     this.launcher.start();
+    const ids = (await readdir(dir)).filter((id) => isPlainName(id) && !this.runners.has(id) && !this.ended.has(id)).sort();
+    const endedSpecs = new Map<string, { endedAt: number; job: unknown }>();
     let live = 0;
-    for (const taskId of (await readdir(dir)).sort()) {
-      if (!isPlainName(taskId) || this.runners.has(taskId)) continue;
-      let state: TaskRunState | null;
+    await forEachLimit(ids, PARALLEL_FILES, async (taskId) => {
+      let text: string;
       try {
-        state = await readTaskRunState(checkpointPath(sandboxDir(this.options.dataDir, taskId)));
+        text = await readFile(checkpointPath(sandboxDir(this.options.dataDir, taskId)), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log(`task ${taskId}: checkpoint unreadable, not recovered: ${(err as Error).message}`);
+        return;
+      }
+      let state: TaskRunState;
+      try {
+        const found = readEndedTask(text);
+        if (found !== 'live') {
+          const { task, job } = found;
+          this.ended.set(taskId, task);
+          if (task.acknowledgedAt !== null) this.acknowledged.add(taskId);
+          const seen = task.specHash ? endedSpecs.get(task.specHash) : undefined;
+          if (task.specHash && (!seen || seen.endedAt < (task.endedAt ?? 0))) endedSpecs.set(task.specHash, { endedAt: task.endedAt ?? 0, job });
+          return;
+        }
+        state = replayCheckpoint(parseCheckpoint(text));
       } catch (err) {
         this.log(`task ${taskId}: checkpoint unreadable, not recovered: ${(err as Error).message}`);
-        continue;
+        return;
       }
-      if (!state) continue;
       const terminal = TERMINAL_TASK_STATES.has(state.state);
       const user = terminal ? null : this.userFor(state.assignment.jobKey.role);
       const cgroup = terminal ? null : this.existingCgroup(taskId);
@@ -247,9 +303,31 @@ export class TaskManager {
         live++;
         runner.start();
       }
+    });
+    // The newest ended specs, oldest first, so the cache keeps the newest if it must drop some.
+    const newest = [...endedSpecs].sort((a, b) => a[1].endedAt - b[1].endedAt).slice(-RECOVERED_SPECS);
+    for (const [hash, { job }] of newest) {
+      const parsed = JobSpecSchema.safeParse(job);
+      if (parsed.success) this.recoveredSpecs.set(hash, parsed.data);
     }
     if (live > 0) this.log(`re-attached to ${live} running task(s)`);
+    if (this.ended.size > 0) this.log(`found ${this.ended.size} ended task(s), ${[...this.ended.keys()].filter((id) => !this.acknowledged.has(id)).length} not yet acknowledged by the scheduler`);
     return live;
+  }
+
+  /**
+   * The job specs this agent holds by hash (its tasks', and recovered ended tasks'), the newest
+   * last: a restarted agent hands them to its spec cache rather than fetch them again.
+   */
+  knownSpecs(): [string, JobSpec][] {
+    const out = new Map(this.recoveredSpecs);
+    for (const r of this.runners.values()) {
+      const { job } = r.state.assignment;
+      const hash = r.state.specHash ?? specHash(job);
+      out.delete(hash);
+      out.set(hash, job);
+    }
+    return [...out];
   }
 
   /**
@@ -258,7 +336,7 @@ export class TaskManager {
    */
   launch(assignment: TaskAssignment, specHash?: string): void {
     const { taskId } = assignment;
-    if (this.runners.has(taskId) || this.failedLaunches.has(taskId)) return;
+    if (this.runners.has(taskId) || this.ended.has(taskId) || this.failedLaunches.has(taskId)) return;
     if (!this.launching) {
       this.log(`task ${taskId}: not launched, the agent is shutting down`);
       return;
@@ -276,8 +354,8 @@ export class TaskManager {
     try {
       this.prepareDataDir();
       const user = this.userFor(assignment.jobKey.role);
-      const cgroup = this.newCgroup(assignment, user);
-      runner = TaskRunner.launch(assignment, this.options.host, this.runnerOptions(taskId, { runAs: user, cgroup }), specHash);
+      const cgroup = this.newCgroup(assignment, user) ?? { cgroup: null };
+      runner = TaskRunner.launch(assignment, this.options.host, this.runnerOptions(taskId, { runAs: user, ...cgroup }), specHash);
     } catch (err) {
       const message = `The agent could not set up the task's sandbox: ${(err as Error).message}`;
       this.log(`task ${taskId}: ${message}`);
@@ -301,10 +379,19 @@ export class TaskManager {
     runner.kill(reason);
   }
 
+  /** A task's state; one that had ended before the agent started is read from its checkpoint. */
   get(taskId: string): TaskRunState | undefined {
-    return this.runners.get(taskId)?.state;
+    const runner = this.runners.get(taskId);
+    if (runner) return runner.state;
+    if (!this.ended.has(taskId)) return undefined;
+    try {
+      return readTaskRunStateSync(checkpointPath(sandboxDir(this.options.dataDir, taskId))) ?? undefined;
+    } catch {
+      return undefined;
+    }
   }
 
+  /** The tasks this agent supervises, and those that ended since it started (not the ones it found ended). */
   tasks(): TaskRunState[] {
     return [...this.runners.values()].map((r) => r.state);
   }
@@ -316,7 +403,9 @@ export class TaskManager {
   reports(): AgentTaskReport[] {
     const retention = this.options.retentionMs ?? DEFAULT_RETENTION_MS;
     const now = this.now();
-    const reports = selectReports(this.tasks(), now, retention, this.acknowledged);
+    const tasks: (TaskRunState | EndedTask)[] = [...this.tasks(), ...this.ended.values()];
+    const toReport = (t: TaskRunState | EndedTask) => ('assignment' in t ? taskReport(t) : endedTaskReport(t));
+    const reports = selectReports(tasks, toReport, now, retention, this.acknowledged);
     const room = MAX_ENDED_REPORTS_PER_SYNC - reports.filter((r) => TERMINAL_REPORT_STATES.has(r.state)).length;
     const failed = [...this.failedLaunches.values()]
       .filter((f) => now - f.at < retention && !this.acknowledged.has(f.report.taskId))
@@ -325,19 +414,40 @@ export class TaskManager {
     return [...reports, ...failed];
   }
 
-  /** The scheduler recorded these ended tasks; ids of live or unknown tasks are ignored. */
+  /**
+   * The scheduler recorded these ended tasks; ids of live or unknown tasks are ignored. Each gets
+   * an ACKNOWLEDGED record in its checkpoint (written in the background), so a restarted agent
+   * does not report it again.
+   */
   acknowledge(taskIds: readonly string[]): void {
+    const record: CheckpointRecord = { type: 'ACKNOWLEDGED', at: this.now() };
+    const toRecord: string[] = [];
     for (const id of taskIds) {
+      if (this.acknowledged.has(id)) continue;
       const runner = this.runners.get(id);
-      if ((runner && runner.terminal) || this.failedLaunches.has(id)) this.acknowledged.add(id);
+      const known = (runner && runner.terminal) || this.ended.has(id);
+      if (!known && !this.failedLaunches.has(id)) continue;
+      this.acknowledged.add(id);
+      if (known) toRecord.push(id);
     }
+    if (toRecord.length === 0) return;
+    const line = formatRecord(record);
+    let failures = 0;
+    void forEachLimit(toRecord, PARALLEL_FILES, async (id) => {
+      // A sandbox collected meanwhile has nothing left to mark.
+      await appendFile(checkpointPath(sandboxDir(this.options.dataDir, id)), line, { flag: 'a' }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT' && failures++ === 0) this.log(`task ${id}: could not record its acknowledgement: ${err.message}`);
+      });
+    });
   }
 
   /** Resolves once the task is terminal. */
   async waitFor(taskId: string): Promise<TaskRunState> {
     const runner = this.runners.get(taskId);
-    if (!runner) throw new Error(`no task ${taskId} on this agent`);
-    return runner.done;
+    if (runner) return runner.done;
+    const ended = this.get(taskId);
+    if (!ended) throw new Error(`no task ${taskId} on this agent`);
+    return ended;
   }
 
   /** Kills every live task and waits for them to end; launches no new ones from then on. */
@@ -365,12 +475,17 @@ export class TaskManager {
     for (const taskId of await readdir(dir).catch(() => [] as string[])) {
       if (!isPlainName(taskId)) continue;
       const sandbox = sandboxDir(this.options.dataDir, taskId);
-      let state: TaskRunState | null | undefined = this.runners.get(taskId)?.state;
+      let state: { state: TaskRunState['state']; endedAt: number | null } | null | undefined = this.runners.get(taskId)?.state ?? this.ended.get(taskId);
       if (!state) state = await readTaskRunState(checkpointPath(sandbox)).catch(() => null);
       // Without a readable checkpoint nobody can tell whether it runs: leave it.
       if (!state) continue;
       const terminal = TERMINAL_TASK_STATES.has(state.state);
-      infos.push({ taskId, terminal, endedAt: terminal ? state.endedAt : null, bytes: await diskUsage(sandbox) });
+      let bytes = this.endedBytes.get(taskId);
+      if (bytes === undefined) {
+        bytes = await diskUsage(sandbox);
+        if (terminal) this.endedBytes.set(taskId, bytes);
+      }
+      infos.push({ taskId, terminal, endedAt: terminal ? state.endedAt : null, bytes });
     }
     const chosen = sandboxesToCollect(infos, this.now(), policy);
     for (const { taskId, why } of chosen) {
@@ -378,6 +493,8 @@ export class TaskManager {
       if (runner && !runner.terminal) continue;
       await rm(sandboxDir(this.options.dataDir, taskId), { recursive: true, force: true });
       this.runners.delete(taskId);
+      this.ended.delete(taskId);
+      this.endedBytes.delete(taskId);
       this.acknowledged.delete(taskId);
       if (this.options.cgroups) new TaskCgroup(this.options.cgroups, taskId).destroy();
       this.log(`task ${taskId}: sandbox removed (${why === 'age' ? 'finished long enough ago' : 'sandboxes use too much disk'})`);

@@ -21,7 +21,7 @@ import { dockerProblem, removeContainer, startContainer, type DockerEngine } fro
 import { runHealthCheck } from './health-check.js';
 import { gracefulShutdown, lifecyclePlan } from './lifecycle.js';
 import { LogPump, type ConsoleSink } from './log-pump.js';
-import { DirectLauncher, readExitStatus, type PreparedProcess, type ProcessLauncher } from './process-launcher.js';
+import { DirectLauncher, readExitStatus, type ExitListener, type PreparedProcess, type ProcessLauncher } from './process-launcher.js';
 import { signalGroup, terminateGroup } from './process-group.js';
 import { isSameProcess } from './proc.js';
 import { checkpointPath, isPlainName } from './sandbox.js';
@@ -49,11 +49,13 @@ export interface TaskRunnerOptions {
   readonly log?: (line: string) => void;
   /** Run the processes (and shell health checks) as this user; null runs them as the agent's. */
   readonly runAs?: UnixUser | null;
+  /** The task's cgroups; null when the monitor enforces the limits. */
+  readonly cgroup?: TaskCgroup | null;
   /**
-   * The task's cgroups, made and limited already, or being made (no process starts before);
-   * null when the monitor enforces the limits.
+   * Resolves once `cgroup` is made and limited, false if it could not be (the monitor enforces
+   * then). A process may be made before, but runs its command only after.
    */
-  readonly cgroup?: TaskCgroup | null | Promise<TaskCgroup | null>;
+  readonly cgroupReady?: Promise<boolean>;
   /** Whether this agent has a Docker engine. @default none (`no /var/run/docker.sock`) */
   readonly docker?: DockerEngine;
   /** Where `console`/`both` loggers send lines; null drops them. */
@@ -117,18 +119,10 @@ export class TaskRunner {
     this.health = { ...INITIAL_HEALTH_TRACK, health: state.health, everHealthy: state.health === 'HEALTHY' };
     const starts = Object.values(state.processes).flatMap((runs) => runs.map((r) => r.startedAt));
     this.runningSince = starts.length > 0 ? Math.min(...starts) : null;
-    const cgroup = options.cgroup;
-    if (cgroup instanceof Promise) {
-      this.preparing = cgroup.then((c) => {
-        this.preparing = null;
-        // The task may have ended (a launch problem) before its cgroups were there.
-        if (this.cleanedUp) c?.destroy();
-        else this.useCgroup(c);
-        this.wake();
-      });
-    } else {
-      this.useCgroup(cgroup ?? null);
-    }
+    this.useCgroup(options.cgroup ?? null);
+    options.cgroupReady?.then((ok) => {
+      if (!ok && this.cgroupNow === options.cgroup) this.useCgroup(null);
+    });
     const needsPump = state.assignment.job.task.processes.some((p) => LogPump.needed(p.logger));
     this.pump = needsPump ? new LogPump(options.sandbox, options.console ?? null) : null;
     if (TERMINAL_TASK_STATES.has(state.state)) this.resolveDone(state);
@@ -289,7 +283,8 @@ export class TaskRunner {
     this.cleanedUp = true;
     this.pumpLogs(true);
     const cgroup = this.cgroupNow;
-    if (cgroup) {
+    const sweep = () => {
+      if (!cgroup) return;
       // Whatever escaped its process group (setsid, double fork) is still in the cgroup: no orphan survives.
       for (const pid of cgroup.pids()) {
         try {
@@ -299,7 +294,10 @@ export class TaskRunner {
         }
       }
       if (!cgroup.destroy()) setTimeout(() => cgroup.destroy(), 1000).unref();
-    }
+    };
+    // Cgroups still being made go once they are.
+    if (this.options.cgroupReady) void this.options.cgroupReady.then(sweep);
+    else sweep();
     if (this.current.assignment.job.container) void removeContainer(this.taskId);
   }
 
@@ -522,7 +520,7 @@ export class TaskRunner {
     if (this.current.state === 'STARTING') this.record(started, { type: 'TASK_STATE', at, state: 'RUNNING', message: null });
     else this.record(started);
     this.tracked.add(key);
-    prepared.start({
+    const listener: ExitListener = {
       exited: (status) => {
         this.tracked.delete(key);
         if (this.stopped) return;
@@ -533,7 +531,11 @@ export class TaskRunner {
         this.tracked.delete(key);
         this.wake();
       },
-    });
+    };
+    // The command runs inside the task's cgroups: it waits for them if they are still being made.
+    const ready = this.options.cgroupReady;
+    if (ready) void ready.then(() => prepared.start(listener));
+    else prepared.start(listener);
     this.log(`started process ${name} run ${run} (pid ${prepared.pid})`);
   }
 

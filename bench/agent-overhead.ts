@@ -11,12 +11,14 @@
  *   $EPOCHREALTIME to a file, then execs `sleep`). All clocks are this host's.
  * - latency of a lone launch: one-instance jobs created one after the other on the loaded agent.
  * - memory: the agent's RSS before and after it supervises the N tasks, divided by N; the spawn
- *   helper's RSS and PSS (one per agent); and each run's /bin/sh wrapper (RSS, and PSS, which
- *   splits shared pages fairly).
+ *   helper's RSS and PSS (one per agent) and its idle spares'; and each run's /bin/sh wrapper
+ *   (RSS, and PSS, which splits shared pages fairly).
+ * - recovery: how long a task manager takes to start on a data dir holding R finished tasks
+ *   (written directly, as an agent that ran them leaves them), and the heap it keeps for them.
  *
- *   npm run bench:agent -- --tasks 100 [--json] [--no-spawn-helper] [--spawn-spares N]
+ *   npm run bench:agent -- --tasks 100 [--json] [--no-spawn-helper] [--spawn-spares N] [--recovery R]
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,7 +28,9 @@ import { startAgent, startScheduler } from '../devcluster/daemons.js';
 import { canonicalJson, type JobSpec } from '../dsl/jobspec.js';
 import { compileJob } from '../dsl/compile.js';
 import { Job, MB, Process, Resources, Task } from '../dsl/index.js';
-import { parseCheckpoint, replayCheckpoint, type TaskRunState } from '../executor/core/checkpoint.js';
+import { CHECKPOINT_VERSION, formatRecord, parseCheckpoint, replayCheckpoint, type CheckpointRecord, type TaskRunState } from '../executor/core/checkpoint.js';
+import { TaskManager } from '../executor/runner/task-manager.js';
+import { specHash } from '../dsl/jobspec.js';
 
 const argv = await yargs(hideBin(process.argv))
   .option('tasks', { type: 'number', default: 100, describe: 'instances of the one job whose launches reach the agent together' })
@@ -34,6 +38,7 @@ const argv = await yargs(hideBin(process.argv))
   .option('settle-ms', { type: 'number', default: 6000, describe: 'wait before reading memory (lets a resource sample run)' })
   .option('spawn-helper', { type: 'boolean', default: true, describe: 'the agent starts processes through its spawn helper (--no-spawn-helper: by forking itself)' })
   .option('spawn-spares', { type: 'number', describe: "the agent's --spawn-spares (processes its spawn helper forks ahead)" })
+  .option('recovery', { type: 'number', default: 10_000, describe: 'finished tasks in the data dir of the recovery figure (0: none)' })
   .option('json', { type: 'boolean', default: false, describe: 'one JSON object per figure' })
   .strict()
   .parseAsync();
@@ -48,7 +53,7 @@ const agent = await startAgent({
   dataDir: path.join(root, 'agent'),
   extraArgs: [
     '--kill-grace-ms', '500',
-    '--cpu', String(Math.max(2, N * 0.01 + 1)),
+    '--cpu', String(Math.max(2, N * 0.1 + 1)),
     '--ram-mb', String(N * 8 + 1024),
     ...(argv['spawn-helper'] ? [] : ['--no-spawn-helper']),
     ...(argv['spawn-spares'] !== undefined ? ['--spawn-spares', String(argv['spawn-spares'])] : []),
@@ -120,7 +125,9 @@ function commandStartedAt(taskId: string): number | undefined {
 
 const task = Task({
   processes: [Process({ name: 'sleeper', cmdline: `printf '%s\\n' "$EPOCHREALTIME" > ${STARTED_FILE}; exec sleep 3600` })],
-  resources: Resources({ cpu: 0.01, ram: 4 * MB, disk: 4 * MB }),
+  // A tenth of a core: the command's own start (bash) fits in one CFS period of its cgroup, so the
+  // time to the command measures the launch, not the task's cpu limit.
+  resources: Resources({ cpu: 0.1, ram: 4 * MB, disk: 4 * MB }),
 });
 async function createJob(name: string, instances: number): Promise<void> {
   const compiled = compileJob(Job({ cluster: 'devcluster', role: 'bench', environment: 'test', name, instances, task }));
@@ -148,6 +155,42 @@ interface Row {
   readonly what: string;
 }
 const rows: Row[] = [];
+
+/** Starts a task manager on a data dir of `count` finished tasks; its time and the heap it keeps. */
+async function recovery(count: number): Promise<{ ms: number; heapBytes: number }> {
+  const dataDir = path.join(root, 'recovery');
+  const compiled = compileJob(Job({ cluster: 'devcluster', role: 'bench', environment: 'test', name: 'done', instances: count, task }));
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
+  const job = compiled.spec;
+  const hash = specHash(job);
+  const at = Date.now() - 60_000;
+  for (let i = 0; i < count; i++) {
+    const taskId = `bench-test-done-${i}-${i.toString(16).padStart(8, '0')}`;
+    const records: CheckpointRecord[] = [
+      { type: 'ASSIGNED', at, version: CHECKPOINT_VERSION, host: 'bench', assignment: { taskId, jobKey: job.key, instance: i, ports: {}, job }, specHash: hash },
+      { type: 'TASK_STATE', at, state: 'STARTING', message: null },
+      { type: 'PROCESS_STARTED', at, process: 'sleeper', run: 0, pid: 100_000 + i, pgid: 100_000 + i, cmdline: 'true', startTicks: 1 },
+      { type: 'TASK_STATE', at, state: 'RUNNING', message: null },
+      { type: 'PROCESS_ENDED', at: at + 1, process: 'sleeper', run: 0, state: 'SUCCESS', exitCode: 0, message: 'exit status 0' },
+      { type: 'FINALIZING', at: at + 1, outcome: { state: 'FINISHED', reason: 'Task finished successfully' } },
+      { type: 'TASK_STATE', at: at + 1, state: 'FINISHED', message: 'Task finished successfully' },
+    ];
+    const sandbox = path.join(dataDir, 'sandboxes', taskId);
+    mkdirSync(path.join(sandbox, '.logs', 'sleeper', '0'), { recursive: true });
+    writeFileSync(path.join(sandbox, '.checkpoint.jsonl'), records.map(formatRecord).join(''));
+    writeFileSync(path.join(sandbox, '.logs', 'sleeper', '0', 'exit'), '0\n');
+  }
+  const heapBefore = process.memoryUsage().heapUsed;
+  const manager = new TaskManager({ dataDir, host: 'bench', killGraceMs: 500, gc: null, spawnHelper: false });
+  const started = performance.now();
+  await manager.recover();
+  const ms = performance.now() - started;
+  const heapBytes = process.memoryUsage().heapUsed - heapBefore;
+  if (manager.reports().length === 0) throw new Error('the recovered tasks are not reported');
+  manager.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return { ms, heapBytes };
+}
 const ms = (figure: string, value: number, what: string) => rows.push({ figure, value: Math.round(value), unit: 'ms', what });
 const mb = (figure: string, bytes: number, what: string) => rows.push({ figure, value: Math.round((bytes / MiB) * 100) / 100, unit: 'MB', what });
 
@@ -228,6 +271,11 @@ try {
   mb('wrapper-pss', wrapperPss, 'per-run /bin/sh wrapper PSS (median)');
   mb('per-task-rss', perTask + wrapperRss, 'total per task, agent growth + wrapper, RSS');
   mb('per-task-pss', perTask + wrapperPss, 'total per task, agent growth + wrapper, PSS');
+  if (argv.recovery > 0) {
+    const r = await recovery(argv.recovery);
+    ms(`recover-${argv.recovery}-finished`, r.ms, `agent start on a data dir of ${argv.recovery} finished tasks`);
+    mb(`recover-${argv.recovery}-heap`, r.heapBytes, '  heap it keeps for them');
+  }
 
   if (argv.json) {
     for (const { figure, value, unit } of rows) console.log(JSON.stringify({ figure, value, unit }));

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AgentRegistrationSchema,
   AgentSyncRequestSchema,
+  MAX_ENDED_REPORTS_PER_SYNC,
   type AgentRegistration,
   type AgentSyncResponse,
   type AgentTaskReport,
@@ -14,6 +16,7 @@ import {
 } from '../../scheduler/api/agent-protocol.js';
 import { PATHS } from '../../scheduler/api/routes.js';
 import { specHash } from '../../dsl/jobspec.js';
+import { CHECKPOINT_VERSION, formatRecord, type CheckpointRecord } from '../core/checkpoint.js';
 import { assignment, processSpec, taskSpec } from '../testing/fixtures.js';
 import { startAgent, type RunningAgent } from './agent.js';
 import { agentIdPath } from './agent-id.js';
@@ -36,6 +39,12 @@ class StandInScheduler {
   private readonly acked = new Set<string>();
   /** Every sync's reported task ids, in order. */
   readonly syncReports: string[][] = [];
+  /** Every sync's body size in bytes and ended reports, in order. */
+  readonly syncSizes: { bytes: number; ended: number }[] = [];
+  /** Ended tasks acknowledged so far. */
+  get acknowledged(): ReadonlySet<string> {
+    return this.acked;
+  }
   private readonly kills = new Set<string>();
   private readonly held = new Set<() => void>();
   private app: FastifyInstance | null = null;
@@ -59,6 +68,7 @@ class StandInScheduler {
       for (const t of body.tasks) this.reports.set(t.taskId, t);
       this.syncReports.push(body.tasks.map((t) => t.taskId));
       const ack = body.tasks.filter((t) => ['FINISHED', 'FAILED', 'KILLED'].includes(t.state)).map((t) => t.taskId);
+      this.syncSizes.push({ bytes: Number(req.headers['content-length']), ended: ack.length });
       for (const id of ack) this.acked.add(id);
       if (ack.length + this.work().launch.length + this.work().kill.length === 0 && body.waitMs > 0) {
         await new Promise<void>((resolve) => {
@@ -110,6 +120,13 @@ class StandInScheduler {
     this.release();
   }
 
+  /** A spec the scheduler can serve without launching anything (what the agent's old tasks ran). */
+  knowSpec(a: TaskAssignment): void {
+    this.launches.set(a.taskId, a);
+    // As if reported already: it is not launched.
+    this.reports.set(a.taskId, { taskId: a.taskId, state: 'FINISHED', message: null, health: 'UNKNOWN', ports: {} });
+  }
+
   kill(taskId: string): void {
     this.kills.add(taskId);
     this.release();
@@ -126,7 +143,7 @@ let scheduler: StandInScheduler;
 const agents: RunningAgent[] = [];
 const logs: string[] = [];
 
-async function agentFor(url: string): Promise<RunningAgent> {
+async function agentFor(url: string, extra: { retentionMs?: number } = {}): Promise<RunningAgent> {
   const agent = await startAgent({
     schedulerUrl: url,
     dataDir,
@@ -141,6 +158,7 @@ async function agentFor(url: string): Promise<RunningAgent> {
     syncWaitMs: 60_000,
     initialBackoffMs: 50,
     tickMs: 50,
+    ...extra,
     log: (line) => logs.push(line),
   });
   agents.push(agent);
@@ -252,4 +270,60 @@ describe('agent channel', () => {
     await vi.waitFor(() => expect(report('task-long')?.state).toBe('KILLED'), { timeout: 10_000 });
     await vi.waitFor(() => expect(() => process.kill(-pgid, 0)).toThrow(), { timeout: 15_000 });
   });
+});
+
+describe('an agent with 10,000 finished tasks', () => {
+  it('recovers them, reports them in bounded syncs until the scheduler acknowledges them, and not after a restart', async () => {
+    const N = 10_000;
+    const task = taskSpec([processSpec('done', 'true')]);
+    const sample = assignment(task, { taskId: 'sample' });
+    const hash = specHash(sample.job);
+    // Sandboxes written directly, as an agent that ran them would have left them.
+    const ended = Date.now() - 1000;
+    const sandboxes = join(dataDir, 'sandboxes');
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const taskId = `www-data-prod-hello-${i}-0000${i}`;
+      ids.push(taskId);
+      const records: CheckpointRecord[] = [
+        { type: 'ASSIGNED', at: ended - 100, version: CHECKPOINT_VERSION, host: 'agent-host-1', assignment: { ...sample, taskId, instance: i }, specHash: hash },
+        { type: 'TASK_STATE', at: ended - 90, state: 'STARTING', message: null },
+        { type: 'PROCESS_STARTED', at: ended - 80, process: 'done', run: 0, pid: 1_000_000 + i, pgid: 1_000_000 + i, cmdline: 'true' },
+        { type: 'TASK_STATE', at: ended - 80, state: 'RUNNING', message: null },
+        { type: 'PROCESS_ENDED', at: ended, process: 'done', run: 0, state: 'SUCCESS', exitCode: 0, message: 'exit status 0' },
+        { type: 'TASK_STATE', at: ended + (i % 7), state: 'FINISHED', message: 'Task finished successfully' },
+      ];
+      mkdirSync(join(sandboxes, taskId), { recursive: true });
+      writeFileSync(join(sandboxes, taskId, '.checkpoint.jsonl'), records.map(formatRecord).join(''));
+    }
+    await scheduler.start();
+    scheduler.knowSpec(sample);
+    const first = await agentFor(scheduler.url);
+    await vi.waitFor(() => expect(scheduler.acknowledged.size).toBe(N), { timeout: 60_000, interval: 100 });
+    // Then syncs carry no ended task at all.
+    await vi.waitFor(() => expect(scheduler.syncSizes.at(-1)?.ended).toBe(0), { timeout: 10_000 });
+    expect(logs).toContain(`found ${N} ended task(s), ${N} not yet acknowledged by the scheduler`);
+    expect(scheduler.syncSizes.length).toBeGreaterThanOrEqual(N / MAX_ENDED_REPORTS_PER_SYNC);
+    for (const sync of scheduler.syncSizes) {
+      expect(sync.ended).toBeLessThanOrEqual(MAX_ENDED_REPORTS_PER_SYNC);
+      expect(sync.bytes).toBeLessThan(256 * 1024);
+    }
+    expect(new Set(scheduler.syncReports.flat()).size).toBe(N);
+    expect(report(ids[1234] as string)).toEqual({ taskId: ids[1234], state: 'FINISHED', message: 'Task finished successfully', health: 'UNKNOWN', ports: {} });
+    // Its spec came with the checkpoints: another instance of the job needs no fetch.
+    expect(first.loop.cachedSpecs).toBe(1);
+
+    // A restarted agent knows they were acknowledged, and has their spec.
+    await first.close();
+    agents.splice(agents.indexOf(first), 1);
+    const syncsBefore = scheduler.syncSizes.length;
+    const second = await agentFor(scheduler.url);
+    await vi.waitFor(() => expect(scheduler.syncSizes.length).toBeGreaterThan(syncsBefore));
+    expect(scheduler.syncSizes.slice(syncsBefore).every((s) => s.ended === 0)).toBe(true);
+    expect(logs).toContain(`found ${N} ended task(s), 0 not yet acknowledged by the scheduler`);
+    scheduler.launch(assignment(task, { taskId: 'one-more', instance: N }));
+    await vi.waitFor(() => expect(report('one-more')?.state).toBe('FINISHED'), { timeout: 10_000 });
+    expect(scheduler.specFetches.get(hash)).toBeUndefined();
+    expect(second.loop.cachedSpecs).toBe(1);
+  }, 120_000);
 });

@@ -121,6 +121,8 @@ export class TaskManager {
   private readonly endedBytes = new Map<string, number>();
   /** Specs of recovered ended tasks by hash, for the spec cache. */
   private readonly recoveredSpecs = new Map<string, JobSpec>();
+  /** Acknowledgements being written to checkpoints. */
+  private readonly ackWrites = new Set<Promise<void>>();
   private monitor: ResourceMonitor | null = null;
   private gcTimer: NodeJS.Timeout | null = null;
   private collecting: Promise<string[]> | null = null;
@@ -433,12 +435,18 @@ export class TaskManager {
     if (toRecord.length === 0) return;
     const line = formatRecord(record);
     let failures = 0;
-    void forEachLimit(toRecord, PARALLEL_FILES, async (id) => {
+    const writing = forEachLimit(toRecord, PARALLEL_FILES, async (id) => {
       // A sandbox collected meanwhile has nothing left to mark.
       await appendFile(checkpointPath(sandboxDir(this.options.dataDir, id)), line, { flag: 'a' }).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT' && failures++ === 0) this.log(`task ${id}: could not record its acknowledgement: ${err.message}`);
       });
-    });
+    }).finally(() => this.ackWrites.delete(writing));
+    this.ackWrites.add(writing);
+  }
+
+  /** Resolves once every acknowledgement so far is in its checkpoint (before the agent exits). */
+  async flushAcknowledgements(): Promise<void> {
+    while (this.ackWrites.size > 0) await Promise.all([...this.ackWrites]);
   }
 
   /** Resolves once the task is terminal. */

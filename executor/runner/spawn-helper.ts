@@ -345,6 +345,8 @@ export class SpawnHelper implements ProcessLauncher {
     // A short pause, growing with each death, so a helper that cannot run is not restarted in a loop.
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
+      // At once, not at the next launch: its spares should be there before launches come.
+      if (!this.closed && !this.fallback && !this.child) this.startHelper();
       this.pump();
     }, 50 * this.deaths.length);
     this.restartTimer.unref();

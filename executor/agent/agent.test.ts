@@ -185,7 +185,7 @@ describe('agent channel', () => {
   it('registers, runs what the scheduler launches and reports it finishing', async () => {
     await scheduler.start();
     const agent = await agentFor(scheduler.url);
-    await vi.waitFor(() => expect(scheduler.registrations).toHaveLength(1));
+    await vi.waitFor(() => expect(scheduler.registrations).toHaveLength(1), { timeout: 10_000 });
     expect(scheduler.registrations[0]).toEqual({
       host: 'agent-host-1',
       observerUrl: agent.observerUrl,
@@ -194,7 +194,7 @@ describe('agent channel', () => {
       portRange: { begin: 31000, end: 31100 },
       version: expect.any(String),
     });
-    await vi.waitFor(() => expect(agent.loop.agentId).toBe('agent-1'));
+    await vi.waitFor(() => expect(agent.loop.agentId).toBe('agent-1'), { timeout: 10_000 });
     expect((await readFile(agentIdPath(dataDir), 'utf8')).trim()).toBe('agent-1');
 
     const task = taskSpec([processSpec('hello', 'echo hello from {{mesos.hostname}} on {{thermos.ports[http]}}')]);
@@ -245,7 +245,7 @@ describe('agent channel', () => {
     // The scheduler goes away; the task does not notice.
     const port = scheduler.port;
     await scheduler.stop();
-    await vi.waitFor(() => expect(logs.some((l) => l.includes('retrying'))).toBe(true));
+    await vi.waitFor(() => expect(logs.some((l) => l.includes('retrying'))).toBe(true), { timeout: 10_000 });
     expect(() => process.kill(-pgid, 0)).not.toThrow();
 
     // A new scheduler on the same address does not know the agent: it registers again, same id.
@@ -318,7 +318,7 @@ describe('an agent with 10,000 finished tasks', () => {
     agents.splice(agents.indexOf(first), 1);
     const syncsBefore = scheduler.syncSizes.length;
     const second = await agentFor(scheduler.url);
-    await vi.waitFor(() => expect(scheduler.syncSizes.length).toBeGreaterThan(syncsBefore));
+    await vi.waitFor(() => expect(scheduler.syncSizes.length).toBeGreaterThan(syncsBefore), { timeout: 10_000 });
     expect(scheduler.syncSizes.slice(syncsBefore).every((s) => s.ended === 0)).toBe(true);
     expect(logs).toContain(`found ${N} ended task(s), 0 not yet acknowledged by the scheduler`);
     scheduler.launch(assignment(task, { taskId: 'one-more', instance: N }));

@@ -1,5 +1,4 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResourcesSpec } from '../../dsl/jobspec.js';
 import { cgroupLimits } from '../core/resource-usage.js';
@@ -145,17 +144,6 @@ export class TaskCgroup {
     for (const dir of this.dirs) mkdirSync(dir, { recursive: true });
     for (const [file, value] of this.limitFiles(resources)) writeFileSync(file, value);
     if (owner) for (const f of this.procsFiles()) chownSync(f, owner.uid, owner.gid);
-  }
-
-  /**
-   * `create` off the agent's thread: a hundred launches in one sync make their cgroups in
-   * parallel, while the agent goes on with the next launch.
-   */
-  async createAsync(resources: ResourcesSpec, owner: UnixUser | null): Promise<void> {
-    await Promise.all(this.dirs.map((dir) => mkdir(dir, { recursive: true })));
-    // In order: v2's cpu.max is checked against what is set already.
-    for (const [file, value] of this.limitFiles(resources)) await writeFile(file, value);
-    if (owner) await Promise.all(this.procsFiles().map((f) => chown(f, owner.uid, owner.gid)));
   }
 
   /** The files a process writes its pid to in order to join. */

@@ -85,7 +85,7 @@ describe.skipIf(!perl)('the spawn helper', () => {
     const helper = newHelper();
     const p = await helper.prepare(request('never', 'touch ran'));
     p.cancel();
-    await vi.waitFor(() => expect(alive(p.pid)).toBe(false));
+    await vi.waitFor(() => expect(alive(p.pid)).toBe(false), { timeout: 10_000 });
     expect(existsSync(join(sandbox, 'ran'))).toBe(false);
     // And the helper carries on.
     expect(await run(await helper.prepare(request('after', 'exit 0')))).toBe(0);
@@ -95,7 +95,7 @@ describe.skipIf(!perl)('the spawn helper', () => {
     const helper = newHelper({ spares: 0 });
     const long = await helper.prepare(request('long', 'echo started; exec sleep 1000'));
     const ended = run(long);
-    await vi.waitFor(() => expect(text(logPath(sandbox, 'long', 0, 'stdout'))).toBe('started\n'));
+    await vi.waitFor(() => expect(text(logPath(sandbox, 'long', 0, 'stdout'))).toBe('started\n'), { timeout: 10_000 });
     // Prepared but not started when the helper dies: they must not run.
     const early = await Promise.all([0, 1, 2].map((i) => helper.prepare(request(`early${i}`, `echo early${i} >> ran.txt`))));
     // Asked for but not answered when the helper dies: they are asked again, and run once.
@@ -111,7 +111,7 @@ describe.skipIf(!perl)('the spawn helper', () => {
     expect(helper.pid).not.toBe(first);
     expect(helper.usingHelper).toBe(true);
     expect(text(join(sandbox, 'ran.txt')).split('\n').filter(Boolean).sort()).toEqual(['late0', 'late1', 'late2', 'late3', 'late4']);
-    await vi.waitFor(() => expect(early.filter((p) => alive(p.pid))).toEqual([]));
+    await vi.waitFor(() => expect(early.filter((p) => alive(p.pid))).toEqual([]), { timeout: 10_000 });
     expect(logs.some((l) => /spawn helper \(pid \d+\) ended \(killed by SIGKILL\); starting a new one/.test(l))).toBe(true);
   });
 
@@ -122,7 +122,7 @@ describe.skipIf(!perl)('the spawn helper', () => {
     const helperPid = helper.pid as number;
     helper.close();
     expect(await ended).toBe('untracked');
-    await vi.waitFor(() => expect(alive(helperPid)).toBe(false));
+    await vi.waitFor(() => expect(alive(helperPid)).toBe(false), { timeout: 10_000 });
     expect(alive(p.pid)).toBe(true);
     expect(readProcStat(p.pid)?.pgrp).toBe(p.pid);
     await expect(helper.prepare(request('too-late', 'true'))).rejects.toThrow('not launching');
@@ -139,9 +139,9 @@ describe.skipIf(!perl)('the spawn helper', () => {
     const dying = newHelper({ maxDeaths: 2 });
     dying.start();
     for (let i = 0; i < 2; i++) {
-      await vi.waitFor(() => expect(dying.pid).not.toBeNull());
+      await vi.waitFor(() => expect(dying.pid).not.toBeNull(), { timeout: 10_000 });
       process.kill(dying.pid as number, 'SIGKILL');
-      await vi.waitFor(() => expect(dying.pid).toBeNull());
+      await vi.waitFor(() => expect(dying.pid).toBeNull(), { timeout: 10_000 });
       await dying.prepare(request(`after${i}`, 'true')).then(run);
     }
     expect(dying.usingHelper).toBe(false);
@@ -205,9 +205,9 @@ describe.skipIf(!perl)('the spawn helper program', () => {
       h.send('hello there\nL\nL x\nG 99\nC nope\n\n');
       h.send(`L 5 ${'x'.repeat(3)} garbage\n`);
       h.send(formatLaunch({ ...launch(6, 'echo fine'), stdout: join(sandbox, 'out') }));
-      await vi.waitFor(() => expect(h.events.flatMap((e) => (e.kind === 'prepared' ? [e.id] : []))).toEqual([6]));
+      await vi.waitFor(() => expect(h.events.flatMap((e) => (e.kind === 'prepared' ? [e.id] : []))).toEqual([6]), { timeout: 10_000 });
       h.send('G 6\n');
-      await vi.waitFor(() => expect(h.events.filter((e) => e.kind === 'exited')).toHaveLength(1));
+      await vi.waitFor(() => expect(h.events.filter((e) => e.kind === 'exited')).toHaveLength(1), { timeout: 10_000 });
       const bad = h.events.filter((e): e is Extract<HelperEvent, { kind: 'bad' }> => e.kind === 'bad').map((e) => e.message);
       expect(bad).toEqual([
         'bad request: hello there',
@@ -232,10 +232,10 @@ describe.skipIf(!perl)('the spawn helper program', () => {
     const h = raw();
     try {
       h.send(formatLaunch(launch(1, 'touch ran')));
-      await vi.waitFor(() => expect(h.events.some((e) => e.kind === 'prepared')).toBe(true));
+      await vi.waitFor(() => expect(h.events.some((e) => e.kind === 'prepared')).toBe(true), { timeout: 10_000 });
       const prepared = h.events.find((e) => e.kind === 'prepared') as Extract<HelperEvent, { kind: 'prepared' }>;
       h.child.kill('SIGKILL');
-      await vi.waitFor(() => expect(alive(prepared.pid)).toBe(false));
+      await vi.waitFor(() => expect(alive(prepared.pid)).toBe(false), { timeout: 10_000 });
       expect(existsSync(join(sandbox, 'ran'))).toBe(false);
     } finally {
       h.child.kill('SIGKILL');
@@ -245,7 +245,7 @@ describe.skipIf(!perl)('the spawn helper program', () => {
   it('exits when the agent closes its stdin, leaving running processes alone', async () => {
     const h = raw();
     h.send(formatLaunch(launch(1, 'exec sleep 1000')));
-    await vi.waitFor(() => expect(h.events.some((e) => e.kind === 'prepared')).toBe(true));
+    await vi.waitFor(() => expect(h.events.some((e) => e.kind === 'prepared')).toBe(true), { timeout: 10_000 });
     const prepared = h.events.find((e) => e.kind === 'prepared') as Extract<HelperEvent, { kind: 'prepared' }>;
     groups.push(prepared.pid);
     h.send('G 1\n');

@@ -163,7 +163,9 @@ export class SpawnHelper implements ProcessLauncher {
         continue;
       }
       this.inFlight.set(p.id, p);
-      this.write(line);
+      // Written at once, not batched: the helper works on it while the agent sets up the next task.
+      this.flush();
+      child.stdin?.write(line);
     }
   }
 

@@ -187,22 +187,31 @@ export class TaskManager {
   }
 
   /**
-   * A new task's cgroups, being made off the agent's thread (`ready` resolves false, and the
-   * monitor enforces, when they cannot be); null when there are none.
+   * A new task's cgroups, to be made by `make` (`cgroupReady` resolves false, and the monitor
+   * enforces, when they cannot be); null when there are none. The launch asks for its first
+   * process before they are made, so the spawn helper works on it meanwhile; the command itself
+   * waits for them.
    */
-  private newCgroup(assignment: TaskAssignment, user: UnixUser | null): { cgroup: TaskCgroup; cgroupReady: Promise<boolean> } | null {
+  private newCgroup(
+    assignment: TaskAssignment,
+    user: UnixUser | null,
+  ): { cgroup: TaskCgroup; cgroupReady: Promise<boolean>; make: () => void; skip: () => void } | null {
     const support = this.options.cgroups;
     if (!support) return null;
     const cgroup = new TaskCgroup(support, assignment.taskId);
-    const cgroupReady = cgroup.createAsync(assignment.job.task.resources, user).then(
-      () => true,
-      (err: unknown) => {
+    let settle!: (ok: boolean) => void;
+    const cgroupReady = new Promise<boolean>((resolve) => (settle = resolve));
+    const make = () => {
+      try {
+        cgroup.create(assignment.job.task.resources, user);
+        settle(true);
+      } catch (err) {
         this.log(`task ${assignment.taskId}: no cgroup (${(err as Error).message}); the monitor enforces its limits`);
         cgroup.destroy();
-        return false;
-      },
-    );
-    return { cgroup, cgroupReady };
+        settle(false);
+      }
+    };
+    return { cgroup, cgroupReady, make, skip: () => settle(false) };
   }
 
   /** Calls `listener` after any state change of any task. Returns a function that unsubscribes. */
@@ -353,11 +362,13 @@ export class TaskManager {
     }
     this.log(`task ${taskId}: launching`);
     let runner: TaskRunner;
+    let cgroup: ReturnType<TaskManager['newCgroup']> = null;
     try {
       this.prepareDataDir();
       const user = this.userFor(assignment.jobKey.role);
-      const cgroup = this.newCgroup(assignment, user) ?? { cgroup: null };
-      runner = TaskRunner.launch(assignment, this.options.host, this.runnerOptions(taskId, { runAs: user, ...cgroup }), specHash);
+      cgroup = this.newCgroup(assignment, user);
+      const options = this.runnerOptions(taskId, { runAs: user, cgroup: cgroup?.cgroup ?? null, ...(cgroup ? { cgroupReady: cgroup.cgroupReady } : {}) });
+      runner = TaskRunner.launch(assignment, this.options.host, options, specHash);
     } catch (err) {
       const message = `The agent could not set up the task's sandbox: ${(err as Error).message}`;
       this.log(`task ${taskId}: ${message}`);
@@ -370,6 +381,9 @@ export class TaskManager {
     }
     this.runners.set(taskId, runner);
     runner.start();
+    // A task that failed at once (a launch problem) needs none.
+    if (runner.terminal) cgroup?.skip();
+    else cgroup?.make();
     this.changed();
   }
 

@@ -187,10 +187,10 @@ export class TaskManager {
   }
 
   /**
-   * A new task's cgroups, to be made by `make` (`cgroupReady` resolves false, and the monitor
-   * enforces, when they cannot be); null when there are none. The launch asks for its first
-   * process before they are made, so the spawn helper works on it meanwhile; the command itself
-   * waits for them.
+   * A new task's cgroups, to be made by `make`, off the agent's thread (`cgroupReady` resolves
+   * false, and the monitor enforces, when they cannot be); null when there are none. The launch
+   * asks for its first process first, so the spawn helper works on it meanwhile; the command
+   * itself waits for them.
    */
   private newCgroup(
     assignment: TaskAssignment,
@@ -202,14 +202,14 @@ export class TaskManager {
     let settle!: (ok: boolean) => void;
     const cgroupReady = new Promise<boolean>((resolve) => (settle = resolve));
     const make = () => {
-      try {
-        cgroup.create(assignment.job.task.resources, user);
-        settle(true);
-      } catch (err) {
-        this.log(`task ${assignment.taskId}: no cgroup (${(err as Error).message}); the monitor enforces its limits`);
-        cgroup.destroy();
-        settle(false);
-      }
+      cgroup.createAsync(assignment.job.task.resources, user).then(
+        () => settle(true),
+        (err: unknown) => {
+          this.log(`task ${assignment.taskId}: no cgroup (${(err as Error).message}); the monitor enforces its limits`);
+          cgroup.destroy();
+          settle(false);
+        },
+      );
     };
     return { cgroup, cgroupReady, make, skip: () => settle(false) };
   }

@@ -90,8 +90,8 @@ function positive(name: string, value: number | undefined, integer: boolean): nu
   return value;
 }
 
-function nonNegativeInt(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} must be a whole number, 0 or more, not '${value}'`);
+function wholeNumber(name: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new UsageError(`--${name} must be a whole number from 0 to ${max}, not '${value}'`);
   return value;
 }
 
@@ -208,7 +208,8 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
           },
           dockerSocket: args['docker-socket'],
           spawnHelper: args['spawn-helper'],
-          spawnSpares: nonNegativeInt('spawn-spares', args['spawn-spares']),
+          // Each spare holds a descriptor in the helper, whose limit is usually 1024.
+          spawnSpares: wholeNumber('spawn-spares', args['spawn-spares'], 500),
           log,
         };
         const agent = await startAgent(options);

@@ -258,8 +258,13 @@ while (1) {
       if (defined $got) { $got == 0 ? ($eof = 1) : ($in .= $buf) }
     }
   } elsif ($refill) {
-    # Nothing to do: one more spare, then look again.
-    fork_child();
+    # Nothing to do: one more spare, then look again. If none can be made (no descriptors or
+    # processes left), keep the ones there are rather than try again in a loop.
+    my ($pid, $why) = fork_child();
+    if (!defined $pid) {
+      print STDERR "cannot make a spare ($why); keeping " . scalar(@spares) . "\n";
+      $spares_wanted = @spares + $unready;
+    }
     next;
   }
   # One request per turn, so what children say is passed on between forks.

@@ -242,6 +242,31 @@ describe.skipIf(!perl)('the spawn helper program', () => {
     }
   });
 
+  it('keeps the spares it can make when it runs out of descriptors, and still launches', async () => {
+    // A helper allowed 24 descriptors, asked for 50 spares (each holds one or two).
+    const child = spawn('/bin/sh', ['-c', 'ulimit -n 24; exec /usr/bin/perl -e "$1" 50 "$2"', 'sh', SPAWN_HELPER_SCRIPT, SPARE_SCRIPT], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    try {
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+      const events: HelperEvent[] = [];
+      const lines = new LineBuffer();
+      child.stdout.setEncoding('utf8').on('data', (c: string) => lines.push(c).forEach((l) => events.push(parseHelperLine(l)!)));
+      await vi.waitFor(() => expect(err).toMatch(/^cannot make a spare \(pipe: Too many open files\); keeping \d+\n$/), { timeout: 10_000 });
+      child.stdin.write(formatLaunch(launch(1, 'echo ok > ok.txt')));
+      await vi.waitFor(() => expect(events.some((e) => e.kind === 'prepared')).toBe(true), { timeout: 10_000 });
+      child.stdin.write('G 1\n');
+      await vi.waitFor(() => expect(events.find((e) => e.kind === 'exited')).toMatchObject({ status: 0 }), { timeout: 10_000 });
+      expect(text(join(sandbox, 'ok.txt'))).toBe('ok\n');
+      // It tried once and settled: the message is not repeated.
+      expect(err.split('\n').filter(Boolean)).toHaveLength(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('exits when the agent closes its stdin, leaving running processes alone', async () => {
     const h = raw();
     h.send(formatLaunch(launch(1, 'exec sleep 1000')));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JobKeySchema } from '../../dsl/job-key.js';
 import { JobSpecSchema } from '../../dsl/jobspec.js';
+import { MAX_TASK_IDS_PER_QUERY, MAX_TASK_PAGE } from './constants.js';
 import { ScheduledTaskSchema, TaskStateSchema } from './task.js';
 
 /** Request and response bodies of the scheduler's `/api/v1` job and task routes. */
@@ -35,8 +36,7 @@ export const ListJobsResponseSchema = z.object({ jobs: z.array(JobSummarySchema)
 /** `true`/`false` in a query string. */
 const queryFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-/** The longest a `GET job?since=` waits, whatever `waitMs` asks for. */
-export const MAX_JOB_WAIT_MS = 30_000;
+export { DEFAULT_TASK_PAGE, MAX_JOB_WAIT_MS, MAX_TASK_IDS_PER_QUERY, MAX_TASK_PAGE } from './constants.js';
 
 export const GetJobQuerySchema = z
   .object({
@@ -49,11 +49,6 @@ export const GetJobQuerySchema = z
   .strict();
 export type GetJobQuery = z.infer<typeof GetJobQuerySchema>;
 
-/** Page size of task listings unless `limit` says otherwise, and the most one page holds. */
-export const DEFAULT_TASK_PAGE = 1000;
-export const MAX_TASK_PAGE = 10_000;
-/** The most task ids one `taskId=` filter may name. */
-export const MAX_TASK_IDS_PER_QUERY = 1000;
 
 const stateList = z
   .string()

@@ -1,38 +1,13 @@
 import { z } from 'zod';
 import { JobKeySchema } from '../../dsl/job-key.js';
 
-/** Aurora's ScheduleStatus: the life of one task (one run of one instance). */
-export const TaskStateSchema = z.enum([
-  'PENDING',
-  'THROTTLED',
-  'ASSIGNED',
-  'STARTING',
-  'RUNNING',
-  'KILLING',
-  'RESTARTING',
-  'PREEMPTING',
-  'DRAINING',
-  /** On an agent the scheduler cannot reach; replaced per the job's partition policy. */
-  'PARTITIONED',
-  'FINISHED',
-  'FAILED',
-  'KILLED',
-  'LOST',
-]);
-export type TaskState = z.infer<typeof TaskStateSchema>;
+import { TASK_STATES } from './constants.js';
 
-export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['FINISHED', 'FAILED', 'KILLED', 'LOST']);
-/** States in which a task holds resources on an agent (PARTITIONED: as far as anyone knows). */
-export const ACTIVE_ON_AGENT_STATES: ReadonlySet<TaskState> = new Set([
-  'ASSIGNED',
-  'STARTING',
-  'RUNNING',
-  'KILLING',
-  'RESTARTING',
-  'PREEMPTING',
-  'DRAINING',
-  'PARTITIONED',
-]);
+export { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES } from './constants.js';
+
+/** Aurora's ScheduleStatus: the life of one task (one run of one instance). */
+export const TaskStateSchema = z.enum(TASK_STATES);
+export type TaskState = z.infer<typeof TaskStateSchema>;
 
 export const TaskEventSchema = z
   .object({

@@ -28,14 +28,14 @@ import {
 import { API_PREFIX, PATHS } from '../api/routes.js';
 import { PERMISSIONS } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
-import type { JobWatchers } from './job-watchers.js';
 import type { LongPolls } from './long-polls.js';
 import { defineRoute, type Route } from './route.js';
 
 export interface ApiContext {
   readonly scheduler: Scheduler;
   readonly longPolls: LongPolls;
-  readonly jobWatchers: JobWatchers;
+  /** Job reads waiting for their job to change, by `role/environment/name`. */
+  readonly jobWatchers: LongPolls;
   /** The longest a sync is held open, whatever the agent asks for. */
   readonly longPollMs: number;
   /** The app's body limit; syncs may be 8 times larger (an agent's every active task). */
@@ -65,6 +65,9 @@ function hasWork(response: Pick<AgentSyncResponse, 'launch' | 'kill'>): boolean 
 }
 
 /** The JSON API under /api/v1: jobs, tasks and the agent channel. */
+/** A waiting job read answers on the first change of its job. */
+const CHANGED = () => ({ ready: true, value: undefined });
+
 /** Aborts when the client hangs up before its answer is sent. */
 function hangUp(reply: FastifyReply): { signal: AbortSignal; done(): void } {
   const controller = new AbortController();
@@ -119,7 +122,8 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
           scheduler.getJob(params); // a job that does not exist is answered at once
           const gone = hangUp(reply);
           try {
-            await jobWatchers.wait(`${params.role}/${params.environment}/${params.name}`, Math.min(waitMs, MAX_JOB_WAIT_MS), gone.signal);
+            const path = `${params.role}/${params.environment}/${params.name}`;
+            await jobWatchers.hold(path, Math.min(waitMs, MAX_JOB_WAIT_MS), CHANGED, gone.signal);
           } finally {
             gone.done();
           }

@@ -12,7 +12,6 @@ import { systemClock, type Clock } from '../service/clock.js';
 import { Scheduler, type SchedulerLog } from '../service/scheduler.js';
 import { apiRoutes } from './api-routes.js';
 import { BackgroundTasks } from './background.js';
-import { JobWatchers } from './job-watchers.js';
 import { LongPolls } from './long-polls.js';
 import { buildOpenApi } from './openapi.js';
 import { principalFrom } from './principal.js';
@@ -99,7 +98,8 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
   const longPollMs = effectiveLongPollMs(options.longPollMs ?? DEFAULT_LONG_POLL_MS, agentLostTimeoutMs);
   const log: SchedulerLog = { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) };
   const longPolls = new LongPolls();
-  const jobWatchers = new JobWatchers();
+  // Job reads waiting for a change, held the same way as syncs, by job path.
+  const jobWatchers = new LongPolls();
   const scheduler = await Scheduler.open({
     storage: options.storage,
     clusterName: options.clusterName ?? 'devcluster',
@@ -109,7 +109,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     log,
     ...(options.randomHex ? { randomHex: options.randomHex } : {}),
     onAgentWork: (agentId) => longPolls.wake(agentId),
-    onJobChange: (jobPath) => jobWatchers.changed(jobPath),
+    onJobChange: (jobPath) => jobWatchers.wake(jobPath),
     ...(options.flapping ? { flapping: options.flapping } : {}),
     ...(options.allowedEnvironments ? { allowedEnvironments: options.allowedEnvironments } : {}),
     ...(options.maxInstancesPerJob !== undefined ? { maxInstancesPerJob: options.maxInstancesPerJob } : {}),
@@ -188,7 +188,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
 }
 
 /** Figures for operators and benchmarks, cheap to compute (no scan of the tasks). */
-function schedulerVars(scheduler: Scheduler, longPolls: LongPolls, jobWatchers: JobWatchers): Record<string, number> {
+function schedulerVars(scheduler: Scheduler, longPolls: LongPolls, jobWatchers: LongPolls): Record<string, number> {
   const memory = process.memoryUsage();
   const state = scheduler.state;
   const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;

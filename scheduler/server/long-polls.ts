@@ -1,8 +1,9 @@
 /**
- * Agent syncs held open until the agent has work. The scheduler wakes an agent's waiters after
- * committing work for it; a waiter then re-reads its work and answers if there is any, or keeps
- * waiting until its time is up. A sync whose connection closes stops waiting at once. On
- * shutdown every held sync is answered at once.
+ * Requests held open until there is something for them, by key: agent syncs by agent id (until
+ * the agent has work), job reads by job path (until the job changes). The scheduler wakes a
+ * key's waiters after committing something for it; a waiter then polls and answers if it is
+ * ready, or keeps waiting until its time is up. A request whose connection closes stops waiting
+ * at once. On shutdown every held request is answered at once.
  */
 export class LongPolls {
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -12,16 +13,16 @@ export class LongPolls {
    * Holds until `poll()` says ready after a wake, `maxMs` passes, `signal` aborts (the agent
    * hung up) or the server closes; then resolves with the latest `poll()` value.
    */
-  hold<T>(agentId: string, maxMs: number, poll: () => { readonly ready: boolean; readonly value: T }, signal?: AbortSignal): Promise<T> {
+  hold<T>(key: string, maxMs: number, poll: () => { readonly ready: boolean; readonly value: T }, signal?: AbortSignal): Promise<T> {
     if (this.closed || maxMs <= 0 || signal?.aborted) return Promise.resolve(poll().value);
     return new Promise<T>((resolve, reject) => {
-      const set = this.waiters.get(agentId) ?? new Set<() => void>();
-      this.waiters.set(agentId, set);
+      const set = this.waiters.get(key) ?? new Set<() => void>();
+      this.waiters.set(key, set);
       const cleanup = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onTimeout);
         set.delete(onWake);
-        if (set.size === 0 && this.waiters.get(agentId) === set) this.waiters.delete(agentId);
+        if (set.size === 0 && this.waiters.get(key) === set) this.waiters.delete(key);
       };
       const settle = () => {
         cleanup();
@@ -52,26 +53,26 @@ export class LongPolls {
     });
   }
 
-  /** Something for this agent was committed. */
-  wake(agentId: string): void {
-    for (const waiter of [...(this.waiters.get(agentId) ?? [])]) waiter();
+  /** Something for this key (an agent, a job) was committed. */
+  wake(key: string): void {
+    for (const waiter of [...(this.waiters.get(key) ?? [])]) waiter();
   }
 
-  /** Whether a sync of this agent is held now. */
-  isHeld(agentId: string): boolean {
-    return (this.waiters.get(agentId)?.size ?? 0) > 0;
+  /** Whether a request of this key is held now. */
+  isHeld(key: string): boolean {
+    return (this.waiters.get(key)?.size ?? 0) > 0;
   }
 
-  /** How many syncs are held now. */
+  /** How many requests are held now. */
   get size(): number {
     let n = 0;
     for (const set of this.waiters.values()) n += set.size;
     return n;
   }
 
-  /** Answers every held sync and every later one at once. */
+  /** Answers every held request and every later one at once. */
   close(): void {
     this.closed = true;
-    for (const agentId of [...this.waiters.keys()]) this.wake(agentId);
+    for (const key of [...this.waiters.keys()]) this.wake(key);
   }
 }

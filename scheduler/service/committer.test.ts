@@ -5,30 +5,13 @@ import type { ScheduledTask } from '../api/task.js';
 import { ClusterState } from '../state/cluster-state.js';
 import { SqliteStorage } from '../storage/sqlite-storage.js';
 import type { Storage, WriteBatch } from '../storage/storage.js';
-import { jobSpec } from '../testing/scheduler-harness.js';
+import { jobSpec, scheduledTask } from '../testing/scheduler-harness.js';
 import { Committer } from './committer.js';
 
 const spec = jobSpec();
 const hash = specHash(spec);
 
-function task(id: string, instance: number): ScheduledTask {
-  return {
-    taskId: id,
-    jobKey: spec.key,
-    instance,
-    state: 'PENDING',
-    specHash: hash,
-    agentId: null,
-    host: null,
-    observerUrl: null,
-    ports: {},
-    health: 'UNKNOWN',
-    failureCount: 0,
-    pendingReason: null,
-    throttle: null,
-    events: [{ state: 'PENDING', at: 1, message: null }],
-  };
-}
+const task = (id: string, instance: number): ScheduledTask => scheduledTask(spec, id, instance, 'PENDING');
 
 /**
  * The real SQLite store behind a gate: each commit waits until the test opens it, and can be

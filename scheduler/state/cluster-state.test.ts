@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { specHash } from '../../dsl/jobspec.js';
 import type { ScheduledTask, TaskState } from '../api/task.js';
-import { jobSpec } from '../testing/scheduler-harness.js';
+import { jobSpec, scheduledTask } from '../testing/scheduler-harness.js';
 import type { StoredAgent } from '../storage/storage.js';
 import { ClusterState } from './cluster-state.js';
 
@@ -10,23 +10,7 @@ const hash = specHash(spec);
 const path = 'www-data/prod/hello';
 
 function task(id: string, instance: number, state: TaskState, extra: Partial<ScheduledTask> = {}): ScheduledTask {
-  return {
-    taskId: id,
-    jobKey: spec.key,
-    instance,
-    state,
-    specHash: hash,
-    agentId: null,
-    host: null,
-    observerUrl: null,
-    ports: {},
-    health: 'UNKNOWN',
-    failureCount: 0,
-    pendingReason: null,
-    throttle: null,
-    events: [{ state, at: 1, message: `made ${id}` }],
-    ...extra,
-  };
+  return scheduledTask(spec, id, instance, state, { events: [{ state, at: 1, message: `made ${id}` }], ...extra });
 }
 
 const agent: StoredAgent = {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { specHash } from '../../dsl/jobspec.js';
 import type { ScheduledTask } from '../api/task.js';
-import { jobSpec } from '../testing/scheduler-harness.js';
+import { jobSpec, scheduledTask } from '../testing/scheduler-harness.js';
 import { MIGRATIONS } from './migrations.js';
 import { DATABASE_FILE, SqliteStorage, StorageOpenError } from './sqlite-storage.js';
 import { StorageCommitError, type StoredAgent, type WriteBatch } from './storage.js';
@@ -15,23 +15,11 @@ const hash = specHash(spec);
 const path = 'www-data/prod/hello';
 
 function task(taskId: string, instance: number, overrides: Partial<ScheduledTask> = {}): ScheduledTask {
-  return {
-    taskId,
-    jobKey: spec.key,
-    instance,
-    state: 'PENDING',
-    specHash: hash,
-    agentId: null,
-    host: null,
-    observerUrl: null,
-    ports: {},
-    health: 'UNKNOWN',
-    failureCount: 0,
+  return scheduledTask(spec, taskId, instance, 'PENDING', {
     pendingReason: 'No agents registered',
-    throttle: null,
     events: [{ state: 'PENDING', at: 1, message: 'Created by anonymous' }],
     ...overrides,
-  };
+  });
 }
 
 const agent: StoredAgent = {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { JobSpec } from '../../dsl/jobspec.js';
+import { specHash, type JobSpec } from '../../dsl/jobspec.js';
 import type {
   AgentRegisterResponse,
   AgentRegistration,
@@ -11,7 +11,7 @@ import type {
   AgentTaskReport,
 } from '../api/agent-protocol.js';
 import { PATHS } from '../api/routes.js';
-import type { ScheduledTask } from '../api/task.js';
+import type { ScheduledTask, TaskState } from '../api/task.js';
 import { createSchedulerApp, type SchedulerAppOptions } from '../server/app.js';
 import type { Clock } from '../service/clock.js';
 import { SqliteStorage, type SqliteStorageOptions } from '../storage/sqlite-storage.js';
@@ -46,6 +46,27 @@ export function jobSpec(overrides: Partial<Omit<JobSpec, 'key' | 'task'>> & { na
     key: { ...sample.key, name },
     ...rest,
     task: { ...sample.task, resources: { ...sample.task.resources, ...resources } },
+  };
+}
+
+/** A task of `spec` as the scheduler stores it, in `state` since time 1; pass what the test is about. */
+export function scheduledTask(spec: JobSpec, taskId: string, instance: number, state: TaskState, overrides: Partial<ScheduledTask> = {}): ScheduledTask {
+  return {
+    taskId,
+    jobKey: spec.key,
+    instance,
+    state,
+    specHash: specHash(spec),
+    agentId: null,
+    host: null,
+    observerUrl: null,
+    ports: {},
+    health: 'UNKNOWN',
+    failureCount: 0,
+    pendingReason: null,
+    throttle: null,
+    events: [{ state, at: 1, message: null }],
+    ...overrides,
   };
 }
 

@@ -11,7 +11,7 @@ import { specHash } from '../../dsl/jobspec.js';
 import { PATHS } from '../../scheduler/api/routes.js';
 import type { ScheduledTask } from '../../scheduler/api/task.js';
 import { SqliteStorage } from '../../scheduler/storage/sqlite-storage.js';
-import { jobSpec } from '../../scheduler/testing/scheduler-harness.js';
+import { jobSpec, scheduledTask } from '../../scheduler/testing/scheduler-harness.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'aurora-load-'));
 let scheduler: Daemon | undefined;
@@ -32,22 +32,7 @@ describe('a scheduler starting on 30,000 stored tasks', () => {
       for (let instance = 0; instance < 10_000; instance++) {
         const id = `www-data-prod-big-${instance}-${run.toString(16).padStart(8, '0')}`;
         const state = run < 2 ? 'FAILED' : 'PENDING';
-        tasks.set(id, {
-          taskId: id,
-          jobKey: spec.key,
-          instance,
-          state,
-          specHash: hash,
-          agentId: null,
-          host: null,
-          observerUrl: null,
-          ports: {},
-          health: 'UNKNOWN',
-          failureCount: run,
-          pendingReason: null,
-          throttle: null,
-          events: [{ state, at: Date.now() + run, message: `run ${run}` }],
-        });
+        tasks.set(id, scheduledTask(spec, id, instance, state, { failureCount: run, events: [{ state, at: Date.now() + run, message: `run ${run}` }] }));
       }
     }
     await storage.commit({

@@ -6,16 +6,18 @@
  *
  * Agent → helper:
  *
- *     L id dir cwd stdout stderr uid gid cmdline exit env   make a process for a run (S or F)
- *     G id                                                  the process runs its command
- *     C id                                                  the process exits; nothing ran
+ *     L id dir cwd stdout stderr uid gid cmdline exit env setup   make a process (S or F)
+ *     G id                                                        the process runs its command
+ *     C id                                                        the process exits; nothing ran
  *
  * The helper makes `dir` (given to uid) before it answers. The process is the wrapper shell
  * (process-launcher.ts, SPARE_SCRIPT); after G it enters `cwd`, opens its output files, applies
  * `env` (entries `NAME=value` set, `NAME` unsets, over the environment the helper was started
  * with), runs `cmdline` with bash, as uid/gid when given (`-` keeps the helper's user), and
  * writes the exit status to `exit`. If it cannot enter `cwd` it exits 127, as a shell does for a
- * command it cannot run.
+ * command it cannot run. `setup` lists steps (the task's cgroups) the helper takes after S and
+ * before it passes G on, when it has nothing else to do: `mkdir` a directory with its parents,
+ * `write` a value to a file, `chown` a file; each step's fields are joined by NUL.
  *
  * Helper → agent:
  *
@@ -23,11 +25,18 @@
  *     S id pid startTicks       the process exists in a session and group of its own and waits
  *                               for G; startTicks is `-` when the helper leaves it to the agent
  *     F id message              no process could be made (fork, pipe); nothing runs
+ *     W id message              a setup step failed (the steps after it were not taken)
  *     E pid status              a process the helper made ended (exit code, 128+N for signal N)
  *     B message                 a request made no sense; the helper carries on
  *
  * Pure: formatting and parsing only.
  */
+
+/** A step the helper takes for a launch before its command runs (it runs as root, the agent's user). */
+export type SetupStep =
+  | { readonly mkdir: string }
+  | { readonly write: string; readonly value: string }
+  | { readonly chown: string; readonly uid: number; readonly gid: number };
 
 /** One process to prepare. */
 export interface SpawnRequest {
@@ -46,6 +55,8 @@ export interface SpawnRequest {
   readonly exitFile: string;
   /** Changes to the helper's environment: a string sets the variable, null unsets it. */
   readonly env: Readonly<Record<string, string | null>>;
+  /** Steps before the command runs (its task's cgroups). @default none */
+  readonly setup?: readonly SetupStep[];
 }
 
 /** What the helper says. */
@@ -53,6 +64,7 @@ export type HelperEvent =
   | { readonly kind: 'hello'; readonly pid: number }
   | { readonly kind: 'prepared'; readonly id: number; readonly pid: number; readonly startTicks: number | undefined }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string }
+  | { readonly kind: 'setupFailed'; readonly id: number; readonly message: string }
   | { readonly kind: 'exited'; readonly pid: number; readonly status: number }
   | { readonly kind: 'bad'; readonly message: string };
 
@@ -80,8 +92,13 @@ export function formatLaunch(req: SpawnRequest): string {
     return value === null ? name : `${name}=${value}`;
   });
   const user = req.user ? `${req.user.uid} ${req.user.gid}` : '- -';
+  const setup = (req.setup ?? []).map((step) => {
+    const fields = 'mkdir' in step ? ['mkdir', step.mkdir] : 'write' in step ? ['write', step.write, step.value] : ['chown', step.chown, String(step.uid), String(step.gid)];
+    if (fields.some((f) => f.includes('\0'))) throw new Error('a setup step cannot hold a NUL');
+    return fields.join('\0');
+  });
   const paths = [req.dir, req.cwd, req.stdout, req.stderr].map(encodeField).join(' ');
-  return `L ${req.id} ${paths} ${user} ${encodeField(req.cmdline)} ${encodeField(req.exitFile)} ${encodeList(env)}\n`;
+  return `L ${req.id} ${paths} ${user} ${encodeField(req.cmdline)} ${encodeField(req.exitFile)} ${encodeList(env)} ${encodeList(setup)}\n`;
 }
 
 /** The `G` line: run the prepared process. */
@@ -113,10 +130,12 @@ export function parseHelperLine(line: string): HelperEvent | null {
       if (ticks === null && c !== '-') return null;
       return { kind: 'prepared', id, pid, startTicks: ticks ?? undefined };
     }
-    case 'F': {
+    case 'F':
+    case 'W': {
       const id = int(a);
       const message = b === undefined ? null : decodeField(b);
-      return id !== null && message !== null && c === undefined ? { kind: 'failed', id, message } : null;
+      if (id === null || message === null || c !== undefined) return null;
+      return { kind: op === 'F' ? 'failed' : 'setupFailed', id, message };
     }
     case 'E': {
       const pid = int(a);

@@ -1,6 +1,7 @@
-import { chown, chownSync, existsSync, mkdir, mkdirSync, readFileSync, rmdirSync, writeFile, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourcesSpec } from '../../dsl/jobspec.js';
+import type { SetupStep } from '../core/spawn-protocol.js';
 import { cgroupLimits } from '../core/resource-usage.js';
 import type { UnixUser } from './users.js';
 
@@ -139,27 +140,16 @@ export class TaskCgroup {
     ];
   }
 
-  /** Makes the cgroups (idempotent) and sets the limits; `owner` may then move its own processes in. */
-  create(resources: ResourcesSpec, owner: UnixUser | null): void {
-    for (const dir of this.dirs) mkdirSync(dir, { recursive: true });
-    for (const [file, value] of this.limitFiles(resources)) writeFileSync(file, value);
-    if (owner) for (const f of this.procsFiles()) chownSync(f, owner.uid, owner.gid);
-  }
-
   /**
-   * `create` off the agent's thread: making a memory cgroup costs the kernel a millisecond or
-   * more, and a hundred launches in one sync would wait for each other's. (Callbacks rather than
-   * fs/promises: less work on the agent's thread per file.)
+   * What `create` does, as steps the spawn helper (or runSetup) takes: the directories, the
+   * limits in the order to write them, and the procs files given to `owner`.
    */
-  createAsync(resources: ResourcesSpec, owner: UnixUser | null): Promise<void> {
-    const files = this.limitFiles(resources);
-    const step = <T>(start: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void) =>
-      new Promise<void>((resolve, reject) => start((err) => (err ? reject(err) : resolve())));
-    const made = Promise.all(this.dirs.map((dir) => step((done) => mkdir(dir, { recursive: true }, done))));
-    // In order: v2's cpu.max is checked against what is set already.
-    const limited = files.reduce<Promise<void>>((before, [file, value]) => before.then(() => step((done) => writeFile(file, value, done))), made.then(() => undefined));
-    if (!owner) return limited;
-    return limited.then(() => Promise.all(this.procsFiles().map((f) => step((done) => chown(f, owner.uid, owner.gid, done))))).then(() => undefined);
+  setupSteps(resources: ResourcesSpec, owner: UnixUser | null): SetupStep[] {
+    return [
+      ...this.dirs.map((dir) => ({ mkdir: dir })),
+      ...this.limitFiles(resources).map(([file, value]) => ({ write: file, value })),
+      ...(owner ? this.procsFiles().map((f) => ({ chown: f, uid: owner.uid, gid: owner.gid })) : []),
+    ];
   }
 
   /** The files a process writes its pid to in order to join. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chownSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import type { SetupStep } from '../core/spawn-protocol.js';
 import { constants } from 'node:os';
 import type { LoggerSpec } from '../../dsl/jobspec.js';
 import { readProcStat } from './proc.js';
@@ -74,6 +75,24 @@ export interface LaunchRequest {
   readonly runAs?: UnixUser | null;
   /** `cgroup.procs` files the wrapper joins before it starts the command. */
   readonly cgroupProcs?: readonly string[];
+  /** Steps taken before the command runs (making the task's cgroups). */
+  readonly setup?: readonly SetupStep[];
+  /** A setup step failed (the later ones were not taken); the command runs all the same. */
+  readonly onSetupFailed?: (message: string) => void;
+}
+
+/** Takes setup steps here and now; the first failure stops them and is returned. */
+export function runSetup(steps: readonly SetupStep[]): string | null {
+  try {
+    for (const step of steps) {
+      if ('mkdir' in step) mkdirSync(step.mkdir, { recursive: true });
+      else if ('write' in step) writeFileSync(step.write, step.value);
+      else chownSync(step.chown, step.uid, step.gid);
+    }
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** What the launcher says about a process it started. */
@@ -149,6 +168,8 @@ export class DirectLauncher implements ProcessLauncher {
 
   /** Spawns the run now; throws if it could not be started. */
   spawn(req: LaunchRequest): PreparedProcess {
+    const problem = req.setup ? runSetup(req.setup) : null;
+    if (problem !== null) req.onSetupFailed?.(problem);
     const dir = runLogDir(req.sandbox, req.process, req.run);
     mkdirSync(dir, { recursive: true });
     if (req.runAs) chownSync(dir, req.runAs.uid, req.runAs.gid);

@@ -29,6 +29,8 @@ my %id_of;    # pid => launch id
 my %pid_of;   # id => pid
 my %ready;    # pid => 1 once it said S
 my %ticks;    # pid => its start time (clock ticks since boot), read while the helper is idle
+my %setup;    # launch id => its setup steps not done yet (done before G is passed on)
+my @setups;   # launch ids with setup steps, oldest first, done when there is nothing else to do
 my @spares;   # ready children with no launch yet
 my $maxfd = 2;
 my $in = '';
@@ -138,20 +140,17 @@ sub fork_child {
 }
 
 # The shell line that sets a child up once it reads G: its directory, files, environment,
-# user, then the command and exit file as $1 and $2 of the wrapper.
+# user, then the command and exit file as $1 and $2 of the wrapper. Also the launch's setup
+# steps, each a list of fields joined by NUL.
 sub launch_line {
   my ($rest) = @_;
-  my ($dir, $cwd, $out, $err, $uid, $gid, $cmdline, $exit, $envf) = split / /, $rest // '', -1;
+  my ($dir, $cwd, $out, $err, $uid, $gid, $cmdline, $exit, $envf, $setupf) = split / /, $rest // '', -1;
   ($dir, $cwd, $out, $err, $cmdline, $exit) = map { unhex($_) } ($dir, $cwd, $out, $err, $cmdline, $exit);
   my @env = unhex_list($envf);
+  my @steps = map { [split /\0/, $_, -1] } unhex_list($setupf // '-');
   die "bad user\n" unless defined $gid && $uid =~ /^(-|\d+)$/ && $gid =~ /^(-|\d+)$/ && ($uid eq '-') == ($gid eq '-');
   if ($dir ne '') {
-    my $path = '';
-    for my $part (split m{/}, $dir) {
-      $path .= "$part/";
-      next if $part eq '' || -d $path;
-      mkdir($path) or -d $path or die "cannot create $path: $!\n";
-    }
+    make_dirs($dir);
     if ($uid ne '-') { chown($uid, $gid, $dir) or die "cannot give $dir to uid $uid: $!\n" }
   }
   my @set = grep { index($_, '=') > 0 } @env;
@@ -161,17 +160,63 @@ sub launch_line {
   $line .= ' unset ' . join(' ', map { sh_quote($_) } @unset) . ';' if @unset;
   $line .= " aurora_as='setpriv --reuid=$uid --regid=$gid --clear-groups --';" if $uid ne '-';
   $line .= ' set -- ' . sh_quote($cmdline) . ' ' . sh_quote($exit);
-  return $line;
+  return ($line, \@steps);
+}
+
+sub make_dirs {
+  my ($dir) = @_;
+  my $path = '';
+  for my $part (split m{/}, $dir) {
+    $path .= "$part/";
+    next if $part eq '' || -d $path;
+    mkdir($path) or -d $path or die "cannot create $path: $!\n";
+  }
+}
+
+# A launch's setup steps (the task's cgroups: mkdir, write, chown), before its G is passed on,
+# or earlier when the helper has nothing else to do. A step that fails ends the setup with W.
+sub run_setup {
+  my ($id) = @_;
+  my $steps = delete $setup{$id} or return;
+  for my $step (@$steps) {
+    my ($kind, @args) = @$step;
+    my $ok = eval {
+      if ($kind eq 'mkdir' && @args == 1) {
+        make_dirs($args[0]);
+      } elsif ($kind eq 'write' && @args == 2) {
+        my $fd = POSIX::open($args[0], POSIX::O_WRONLY() | POSIX::O_CREAT() | POSIX::O_TRUNC(), 0644);
+        defined $fd or die "cannot open $args[0]: $!\n";
+        my $done = write_fd($fd, $args[1]);
+        my $why = "$!";
+        POSIX::close($fd);
+        $done or die "cannot write $args[0]: $why\n";
+      } elsif ($kind eq 'chown' && @args == 3 && $args[1] =~ /^\d+$/ && $args[2] =~ /^\d+$/) {
+        chown($args[1], $args[2], $args[0]) or die "cannot give $args[0] to uid $args[1]: $!\n";
+      } else {
+        die "unknown setup step $kind\n";
+      }
+      1;
+    };
+    next if $ok;
+    my $why = $@;
+    chomp $why;
+    say_out("W $id " . hexs($why));
+    last;
+  }
 }
 
 sub launch {
   my ($id, $rest) = @_;
-  my $line = eval { launch_line($rest) };
+  my ($line, $steps) = eval { launch_line($rest) };
   if (!defined $line) {
     my $why = $@;
     chomp $why;
     say_out("F $id " . hexs($why));
     return;
+  }
+  if (@$steps) {
+    $setup{$id} = $steps;
+    push @setups, $id;
   }
   while (@spares) {
     my $spare = shift @spares;
@@ -205,6 +250,8 @@ sub request {
   }
   my $pid = $pid_of{$id};
   if (!defined $pid || !$ready{$pid}) { say_out('B ' . hexs("no prepared launch $id")); return }
+  # The command runs only once its setup (its cgroups) is done; a cancelled one needs none.
+  if ($op eq 'G') { run_setup($id) } else { delete $setup{$id} }
   write_fd($to{$pid}, "$op\n");
   forget($pid);
 }
@@ -242,7 +289,8 @@ while (1) {
   # The agent is gone: children waiting for the helper see EOF and exit; running ones carry on.
   exit 0 if $eof && !$pending;
   my $unready = grep { !$ready{$_} && !defined $id_of{$_} } keys %from;
-  my $refill = !$pending && @spares + $unready < $spares_wanted;
+  shift @setups while @setups && !exists $setup{$setups[0]};
+  my $refill = !$pending && (@setups || @spares + $unready < $spares_wanted);
   my $rin = '';
   vec($rin, 0, 1) = 1 unless $eof || $pending;
   vec($rin, $_, 1) = 1 for values %from;
@@ -257,6 +305,10 @@ while (1) {
       my $got = POSIX::read(0, my $buf, 65536);
       if (defined $got) { $got == 0 ? ($eof = 1) : ($in .= $buf) }
     }
+  } elsif ($refill && @setups) {
+    # Nothing to do: the oldest launch's setup, so its G needs no wait.
+    run_setup(shift @setups);
+    next;
   } elsif ($refill) {
     # Nothing to do: one more spare, then look again. If none can be made (no descriptors or
     # processes left), keep the ones there are rather than try again in a loop.

@@ -81,6 +81,25 @@ describe.skipIf(!perl)('the spawn helper', () => {
     expect(text(join(sandbox, '.logs', 'hello', '0', 'exit'))).toBe('3\n');
   });
 
+  it("takes a launch's setup steps before its command runs, and says when one fails", async () => {
+    const helper = newHelper();
+    const dir = join(sandbox, 'cg', 'task');
+    const setup = [{ mkdir: dir }, { write: join(dir, 'limit'), value: '42' }];
+    const p = await helper.prepare({ ...request('setup', `cat ${dir}/limit > seen`), setup, onSetupFailed: (m) => logs.push(`FAILED ${m}`) });
+    expect(await run(p)).toBe(0);
+    expect(text(join(sandbox, 'seen'))).toBe('42');
+
+    // A step that fails stops the steps after it; the command runs all the same.
+    const failures: string[] = [];
+    const blocked = join(sandbox, 'seen', 'sub');
+    const bad = [{ mkdir: blocked }, { write: join(blocked, 'never'), value: 'x' }];
+    const q = await helper.prepare({ ...request('bad-setup', 'echo ran'), setup: bad, onSetupFailed: (m) => failures.push(m) });
+    expect(await run(q)).toBe(0);
+    expect(failures).toEqual([`cannot create ${join(sandbox, 'seen')}/: Not a directory`]);
+    expect(text(logPath(sandbox, 'bad-setup', 0, 'stdout'))).toBe('ran\n');
+    expect(logs.filter((l) => l.startsWith('FAILED'))).toEqual([]);
+  });
+
   it('a cancelled process never runs its command', async () => {
     const helper = newHelper();
     const p = await helper.prepare(request('never', 'touch ran'));

@@ -84,6 +84,8 @@ export class SpawnHelper implements ProcessLauncher {
   private readonly prepared = new Map<number, { status: number | undefined }>();
   /** Started processes by pid. */
   private readonly running = new Map<number, ExitListener>();
+  /** Who to tell when a launch's setup fails, by launch id, until its process ends. */
+  private readonly setupWatch = new Map<number, { pid: number | null; onFailed: (message: string) => void }>();
   private readonly deaths: number[] = [];
   private restartTimer: NodeJS.Timeout | null = null;
   private fallback: ProcessLauncher | null = null;
@@ -122,7 +124,9 @@ export class SpawnHelper implements ProcessLauncher {
       cmdline: launch.cmdline,
       exitFile: exitPath(launch.sandbox, launch.process, launch.run),
       env: environmentChanges(this.options.env, launchEnv(launch)),
+      ...(launch.setup && launch.setup.length > 0 ? { setup: launch.setup } : {}),
     };
+    if (request.setup && launch.onSetupFailed) this.setupWatch.set(id, { pid: null, onFailed: launch.onSetupFailed });
     return new Promise((resolve, reject) => {
       this.queue.push({ id, request, launch, resolve, reject });
       this.pump();
@@ -163,9 +167,7 @@ export class SpawnHelper implements ProcessLauncher {
         continue;
       }
       this.inFlight.set(p.id, p);
-      // Written at once, not batched: the helper works on it while the agent sets up the next task.
-      this.flush();
-      child.stdin?.write(line);
+      this.write(line);
     }
   }
 
@@ -238,15 +240,24 @@ export class SpawnHelper implements ProcessLauncher {
       case 'bad':
         this.log(`spawn helper: ${event.message}`);
         return;
+      case 'setupFailed': {
+        const watch = this.setupWatch.get(event.id);
+        this.setupWatch.delete(event.id);
+        watch?.onFailed(event.message);
+        return;
+      }
       case 'failed': {
         const p = this.inFlight.get(event.id);
         if (!p) return;
         this.inFlight.delete(event.id);
+        this.setupWatch.delete(event.id);
         p.reject(new Error(event.message));
         this.pump();
         return;
       }
       case 'exited': {
+        // A setup failure comes before the process runs, so before its end.
+        for (const [id, watch] of this.setupWatch) if (watch.pid === event.pid) this.setupWatch.delete(id);
         const early = this.prepared.get(event.pid);
         if (early) early.status = event.status;
         const listener = this.running.get(event.pid);
@@ -264,6 +275,8 @@ export class SpawnHelper implements ProcessLauncher {
           return;
         }
         this.inFlight.delete(event.id);
+        const watch = this.setupWatch.get(event.id);
+        if (watch) watch.pid = event.pid;
         // The helper leaves the start time to the agent (one read of /proc, cheaper here than there).
         const startTicks = event.startTicks ?? readProcStat(event.pid)?.startTicks;
         p.resolve(this.preparedProcess(event.id, event.pid, startTicks, generation));
@@ -298,12 +311,16 @@ export class SpawnHelper implements ProcessLauncher {
         if (decided) return;
         decided = true;
         this.prepared.delete(pid);
+        this.setupWatch.delete(id);
         if (generation === this.generation) this.write(formatCancel(id));
       },
     };
   }
 
-  /** Lines written in one go at the end of the current turn: a hundred G's are one write. */
+  /**
+   * Lines written in one go at the end of the current turn: the hundred launches (or G's) of one
+   * sync are one write, and one wake-up of the helper (a wake-up costs more than the write).
+   */
   private outgoing = '';
 
   private write(line: string): void {
@@ -328,6 +345,8 @@ export class SpawnHelper implements ProcessLauncher {
     this.generation++;
     for (const listener of this.running.values()) listener.untracked();
     this.running.clear();
+    // Launches asked again keep theirs.
+    for (const [id, watch] of this.setupWatch) if (watch.pid !== null) this.setupWatch.delete(id);
     // Unconfirmed launches go again, first: their children exited without running anything.
     this.queue.unshift(...this.inFlight.values());
     this.inFlight.clear();

@@ -12,6 +12,7 @@ import {
   type TaskRunState,
 } from '../core/checkpoint.js';
 import { endedTaskReport, readEndedTask, type EndedTask } from '../core/ended-task.js';
+import type { SetupStep } from '../core/spawn-protocol.js';
 import { selectReports, taskReport } from '../core/report.js';
 import { MAX_ENDED_REPORTS_PER_SYNC } from '../../scheduler/api/agent-protocol.js';
 import { sandboxesToCollect, type GcPolicy, type SandboxInfo } from '../core/sandbox-gc.js';
@@ -187,31 +188,14 @@ export class TaskManager {
   }
 
   /**
-   * A new task's cgroups, to be made by `make`, off the agent's thread (`cgroupReady` resolves
-   * false, and the monitor enforces, when they cannot be); null when there are none. The launch
-   * asks for its first process first, so the spawn helper works on it meanwhile; the command
-   * itself waits for them.
+   * A new task's cgroups and the steps that make them, which the launcher takes before a process
+   * runs its command (the spawn helper, off the agent's thread); null when there are none.
    */
-  private newCgroup(
-    assignment: TaskAssignment,
-    user: UnixUser | null,
-  ): { cgroup: TaskCgroup; cgroupReady: Promise<boolean>; make: () => void; skip: () => void } | null {
+  private newCgroup(assignment: TaskAssignment, user: UnixUser | null): { cgroup: TaskCgroup; cgroupSetup: SetupStep[] } | null {
     const support = this.options.cgroups;
     if (!support) return null;
     const cgroup = new TaskCgroup(support, assignment.taskId);
-    let settle!: (ok: boolean) => void;
-    const cgroupReady = new Promise<boolean>((resolve) => (settle = resolve));
-    const make = () => {
-      cgroup.createAsync(assignment.job.task.resources, user).then(
-        () => settle(true),
-        (err: unknown) => {
-          this.log(`task ${assignment.taskId}: no cgroup (${(err as Error).message}); the monitor enforces its limits`);
-          cgroup.destroy();
-          settle(false);
-        },
-      );
-    };
-    return { cgroup, cgroupReady, make, skip: () => settle(false) };
+    return { cgroup, cgroupSetup: cgroup.setupSteps(assignment.job.task.resources, user) };
   }
 
   /** Calls `listener` after any state change of any task. Returns a function that unsubscribes. */
@@ -362,13 +346,11 @@ export class TaskManager {
     }
     this.log(`task ${taskId}: launching`);
     let runner: TaskRunner;
-    let cgroup: ReturnType<TaskManager['newCgroup']> = null;
     try {
       this.prepareDataDir();
       const user = this.userFor(assignment.jobKey.role);
-      cgroup = this.newCgroup(assignment, user);
-      const options = this.runnerOptions(taskId, { runAs: user, cgroup: cgroup?.cgroup ?? null, ...(cgroup ? { cgroupReady: cgroup.cgroupReady } : {}) });
-      runner = TaskRunner.launch(assignment, this.options.host, options, specHash);
+      const cgroup = this.newCgroup(assignment, user) ?? { cgroup: null };
+      runner = TaskRunner.launch(assignment, this.options.host, this.runnerOptions(taskId, { runAs: user, ...cgroup }), specHash);
     } catch (err) {
       const message = `The agent could not set up the task's sandbox: ${(err as Error).message}`;
       this.log(`task ${taskId}: ${message}`);
@@ -381,9 +363,6 @@ export class TaskManager {
     }
     this.runners.set(taskId, runner);
     runner.start();
-    // A task that failed at once (a launch problem) needs none.
-    if (runner.terminal) cgroup?.skip();
-    else cgroup?.make();
     this.changed();
   }
 

@@ -15,6 +15,7 @@ import { CONTAINER_SANDBOX, dockerExecCmdline } from '../core/docker.js';
 import { activeChecker, INITIAL_HEALTH_TRACK, nextCheckAt, nextHealth, type HealthTrack } from '../core/health.js';
 import { describeExit, findCycle, planTask, type Plan, type RunSummary, type TaskOutcome } from '../core/process-plan.js';
 import { formatMiB } from '../core/resource-usage.js';
+import type { SetupStep } from '../core/spawn-protocol.js';
 import type { TaskCgroup } from './cgroups.js';
 import { CheckpointWriter } from './checkpoint-file.js';
 import { dockerProblem, removeContainer, startContainer, type DockerEngine } from './docker.js';
@@ -52,10 +53,11 @@ export interface TaskRunnerOptions {
   /** The task's cgroups; null when the monitor enforces the limits. */
   readonly cgroup?: TaskCgroup | null;
   /**
-   * Resolves once `cgroup` is made and limited, false if it could not be (the monitor enforces
-   * then). A process may be made before, but runs its command only after.
+   * The steps that make `cgroup` and set its limits, taken by the launcher before a process runs
+   * its command (and after its start is recorded: making a memory cgroup can cost the kernel a
+   * millisecond or more); absent when the cgroup exists already.
    */
-  readonly cgroupReady?: Promise<boolean>;
+  readonly cgroupSetup?: readonly SetupStep[];
   /** Whether this agent has a Docker engine. @default none (`no /var/run/docker.sock`) */
   readonly docker?: DockerEngine;
   /** Where `console`/`both` loggers send lines; null drops them. */
@@ -120,9 +122,7 @@ export class TaskRunner {
     const starts = Object.values(state.processes).flatMap((runs) => runs.map((r) => r.startedAt));
     this.runningSince = starts.length > 0 ? Math.min(...starts) : null;
     this.useCgroup(options.cgroup ?? null);
-    options.cgroupReady?.then((ok) => {
-      if (!ok && this.cgroupNow === options.cgroup) this.useCgroup(null);
-    });
+
     const needsPump = state.assignment.job.task.processes.some((p) => LogPump.needed(p.logger));
     this.pump = needsPump ? new LogPump(options.sandbox, options.console ?? null) : null;
     if (TERMINAL_TASK_STATES.has(state.state)) this.resolveDone(state);
@@ -225,6 +225,15 @@ export class TaskRunner {
     return this.options.sandbox;
   }
 
+  /** The task's cgroups could not be made: the monitor enforces its limits. */
+  private cgroupFailed(message: string): void {
+    const cgroup = this.cgroupNow;
+    if (!cgroup) return;
+    this.log(`no cgroup (${message}); the monitor enforces its limits`);
+    this.useCgroup(null);
+    cgroup.destroy();
+  }
+
   private useCgroup(cgroup: TaskCgroup | null): void {
     this.cgroupNow = cgroup;
     this.oomKillsSeen = cgroup?.oomKills() ?? 0;
@@ -293,11 +302,11 @@ export class TaskRunner {
           // gone
         }
       }
-      if (!cgroup.destroy()) setTimeout(() => cgroup.destroy(), 1000).unref();
+      // Once more later: a launcher may still be taking a cancelled launch's setup steps.
+      cgroup.destroy();
+      setTimeout(() => cgroup.destroy(), 2000).unref();
     };
-    // Cgroups still being made go once they are.
-    if (this.options.cgroupReady) void this.options.cgroupReady.then(sweep);
-    else sweep();
+    sweep();
     if (this.current.assignment.job.container) void removeContainer(this.taskId);
   }
 
@@ -477,6 +486,7 @@ export class TaskRunner {
         destination: spec.logger.destination,
         runAs,
         cgroupProcs: this.cgroupNow?.procsFiles() ?? [],
+        ...(this.cgroupNow && this.options.cgroupSetup ? { setup: this.options.cgroupSetup, onSetupFailed: (m: string) => this.cgroupFailed(m) } : {}),
       })
       .then(
         (prepared) => this.prepared(name, run, cmdline, runAs?.name ?? null, prepared),
@@ -532,10 +542,7 @@ export class TaskRunner {
         this.wake();
       },
     };
-    // The command runs inside the task's cgroups: it waits for them if they are still being made.
-    const ready = this.options.cgroupReady;
-    if (ready) void ready.then(() => prepared.start(listener));
-    else prepared.start(listener);
+    prepared.start(listener);
     this.log(`started process ${name} run ${run} (pid ${prepared.pid})`);
   }
 

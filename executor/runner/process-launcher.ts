@@ -114,6 +114,8 @@ export interface PreparedProcess {
   readonly pgid: number;
   /** The process's start time in clock ticks since boot, when /proc tells it. */
   readonly startTicks: number | undefined;
+  /** It runs its command already (node's spawn has no waiting step): it must be recorded, not cancelled. */
+  readonly running: boolean;
   /** Runs the command; call once the start is recorded. `listener` hears how it ends. */
   start(listener: ExitListener): void;
   /** The process goes away without running the command. */
@@ -207,6 +209,7 @@ export class DirectLauncher implements ProcessLauncher {
       pid,
       pgid: pid,
       startTicks: readProcStat(pid)?.startTicks,
+      running: true,
       start(l) {
         listener = l;
         if (ended !== undefined) l.exited(ended);

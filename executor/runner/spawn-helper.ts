@@ -28,15 +28,16 @@ import { SPAWN_HELPER_SCRIPT } from './spawn-helper-script.js';
  * Launches through a small long-lived helper process (a perl program, spawn-helper-script.ts)
  * that the agent starts once. A fork copies the page tables of the process that forks; the agent
  * is a ~100 MB node process whose every spawn blocks its one thread while that happens, so 100
- * launches that arrive together queue behind each other. The helper is a few MB, forks on its
- * own CPU, and the agent only writes a line per launch.
+ * launches that arrive together used to queue behind each other for seconds. The helper is a few
+ * MB, makes processes on its own CPU (most ahead of time: spares, waiting wrapper shells), and
+ * the agent only writes a line per launch (one write per event-loop turn).
  *
- * Safety: the helper's child waits for G, which the agent sends only after it recorded the start
- * (see process-launcher.ts). If the helper dies, every child still waiting sees EOF and exits
- * without running anything, so a launch the helper never confirmed is sent again to a new helper
- * and never runs twice; processes already running are reparented and are watched through their
- * exit files (`untracked`). After `maxDeaths` deaths within a minute the helper is given up and
- * launches go through the fallback (node's spawn).
+ * Safety: the helper's process waits for G, which the agent sends only after it recorded the
+ * start (see process-launcher.ts). If the helper dies, every process still waiting sees EOF and
+ * exits without running anything, so a launch the helper never answered is sent again to a new
+ * helper and never runs twice; processes already running are reparented and are watched through
+ * their exit files (`untracked`). After `maxDeaths` deaths within a minute the helper is given up
+ * and launches go through the fallback (node's spawn).
  */
 
 export interface SpawnHelperOptions {
@@ -294,6 +295,7 @@ export class SpawnHelper implements ProcessLauncher {
       pid,
       pgid: pid,
       startTicks,
+      running: false,
       start: (listener) => {
         if (decided) return;
         decided = true;

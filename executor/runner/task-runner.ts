@@ -506,7 +506,9 @@ export class TaskRunner {
     const final = this.current.assignment.job.task.processes.find((p) => p.name === name)?.final ?? false;
     // A regular process is not wanted once the regular work is over (a kill, a failure elsewhere).
     const unwanted = !final && (this.current.killRequested !== null || this.fatal !== null || this.current.finalizing !== null);
-    if (this.stopped || this.terminal || unwanted) {
+    // One that runs already (node's own spawn) is recorded all the same, and killed if unwanted;
+    // only a task that is over has no room for it.
+    if (this.terminal || (!prepared.running && (this.stopped || unwanted))) {
       // Stopped (the agent goes; the next one starts it), or killed meanwhile: it never runs.
       this.launching.delete(name);
       prepared.cancel();

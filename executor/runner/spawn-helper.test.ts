@@ -279,8 +279,8 @@ describe.skipIf(!perl)('the spawn helper program', () => {
       child.stdin.write('G 1\n');
       await vi.waitFor(() => expect(events.find((e) => e.kind === 'exited')).toMatchObject({ status: 0 }), { timeout: 10_000 });
       expect(text(join(sandbox, 'ok.txt'))).toBe('ok\n');
-      // It tried once and settled: the message is not repeated.
-      expect(err.split('\n').filter(Boolean)).toHaveLength(1);
+      // It settled rather than try again in a loop: one try at first, at most one more after the launch took a spare.
+      expect(err.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
     } finally {
       child.kill('SIGKILL');
     }

@@ -22,6 +22,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startAgent, startScheduler } from '../devcluster/daemons.js';
@@ -180,11 +182,16 @@ async function recovery(count: number): Promise<{ ms: number; heapBytes: number 
     writeFileSync(path.join(sandbox, '.checkpoint.jsonl'), records.map(formatRecord).join(''));
     writeFileSync(path.join(sandbox, '.logs', 'sleeper', '0', 'exit'), '0\n');
   }
+  // A full collection before each heap reading, so the figure is what the manager keeps.
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  collect();
   const heapBefore = process.memoryUsage().heapUsed;
   const manager = new TaskManager({ dataDir, host: 'bench', killGraceMs: 500, gc: null, spawnHelper: false });
   const started = performance.now();
   await manager.recover();
   const ms = performance.now() - started;
+  collect();
   const heapBytes = process.memoryUsage().heapUsed - heapBefore;
   if (manager.reports().length === 0) throw new Error('the recovered tasks are not reported');
   manager.close();

@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFile, readdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JobSpecSchema, specHash, type JobSpec } from '../../dsl/jobspec.js';
 import type { AgentTaskReport, TaskAssignment } from '../../scheduler/api/agent-protocol.js';
@@ -89,7 +89,7 @@ const TERMINAL_REPORT_STATES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED
 /** Finished sandboxes go after 3 days, or sooner when all sandboxes hold more than 10 GiB; looked at every minute. */
 export const DEFAULT_GC = { maxAgeMs: 3 * 24 * 3600 * 1000, maxTotalBytes: 10 * 1024 ** 3, intervalMs: 60_000 } as const;
 
-/** Checkpoints read at once while recovering (and acknowledgements written at once). */
+/** Acknowledgements written at once. */
 const PARALLEL_FILES = 32;
 
 /** Specs of ended tasks a starting agent hands to the spec cache at most (its capacity). */
@@ -265,13 +265,16 @@ export class TaskManager {
     const ids = (await readdir(dir)).filter((id) => isPlainName(id) && !this.runners.has(id) && !this.ended.has(id)).sort();
     const endedSpecs = new Map<string, { endedAt: number; job: unknown }>();
     let live = 0;
-    await forEachLimit(ids, PARALLEL_FILES, async (taskId) => {
+    // Read one after the other, synchronously: the agent has nothing else to do yet, and a read
+    // handed to the thread pool costs a wake-up of a thread, more than a small file's read
+    // (10,000 checkpoints: ~0.6 s this way, ~1.3 s through fs/promises 32 at a time).
+    for (const taskId of ids) {
       let text: string;
       try {
-        text = await readFile(checkpointPath(sandboxDir(this.options.dataDir, taskId)), 'utf8');
+        text = readFileSync(checkpointPath(sandboxDir(this.options.dataDir, taskId)), 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log(`task ${taskId}: checkpoint unreadable, not recovered: ${(err as Error).message}`);
-        return;
+        continue;
       }
       let state: TaskRunState;
       try {
@@ -282,12 +285,12 @@ export class TaskManager {
           if (task.acknowledgedAt !== null) this.acknowledged.add(taskId);
           const seen = task.specHash ? endedSpecs.get(task.specHash) : undefined;
           if (task.specHash && (!seen || seen.endedAt < (task.endedAt ?? 0))) endedSpecs.set(task.specHash, { endedAt: task.endedAt ?? 0, job });
-          return;
+          continue;
         }
         state = replayCheckpoint(parseCheckpoint(text));
       } catch (err) {
         this.log(`task ${taskId}: checkpoint unreadable, not recovered: ${(err as Error).message}`);
-        return;
+        continue;
       }
       const terminal = TERMINAL_TASK_STATES.has(state.state);
       const user = terminal ? null : this.userFor(state.assignment.jobKey.role);
@@ -298,7 +301,7 @@ export class TaskManager {
         live++;
         runner.start();
       }
-    });
+    }
     // The newest ended specs, oldest first, so the cache keeps the newest if it must drop some.
     const newest = [...endedSpecs].sort((a, b) => a[1].endedAt - b[1].endedAt).slice(-RECOVERED_SPECS);
     for (const [hash, { job }] of newest) {

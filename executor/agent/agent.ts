@@ -149,7 +149,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       } else {
         await loop.stop();
       }
-      await manager.flushAcknowledgements();
       manager.close();
       await observer.close();
       await client.close();

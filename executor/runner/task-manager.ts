@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { appendFile, readdir, rm } from 'node:fs/promises';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JobSpecSchema, specHash, type JobSpec } from '../../dsl/jobspec.js';
 import type { AgentTaskReport, TaskAssignment } from '../../scheduler/api/agent-protocol.js';
@@ -89,20 +89,8 @@ const TERMINAL_REPORT_STATES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED
 /** Finished sandboxes go after 3 days, or sooner when all sandboxes hold more than 10 GiB; looked at every minute. */
 export const DEFAULT_GC = { maxAgeMs: 3 * 24 * 3600 * 1000, maxTotalBytes: 10 * 1024 ** 3, intervalMs: 60_000 } as const;
 
-/** Acknowledgements written at once. */
-const PARALLEL_FILES = 32;
-
 /** Specs of ended tasks a starting agent hands to the spec cache at most (its capacity). */
 const RECOVERED_SPECS = 256;
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export class TaskManager {
   private readonly runners = new Map<string, TaskRunner>();
@@ -122,8 +110,6 @@ export class TaskManager {
   private readonly endedBytes = new Map<string, number>();
   /** Specs of recovered ended tasks by hash, for the spec cache. */
   private readonly recoveredSpecs = new Map<string, JobSpec>();
-  /** Acknowledgements being written to checkpoints. */
-  private readonly ackWrites = new Set<Promise<void>>();
   private monitor: ResourceMonitor | null = null;
   private gcTimer: NodeJS.Timeout | null = null;
   private collecting: Promise<string[]> | null = null;
@@ -414,8 +400,8 @@ export class TaskManager {
 
   /**
    * The scheduler recorded these ended tasks; ids of live or unknown tasks are ignored. Each gets
-   * an ACKNOWLEDGED record in its checkpoint (written in the background), so a restarted agent
-   * does not report it again.
+   * an ACKNOWLEDGED record in its checkpoint, so a restarted agent does not report it again
+   * (synchronous appends: at most 500 a sync, and cheaper than handing each to the thread pool).
    */
   acknowledge(taskIds: readonly string[]): void {
     const record: CheckpointRecord = { type: 'ACKNOWLEDGED', at: this.now() };
@@ -428,21 +414,17 @@ export class TaskManager {
       this.acknowledged.add(id);
       if (known) toRecord.push(id);
     }
-    if (toRecord.length === 0) return;
     const line = formatRecord(record);
     let failures = 0;
-    const writing = forEachLimit(toRecord, PARALLEL_FILES, async (id) => {
-      // A sandbox collected meanwhile has nothing left to mark.
-      await appendFile(checkpointPath(sandboxDir(this.options.dataDir, id)), line, { flag: 'a' }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT' && failures++ === 0) this.log(`task ${id}: could not record its acknowledgement: ${err.message}`);
-      });
-    }).finally(() => this.ackWrites.delete(writing));
-    this.ackWrites.add(writing);
-  }
-
-  /** Resolves once every acknowledgement so far is in its checkpoint (before the agent exits). */
-  async flushAcknowledgements(): Promise<void> {
-    while (this.ackWrites.size > 0) await Promise.all([...this.ackWrites]);
+    for (const id of toRecord) {
+      try {
+        appendFileSync(checkpointPath(sandboxDir(this.options.dataDir, id)), line);
+      } catch (err) {
+        // A sandbox collected meanwhile has nothing left to mark.
+        const e = err as NodeJS.ErrnoException;
+        if (e.code !== 'ENOENT' && failures++ === 0) this.log(`task ${id}: could not record its acknowledgement: ${e.message}`);
+      }
+    }
   }
 
   /** Resolves once the task is terminal. */

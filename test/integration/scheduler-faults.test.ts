@@ -53,22 +53,27 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   }
 }
 
-/** A service whose one process sleeps, marked so its processes can be counted in /proc. */
-function sleeper(name: string, marker: string): JobSpec {
+/** A service whose one process sleeps. */
+function sleeper(name: string): JobSpec {
   const spec = jobSpec({ name, service: true, resources: { cpu: 0.1, ramMb: 16, diskMb: 16 } });
-  return { ...spec, task: { ...spec.task, processes: [{ ...spec.task.processes[0]!, name: 'sleep', cmdline: `sleep 600 # ${marker}` }] } };
+  return { ...spec, task: { ...spec.task, processes: [{ ...spec.task.processes[0]!, name: 'sleep', cmdline: 'sleep 600' }] } };
 }
 
-/** Live wrapper processes of a marked command line (zombies do not count). */
-function processesWith(marker: string): number[] {
+/**
+ * Live `sleep` processes (zombies do not count) started for a task whose id begins with
+ * `taskIdPrefix`, found by the THERMOS_TASK_ID the executor puts in every process's environment.
+ */
+function processesWith(taskIdPrefix: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (cmdline.includes('aurora-process') && cmdline.includes(marker) && state !== 'Z') pids.push(Number(entry));
+      if (comm !== 'sleep' || state === 'Z') continue;
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (environ.some((v) => v.startsWith(`THERMOS_TASK_ID=${taskIdPrefix}`))) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -82,7 +87,8 @@ const tasksOf = async (url: string, name: string): Promise<ScheduledTask[]> =>
 describe('an agent that stops syncing', () => {
   it('is LOST on time, its replacement backs off, and when it comes back nothing runs twice', async () => {
     const root = tempRoot();
-    const marker = `lost-${process.pid}-${Date.now()}`;
+    const name = `lost${process.pid}x${Date.now()}`;
+    const marker = `www-data-prod-${name}-0-`;
     const scheduler = await startScheduler({
       dataDir: path.join(root, 'scheduler'),
       extraArgs: ['--agent-lost-timeout-ms', '2000', '--lost-initial-delay-ms', '1500'],
@@ -90,8 +96,8 @@ describe('an agent that stops syncing', () => {
     daemons.push(scheduler);
     const agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--kill-grace-ms', '300'] });
     daemons.push(agent);
-    expect((await call('POST', `${scheduler.url}${PATHS.jobs}`, { spec: sleeper('lost', marker) })).status).toBe(201);
-    const first = await eventually('the task to run', async () => (await tasksOf(scheduler.url, 'lost')).find((t) => t.state === 'RUNNING'));
+    expect((await call('POST', `${scheduler.url}${PATHS.jobs}`, { spec: sleeper(name) })).status).toBe(201);
+    const first = await eventually('the task to run', async () => (await tasksOf(scheduler.url, name)).find((t) => t.state === 'RUNNING'));
     expect(processesWith(marker)).toHaveLength(1);
 
     // The agent freezes: its held sync's connection stays open, but it syncs no more.
@@ -104,7 +110,7 @@ describe('an agent that stops syncing', () => {
     );
     // The timeout is 2 s and the check runs every second; a held sync no longer counts as alive.
     expect(Date.now() - stoppedAt).toBeLessThan(6_000);
-    const afterLoss = await tasksOf(scheduler.url, 'lost');
+    const afterLoss = await tasksOf(scheduler.url, name);
     expect(afterLoss.find((t) => t.taskId === first.taskId)?.state).toBe('LOST');
     const replacement = afterLoss.find((t) => t.taskId !== first.taskId);
     expect(replacement?.state).toBe('THROTTLED');
@@ -113,12 +119,12 @@ describe('an agent that stops syncing', () => {
     // It comes back: the old copy is killed, the replacement runs there, one process in all.
     process.kill(agent.child.pid as number, 'SIGCONT');
     await eventually('the replacement to run', async () =>
-      (await tasksOf(scheduler.url, 'lost')).find((t) => t.taskId === replacement!.taskId && t.state === 'RUNNING'),
+      (await tasksOf(scheduler.url, name)).find((t) => t.taskId === replacement!.taskId && t.state === 'RUNNING'),
     );
     await eventually('one process of the instance', async () => (processesWith(marker).length === 1 ? true : undefined), 15_000);
-    const current = (await call('GET', `${scheduler.url}${PATHS.job('www-data', 'prod', 'lost')}`)).body.job.tasks as ScheduledTask[];
+    const current = (await call('GET', `${scheduler.url}${PATHS.job('www-data', 'prod', name)}`)).body.job.tasks as ScheduledTask[];
     expect(current.map((t) => [t.taskId, t.state])).toEqual([[replacement!.taskId, 'RUNNING']]);
-    await call('POST', `${scheduler.url}${PATHS.jobKill('www-data', 'prod', 'lost')}`);
+    await call('POST', `${scheduler.url}${PATHS.jobKill('www-data', 'prod', name)}`);
     await eventually('no process left', async () => (processesWith(marker).length === 0 ? true : undefined), 15_000);
   });
 });

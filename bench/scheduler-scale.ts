@@ -141,8 +141,11 @@ try {
   const varsBefore = await api<{ heap_used_mb: number; storage_commits: number }>('GET', `${url}${PATHS.vars}`);
   say(`${total + argv.instances} tasks (${total} RUNNING): scheduler RSS ${rssBefore.toFixed(0)} MB, heap used ${varsBefore.heap_used_mb} MB, ${varsBefore.storage_commits} commits`);
 
-  // Restart on the same store: SIGKILL, as a crash would.
+  // Restart on the same store: SIGKILL, as a crash would. The simulated agents wait meanwhile:
+  // they live in this process, and 200 of them retrying would take CPU from the scheduler that
+  // agents on their own hosts would not.
   await scheduler.stop('SIGKILL');
+  await Promise.all(agents.map((a) => a.stop()));
   started = performance.now();
   scheduler = await startScheduler({ dataDir, port, extraArgs: flags, env: schedulerEnv });
   await until('/health', async () => (await fetch(`${url}${PATHS.health}`).catch(() => null))?.status === 200, 60_000);
@@ -155,6 +158,7 @@ try {
   for (const line of scheduler.log().split('\n').filter((l) => /loaded|first placement/.test(l))) say(`  ${line.trim()}`);
 
   // The agents come back; once every task is RUNNING again, the RSS of the steady state.
+  for (const a of agents) a.start();
   await until(`${total} RUNNING after the restart`, async () => (await counts(url)).RUNNING === total);
   await sleep(argv['settle-ms']);
   const rssAfter = rssMb(scheduler.child.pid as number);

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { ScheduledTask } from '../api/task.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import { forEachTaskDoc } from './task-docs-reader.js';
+import { forEachTaskDoc, TaskDocsReader } from './task-docs-reader.js';
 import { StorageCommitError, jobRefOf, type LoadedState, type Storage, type StoredAgent, type StoredJob, type WriteBatch } from './storage.js';
 
 export const DATABASE_FILE = 'scheduler.db';
@@ -39,6 +39,8 @@ export interface SqliteStorageOptions {
    * store full, which SQLite reports exactly as it reports a full disk. @default no limit
    */
   readonly maxPageCount?: number;
+  /** Task documents being read already (started by the entry point): load takes them from it. */
+  readonly reader?: TaskDocsReader | null;
 }
 
 /**
@@ -61,11 +63,14 @@ export class SqliteStorage implements Storage {
     return new SqliteStorage(join(dataDir, DATABASE_FILE), options);
   }
 
+  private readonly reader: TaskDocsReader | null;
+
   /** `':memory:'` gives a private in-memory database. */
   constructor(
     readonly file: string,
     options: SqliteStorageOptions = {},
   ) {
+    this.reader = options.reader ?? null;
     try {
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
@@ -112,9 +117,11 @@ export class SqliteStorage implements Storage {
     // worker while this thread parses, each document's text garbage as soon as it is parsed.
     const tasks: ScheduledTask[] = [];
     const span = this.stmt('SELECT COALESCE(MAX(seq) - MIN(seq) + 1, 0) FROM tasks').pluck().get() as number;
+    // Starting a worker costs more than it saves on a small store.
+    const reader = this.reader ?? (span > 20_000 ? TaskDocsReader.start(this.file) : null);
     await forEachTaskDoc(
       this.file,
-      span,
+      reader,
       () => this.stmt('SELECT doc FROM tasks ORDER BY seq').pluck().iterate() as Iterable<string>,
       (doc) => tasks.push(JSON.parse(doc) as ScheduledTask),
     );

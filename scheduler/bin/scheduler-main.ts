@@ -1,0 +1,274 @@
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import type { AddressInfo } from 'node:net';
+import yargs from 'yargs';
+import { DEFAULT_SCHEDULER_PORT } from '../api/routes.js';
+import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS, DEFAULT_MAX_BODY_BYTES } from '../server/app.js';
+import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
+import type { TaskDocsReader } from '../storage/task-docs-reader.js';
+import { textLogStream } from './log-stream.js';
+import ms from 'ms';
+import { DEFAULT_FLAPPING_POLICY, type FlappingPolicy } from '../core/flapping.js';
+import { DEFAULT_MAX_INSTANCES_PER_JOB } from '../core/admission.js';
+import { DEFAULT_HISTORY_POLICY, type HistoryPolicy } from '../core/history-pruning.js';
+import { DEFAULT_PLACEMENT, type PlacementSettings } from '../service/placement-pass.js';
+
+/**
+ * `aurora-scheduler` (entered through aurora-scheduler.ts): opens the data dir, serves the API,
+ * the agent channel and the web UI. Prints one line to stdout once listening
+ * (`aurora-scheduler: serving cluster C at URL`); everything else goes to stderr.
+ */
+
+interface Options {
+  clusterName: string;
+  dataDir: string;
+  httpHost: string;
+  httpPort: number;
+  longPollMs: number;
+  agentLostTimeoutMs: number;
+  logFormat: 'text' | 'json';
+  flapping: FlappingPolicy;
+  allowedEnvironments: string[];
+  maxInstancesPerJob: number;
+  history: HistoryPolicy;
+  placement: PlacementSettings;
+  maxBodyBytes: number;
+  heapGrowingPercent: number;
+}
+
+/** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
+function parseDuration(flag: string, text: string): number {
+  const value = ms(text.trim() as ms.StringValue);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new StartupError(`--${flag} must be a duration such as 2days, 48h, 1hrs, 30m or 500ms, not '${text}'`);
+  }
+  return value;
+}
+
+class StartupError extends Error {}
+
+function packageVersion(): string {
+  try {
+    const url = new URL('../../../package.json', import.meta.url);
+    return (JSON.parse(readFileSync(url, 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function serve(options: Options, reader: TaskDocsReader | null): Promise<void> {
+  let storage: SqliteStorage;
+  try {
+    storage = SqliteStorage.openInDataDir(options.dataDir, { reader });
+  } catch (e) {
+    if (e instanceof StorageOpenError) throw new StartupError(`${e.message} (set --data-dir to a writable directory)`);
+    throw e;
+  }
+  const app = await createSchedulerApp({
+    storage,
+    clusterName: options.clusterName,
+    longPollMs: options.longPollMs,
+    agentLostTimeoutMs: options.agentLostTimeoutMs,
+    version: packageVersion(),
+    flapping: options.flapping,
+    allowedEnvironments: options.allowedEnvironments,
+    maxInstancesPerJob: options.maxInstancesPerJob,
+    history: options.history,
+    placement: options.placement,
+    maxBodyBytes: options.maxBodyBytes,
+    logger: {
+      level: 'info',
+      stream: options.logFormat === 'json' ? process.stderr : textLogStream(process.stderr, 'aurora-scheduler'),
+    },
+  });
+  // Set once the state is loaded (loading grows the heap fast and should not collect at every
+  // step): from here V8 collects when the heap has grown this much past its live size. Every
+  // change replaces task objects, and the old ones would otherwise pile up as garbage for long.
+  if (options.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${options.heapGrowingPercent}`);
+  try {
+    await app.listen({ host: options.httpHost, port: options.httpPort });
+  } catch (e) {
+    await app.close().catch(() => {});
+    await storage.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new StartupError(`port ${options.httpPort} on ${options.httpHost} is already in use; choose another with --http-port`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new StartupError(`cannot listen on host ${options.httpHost}: ${(e as Error).message}; check --http-host`);
+    }
+    if (code === 'EACCES') {
+      throw new StartupError(`not allowed to listen on port ${options.httpPort}; choose a port above 1023 with --http-port`);
+    }
+    throw e;
+  }
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  process.stdout.write(`aurora-scheduler: serving cluster ${options.clusterName} at http://${host}:${address.port}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info(`${signal}: shutting down`);
+    app
+      .close()
+      .catch((e: unknown) => app.log.error(e))
+      // Nothing is left to keep the event loop alive: the process ends with exit code 0.
+      .finally(() => void storage.close());
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function run(argv: string[], reader: TaskDocsReader | null): Promise<void> {
+  await yargs(argv)
+    .scriptName('aurora-scheduler')
+    .usage('$0 [options]\n\nRuns the Aurora scheduler: the job API, the agent channel and the web UI.')
+    .options({
+      'cluster-name': { type: 'string', default: 'devcluster', describe: 'Name of the cluster this scheduler serves' },
+      'data-dir': { type: 'string', default: './.aurora-scheduler', describe: 'Directory of the scheduler database' },
+      'http-host': { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
+      'http-port': { type: 'number', default: DEFAULT_SCHEDULER_PORT, describe: 'Port to listen on; 0 picks a free one' },
+      'long-poll-ms': { type: 'number', default: DEFAULT_LONG_POLL_MS, describe: 'Longest an agent sync is held open (at most half of --agent-lost-timeout-ms)' },
+      'flapping-threshold-ms': {
+        type: 'number',
+        default: DEFAULT_FLAPPING_POLICY.thresholdMs,
+        describe: 'A task that ends within this long of starting is flapping; its replacement is held back',
+      },
+      'flapping-initial-delay-ms': { type: 'number', default: DEFAULT_FLAPPING_POLICY.initialDelayMs, describe: 'First hold of a flapping instance' },
+      'flapping-max-delay-ms': { type: 'number', default: DEFAULT_FLAPPING_POLICY.maxDelayMs, describe: 'The hold doubles up to this' },
+      'lost-initial-delay-ms': {
+        type: 'number',
+        default: DEFAULT_FLAPPING_POLICY.lostInitialDelayMs,
+        describe: 'First hold of an instance whose task was LOST soon after it was assigned; doubles up to --flapping-max-delay-ms',
+      },
+      'max-instances-per-job': {
+        type: 'number',
+        default: DEFAULT_MAX_INSTANCES_PER_JOB,
+        describe: 'Most instances one job may have (Aurora: -max_tasks_per_job)',
+      },
+      'history-max-per-job': {
+        type: 'number',
+        default: DEFAULT_HISTORY_POLICY.maxPerJob,
+        describe: 'Ended tasks kept per job; older ones are pruned (Aurora: -history_max_per_job_threshold)',
+      },
+      'history-prune-threshold': {
+        type: 'string',
+        default: '2days',
+        describe: 'Ended tasks older than this are pruned (Aurora: -history_prune_threshold)',
+      },
+      'history-min-retention': {
+        type: 'string',
+        default: '1hrs',
+        describe: 'No ended task is pruned sooner than this (Aurora: -history_min_retention_threshold)',
+      },
+      'placement-mode': {
+        choices: ['sampled', 'exhaustive'] as const,
+        default: DEFAULT_PLACEMENT.mode,
+        describe: 'sampled: best of --placement-sample-size feasible hosts per task; exhaustive: best of all hosts',
+      },
+      'placement-sample-size': { type: 'number', default: DEFAULT_PLACEMENT.sampleSize, describe: 'Feasible hosts looked at per task in sampled mode' },
+      'placement-policy': {
+        choices: ['spread', 'binpack'] as const,
+        default: DEFAULT_PLACEMENT.policy,
+        describe: "After spreading a job's instances: prefer emptier hosts (spread) or fuller ones (binpack)",
+      },
+      'placement-batch-size': { type: 'number', default: DEFAULT_PLACEMENT.batchSize, describe: 'Most tasks one placement pass places' },
+      'heap-growing-percent': {
+        type: 'number',
+        default: 50,
+        describe: "How far the heap may grow past its live size before V8 collects it (0 keeps V8's own, which lets it grow up to 4 times)",
+      },
+      'max-body-bytes': { type: 'number', default: DEFAULT_MAX_BODY_BYTES, describe: 'Largest request body; agent syncs may be 8 times larger' },
+      'allowed-environments': {
+        type: 'string',
+        default: '',
+        describe: "Environments accepted besides prod, devel, test and staging<N>, comma-separated (as clusters.json's allowed_environments)",
+      },
+      'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Log lines on stderr as text or as JSON' },
+      'agent-lost-timeout-ms': {
+        type: 'number',
+        default: DEFAULT_AGENT_LOST_TIMEOUT_MS,
+        describe: "An agent that has not synced for this long is LOST; its tasks go PARTITIONED or LOST per their job's partition policy",
+      },
+    })
+    .check((args) => {
+      const port = args['http-port'];
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--http-port must be an integer from 0 to 65535');
+      if (!(args['long-poll-ms'] > 0)) throw new Error('--long-poll-ms must be more than 0');
+      if (!(args['agent-lost-timeout-ms'] > 0)) throw new Error('--agent-lost-timeout-ms must be more than 0');
+      for (const flag of ['max-instances-per-job', 'placement-sample-size', 'placement-batch-size', 'max-body-bytes'] as const) {
+        if (!Number.isInteger(args[flag]) || args[flag] < 1) throw new Error(`--${flag} must be a whole number of at least 1`);
+      }
+      if (!Number.isInteger(args['heap-growing-percent']) || args['heap-growing-percent'] < 0) {
+        throw new Error('--heap-growing-percent must be a whole number of 0 or more');
+      }
+      if (!Number.isInteger(args['history-max-per-job']) || args['history-max-per-job'] < 0) {
+        throw new Error('--history-max-per-job must be a whole number of 0 or more');
+      }
+      return true;
+    })
+    // Flags are read by their kebab-case names; camel-case copies would double every error message.
+    .parserConfiguration({ 'camel-case-expansion': false })
+    .strict()
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error instanceof StartupError || !message) throw error;
+      throw new StartupError(`${message} (see aurora-scheduler --help)`);
+    })
+    .help()
+    .version(packageVersion())
+    .command(
+      '$0',
+      'serve',
+      () => {},
+      (args) =>
+        serve(
+          {
+          clusterName: args['cluster-name'],
+          dataDir: args['data-dir'],
+          httpHost: args['http-host'],
+          httpPort: args['http-port'],
+          longPollMs: args['long-poll-ms'],
+          agentLostTimeoutMs: args['agent-lost-timeout-ms'],
+          logFormat: args['log-format'],
+          allowedEnvironments: args['allowed-environments'].split(',').map((e) => e.trim()).filter((e) => e !== ''),
+          flapping: {
+            thresholdMs: args['flapping-threshold-ms'],
+            initialDelayMs: args['flapping-initial-delay-ms'],
+            maxDelayMs: args['flapping-max-delay-ms'],
+            lostInitialDelayMs: args['lost-initial-delay-ms'],
+          },
+          maxInstancesPerJob: args['max-instances-per-job'],
+          history: {
+            maxPerJob: args['history-max-per-job'],
+            pruneThresholdMs: parseDuration('history-prune-threshold', args['history-prune-threshold']),
+            minRetentionMs: parseDuration('history-min-retention', args['history-min-retention']),
+          },
+          placement: {
+            mode: args['placement-mode'],
+            sampleSize: args['placement-sample-size'],
+            policy: args['placement-policy'],
+            batchSize: args['placement-batch-size'],
+          },
+          maxBodyBytes: args['max-body-bytes'],
+          heapGrowingPercent: args['heap-growing-percent'],
+          },
+          reader,
+        ),
+    )
+    .parseAsync();
+}
+
+/** Runs the scheduler with `argv`; `reader` may be reading the store's tasks already. */
+export async function main(argv: string[], reader: TaskDocsReader | null): Promise<void> {
+  try {
+    await run(argv, reader);
+  } catch (e) {
+    reader?.stop();
+    if (e instanceof StartupError) process.stderr.write(`aurora-scheduler: ${e.message}\n`);
+    else process.stderr.write(`aurora-scheduler: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  }
+}

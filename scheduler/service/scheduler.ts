@@ -230,6 +230,8 @@ export class Scheduler {
       }
       return ids;
     });
+    // Placed in the same commit as the creation: one fsync, and the answer shows them ASSIGNED.
+    this.loop.request(true);
     await this.committer.durable();
     this.log.info(`job ${formatJobKey(key)} created with ${spec.instances} instance(s) by ${principal}`);
     return { job: this.summary(path), taskIds };
@@ -440,6 +442,9 @@ export class Scheduler {
       }
       return plan.kill;
     });
+    // A replacement for a task that ended is placed in the same commit, so that its launch can
+    // go back in this sync's answer.
+    if (this.state.openChanges.placementWanted) this.loop.request(true);
     await this.committer.durable();
     if (back) this.log.info(`agent ${agent.agentId} on ${agent.host} is back`);
     const work = this.workFor(agent.agentId, reported);

@@ -19,8 +19,12 @@ export class SchedulingLoop {
     private readonly onError: (e: Error) => void,
   ) {}
 
-  /** Asks for a pass soon; many requests before it runs make one pass. */
-  request(): void {
+  /**
+   * Asks for a pass soon; many requests before it runs make one pass. With `now`, the pass runs
+   * before this turn of the event loop ends, so that its assignments join the commit of the
+   * operation that asked (a job's creation, an agent's sync) instead of waiting for another.
+   */
+  request(now = false): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -28,10 +32,12 @@ export class SchedulingLoop {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const go = () => {
       this.scheduled = false;
       this.run();
-    });
+    };
+    if (now) queueMicrotask(go);
+    else setImmediate(go);
   }
 
   /** Resolves once no pass is running or asked for. */

@@ -42,14 +42,11 @@ export interface SyncLoopOptions {
 type Connection = 'connecting' | 'connected' | 'unreachable';
 
 /**
- * A held sync is cut for a local change at once while changes are few, and at most once per
- * interval in a burst: a lone launch's STARTING and RUNNING each go out at once, while a hundred
- * launches (hundreds of state changes in a few hundred milliseconds) are reported together
- * instead of a sync each keeping the agent's one thread busy. A token bucket: CUT_BURST cuts at
- * once, then one per MIN_CUT_INTERVAL_MS.
+ * A held sync is cut for a local change at most this often: the first change goes out at once,
+ * later ones within the interval together. A hundred launches make hundreds of state changes in
+ * a few hundred milliseconds; a sync for each would keep the agent's one thread busy with syncs.
  */
 export const MIN_CUT_INTERVAL_MS = 30;
-export const CUT_BURST = 3;
 
 export class SyncLoop {
   private stopped = false;
@@ -65,9 +62,7 @@ export class SyncLoop {
   private syncs = 0;
   /** The longest hold the scheduler said it allows. */
   private longPollMs: number | null = null;
-  /** Cuts that may go at once (a token bucket refilled one per MIN_CUT_INTERVAL_MS). */
-  private cutTokens = CUT_BURST;
-  private tokensAt = Date.now();
+  private lastCut = 0;
   private cutTimer: NodeJS.Timeout | null = null;
 
   private readonly specs: SpecCache;
@@ -159,25 +154,17 @@ export class SyncLoop {
   private changed(): void {
     this.dirty = true;
     if (this.cutTimer) return;
-    const now = Date.now();
-    const refill = Math.floor((now - this.tokensAt) / MIN_CUT_INTERVAL_MS);
-    if (refill > 0) {
-      this.cutTokens = Math.min(CUT_BURST, this.cutTokens + refill);
-      this.tokensAt += refill * MIN_CUT_INTERVAL_MS;
-    }
-    if (this.cutTokens > 0) {
-      this.cutTokens--;
-      return this.cut();
-    }
+    const wait = this.lastCut + MIN_CUT_INTERVAL_MS - Date.now();
+    if (wait <= 0) return this.cut();
     this.cutTimer = setTimeout(() => {
       this.cutTimer = null;
-      // A sync that went out meanwhile carried the changes already.
-      if (this.dirty) this.changed();
-    }, this.tokensAt + MIN_CUT_INTERVAL_MS - now);
+      this.cut();
+    }, wait);
   }
 
   /** Ends the held sync (or the pause) so the next one carries the changes. */
   private cut(): void {
+    this.lastCut = Date.now();
     this.inFlight?.abort();
     this.wakeUp?.();
   }

@@ -29,16 +29,18 @@ export interface EndedTask {
 
 /**
  * One job's ended tasks that go now: beyond `maxPerJob`, the oldest that are past the minimum
- * retention. Tasks past the prune threshold are found by `expiredTasks`.
+ * retention, from the job's ended tasks in the order they ended (`count` of them). Reads from
+ * the front and stops at the first that is too young, so it costs what it prunes.
  */
-export function overJobLimit(ended: readonly EndedTask[], now: number, policy: HistoryPolicy): string[] {
-  const excess = ended.length - policy.maxPerJob;
-  if (excess <= 0) return [];
-  return [...ended]
-    .sort((a, b) => a.endedAt - b.endedAt)
-    .filter((t) => t.endedAt <= now - policy.minRetentionMs)
-    .slice(0, excess)
-    .map((t) => t.taskId);
+export function overJobLimit(endedInOrder: Iterable<EndedTask>, count: number, now: number, policy: HistoryPolicy): string[] {
+  const excess = count - policy.maxPerJob;
+  const out: string[] = [];
+  if (excess <= 0) return out;
+  for (const t of endedInOrder) {
+    if (out.length >= excess || t.endedAt > now - policy.minRetentionMs) break;
+    out.push(t.taskId);
+  }
+  return out;
 }
 
 /**

@@ -33,7 +33,7 @@ import {
   type PartitionPolicy,
 } from '../core/agent-sync.js';
 import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
-import { DEFAULT_HISTORY_POLICY, expiredTasks, type HistoryPolicy } from '../core/history-pruning.js';
+import { DEFAULT_HISTORY_POLICY, expiredTasks, overJobLimit, type HistoryPolicy } from '../core/history-pruning.js';
 import { transition } from '../core/task-state-machine.js';
 import type { ChangeSet } from '../state/change-set.js';
 import { ClusterState, endedAt } from '../state/cluster-state.js';
@@ -633,18 +633,16 @@ export class Scheduler {
   /** A job's oldest ended tasks beyond the per-job bound that are past the minimum retention. */
   private overJobLimit(path: string, now: number): string[] {
     const jt = this.state.jobTasks(path);
-    const excess = (jt?.ended.size ?? 0) - this.history.maxPerJob;
-    if (!jt || excess <= 0) {
-      this.overLimit.delete(path);
-      return [];
-    }
-    const out: string[] = [];
-    for (const id of jt.ended) {
-      if (out.length >= excess || endedAt(this.state.task(id)) > now - this.history.minRetentionMs) break;
-      out.push(id);
-    }
-    if (out.length === excess) this.overLimit.delete(path);
-    return out;
+    const count = jt?.ended.size ?? 0;
+    const state = this.state;
+    const ended = function* () {
+      for (const id of jt?.ended ?? []) yield { taskId: id, endedAt: endedAt(state.task(id)) };
+    };
+    const due = overJobLimit(ended(), count, now, this.history);
+    // Still over once these go: some are too young yet; a later tick looks again.
+    if (count - due.length > this.history.maxPerJob) this.overLimit.add(path);
+    else this.overLimit.delete(path);
+    return due;
   }
 
   /** Deletes ended tasks; a job left with no task at all and nothing running goes with them. */
@@ -707,7 +705,6 @@ export class Scheduler {
     }
     if (to === 'ASSIGNED' && updated.agentId) this.state.wakeAgent(updated.agentId);
     if (TERMINAL_STATES.has(to) && (this.state.jobTasks(path)?.ended.size ?? 0) > this.history.maxPerJob) {
-      this.overLimit.add(path);
       const due = this.overJobLimit(path, now);
       if (due.length > 0) this.prune(due);
     }

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BINS, freePort, runCli, startScheduler, type Daemon } from '../devcluster/daemons.js';
+import { agentSecretFile, BINS, freePort, runCli, startScheduler, type Daemon } from '../devcluster/daemons.js';
+import { readSecretFile } from '../scheduler/api/secret-file.js';
 import { compileJob } from '../dsl/compile.js';
 import { Job, MB, Process, Resources, Task } from '../dsl/index.js';
 import type { JobSpec } from '../dsl/jobspec.js';
@@ -104,6 +105,7 @@ const agents = Array.from(
       host: `sim${String(i).padStart(4, '0')}`,
       resources: { cpu: 32, ramMb: 128 * 1024, diskMb: 512 * 1024, gpu: 0 },
       attributes: { rack: `r${i % 20}`, zone: `z${i % 3}` },
+      secret: readSecretFile(agentSecretFile()).value,
     }),
 );
 try {

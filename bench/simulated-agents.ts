@@ -7,24 +7,26 @@
  */
 import { Agent, request } from 'undici';
 import { PATHS } from '../scheduler/api/routes.js';
-import type { AgentSyncResponse, AgentTaskReport } from '../scheduler/api/agent-protocol.js';
+import { AGENT_ID_HEADER, AGENT_SECRET_HEADER, AGENT_TOKEN_HEADER, type AgentSyncResponse, type AgentTaskReport } from '../scheduler/api/agent-protocol.js';
 
 export interface SimulatedAgentOptions {
   readonly schedulerUrl: string;
   readonly host: string;
   readonly resources: { cpu: number; ramMb: number; diskMb: number; gpu: number };
   readonly attributes?: Record<string, string>;
+  /** The cluster's agent secret. @default none */
+  readonly secret?: string;
   /** How long a sync may be held. @default 20000 */
   readonly waitMs?: number;
 }
 
 const dispatcher = new Agent({ connections: null, keepAliveTimeout: 60_000, pipelining: 1 });
 
-async function post<T>(url: string, body: unknown): Promise<{ status: number; body: T }> {
+async function post<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
   const res = await request(url, {
     method: 'POST',
     dispatcher,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
     headersTimeout: 120_000,
     bodyTimeout: 120_000,
@@ -34,6 +36,8 @@ async function post<T>(url: string, body: unknown): Promise<{ status: number; bo
 
 export class SimulatedAgent {
   agentId: string | null = null;
+  private token = '';
+  private seq = 0;
   /** Tasks it runs, as it reports them. */
   readonly running = new Map<string, AgentTaskReport>();
   private readonly ended = new Map<string, AgentTaskReport>();
@@ -58,7 +62,7 @@ export class SimulatedAgent {
 
   private async register(): Promise<void> {
     const o = this.options;
-    const { status, body } = await post<{ agentId: string }>(`${o.schedulerUrl}${PATHS.agentRegister}`, {
+    const { status, body } = await post<{ agentId: string; token: string }>(`${o.schedulerUrl}${PATHS.agentRegister}`, {
       ...(this.agentId ? { agentId: this.agentId } : {}),
       host: o.host,
       observerUrl: `http://${o.host}:1338`,
@@ -66,9 +70,11 @@ export class SimulatedAgent {
       resources: o.resources,
       portRange: { begin: 31000, end: 32000 },
       version: 'simulated',
-    });
+    }, o.secret ? { [AGENT_SECRET_HEADER]: o.secret } : {});
     if (status !== 200) throw new Error(`register answered ${status}`);
     this.agentId = body.agentId;
+    this.token = body.token;
+    this.seq = 0;
   }
 
   private async run(): Promise<void> {
@@ -79,10 +85,12 @@ export class SimulatedAgent {
         const tasks = [...this.running.values(), ...this.ended.values()];
         const { status, body } = await post<AgentSyncResponse & { error?: { code: string } }>(`${url}${PATHS.agentSync}`, {
           agentId: this.agentId,
+          token: this.token,
+          seq: ++this.seq,
           tasks,
           waitMs: this.options.waitMs ?? 20_000,
         });
-        if (status === 404 && body.error?.code === 'AGENT_UNKNOWN') {
+        if ((status === 404 || status === 401) && (body.error?.code === 'AGENT_UNKNOWN' || body.error?.code === 'AGENT_UNAUTHENTICATED')) {
           await this.register();
           continue;
         }
@@ -96,7 +104,10 @@ export class SimulatedAgent {
         }
         for (const l of body.launch) {
           if (!this.specs.has(l.specHash)) {
-            const res = await request(`${url}${PATHS.spec(l.specHash)}`, { dispatcher });
+            const res = await request(`${url}${PATHS.spec(l.specHash)}`, {
+              dispatcher,
+              headers: { [AGENT_ID_HEADER]: this.agentId as string, [AGENT_TOKEN_HEADER]: this.token },
+            });
             await res.body.json();
             this.specFetches++;
             this.specs.add(l.specHash);

@@ -3,6 +3,9 @@
  * the integration tests and the benchmarks so they all run the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,8 +92,26 @@ export function startDaemon(name: string, script: string, args: readonly string[
   });
 }
 
+/**
+ * The agent secret every scheduler and agent this process starts shares (the devcluster, tests
+ * and benchmarks always set one, as a real cluster must): a random secret in a file only this
+ * user reads, made on first use.
+ */
+let sharedSecretFile: string | undefined;
+export function agentSecretFile(): string {
+  if (!sharedSecretFile) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'aurora-agent-secret-'));
+    sharedSecretFile = path.join(dir, 'agent-secret');
+    writeFileSync(sharedSecretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return sharedSecretFile;
+}
+
 export interface SchedulerOptions extends DaemonOptions {
   readonly dataDir: string;
+  /** @default the shared secret of agentSecretFile(); null starts it without one */
+  readonly agentSecretFile?: string | null;
   readonly port?: number;
   readonly clusterName?: string;
   readonly extraArgs?: readonly string[];
@@ -104,6 +125,7 @@ export function startScheduler(o: SchedulerOptions): Promise<Daemon> {
       '--cluster-name', o.clusterName ?? 'devcluster',
       '--data-dir', o.dataDir,
       '--http-port', String(o.port ?? 0),
+      ...secretArgs(o.agentSecretFile),
       ...(o.extraArgs ?? []),
     ],
     /serving cluster \S+ at (http:\/\/\S+)/,
@@ -114,6 +136,8 @@ export function startScheduler(o: SchedulerOptions): Promise<Daemon> {
 export interface AgentOptions extends DaemonOptions {
   readonly schedulerUrl: string;
   readonly dataDir: string;
+  /** @default the shared secret of agentSecretFile(); null starts it without one */
+  readonly agentSecretFile?: string | null;
   readonly observerPort?: number;
   readonly extraArgs?: readonly string[];
 }
@@ -126,11 +150,17 @@ export function startAgent(o: AgentOptions): Promise<Daemon> {
       '--scheduler', o.schedulerUrl,
       '--data-dir', o.dataDir,
       '--observer-port', String(o.observerPort ?? 0),
+      ...secretArgs(o.agentSecretFile),
       ...(o.extraArgs ?? []),
     ],
     /observer at (http:\/\/\S+)/,
     o,
   );
+}
+
+function secretArgs(file: string | null | undefined): string[] {
+  if (file === null) return [];
+  return ['--agent-secret-file', file ?? agentSecretFile()];
 }
 
 /** A port that was free a moment ago, for a daemon that must come back on the same port. */

@@ -58,7 +58,7 @@ class StandInScheduler {
       this.registrations.push(reg);
       const agentId = reg.agentId ?? `agent-${this.nextId++}`;
       this.known.add(agentId);
-      return { agentId, longPollMs: 30_000 };
+      return { agentId, longPollMs: 30_000, token: `token-of-${agentId}` };
     });
     app.post(PATHS.agentSync, async (req, reply) => {
       const body = AgentSyncRequestSchema.parse(req.body);

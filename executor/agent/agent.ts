@@ -17,6 +17,10 @@ import { agentVersion } from './version.js';
 
 export interface AgentOptions {
   readonly schedulerUrl: string;
+  /** The cluster's agent secret, presented when registering. @default none */
+  readonly agentSecret?: string;
+  /** PEM certificates to trust for an https scheduler. @default the system's */
+  readonly ca?: string;
   readonly dataDir: string;
   /** The name this host advertises; bound as `{{mesos.hostname}}`. */
   readonly host: string;
@@ -119,7 +123,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { port } = observer.server.address() as AddressInfo;
   const observerUrl = advertisedObserverUrl(options.observerHost, options.host, port);
 
-  const client = new SchedulerClient({ url: options.schedulerUrl });
+  const client = new SchedulerClient({
+    url: options.schedulerUrl,
+    ...(options.agentSecret ? { agentSecret: options.agentSecret } : {}),
+    ...(options.ca ? { ca: options.ca } : {}),
+  });
   const loop = new SyncLoop({
     client,
     tasks: manager,

@@ -2,6 +2,9 @@ import { Agent, request } from 'undici';
 import type { z } from 'zod';
 import type { JobSpec } from '../../dsl/jobspec.js';
 import {
+  AGENT_ID_HEADER,
+  AGENT_SECRET_HEADER,
+  AGENT_TOKEN_HEADER,
   AgentRegisterResponseSchema,
   AgentSyncResponseSchema,
   GetSpecResponseSchema,
@@ -25,9 +28,12 @@ export class SchedulerError extends Error {
   ) {
     super(message);
   }
-  /** The scheduler does not know this agent (it lost it, or restarted without it): register again. */
+  /**
+   * The scheduler does not know this agent (it lost it, or restarted without it), or no longer
+   * takes its token (a restarted scheduler issues new ones): register again.
+   */
   get agentUnknown(): boolean {
-    return this.code === 'AGENT_UNKNOWN';
+    return this.code === 'AGENT_UNKNOWN' || this.code === 'AGENT_UNAUTHENTICATED';
   }
 }
 
@@ -41,14 +47,25 @@ export interface SchedulerClientOptions {
   readonly url: string;
   /** How long a register call may take. @default 10000 */
   readonly timeoutMs?: number;
+  /** The cluster's agent secret, sent when registering. @default none (a scheduler without one takes any agent) */
+  readonly agentSecret?: string;
+  /** PEM certificates to trust for an https scheduler, besides the system's. @default the system's */
+  readonly ca?: string;
+}
+
+/** Who this agent is to the scheduler once registered: sent with calls that carry no body. */
+export interface AgentIdentity {
+  readonly agentId: string;
+  readonly token: string;
 }
 
 export class SchedulerClient {
-  private readonly dispatcher = new Agent({ keepAliveTimeout: 30_000, connectTimeout: 5_000 });
+  private readonly dispatcher: Agent;
   private readonly base: string;
 
   constructor(private readonly options: SchedulerClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
+    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connectTimeout: 5_000, ...(options.ca ? { connect: { ca: options.ca } } : {}) });
   }
 
   get url(): string {
@@ -56,7 +73,8 @@ export class SchedulerClient {
   }
 
   register(registration: AgentRegistration, signal?: AbortSignal): Promise<AgentRegisterResponse> {
-    return this.post(PATHS.agentRegister, registration, AgentRegisterResponseSchema, this.options.timeoutMs ?? 10_000, signal);
+    const secret: Record<string, string> = this.options.agentSecret ? { [AGENT_SECRET_HEADER]: this.options.agentSecret } : {};
+    return this.send('POST', PATHS.agentRegister, registration, AgentRegisterResponseSchema, this.options.timeoutMs ?? 10_000, signal, secret);
   }
 
   /** Held open by the scheduler for up to `body.waitMs`; the timeout allows for that. */
@@ -65,8 +83,9 @@ export class SchedulerClient {
   }
 
   /** The JobSpec a launch names by hash. */
-  async getSpec(hash: string, signal?: AbortSignal): Promise<JobSpec> {
-    const answer = await this.send('GET', PATHS.spec(hash), undefined, GetSpecResponseSchema, this.options.timeoutMs ?? 10_000, signal);
+  async getSpec(hash: string, as: AgentIdentity, signal?: AbortSignal): Promise<JobSpec> {
+    const identity = { [AGENT_ID_HEADER]: as.agentId, [AGENT_TOKEN_HEADER]: as.token };
+    const answer = await this.send('GET', PATHS.spec(hash), undefined, GetSpecResponseSchema, this.options.timeoutMs ?? 10_000, signal, identity);
     return answer.spec;
   }
 
@@ -91,13 +110,18 @@ export class SchedulerClient {
     schema: S,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    extraHeaders: Record<string, string> = {},
   ): Promise<z.infer<S>> {
     let res;
     try {
       res = await request(`${this.base}${path}`, {
         method,
         dispatcher: this.dispatcher,
-        headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...extraHeaders,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,

@@ -56,6 +56,9 @@ export class SyncLoop {
   private dirty = false;
   private wakeUp: (() => void) | null = null;
   private registeredAs: string | null = null;
+  /** The token of this registration, carried by every call, and the sequence number of the last sync. */
+  private token = '';
+  private seq = 0;
   private connection: Connection = 'connecting';
   private lastProblem = '';
   private unsubscribe: (() => void) | null = null;
@@ -70,7 +73,7 @@ export class SyncLoop {
   private readonly specProblems = new Set<string>();
 
   constructor(private readonly options: SyncLoopOptions) {
-    this.specs = new SpecCache((hash) => options.client.getSpec(hash));
+    this.specs = new SpecCache((hash) => options.client.getSpec(hash, { agentId: this.registeredAs ?? '', token: this.token }));
     // A restarted agent has the specs of the tasks it found: no fetch for another of their instances.
     for (const [hash, spec] of options.tasks.knownSpecs?.() ?? []) this.specs.remember(hash, spec);
   }
@@ -114,7 +117,7 @@ export class SyncLoop {
     if (!this.registeredAs) return;
     try {
       await this.options.client.sync(
-        { agentId: this.registeredAs, tasks: this.options.tasks.reports(), waitMs: 0 },
+        { agentId: this.registeredAs, token: this.token, seq: ++this.seq, tasks: this.options.tasks.reports(), waitMs: 0 },
         AbortSignal.timeout(timeoutMs),
       );
     } catch {
@@ -203,6 +206,8 @@ export class SyncLoop {
     const answer = await client.register({ ...registration, ...(previous ? { agentId: previous } : {}) });
     if (answer.agentId !== previous) await saveAgentId(dataDir, answer.agentId);
     this.registeredAs = answer.agentId;
+    this.token = answer.token;
+    this.seq = 0;
     this.longPollMs = answer.longPollMs;
     this.setConnection('connected', '', true);
   }
@@ -223,7 +228,7 @@ export class SyncLoop {
         let answer;
         try {
           answer = await this.options.client.sync(
-            { agentId: this.registeredAs as string, tasks: this.options.tasks.reports(), waitMs },
+            { agentId: this.registeredAs as string, token: this.token, seq: ++this.seq, tasks: this.options.tasks.reports(), waitMs },
             controller.signal,
           );
         } finally {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { readSecretFile, SecretFileError, type Secret } from '../../scheduler/api/secret-file.js';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -139,6 +140,11 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
       'gc-max-age-hours': { type: 'number', default: 72, describe: 'Delete the sandbox of a finished task this long after it ended' },
       'gc-max-disk-mb': { type: 'number', default: 10240, describe: 'Delete the oldest finished sandboxes while all sandboxes hold more than this' },
       'docker-socket': { type: 'string', default: '/var/run/docker.sock', describe: 'The Docker engine socket, for tasks with a container' },
+      'agent-secret-file': {
+        type: 'string',
+        describe: "A file (readable by root only) holding the cluster's agent secret, the one the scheduler's --agent-secret-file holds",
+      },
+      'ca-file': { type: 'string', describe: "PEM certificates to trust for an https scheduler (its --tls-cert's issuer)" },
       'spawn-helper': {
         type: 'boolean',
         default: true,
@@ -179,6 +185,15 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
           throw new UsageError(`--scheduler must be a URL such as http://127.0.0.1:${DEFAULT_SCHEDULER_PORT}, not '${args.scheduler}'`);
         }
         const portRange = parsePortRange(args['port-range']);
+        let secret: Secret | undefined;
+        let ca: string | undefined;
+        try {
+          secret = args['agent-secret-file'] ? readSecretFile(args['agent-secret-file']) : undefined;
+          ca = args['ca-file'] ? readFileSync(args['ca-file'], 'utf8') : undefined;
+        } catch (e) {
+          throw new UsageError(e instanceof SecretFileError ? e.message : `cannot read --ca-file ${args['ca-file']}: ${(e as Error).message}`);
+        }
+        if (secret?.warning) log(secret.warning);
         const attributes = parseAttributes(args.attribute.map(String));
         const dataDir = resolve(args['data-dir']);
         await mkdir(dataDir, { recursive: true });
@@ -207,6 +222,8 @@ export function createCli(argv: string[], io: CliIo = defaultIo, result: CliResu
             intervalMs: 60_000,
           },
           dockerSocket: args['docker-socket'],
+          ...(secret ? { agentSecret: secret.value } : {}),
+          ...(ca ? { ca } : {}),
           spawnHelper: args['spawn-helper'],
           // Each spare holds a descriptor in the helper, whose limit is usually 1024.
           spawnSpares: wholeNumber('spawn-spares', args['spawn-spares'], 500),

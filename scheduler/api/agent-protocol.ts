@@ -4,6 +4,22 @@ import { JobSpecSchema } from '../../dsl/jobspec.js';
 import { HealthSchema } from './task.js';
 
 /**
+ * Headers of the agent channel. Registration carries the cluster's agent secret (the
+ * `--agent-secret-file` both sides read); the answer gives the agent a token of its own, which
+ * every later call carries (syncs in the body, with a sequence number; spec reads in headers).
+ */
+export const AGENT_SECRET_HEADER = 'x-aurora-agent-secret';
+export const AGENT_ID_HEADER = 'x-aurora-agent-id';
+export const AGENT_TOKEN_HEADER = 'x-aurora-agent-token';
+
+/**
+ * The header a client (the CLI, a script) sends with every state-changing call, so that a page of
+ * another origin cannot make a browser send one (browsers send it only with CORS, which the
+ * scheduler does not grant). A JSON content type is accepted in its place.
+ */
+export const CLIENT_HEADER = 'x-aurora-client';
+
+/**
  * The agent channel: an agent registers, then syncs level-triggered. Each sync carries every
  * task the agent runs; the answer says what to launch and what to kill. A sync with nothing to
  * do is held open (long poll) until there is work or `waitMs` passes.
@@ -42,6 +58,8 @@ export type AgentRegistration = z.infer<typeof AgentRegistrationSchema>;
 export const AgentRegisterResponseSchema = z
   .object({
     agentId: z.string(),
+    /** The agent's own token: every later call carries it. A new one comes with every registration. */
+    token: z.string(),
     /** The longest the scheduler will hold a sync open; agents sync again at once after a reply. */
     longPollMs: z.number().int().positive(),
   })
@@ -70,6 +88,10 @@ export const MAX_ENDED_REPORTS_PER_SYNC = 500;
 export const AgentSyncRequestSchema = z
   .object({
     agentId: z.string(),
+    /** The token the agent's registration gave it. */
+    token: z.string(),
+    /** Grows with every sync of this registration; a sync at or below the last one seen is a replay and refused. */
+    seq: z.number().int().nonnegative(),
     /** Every active task, and ended ones until the scheduler acknowledges them (at most MAX_ENDED_REPORTS_PER_SYNC). */
     tasks: z.array(AgentTaskReportSchema),
     /** How long the agent is willing to wait for work; 0 asks for an answer at once. */

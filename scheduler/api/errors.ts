@@ -6,12 +6,18 @@ export const API_ERRORS = {
   INVALID_JOB_SPEC: 400,
   WRONG_CLUSTER: 400,
   UNAUTHENTICATED: 401,
+  /** An agent without the cluster's agent secret, with a token not its own, or a replayed sync. */
+  AGENT_UNAUTHENTICATED: 401,
   PERMISSION_DENIED: 403,
+  /** A state-changing request from a page of another origin (or without JSON or the client header). */
+  CROSS_SITE_REQUEST: 403,
   JOB_NOT_FOUND: 404,
   AGENT_UNKNOWN: 404,
   SPEC_NOT_FOUND: 404,
   NOT_FOUND: 404,
   JOB_EXISTS: 409,
+  /** A production job would hold more than its role's quota; the message has the numbers. */
+  INSUFFICIENT_QUOTA: 400,
   CRON_JOB_NEEDS_CRON_COMMAND: 400,
   /** The request body is over the route's limit. */
   BODY_TOO_LARGE: 413,

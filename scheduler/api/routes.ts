@@ -29,6 +29,12 @@ export const PATHS = {
   agentSync: `${API_PREFIX}/agents/sync`,
   /** GET: one JobSpec by its hash (GetSpecResponse), for agents launching tasks. */
   spec: (hash: string) => `${API_PREFIX}/specs/${encodeURIComponent(hash)}`,
+  /** GET: a role's quota and use (GetQuotaResponse). POST: set it (SetQuotaRequest). */
+  quota: (role: string) => `${API_PREFIX}/quotas/${encodeURIComponent(role)}`,
+  /** POST: grow a role's quota (IncreaseQuotaRequest → GetQuotaResponse). */
+  quotaIncrease: (role: string) => `${API_PREFIX}/quotas/${encodeURIComponent(role)}/increase`,
+  /** Prometheus' text format: tasks by state, placement and preemption counters, API latency, auth failures. */
+  metrics: '/metrics',
   /** HTML: the scheduler's web UI. */
   ui: '/scheduler',
 } as const;

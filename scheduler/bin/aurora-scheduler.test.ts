@@ -109,11 +109,11 @@ describe('aurora-scheduler (the compiled CLI)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'aurora-scheduler-bin-'));
     const s = await start(dataDir);
     const { body } = await call('POST', `${s.url}${PATHS.agentRegister}`, agentRegistration('host1'));
-    const { agentId } = body as { agentId: string };
+    const { agentId, token } = body as { agentId: string; token: string };
     const lastSeen = async () => ListAgentsResponseSchema.parse((await call('GET', `${s.url}${PATHS.agents}`)).body).agents[0]!.lastSeenAt;
     const registeredAt = await lastSeen();
     await new Promise((res) => setTimeout(res, 20)); // so that the sync's lastSeenAt differs from registration's
-    const held = call('POST', `${s.url}${PATHS.agentSync}`, { agentId, tasks: [], waitMs: 60_000 });
+    const held = call('POST', `${s.url}${PATHS.agentSync}`, { agentId, token, seq: 1, tasks: [], waitMs: 60_000 });
     await vi.waitFor(async () => expect(await lastSeen()).toBeGreaterThan(registeredAt)); // the sync is being held
     s.child.kill('SIGTERM');
     expect((await held).body).toEqual({ launch: [], kill: [], ack: [] });

@@ -6,6 +6,7 @@ import { DEFAULT_SCHEDULER_PORT } from '../api/routes.js';
 import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS, DEFAULT_MAX_BODY_BYTES } from '../server/app.js';
 import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
 import type { TaskDocsReader } from '../storage/task-docs-reader.js';
+import { readSecretFile, SecretFileError } from '../api/secret-file.js';
 import { textLogStream } from './log-stream.js';
 import ms from 'ms';
 import { DEFAULT_FLAPPING_POLICY, type FlappingPolicy } from '../core/flapping.js';
@@ -34,6 +35,7 @@ interface Options {
   placement: PlacementSettings;
   maxBodyBytes: number;
   heapGrowingPercent: number;
+  agentSecretFile: string | undefined;
 }
 
 /** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
@@ -64,8 +66,20 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
     if (e instanceof StorageOpenError) throw new StartupError(`${e.message} (set --data-dir to a writable directory)`);
     throw e;
   }
+  let agentSecret: string | null = null;
+  if (options.agentSecretFile !== undefined) {
+    try {
+      const secret = readSecretFile(options.agentSecretFile);
+      agentSecret = secret.value;
+      if (secret.warning) process.stderr.write(`aurora-scheduler: ${secret.warning}\n`);
+    } catch (e) {
+      await storage.close();
+      throw new StartupError(e instanceof SecretFileError ? e.message : String(e));
+    }
+  }
   const app = await createSchedulerApp({
     storage,
+    agentSecret,
     clusterName: options.clusterName,
     longPollMs: options.longPollMs,
     agentLostTimeoutMs: options.agentLostTimeoutMs,
@@ -175,6 +189,10 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         describe: "After spreading a job's instances: prefer emptier hosts (spread) or fuller ones (binpack)",
       },
       'placement-batch-size': { type: 'number', default: DEFAULT_PLACEMENT.batchSize, describe: 'Most tasks one placement pass places' },
+      'agent-secret-file': {
+        type: 'string',
+        describe: "A file (readable by root only) holding the cluster's agent secret; agents must present it to register. Without it any agent is taken",
+      },
       'heap-growing-percent': {
         type: 'number',
         default: 50,
@@ -254,6 +272,7 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
           },
           maxBodyBytes: args['max-body-bytes'],
           heapGrowingPercent: args['heap-growing-percent'],
+          agentSecretFile: args['agent-secret-file'],
           },
           reader,
         ),

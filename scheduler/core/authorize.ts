@@ -1,10 +1,11 @@
 import type { JobKey } from '../../dsl/job-key.js';
 
 /**
- * The authorization seam every API call passes through. Permissions are Shiro-style wildcard
- * strings, most general part first (`job:kill:www-data:prod:hello`), so that a security.ini
- * grant of `job:kill:www-data` covers every job of the role. Matching grants against them is a
- * later issue; today the cluster runs unauthenticated and every principal may do everything.
+ * The authorization seam every API call passes through. Permissions are Apache Shiro wildcard
+ * strings with Aurora's names, so that an Aurora security.ini works unchanged: the domain, the
+ * RPC, then the job's role, environment and name where the call acts on a job
+ * (`thrift.AuroraSchedulerManager:killTasks:www-data:prod:hello`), so that a grant of
+ * `thrift.AuroraSchedulerManager:*:www-data` covers every job of the role.
  */
 
 /** Who is calling: the HTTP basic user name, or 'anonymous'. */
@@ -21,21 +22,49 @@ export interface Authorizer {
 }
 
 type JobPath = Pick<JobKey, 'role' | 'environment' | 'name'>;
-const jobPart = (k: JobPath) => `${k.role}:${k.environment}:${k.name}`;
 
-/** The permission each operation needs, in one place. */
+/** The two domains of Aurora's API (its Thrift services), the first part of every permission. */
+export const SCHEDULER_DOMAIN = 'thrift.AuroraSchedulerManager';
+export const ADMIN_DOMAIN = 'thrift.AuroraAdmin';
+
+const onJob = (rpc: string) => (k: JobPath) => `${SCHEDULER_DOMAIN}:${rpc}:${k.role}:${k.environment}:${k.name}`;
+const onRole = (rpc: string) => (role?: string) => (role ? `${SCHEDULER_DOMAIN}:${rpc}:${role}` : `${SCHEDULER_DOMAIN}:${rpc}`);
+const admin = (rpc: string) => `${ADMIN_DOMAIN}:${rpc}`;
+
+/**
+ * The permission each operation needs, in one place, by Aurora's RPC names. Reads are checked
+ * only when the scheduler restricts reads (`--restrict-reads`); they are open otherwise, as in
+ * Aurora. The agent channel is not a user's: agents authenticate with the cluster's agent secret.
+ */
 export const PERMISSIONS = {
-  jobCreate: (k: JobPath) => `job:create:${jobPart(k)}`,
-  jobKill: (k: JobPath) => `job:kill:${jobPart(k)}`,
-  /** Reads are scoped by role too, so a cluster may keep a role's jobs private. */
-  jobRead: (role?: string) => (role ? `job:read:${role}` : 'job:read'),
-  taskRead: (role?: string) => (role ? `task:read:${role}` : 'task:read'),
-  /** Deleting task history is an operator's act. */
-  taskPrune: 'task:prune',
-  agentRead: 'agent:read',
-  agentRegister: 'agent:register',
-  agentSync: 'agent:sync',
+  createJob: onJob('createJob'),
+  killTasks: onJob('killTasks'),
+  /** Reads (checked only with --restrict-reads). */
+  getJobs: onRole('getJobs'),
+  getJobSummary: onJob('getJobSummary'),
+  getTasksStatus: onRole('getTasksStatus'),
+  getQuota: onRole('getQuota'),
+  maintenanceStatus: admin('maintenanceStatus'),
+  /** Operators' acts. */
+  setQuota: admin('setQuota'),
+  pruneTasks: admin('pruneTasks'),
 } as const;
+
+/** Every RPC name a permission may name, by domain, for warnings about unknown names in a security.ini. */
+export const KNOWN_RPCS: Readonly<Record<string, readonly string[]>> = {
+  [SCHEDULER_DOMAIN]: [
+    'createJob', 'scheduleCronJob', 'descheduleCronJob', 'startCronJob', 'restartShards', 'killTasks', 'addInstances',
+    'replaceCronTemplate', 'startJobUpdate', 'pauseJobUpdate', 'resumeJobUpdate', 'abortJobUpdate', 'rollbackJobUpdate',
+    'pulseJobUpdate', 'getRoleSummary', 'getJobSummary', 'getTasksStatus', 'getTasksWithoutConfigs', 'getPendingReason',
+    'getConfigSummary', 'getJobs', 'getQuota', 'populateJobConfig', 'getJobUpdateSummaries', 'getJobUpdateDetails',
+    'getJobUpdateDiff', 'getTierConfigs',
+  ],
+  [ADMIN_DOMAIN]: [
+    'setQuota', 'forceTaskState', 'performBackup', 'listBackups', 'stageRecovery', 'queryRecovery', 'deleteRecoveryTasks',
+    'commitRecovery', 'unloadRecovery', 'startMaintenance', 'drainHosts', 'maintenanceStatus', 'endMaintenance',
+    'slaDrainHosts', 'snapshot', 'triggerExplicitTaskReconciliation', 'triggerImplicitTaskReconciliation', 'pruneTasks',
+  ],
+};
 
 /**
  * The cluster's unauthenticated mode (Aurora without a security.ini): everyone is allowed.

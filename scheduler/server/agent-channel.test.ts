@@ -3,7 +3,7 @@ import { AgentSyncResponseSchema, ListAgentsResponseSchema, type AgentTaskReport
 import { ApiErrorBodySchema } from '../api/errors.js';
 import { specHash } from '../../dsl/jobspec.js';
 import { PATHS } from '../api/routes.js';
-import { FakeClock, jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
+import { agentRegistration, FakeClock, jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
 
 describe('agent channel', () => {
   let h: Harness;
@@ -14,7 +14,7 @@ describe('agent channel', () => {
 
   /** Starts a sync and resolves, once the scheduler holds it open, with a promise of its answer. */
   async function heldSync(agentId: string, waitMs: number, tasks: AgentTaskReport[] = [], on: Harness = h) {
-    const pending = on.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId, tasks, waitMs } });
+    const pending = on.app.inject({ method: 'POST', url: PATHS.agentSync, payload: on.syncBody(agentId, tasks, waitMs) });
     // Subscribing at once starts the injected request.
     const answer = pending.then((res) => AgentSyncResponseSchema.parse(res.json()));
     await vi.waitFor(() => expect(on.app.longPolls.isHeld(agentId)).toBe(true));
@@ -23,8 +23,11 @@ describe('agent channel', () => {
 
   it('registers a new agent, and keeps the id of a returning one', async () => {
     const first = await h.register('host1');
-    expect(first).toEqual({ agentId: 'host1-00000001', longPollMs: 5000 });
-    expect(await h.register('host1', { agentId: first.agentId })).toEqual(first);
+    expect(first).toEqual({ agentId: 'host1-00000001', longPollMs: 5000, token: expect.any(String) });
+    const again = await h.register('host1', { agentId: first.agentId });
+    expect(again).toMatchObject({ agentId: first.agentId, longPollMs: 5000 });
+    // A new registration, a new token: the old one no longer works.
+    expect(again.token).not.toBe(first.token);
     expect((await h.register('host2', { agentId: 'kept-from-elsewhere' })).agentId).toBe('kept-from-elsewhere');
     const { agents } = ListAgentsResponseSchema.parse((await h.app.inject({ method: 'GET', url: PATHS.agents })).json());
     expect(agents.map((a) => [a.agentId, a.host, a.status])).toEqual([
@@ -33,10 +36,41 @@ describe('agent channel', () => {
     ]);
   });
 
+  it('takes agents only with the cluster secret, and each sync only with its own token, once', async () => {
+    const { agentId, token } = await h.register('host1');
+    await h.createJob(jobSpec({ service: true }));
+    const launched = (await h.sync(agentId)).launch[0]!.taskId;
+    await h.sync(agentId, [report(launched, 'RUNNING')]);
+    const before = await h.tasks();
+    const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
+      h.app.inject({ method: 'POST', url, payload, headers });
+
+    // No secret: no registration (a forged re-registration cannot change the agent).
+    const forgedRegistration = await post(PATHS.agentRegister, { ...agentRegistration('host1', { agentId, observerUrl: 'http://evil:1' }) });
+    expect([forgedRegistration.statusCode, forgedRegistration.json().error.code]).toEqual([401, 'AGENT_UNAUTHENTICATED']);
+    expect(forgedRegistration.json().error.message).toMatch(/--agent-secret-file/);
+    // A forged sync under the real agent's id, with no task reported: refused, nothing LOST.
+    const forgedSync = await post(PATHS.agentSync, { agentId, token: 'guessed', seq: 99, tasks: [], waitMs: 0 });
+    expect(forgedSync.statusCode).toBe(401);
+    // A replayed sync (its sequence number was used): refused too.
+    const body = h.syncBody(agentId, [report(launched, 'RUNNING')], 0);
+    expect((await post(PATHS.agentSync, body)).statusCode).toBe(200);
+    const replay = await post(PATHS.agentSync, { ...body, tasks: [] });
+    expect([replay.statusCode, replay.json().error.message]).toEqual([401, expect.stringMatching(/refused as a replay/)]);
+    // Specs only with the agent's token.
+    const spec = await h.app.inject({ method: 'GET', url: PATHS.spec(before[0]!.specHash) });
+    expect(spec.statusCode).toBe(401);
+    expect((await h.tasks()).map((t) => [t.taskId, t.state])).toEqual(before.map((t) => [t.taskId, t.state]));
+    expect(h.app.scheduler.listAgents()[0]?.observerUrl).toBe('http://host1:11338');
+    // The agent list shows no token.
+    const listed = await h.app.inject({ url: PATHS.agents });
+    expect(listed.body).not.toContain(token);
+  });
+
   it('tells an unknown agent to register again', async () => {
-    const res = await h.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId: 'ghost', tasks: [], waitMs: 0 } });
-    expect(res.statusCode).toBe(404);
-    expect(ApiErrorBodySchema.parse(res.json()).error.code).toBe('AGENT_UNKNOWN');
+    const res = await h.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId: 'ghost', token: 'made-up', seq: 1, tasks: [], waitMs: 0 } });
+    expect(res.statusCode).toBe(401);
+    expect(ApiErrorBodySchema.parse(res.json()).error.code).toBe('AGENT_UNAUTHENTICATED');
   });
 
   it('launches a task with its job spec (by hash) and ports, then follows it to FINISHED', async () => {
@@ -48,9 +82,9 @@ describe('agent channel', () => {
     expect(launch).toHaveLength(1);
     const [assignment] = launch;
     expect(assignment).toMatchObject({ instance: 0, ports: { http: 31000 }, jobKey: { name: 'hello' }, specHash: specHash(spec) });
-    const fetched = await h.app.inject({ method: 'GET', url: PATHS.spec(assignment!.specHash) });
+    const fetched = await h.app.inject({ method: 'GET', url: PATHS.spec(assignment!.specHash), headers: h.agentHeaders(agentId) });
     expect(fetched.json().spec.task.processes[0]?.cmdline).toBe('echo hello');
-    const missing = await h.app.inject({ method: 'GET', url: PATHS.spec('0000') });
+    const missing = await h.app.inject({ method: 'GET', url: PATHS.spec('0000'), headers: h.agentHeaders(agentId) });
     expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'SPEC_NOT_FOUND']);
 
     const id = assignment!.taskId;
@@ -159,7 +193,7 @@ describe('agent channel', () => {
     const short = await startHarness({ longPollMs: 20 });
     try {
       const { agentId } = await short.register('host1');
-      const res = await short.app.inject({ method: 'POST', url: PATHS.agentSync, payload: { agentId, tasks: [], waitMs: 60_000 } });
+      const res = await short.app.inject({ method: 'POST', url: PATHS.agentSync, payload: short.syncBody(agentId, [], 60_000) });
       expect(res.json()).toEqual({ launch: [], kill: [], ack: [] });
     } finally {
       await short.close();
@@ -175,7 +209,7 @@ describe('agent channel', () => {
       const sync = fetch(`${address}${PATHS.agentSync}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ agentId, tasks: [], waitMs: 60_000 }),
+        body: JSON.stringify(served.syncBody(agentId, [], 60_000)),
         signal: hangUp.signal,
       }).catch(() => 'hung up');
       await vi.waitFor(() => expect(served.app.longPolls.isHeld(agentId)).toBe(true));

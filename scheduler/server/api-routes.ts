@@ -28,8 +28,9 @@ import {
 import { API_PREFIX, PATHS } from '../api/routes.js';
 import { PERMISSIONS } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
+import type { AgentAuth } from './agent-auth.js';
 import type { LongPolls } from './long-polls.js';
-import { defineRoute, type Route } from './route.js';
+import { AGENT, defineRoute, read, write, type Route } from './route.js';
 
 export interface ApiContext {
   readonly scheduler: Scheduler;
@@ -40,6 +41,7 @@ export interface ApiContext {
   readonly longPollMs: number;
   /** The app's body limit; syncs may be 8 times larger (an agent's every active task). */
   readonly maxBodyBytes: number;
+  readonly agentAuth: AgentAuth;
 }
 
 export const JobParamsSchema = z.object({ role: z.string(), environment: z.string(), name: z.string() }).strict();
@@ -78,7 +80,7 @@ function hangUp(reply: FastifyReply): { signal: AbortSignal; done(): void } {
   return { signal: controller.signal, done: () => reply.raw.off('close', onClose) };
 }
 
-export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes }: ApiContext): Route[] {
+export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes, agentAuth }: ApiContext): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -88,7 +90,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       api: true,
       body: CreateJobRequestSchema,
       bodyError: jobSpecError,
-      permission: ({ body }) => PERMISSIONS.jobCreate(body.spec.key),
+      access: ({ body }) => write(PERMISSIONS.createJob(body.spec.key)),
       success: { status: 201, contentType: 'application/json', schema: CreateJobResponseSchema },
       errors: ['INVALID_JOB_SPEC', 'WRONG_CLUSTER', 'JOB_EXISTS', 'CRON_JOB_NEEDS_CRON_COMMAND', 'PERMISSION_DENIED', 'BODY_TOO_LARGE', 'STORAGE_UNAVAILABLE'],
       handler: ({ body, principal }) => scheduler.createJob(body.spec, principal.name),
@@ -100,7 +102,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       summary: 'List jobs, optionally of one role and environment, with counts of their current tasks by state',
       api: true,
       query: ListJobsQuerySchema,
-      permission: ({ query }) => PERMISSIONS.jobRead(query.role),
+      access: ({ query }) => read(PERMISSIONS.getJobs(query.role)),
       success: { status: 200, contentType: 'application/json', schema: ListJobsResponseSchema },
       errors: ['PERMISSION_DENIED'],
       handler: ({ query }) => ({ jobs: scheduler.listJobs(query) }),
@@ -113,7 +115,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       api: true,
       params: JobParamsSchema,
       query: GetJobQuerySchema,
-      permission: ({ params }) => PERMISSIONS.jobRead(params.role),
+      access: ({ params }) => read(PERMISSIONS.getJobSummary(params)),
       success: { status: 200, contentType: 'application/json', schema: GetJobResponseSchema },
       errors: ['JOB_NOT_FOUND', 'PERMISSION_DENIED'],
       handler: async ({ params, query }, reply) => {
@@ -139,7 +141,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       api: true,
       params: JobParamsSchema,
       body: KillJobRequestSchema.optional(),
-      permission: ({ params }) => PERMISSIONS.jobKill(params),
+      access: ({ params }) => write(PERMISSIONS.killTasks(params)),
       success: { status: 200, contentType: 'application/json', schema: KillJobResponseSchema },
       errors: ['JOB_NOT_FOUND', 'PERMISSION_DENIED'],
       handler: ({ params, body, principal }) => scheduler.killJob(params, body ?? {}, principal.name),
@@ -151,7 +153,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       summary: 'Tasks, current and past (also of killed jobs), filtered by job and state',
       api: true,
       query: ListTasksQuerySchema,
-      permission: ({ query }) => PERMISSIONS.taskRead(query.role),
+      access: ({ query }) => read(PERMISSIONS.getTasksStatus(query.role)),
       success: { status: 200, contentType: 'application/json', schema: ListTasksResponseSchema },
       errors: ['PERMISSION_DENIED'],
       handler: ({ query }) => {
@@ -166,7 +168,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       summary: 'Delete ended tasks from the history, oldest first (aurora-admin prune_tasks)',
       api: true,
       body: PruneTasksRequestSchema,
-      permission: () => PERMISSIONS.taskPrune,
+      access: () => write(PERMISSIONS.pruneTasks),
       success: { status: 200, contentType: 'application/json', schema: PruneTasksResponseSchema },
       errors: ['PERMISSION_DENIED'],
       handler: ({ body, principal }) => scheduler.pruneTasks(body, principal.name),
@@ -177,7 +179,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       operationId: 'listAgents',
       summary: 'Agents known to the scheduler',
       api: true,
-      permission: () => PERMISSIONS.agentRead,
+      access: () => read(PERMISSIONS.maintenanceStatus),
       success: { status: 200, contentType: 'application/json', schema: ListAgentsResponseSchema },
       errors: ['PERMISSION_DENIED'],
       handler: () => ({ agents: scheduler.listAgents() }),
@@ -189,10 +191,14 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       summary: 'An agent registers (or returns with its earlier agentId)',
       api: true,
       body: AgentRegistrationSchema,
-      permission: () => PERMISSIONS.agentRegister,
+      access: () => AGENT,
       success: { status: 200, contentType: 'application/json', schema: AgentRegisterResponseSchema },
-      errors: ['PERMISSION_DENIED'],
-      handler: ({ body }) => scheduler.registerAgent(body),
+      errors: ['AGENT_UNAUTHENTICATED'],
+      handler: async ({ body, headers }) => {
+        agentAuth.checkSecret(headers);
+        const registered = await scheduler.registerAgent(body);
+        return { ...registered, token: agentAuth.issue(registered.agentId) };
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -202,10 +208,13 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       api: true,
       params: z.object({ hash: z.string() }).strict(),
       // Specs hold command lines and environments: only agents read them this way.
-      permission: () => PERMISSIONS.agentSync,
+      access: () => AGENT,
       success: { status: 200, contentType: 'application/json', schema: GetSpecResponseSchema },
-      errors: ['SPEC_NOT_FOUND', 'PERMISSION_DENIED'],
-      handler: ({ params }) => ({ spec: scheduler.getSpec(params.hash) }),
+      errors: ['SPEC_NOT_FOUND', 'AGENT_UNAUTHENTICATED'],
+      handler: ({ params, headers }) => {
+        agentAuth.checkHeaders(headers);
+        return { spec: scheduler.getSpec(params.hash) };
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -215,10 +224,11 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       api: true,
       body: AgentSyncRequestSchema,
       bodyLimit: maxBodyBytes * 8,
-      permission: () => PERMISSIONS.agentSync,
+      access: () => AGENT,
       success: { status: 200, contentType: 'application/json', schema: AgentSyncResponseSchema },
-      errors: ['AGENT_UNKNOWN', 'PERMISSION_DENIED', 'BODY_TOO_LARGE'],
+      errors: ['AGENT_UNKNOWN', 'AGENT_UNAUTHENTICATED', 'BODY_TOO_LARGE'],
       handler: async ({ body }, reply) => {
+        agentAuth.checkSync(body.agentId, body.token, body.seq);
         const { response, reported } = await scheduler.syncAgent(body);
         // Acknowledgements go back at once, so the agent's next sync (the one held) is small.
         if (hasWork(response) || response.ack.length > 0) return response;

@@ -11,11 +11,12 @@ import type { Storage } from '../storage/storage.js';
 import { systemClock, type Clock } from '../service/clock.js';
 import { Scheduler, type SchedulerLog } from '../service/scheduler.js';
 import { apiRoutes } from './api-routes.js';
+import { AgentAuth } from './agent-auth.js';
 import { BackgroundTasks } from './background.js';
 import { LongPolls } from './long-polls.js';
 import { buildOpenApi } from './openapi.js';
 import { principalFrom } from './principal.js';
-import { defineRoute, type Route } from './route.js';
+import { defineRoute, PUBLIC, type Route } from './route.js';
 import { webUiRoutes } from './web-ui.js';
 
 declare module 'fastify' {
@@ -63,6 +64,11 @@ export interface SchedulerAppOptions {
   readonly placementSeed?: number;
   /** The largest request body, in bytes; agent syncs may be 8 times larger. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /**
+   * The cluster's agent secret: agents must present it to register. null takes any agent (and
+   * says so loudly at start-up). @default null
+   */
+  readonly agentSecret?: string | null;
 }
 
 export const DEFAULT_LONG_POLL_MS = 20_000;
@@ -118,11 +124,15 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     ...(options.placementSeed !== undefined ? { placementSeed: options.placementSeed } : {}),
   });
   const background = new BackgroundTasks(scheduler, log);
+  const agentAuth = new AgentAuth(options.agentSecret ?? null);
+  if (!agentAuth.requiresSecret) {
+    log.warn('NO AGENT SECRET: any process that can reach this scheduler can register as an agent and receive tasks with their command lines and environments; start it with --agent-secret-file');
+  }
   app.decorate('scheduler', scheduler);
   app.decorate('background', background);
   app.decorate('longPolls', longPolls);
 
-  const routes: Route[] = [...apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes }), ...webUiRoutes(scheduler)];
+  const routes: Route[] = [...apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes, agentAuth }), ...webUiRoutes(scheduler)];
   // Built on first request: generating it from every schema costs start-up time nobody may need.
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
   const apiRoutesOnly = [...routes];
@@ -133,7 +143,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
       operationId: 'health',
       summary: 'Plain-text OK while the scheduler serves',
       api: false,
-      permission: () => null,
+      access: () => PUBLIC,
       success: { status: 200, contentType: 'text/plain' },
       errors: [],
       handler: () => 'OK',
@@ -144,7 +154,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
       operationId: 'vars',
       summary: "The scheduler's figures: tasks, jobs, agents, commits, memory",
       api: false,
-      permission: () => null,
+      access: () => PUBLIC,
       success: { status: 200, contentType: 'application/json' },
       errors: [],
       handler: () => schedulerVars(scheduler, longPolls, jobWatchers),
@@ -155,7 +165,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
       operationId: 'openapi',
       summary: 'This API as an OpenAPI 3.1 document',
       api: false,
-      permission: () => null,
+      access: () => PUBLIC,
       success: { status: 200, contentType: 'application/json' },
       errors: [],
       handler: () => (openapi ??= buildOpenApi(apiRoutesOnly, { clusterName: scheduler.clusterName, version: options.version ?? '0.0.0' })),
@@ -220,12 +230,12 @@ function register(app: FastifyInstance, route: Route, authorizer: Authorizer): v
       const query = parse(route.query, request.query, 'query');
       const body = route.body ? parseBody(route, request.body) : undefined;
       const principal = principalFrom(request.headers.authorization);
-      const input = { params, query, body, principal };
-      const permission = route.permission(input);
-      if (permission !== null) {
-        const decision = authorizer.authorize(principal, permission);
+      const input = { params, query, body, principal, headers: request.headers };
+      const access = route.access(input);
+      if (access.kind === 'read' || access.kind === 'write') {
+        const decision = authorizer.authorize(principal, access.permission);
         if (!decision.allowed) {
-          throw new ApiError('PERMISSION_DENIED', `${principal.name} may not ${permission}: ${decision.reason}`);
+          throw new ApiError('PERMISSION_DENIED', `${principal.name} may not ${access.permission}: ${decision.reason}`);
         }
       }
       const result = await route.handler(input, reply);

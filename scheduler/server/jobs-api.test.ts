@@ -254,7 +254,7 @@ describe('authorization', () => {
     const authorizer: Authorizer = {
       authorize: (principal: Principal, permission: string) => {
         asked.push([principal.name, permission]);
-        return permission.startsWith('job:kill:') ? { allowed: false, reason: 'not in role www-data' } : { allowed: true };
+        return permission.startsWith('thrift.AuroraSchedulerManager:killTasks:') ? { allowed: false, reason: 'not in role www-data' } : { allowed: true };
       },
     };
     const h = await startHarness({ authorizer });
@@ -265,13 +265,13 @@ describe('authorization', () => {
       expect(denied.statusCode).toBe(403);
       expect(errorOf(denied.json())).toEqual({
         code: 'PERMISSION_DENIED',
-        message: 'alice may not job:kill:www-data:prod:hello: not in role www-data',
+        message: 'alice may not thrift.AuroraSchedulerManager:killTasks:www-data:prod:hello: not in role www-data',
       });
       await h.app.inject({ method: 'GET', url: PATHS.agents });
       expect(asked).toEqual([
-        ['alice', 'job:create:www-data:prod:hello'],
-        ['alice', 'job:kill:www-data:prod:hello'],
-        ['anonymous', 'agent:read'],
+        ['alice', 'thrift.AuroraSchedulerManager:createJob:www-data:prod:hello'],
+        ['alice', 'thrift.AuroraSchedulerManager:killTasks:www-data:prod:hello'],
+        ['anonymous', 'thrift.AuroraAdmin:maintenanceStatus'],
       ]);
       expect((await h.tasks())[0]?.events[0]?.message).toBe('Created by alice');
     } finally {

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { ApiError, ApiErrorCode } from '../api/errors.js';
@@ -13,7 +14,25 @@ export interface RouteInput<P, Q, B> {
   readonly query: Q;
   readonly body: B;
   readonly principal: Principal;
+  readonly headers: IncomingHttpHeaders;
 }
+
+/**
+ * Who may call a route: anyone (health, figures, the API description); a user with `permission`
+ * for a read, which is open unless the scheduler restricts reads (as in Aurora); a user with
+ * `permission` for anything that changes state; or an agent, authenticated by the cluster's
+ * agent secret and its own token rather than as a user.
+ */
+export type Access =
+  | { readonly kind: 'public' }
+  | { readonly kind: 'read'; readonly permission: string }
+  | { readonly kind: 'write'; readonly permission: string }
+  | { readonly kind: 'agent' };
+
+export const PUBLIC: Access = { kind: 'public' };
+export const AGENT: Access = { kind: 'agent' };
+export const read = (permission: string): Access => ({ kind: 'read', permission });
+export const write = (permission: string): Access => ({ kind: 'write', permission });
 
 export type ContentType = 'application/json' | 'text/plain' | 'text/html';
 
@@ -32,11 +51,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   readonly bodyLimit?: number;
   /** Turns a body failing `body` into the caller's error; INVALID_REQUEST with paths by default. */
   readonly bodyError?: (error: z.ZodError) => ApiError;
-  /**
-   * The permission the caller needs, checked by the Authorizer before the handler runs; null
-   * only for what anyone may read (health, the API description, a redirect).
-   */
-  readonly permission: (input: RouteInput<P, Q, B>) => string | null;
+  /** Who may call it, checked before the handler runs (see Access). */
+  readonly access: (input: RouteInput<P, Q, B>) => Access;
   readonly success: { readonly status: number; readonly contentType: ContentType; readonly schema?: z.ZodType };
   /** Error codes the route answers with besides INVALID_REQUEST and INTERNAL, for the document. */
   readonly errors: readonly ApiErrorCode[];

@@ -3,7 +3,7 @@ import { ApiError } from '../api/errors.js';
 import { PATHS } from '../api/routes.js';
 import { PERMISSIONS } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
-import { defineRoute, type Route } from './route.js';
+import { defineRoute, PUBLIC, read, type Route } from './route.js';
 import { jobPage, notFoundPage, roleJobsPage, rolesPage } from './web-pages.js';
 
 /** The web UI's routes: server-rendered pages, no JavaScript. */
@@ -17,7 +17,7 @@ export function webUiRoutes(scheduler: Scheduler): Route[] {
       operationId: 'root',
       summary: 'Redirects to the web UI',
       api: false,
-      permission: () => null,
+      access: () => PUBLIC,
       success: { status: 302, contentType: 'text/plain' },
       errors: [],
       handler: (_input, reply) => reply.redirect(PATHS.ui),
@@ -28,7 +28,7 @@ export function webUiRoutes(scheduler: Scheduler): Route[] {
       operationId: 'uiRoles',
       summary: 'Roles with their job counts, and the agents',
       api: false,
-      permission: () => PERMISSIONS.jobRead(),
+      access: () => read(PERMISSIONS.getJobs()),
       success: page,
       errors: [],
       handler: () => rolesPage(cluster, scheduler.listJobs(), scheduler.listAgents()),
@@ -40,7 +40,7 @@ export function webUiRoutes(scheduler: Scheduler): Route[] {
       summary: "A role's jobs",
       api: false,
       params: z.object({ role: z.string() }),
-      permission: ({ params }) => PERMISSIONS.jobRead(params.role),
+      access: ({ params }) => read(PERMISSIONS.getJobs(params.role)),
       success: page,
       errors: [],
       handler: ({ params }) => roleJobsPage(cluster, params.role, scheduler.listJobs({ role: params.role })),
@@ -52,7 +52,7 @@ export function webUiRoutes(scheduler: Scheduler): Route[] {
       summary: "A job's instances, their tasks and events, and its configuration",
       api: false,
       params: z.object({ role: z.string(), environment: z.string(), name: z.string() }),
-      permission: ({ params }) => PERMISSIONS.jobRead(params.role),
+      access: ({ params }) => read(PERMISSIONS.getJobSummary(params)),
       success: page,
       errors: [],
       handler: ({ params }, reply) => {

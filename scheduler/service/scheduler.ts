@@ -396,7 +396,7 @@ export class Scheduler {
   }
 
   /** A new agent, or a returning one keeping its id (also an id this store never saw). */
-  async registerAgent(registration: AgentRegistration): Promise<AgentRegisterResponse> {
+  async registerAgent(registration: AgentRegistration): Promise<Omit<AgentRegisterResponse, 'token'>> {
     const agentId = registration.agentId ?? `${registration.host}-${this.randomHex()}`;
     const now = this.clock.now();
     const returning = this.state.agent(agentId) !== undefined;

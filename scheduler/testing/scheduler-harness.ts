@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { specHash, type JobSpec } from '../../dsl/jobspec.js';
-import type {
-  AgentRegisterResponse,
-  AgentRegistration,
-  AgentSyncResponse,
-  AgentTaskReport,
+import {
+  AGENT_ID_HEADER,
+  AGENT_SECRET_HEADER,
+  AGENT_TOKEN_HEADER,
+  type AgentRegisterResponse,
+  type AgentRegistration,
+  type AgentSyncRequest,
+  type AgentSyncResponse,
+  type AgentTaskReport,
 } from '../api/agent-protocol.js';
 import { PATHS } from '../api/routes.js';
 import type { ScheduledTask, TaskState } from '../api/task.js';
@@ -30,6 +34,9 @@ export class FakeClock implements Clock {
     this.t += ms;
   }
 }
+
+/** The agent secret of every test scheduler (the tests always set one, as the devcluster does). */
+export const TEST_AGENT_SECRET = 'test-agent-secret';
 
 /** Ids 00000001, 00000002, ... so task ids are predictable. */
 export function counterHex(): () => string {
@@ -93,8 +100,12 @@ export interface Harness {
   readonly dataDir: string;
   createJob(spec: JobSpec): Promise<{ status: number; body: any }>;
   register(host: string, overrides?: Partial<AgentRegistration>): Promise<AgentRegisterResponse>;
-  /** A sync that answers at once (waitMs 0). */
+  /** A sync that answers at once (waitMs 0), with the agent's token. */
   sync(agentId: string, tasks?: AgentTaskReport[]): Promise<AgentSyncResponse>;
+  /** The body of the agent's next sync: its token and the next sequence number. */
+  syncBody(agentId: string, tasks: AgentTaskReport[], waitMs: number): AgentSyncRequest;
+  /** Headers with the agent's id and token, for its reads of specs. */
+  agentHeaders(agentId: string): Record<string, string>;
   /** GET /tasks with the query (`?role=...`); with history unless the query says `history=`. */
   tasks(query?: string): Promise<ScheduledTask[]>;
   /** Waits until the scheduling loop and every commit are done. */
@@ -116,6 +127,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataDir = reused ?? mkdtempSync(join(tmpdir(), 'aurora-scheduler-test-'));
   const storage = SqliteStorage.openInDataDir(dataDir, storageOptions);
   const app = await createSchedulerApp({
+    agentSecret: TEST_AGENT_SECRET,
     randomHex: counterHex(),
     backgroundTickMs: 0,
     longPollMs: 5_000,
@@ -126,6 +138,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await app.ready();
   // Every helper waits for the scheduling loop and the commits it set off, so tests see the
   // state a settled scheduler would have (a real one gets there within milliseconds).
+  // Each registered agent's token, and the sequence number of its last sync.
+  const tokens = new Map<string, { token: string; seq: number }>();
+  const syncBody = (agentId: string, tasks: AgentTaskReport[], waitMs: number) => {
+    const agent = tokens.get(agentId) ?? { token: '', seq: 0 };
+    agent.seq++;
+    tokens.set(agentId, agent);
+    return { agentId, token: agent.token, seq: agent.seq, tasks, waitMs };
+  };
   const json = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
     await app.scheduler.idle();
     const res = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
@@ -138,8 +158,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     storage,
     dataDir,
     createJob: (spec) => json('POST', PATHS.jobs, { spec }),
-    register: async (host, overrides) => (await json('POST', PATHS.agentRegister, agentRegistration(host, overrides))).body,
-    sync: async (agentId, tasks = []) => (await json('POST', PATHS.agentSync, { agentId, tasks, waitMs: 0 })).body,
+    register: async (host, overrides) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: PATHS.agentRegister,
+        headers: { [AGENT_SECRET_HEADER]: TEST_AGENT_SECRET },
+        payload: agentRegistration(host, overrides),
+      });
+      await app.scheduler.idle();
+      const body = res.json() as AgentRegisterResponse;
+      if (res.statusCode === 200) tokens.set(body.agentId, { token: body.token, seq: 0 });
+      return body;
+    },
+    sync: async (agentId, tasks = []) => (await json('POST', PATHS.agentSync, syncBody(agentId, tasks, 0))).body,
+    syncBody,
+    agentHeaders: (agentId) => ({ [AGENT_ID_HEADER]: agentId, [AGENT_TOKEN_HEADER]: tokens.get(agentId)?.token ?? '' }),
     tasks: async (query = '') => {
       const withHistory = query.includes('history=') ? query : `${query}${query.includes('?') ? '&' : '?'}history=true`;
       return (await json('GET', `${PATHS.tasks}${withHistory}`)).body.tasks;

@@ -9,7 +9,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BINS, freePort, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { agentSecretFile, BINS, freePort, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { AGENT_SECRET_HEADER } from '../../scheduler/api/agent-protocol.js';
+import { readSecretFile } from '../../scheduler/api/secret-file.js';
 import type { JobSpec } from '../../dsl/jobspec.js';
 import { PATHS } from '../../scheduler/api/routes.js';
 import type { ScheduledTask } from '../../scheduler/api/task.js';
@@ -35,10 +37,10 @@ function tempRoot(): string {
   return root;
 }
 
-async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(url, {
     method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    ...(body === undefined ? { headers } : { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
   });
   return { status: res.status, body: await res.json() };
 }
@@ -140,7 +142,7 @@ describe('a scheduler killed with SIGKILL', () => {
     const url = scheduler.url;
 
     // A simulated agent makes one service fail five times.
-    const agentId = (
+    const { agentId, token } = (
       await call('POST', `${url}${PATHS.agentRegister}`, {
         host: 'sim1',
         observerUrl: 'http://sim1:1338',
@@ -148,15 +150,16 @@ describe('a scheduler killed with SIGKILL', () => {
         resources: { cpu: 4, ramMb: 4096, diskMb: 4096, gpu: 0 },
         portRange: { begin: 31000, end: 31100 },
         version: 'test',
-      })
-    ).body.agentId as string;
+      }, { [AGENT_SECRET_HEADER]: readSecretFile(agentSecretFile()).value })
+    ).body as { agentId: string; token: string };
+    let seq = 0;
     expect((await call('POST', `${url}${PATHS.jobs}`, { spec: jobSpec({ name: 'flaky', service: true }) })).status).toBe(201);
     const report = (taskId: string, state: string) => ({ taskId, state, message: null, health: 'UNKNOWN', ports: {} });
     for (let failures = 0; failures < 5; ) {
-      const { body } = await call('POST', `${url}${PATHS.agentSync}`, { agentId, tasks: [], waitMs: 1000 });
+      const { body } = await call('POST', `${url}${PATHS.agentSync}`, { agentId, token, seq: ++seq, tasks: [], waitMs: 1000 });
       for (const l of body.launch as { taskId: string }[]) {
-        await call('POST', `${url}${PATHS.agentSync}`, { agentId, tasks: [report(l.taskId, 'RUNNING')], waitMs: 0 });
-        await call('POST', `${url}${PATHS.agentSync}`, { agentId, tasks: [report(l.taskId, 'FAILED')], waitMs: 0 });
+        await call('POST', `${url}${PATHS.agentSync}`, { agentId, token, seq: ++seq, tasks: [report(l.taskId, 'RUNNING')], waitMs: 0 });
+        await call('POST', `${url}${PATHS.agentSync}`, { agentId, token, seq: ++seq, tasks: [report(l.taskId, 'FAILED')], waitMs: 0 });
         failures++;
       }
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Cluster } from './clusters.js';
+import { resolveCaFile, type Cluster } from './clusters.js';
 import { InvalidConfigurationError } from './errors.js';
 
 /**
@@ -16,6 +16,8 @@ export const ClusterEntrySchema = z.looseObject({
   allowed_environments: z
     .array(z.string().regex(/^[\w\-.]+$/, "an environment may only contain letters, digits, '_', '-' and '.'"))
     .optional(),
+  /** PEM certificates to trust for an https scheduler_uri (not in Aurora); relative to this file. */
+  ca_file: z.string().min(1, 'ca_file must be the path of a PEM file').optional(),
 });
 export const ClustersFileSchema = z.array(ClusterEntrySchema);
 export type ClusterEntry = z.infer<typeof ClusterEntrySchema>;
@@ -39,5 +41,6 @@ export function parseClustersFile(json: unknown, source: string): Cluster[] {
     authMechanism: c.auth_mechanism,
     source,
     ...(c.allowed_environments ? { allowedEnvironments: c.allowed_environments } : {}),
+    ...(c.ca_file !== undefined ? { caFile: resolveCaFile(c.ca_file, source) } : {}),
   }));
 }

@@ -47,6 +47,22 @@ describe('clusters.json', () => {
     expect(clusters.searched).toEqual(['/etc/aurora/clusters.json', '/home/u/.aurora/clusters.json']);
   });
 
+  it('reads ca_file relative to the clusters.json that names it', async () => {
+    tmp.write(
+      'clusters.json',
+      JSON.stringify([
+        { name: 'east', scheduler_uri: 'https://east:8081', auth_mechanism: 'BASIC', ca_file: 'certs/ca.pem' },
+        { name: 'west', scheduler_uri: 'https://west:8081', ca_file: '/etc/ssl/west.pem' },
+      ]),
+    );
+    const clusters = await loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
+    expect(clusters.get('east').caFile).toBe(`${tmp.dir}/certs/ca.pem`);
+    expect(clusters.get('west').caFile).toBe('/etc/ssl/west.pem');
+    await expect(parseClustersJson(JSON.stringify([{ name: 'x', scheduler_uri: 'https://x', ca_file: '' }]), 'f')).rejects.toMatchObject({
+      details: ['f: [0].ca_file: ca_file must be the path of a PEM file'],
+    });
+  });
+
   it('names the known clusters and where it looked for an unknown one', async () => {
     tmp.write('clusters.json', JSON.stringify([{ name: 'east', scheduler_uri: 'http://east:8081' }]));
     const clusters = await loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
@@ -83,6 +99,9 @@ describe('clusters.json', () => {
       { name: 'c', scheduler_uri: 'http://c', auth_mechanism: null },
       { name: 'c', scheduler_uri: 'http://c', allowed_environments: ['q a'] },
       { name: 'c', scheduler_uri: 'http://c', allowed_environments: null },
+      { name: 'd', scheduler_uri: 'https://d', ca_file: 'certs/ca.pem' },
+      { name: 'c', scheduler_uri: 'https://c', ca_file: '' },
+      { name: 'c', scheduler_uri: 'https://c', ca_file: 7 },
       { name: 7, scheduler_uri: 'http://c' },
       ['x'],
       null,
@@ -101,7 +120,7 @@ describe('clusters.json', () => {
         expect(fast, JSON.stringify(e)).toEqual(slow);
       }
     }
-    expect(plain).toBe(2);
+    expect(plain).toBe(3);
     expect(plainClusters({}, 'f')).toBeUndefined();
   });
 });

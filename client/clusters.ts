@@ -8,12 +8,18 @@ export interface Cluster {
   readonly name: string;
   /** Base URL of the scheduler, without a trailing slash. */
   readonly schedulerUri: string;
-  /** UNAUTHENTICATED, or BASIC (credentials from ~/.netrc, in a later issue). */
+  /** UNAUTHENTICATED, or BASIC (HTTP basic credentials from ~/.netrc; see credentials.ts). */
   readonly authMechanism: 'UNAUTHENTICATED' | 'BASIC';
   /** Where the entry came from: a file path, or `built-in`. */
   readonly source: string;
   /** Environments allowed besides `prod|devel|test|staging<N>` (clusters.json `allowed_environments`). */
   readonly allowedEnvironments?: readonly string[];
+  /**
+   * PEM certificates to trust for an https scheduler_uri instead of the well-known CAs
+   * (clusters.json `ca_file`, for a scheduler whose certificate a private CA signed, or a
+   * self-signed one). Absolute: a relative `ca_file` is resolved against its clusters.json's folder.
+   */
+  readonly caFile?: string;
 }
 
 /** Known without any clusters.json; a file may override it. */
@@ -39,21 +45,28 @@ export function plainClusters(json: unknown, source: string): Cluster[] | undefi
   const out: Cluster[] = [];
   for (const e of json) {
     if (!isRecord(e)) return undefined;
-    const { name, scheduler_uri: uri, auth_mechanism: auth = 'UNAUTHENTICATED', allowed_environments: envs } = e;
+    const { name, scheduler_uri: uri, auth_mechanism: auth = 'UNAUTHENTICATED', allowed_environments: envs, ca_file: caFile } = e;
     if (typeof name !== 'string' || name.length === 0) return undefined;
     // zod's z.url() trims and drops tabs and newlines before URL.canParse; plain URLs have neither.
     if (typeof uri !== 'string' || uri !== uri.trim() || /[\t\n\r]/.test(uri) || !URL.canParse(uri)) return undefined;
     if (auth !== 'UNAUTHENTICATED' && auth !== 'BASIC') return undefined;
     if (envs !== undefined && !(Array.isArray(envs) && envs.every((x) => typeof x === 'string' && ENVIRONMENT_NAME.test(x)))) return undefined;
+    if (caFile !== undefined && !(typeof caFile === 'string' && caFile.length > 0)) return undefined;
     out.push({
       name,
       schedulerUri: uri.replace(/\/+$/, ''),
       authMechanism: auth,
       source,
       ...(envs ? { allowedEnvironments: envs as string[] } : {}),
+      ...(caFile !== undefined ? { caFile: resolveCaFile(caFile, source) } : {}),
     });
   }
   return out;
+}
+
+/** A `ca_file` as an absolute path: relative ones are relative to the clusters.json that names them. Pure. */
+export function resolveCaFile(caFile: string, source: string): string {
+  return path.isAbsolute(caFile) ? caFile : path.resolve(path.dirname(source), caFile);
 }
 
 /** Parses the text of a clusters.json; throws InvalidConfigurationError naming the file and the path. */

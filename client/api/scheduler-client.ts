@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { canonicalJson } from '../../dsl/canonical-json.js';
 import type { JobKey } from '../../dsl/key.js';
 import type { JobSpec } from '../../dsl/jobspec.js';
-import type { AgentInfo } from '../../scheduler/api/agent-protocol.js';
+import { CLIENT_HEADER, type AgentInfo } from '../../scheduler/api/agent-protocol.js';
 import type { ApiErrorBody } from '../../scheduler/api/errors.js';
 import type {
   CreateJobRequest,
@@ -18,17 +18,18 @@ import type {
   PruneTasksRequest,
   PruneTasksResponse,
 } from '../../scheduler/api/jobs-api.js';
+import type { GetQuotaResponse, IncreaseQuotaRequest, ResourceAmounts, SetQuotaRequest } from '../../scheduler/api/quota-api.js';
 import { PATHS } from '../../scheduler/api/routes.js';
 import type { ScheduledTask, TaskState } from '../../scheduler/api/task.js';
 import type { Cluster } from '../clusters.js';
 import { ApiCallError, AuthError, InterruptedError, NetworkError, PermissionError } from '../errors.js';
 import { exchange } from './http.js';
 import { compileShape, type ShapeCheck } from './json-shape.js';
-import { describeNetworkFailure } from './network-errors.js';
+import { describeNetworkFailure, isCertificateFailure } from './network-errors.js';
 import { MAX_JOB_WAIT_MS, MAX_TASK_IDS_PER_QUERY, MAX_TASK_PAGE } from './wire.js';
 import { WIRE_SCHEMAS, type WireName } from './wire-schemas.js';
 
-/** HTTP basic credentials; a later issue reads them from ~/.netrc for BASIC clusters. */
+/** HTTP basic credentials (the CLI reads them from ~/.netrc for BASIC clusters). */
 export interface Credentials {
   readonly username: string;
   readonly password: string;
@@ -40,6 +41,22 @@ export interface SchedulerClientOptions {
   /** The scheduler's base URL, such as http://localhost:8081. */
   readonly baseUrl: string;
   readonly credentials?: Credentials;
+  /**
+   * What an AuthError (HTTP 401) says before the scheduler's words: where credentials come from,
+   * or why none were sent. @default the scheduler's words alone
+   */
+  readonly authHint?: string;
+  /**
+   * PEM certificates to trust for an https baseUrl instead of the well-known CAs (a private CA,
+   * or a self-signed scheduler). Ignored when `agent` is given.
+   */
+  readonly ca?: string;
+  /**
+   * The value of the client header every POST carries (CLIENT_HEADER: the scheduler refuses
+   * state-changing calls without it, so a web page of another origin cannot make them).
+   * @default 'aurora-ts'
+   */
+  readonly clientName?: string;
   /**
    * Time the scheduler may stay silent in a call before it counts as a network error (a read
    * that waits for a change gets its wait on top).
@@ -138,6 +155,7 @@ const CHECKS = {
   listTasks: wire<ListTasksResponse>('ListTasksResponse', async () => (await jobsApi()).ListTasksResponseSchema),
   pruneTasks: wire<PruneTasksResponse>('PruneTasksResponse', async () => (await jobsApi()).PruneTasksResponseSchema),
   health: wire<HealthResponse>('HealthResponse', async () => (await jobsApi()).HealthResponseSchema),
+  quota: wire<GetQuotaResponse>('GetQuotaResponse', async () => (await import('../../scheduler/api/quota-api.js')).GetQuotaResponseSchema),
   error: wire<ApiErrorBody>('ApiErrorBody', async () => (await import('../../scheduler/api/errors.js')).ApiErrorBodySchema),
   listAgents: {
     // Agents' port ranges carry a refinement JSON Schema cannot state: zod only.
@@ -205,6 +223,8 @@ export class SchedulerClient {
   readonly cluster: string;
   readonly baseUrl: string;
   private readonly options: SchedulerClientOptions;
+  /** The https agent trusting `options.ca`, made on the first call. */
+  private caAgent: Promise<http.Agent> | undefined;
 
   constructor(options: SchedulerClientOptions) {
     this.options = options;
@@ -214,6 +234,23 @@ export class SchedulerClient {
 
   static forCluster(cluster: Cluster, options: Omit<SchedulerClientOptions, 'cluster' | 'baseUrl'> = {}): SchedulerClient {
     return new SchedulerClient({ ...options, cluster: cluster.name, baseUrl: cluster.schedulerUri });
+  }
+
+  /** A role's quota, and what its production and other tasks hold. */
+  async getQuota(role: string): Promise<GetQuotaResponse> {
+    return this.call('GET', PATHS.quota(role), CHECKS.quota);
+  }
+
+  /** Sets a role's quota (operators only); answers the role's quota and use after the change. */
+  async setQuota(role: string, quota: ResourceAmounts): Promise<GetQuotaResponse> {
+    const body: SetQuotaRequest = { quota };
+    return this.call('POST', PATHS.quota(role), CHECKS.quota, { body });
+  }
+
+  /** Grows a role's quota by `delta` in one step on the scheduler (operators only). */
+  async increaseQuota(role: string, delta: ResourceAmounts): Promise<GetQuotaResponse> {
+    const body: IncreaseQuotaRequest = { delta };
+    return this.call('POST', PATHS.quotaIncrease(role), CHECKS.quota, { body });
   }
 
   /** The scheduler's web page of a job. */
@@ -310,22 +347,32 @@ export class SchedulerClient {
   private async send(method: Method, path: string, body?: unknown, extraTimeMs = 0): Promise<{ status: number; text: string; contentType: string }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
+    // Every POST, with a body or not: the scheduler refuses state changes without it (CROSS_SITE_REQUEST).
+    if (method === 'POST') headers[CLIENT_HEADER] = this.options.clientName ?? 'aurora-ts';
     const creds = this.options.credentials;
     if (creds) headers['authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+    const url = new URL(`${this.baseUrl}${path}`);
+    const agent = this.options.agent ?? (await this.trustingAgent(url));
     try {
       return await exchange({
         method,
-        url: new URL(`${this.baseUrl}${path}`),
+        url,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         timeoutMs: (this.options.timeoutMs ?? 30_000) + extraTimeMs,
         ...(this.options.signal ? { signal: this.options.signal } : {}),
-        ...(this.options.agent ? { agent: this.options.agent } : {}),
+        ...(agent ? { agent } : {}),
       });
     } catch (err) {
       if (this.options.signal?.aborted) throw new InterruptedError('interrupted', { cause: err });
       const why = describeNetworkFailure(err);
       if (why === undefined) throw err;
+      if (isCertificateFailure(err)) {
+        const trust = this.options.ca !== undefined
+          ? 'the certificates of its ca_file do not vouch for it'
+          : 'if a private CA signed it, or it is self-signed, name that certificate as ca_file of the cluster in clusters.json';
+        throw new NetworkError(`Could not trust the scheduler of cluster ${this.cluster} at ${this.baseUrl}: ${why}; ${trust}`, { cause: err });
+      }
       const hint = this.cluster === 'devcluster' ? ' (npm run devcluster starts a local one)' : '';
       throw new NetworkError(
         `Could not reach the scheduler of cluster ${this.cluster} at ${this.baseUrl}: ${why}. Is it running?${hint}`,
@@ -334,21 +381,32 @@ export class SchedulerClient {
     }
   }
 
+  /** A keep-alive https agent that trusts `options.ca` alone, for an https URL; else undefined (the shared agents). */
+  private trustingAgent(url: URL): Promise<http.Agent> | undefined {
+    if (this.options.ca === undefined || url.protocol !== 'https:') return undefined;
+    const ca = this.options.ca;
+    return (this.caAgent ??= import('node:https').then(({ Agent }) => new Agent({ keepAlive: true, ca })));
+  }
+
   private async httpError(method: Method, path: string, status: number, text: string): Promise<Error> {
     const json = safeJson(text);
     const verdict = json === undefined ? undefined : await verdictOf(CHECKS.error, json);
     if (verdict?.ok) {
       const { code, message, details } = verdict.value.error;
       const lines = (details ?? []).map((d) => `  ${d.path}: ${d.message}`);
-      if (status === 401) return new AuthError(`${message} (${code})`, { details: lines });
+      if (status === 401) return new AuthError(this.authMessage(`${message} (${code})`), { details: lines });
       if (status === 403) return new PermissionError(`${message} (${code})`, { details: lines });
       return new ApiCallError(code, `${message} (${code})`, status, { details: lines });
     }
     const snippet = text.trim().slice(0, 200);
     const message = `the scheduler answered ${method} ${path} with HTTP ${status}${snippet ? `: ${snippet}` : ''}`;
-    if (status === 401) return new AuthError(message);
+    if (status === 401) return new AuthError(this.authMessage(message));
     if (status === 403) return new PermissionError(message);
     return new ApiCallError(`HTTP_${status}`, message, status);
+  }
+
+  private authMessage(schedulerWords: string): string {
+    return this.options.authHint === undefined ? schedulerWords : `${this.options.authHint}. The scheduler said: ${schedulerWords}`;
   }
 }
 

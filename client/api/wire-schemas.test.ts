@@ -13,6 +13,7 @@ import {
   ListTasksResponseSchema,
   PruneTasksResponseSchema,
 } from '../../scheduler/api/jobs-api.js';
+import { GetQuotaResponseSchema } from '../../scheduler/api/quota-api.js';
 import { ScheduledTaskSchema } from '../../scheduler/api/task.js';
 import { compileShape, type JsonSchema } from './json-shape.js';
 import { WIRE_SCHEMAS, type WireName } from './wire-schemas.js';
@@ -31,6 +32,7 @@ const ZOD: Record<WireName, z.ZodType> = {
   PruneTasksResponse: PruneTasksResponseSchema,
   ApiErrorBody: ApiErrorBodySchema,
   HealthResponse: HealthResponseSchema,
+  GetQuotaResponse: GetQuotaResponseSchema,
 };
 
 /**
@@ -114,6 +116,14 @@ const SAMPLES: Record<WireName, unknown[]> = {
     { error: { code: 'INVALID_JOB_SPEC', message: 'bad', details: [{ path: 'instances', message: 'too many' }] } },
   ],
   HealthResponse: [{ status: 'OK', cluster: 'devcluster', version: '0.1.0' }],
+  GetQuotaResponse: [
+    {
+      role: 'www-data',
+      quota: { cpu: 4.5, ramMb: 4096, diskMb: 8192, gpu: 1 },
+      prodUse: { cpu: 0.25, ramMb: 128, diskMb: 0, gpu: 0 },
+      nonProdUse: { cpu: 0, ramMb: 0, diskMb: 0, gpu: 0 },
+    },
+  ],
 };
 
 /** Replacement values that break one rule or another: types, ranges, patterns, enums, shapes. */

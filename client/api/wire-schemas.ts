@@ -2,7 +2,7 @@
 // Regenerate: UPDATE_WIRE_SCHEMAS=1 npx vitest run client/api/wire-schemas.test.ts
 import type { JsonSchema } from './json-shape.js';
 
-export type WireName = 'ScheduledTask' | 'JobSummary' | 'CreateJobResponse' | 'ListJobsResponse' | 'ListTasksResponse' | 'KillJobResponse' | 'PruneTasksResponse' | 'ApiErrorBody' | 'HealthResponse';
+export type WireName = 'ScheduledTask' | 'JobSummary' | 'CreateJobResponse' | 'ListJobsResponse' | 'ListTasksResponse' | 'KillJobResponse' | 'PruneTasksResponse' | 'ApiErrorBody' | 'HealthResponse' | 'GetQuotaResponse';
 
 export const WIRE_SCHEMAS: Readonly<Record<WireName, JsonSchema>> = {
   "ScheduledTask": {
@@ -998,6 +998,115 @@ export const WIRE_SCHEMAS: Readonly<Record<WireName, JsonSchema>> = {
       "status",
       "cluster",
       "version"
+    ],
+    "additionalProperties": false
+  },
+  "GetQuotaResponse": {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+      "role": {
+        "type": "string"
+      },
+      "quota": {
+        "type": "object",
+        "properties": {
+          "cpu": {
+            "type": "number",
+            "minimum": 0
+          },
+          "ramMb": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          },
+          "diskMb": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          },
+          "gpu": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          }
+        },
+        "required": [
+          "cpu",
+          "ramMb",
+          "diskMb",
+          "gpu"
+        ],
+        "additionalProperties": false
+      },
+      "prodUse": {
+        "type": "object",
+        "properties": {
+          "cpu": {
+            "type": "number",
+            "minimum": 0
+          },
+          "ramMb": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          },
+          "diskMb": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          },
+          "gpu": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          }
+        },
+        "required": [
+          "cpu",
+          "ramMb",
+          "diskMb",
+          "gpu"
+        ],
+        "additionalProperties": false
+      },
+      "nonProdUse": {
+        "type": "object",
+        "properties": {
+          "cpu": {
+            "type": "number",
+            "minimum": 0
+          },
+          "ramMb": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          },
+          "diskMb": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          },
+          "gpu": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9007199254740991
+          }
+        },
+        "required": [
+          "cpu",
+          "ramMb",
+          "diskMb",
+          "gpu"
+        ],
+        "additionalProperties": false
+      }
+    },
+    "required": [
+      "role",
+      "quota",
+      "prodUse",
+      "nonProdUse"
     ],
     "additionalProperties": false
   }

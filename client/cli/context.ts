@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Credentials, SchedulerClient } from '../api/index.js';
 import type { Cluster, Clusters } from '../clusters.js';
-import { InterruptedError } from '../errors.js';
+import type { CredentialStore } from '../credentials.js';
+import { InterruptedError, InvalidConfigurationError } from '../errors.js';
 
 type ApiModule = typeof import('../api/index.js');
 
@@ -39,9 +41,17 @@ export interface CliOptions {
   readonly pollIntervalMs?: number;
   /** Whether plain command lines may skip yargs (see fast-argv.ts); tests compare both ways. @default true */
   readonly fastPath?: boolean;
-  /** Credentials for BASIC clusters (a later issue reads ~/.netrc). @default none */
+  /**
+   * The credentials to send to a cluster. @default HTTP basic credentials from $HOME/.netrc for
+   * BASIC clusters (see credentials.ts), none for UNAUTHENTICATED ones
+   */
   readonly credentials?: (cluster: Cluster) => Credentials | undefined;
+  /** Where a command reads what the user types or pipes in (a password). @default process.stdin */
+  readonly stdin?: InputStream;
 }
+
+/** What commands read input from: process.stdin, or a test's stream (with `isTTY` and raw mode for a terminal). */
+export type InputStream = NodeJS.ReadableStream & { readonly isTTY?: boolean; setRawMode?(raw: boolean): unknown };
 
 /** What command handlers use: output, clusters and scheduler clients, the clock. */
 export class CommandContext {
@@ -52,6 +62,7 @@ export class CommandContext {
   readonly pollIntervalMs: number;
   private clustersLoaded: { ok: true; clusters: Clusters } | { ok: false; error: unknown } | undefined;
   private apiModule: ApiModule | undefined;
+  private credentialStore: CredentialStore | undefined;
 
   constructor(private readonly options: CliOptions) {
     this.env = options.env ?? process.env;
@@ -88,6 +99,10 @@ export class CommandContext {
    */
   async loadServices(): Promise<void> {
     this.apiModule ??= await import('../api/index.js');
+    if (!this.credentialStore) {
+      const { CredentialStore } = await import('../credentials.js');
+      this.credentialStore = new CredentialStore({ env: this.env, warn: (line) => this.err(line) });
+    }
     if (!this.clustersLoaded) {
       const { loadClusters } = await import('../clusters.js');
       try {
@@ -116,14 +131,32 @@ export class CommandContext {
     return this.clusters().get(name);
   }
 
-  /** A scheduler client for the cluster `name`; InvalidParameterError if it is unknown. */
+  /**
+   * A scheduler client for the cluster `name`, with the user's credentials for it and the
+   * certificates its ca_file names. InvalidParameterError if the cluster is unknown, AuthError
+   * if a BASIC cluster has no .netrc entry, InvalidConfigurationError if its ca_file cannot be read.
+   */
   client(name: string): SchedulerClient {
     const cluster = this.cluster(name);
-    const credentials = this.options.credentials?.(cluster);
+    const store = this.credentials();
+    const credentials = this.options.credentials ? this.options.credentials(cluster) : store.credentialsFor(cluster);
+    const ca = cluster.caFile !== undefined && cluster.schedulerUri.startsWith('https:') ? readCaFile(cluster, cluster.caFile) : undefined;
     return this.api().SchedulerClient.forCluster(cluster, {
       ...(credentials ? { credentials } : {}),
+      authHint: store.refusalHint(cluster, credentials),
+      ...(ca !== undefined ? { ca } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
     });
+  }
+
+  private credentials(): CredentialStore {
+    if (!this.credentialStore) throw new Error('CommandContext.loadServices() was not awaited before using a cluster');
+    return this.credentialStore;
+  }
+
+  /** What the user pipes or types in. */
+  get stdin(): InputStream {
+    return this.options.stdin ?? process.stdin;
   }
 
   async sleep(ms: number): Promise<void> {
@@ -136,4 +169,18 @@ export class CommandContext {
     }
     if (this.signal?.aborted) throw new InterruptedError('interrupted');
   }
+}
+
+/** The PEM text of a cluster's ca_file; InvalidConfigurationError naming the cluster and its clusters.json. */
+function readCaFile(cluster: Cluster, file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidConfigurationError(`cannot read ca_file ${file} of cluster ${cluster.name} (in ${cluster.source}): ${(err as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new InvalidConfigurationError(`ca_file ${file} of cluster ${cluster.name} (in ${cluster.source}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return text;
 }

@@ -211,7 +211,8 @@ describe('aurora job', () => {
   it('maps 401 to exit 30 and 403 to exit 8', async () => {
     await scheduler({ failWith: { status: 401, code: 'UNAUTHENTICATED', message: 'Log in: put credentials in ~/.netrc' } });
     const r = await aurora('job', 'list', 'devcluster/www-data');
-    expect(r).toMatchObject({ code: 30, stderr: 'Error: Log in: put credentials in ~/.netrc (UNAUTHENTICATED)\n' });
+    expect(r.code).toBe(30);
+    expect(r.stderr).toMatch(/^Error: The scheduler of cluster devcluster wants credentials, and none were sent: .*\. The scheduler said: Log in: put credentials in ~\/\.netrc \(UNAUTHENTICATED\)\n$/);
     await fake?.close();
     await scheduler({ failWith: { status: 403, code: 'PERMISSION_DENIED', message: 'alice may not kill www-data jobs' } });
     expect((await aurora('job', 'kill', 'devcluster/www-data/prod/hello')).code).toBe(8);

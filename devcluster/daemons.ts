@@ -128,7 +128,7 @@ export function startScheduler(o: SchedulerOptions): Promise<Daemon> {
       ...secretArgs(o.agentSecretFile),
       ...(o.extraArgs ?? []),
     ],
-    /serving cluster \S+ at (http:\/\/\S+)/,
+    /serving cluster \S+ at (https?:\/\/\S+)/,
     o,
   );
 }

@@ -19,6 +19,7 @@ const argv = await yargs(hideBin(process.argv))
   .option('observer-port', { type: 'number', default: DEFAULT_OBSERVER_PORT })
   .option('fresh', { type: 'boolean', default: false, describe: 'start from an empty data dir' })
   .option('demo', { type: 'boolean', default: false, describe: 'also create the hello_world job' })
+  .option('security-ini', { type: 'string', describe: "users and roles (Shiro's security.ini): the scheduler then takes HTTP basic auth (the client reads ~/.netrc)" })
   .strict()
   .parseAsync();
 
@@ -59,7 +60,13 @@ process.on('exit', () => {
 try {
   const scheduler = watch(
     'aurora-scheduler',
-    await startScheduler({ dataDir: path.join(argv.dataDir, 'scheduler'), port: argv.schedulerPort, echo: true, ownProcessGroup: true }),
+    await startScheduler({
+      dataDir: path.join(argv.dataDir, 'scheduler'),
+      port: argv.schedulerPort,
+      echo: true,
+      ownProcessGroup: true,
+      ...(argv.securityIni ? { extraArgs: ['--security-ini', path.resolve(argv.securityIni)] } : {}),
+    }),
   );
   const agent = watch(
     'aurora-agent',

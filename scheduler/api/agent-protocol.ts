@@ -12,12 +12,7 @@ export const AGENT_SECRET_HEADER = 'x-aurora-agent-secret';
 export const AGENT_ID_HEADER = 'x-aurora-agent-id';
 export const AGENT_TOKEN_HEADER = 'x-aurora-agent-token';
 
-/**
- * The header a client (the CLI, a script) sends with every state-changing call, so that a page of
- * another origin cannot make a browser send one (browsers send it only with CORS, which the
- * scheduler does not grant). A JSON content type is accepted in its place.
- */
-export const CLIENT_HEADER = 'x-aurora-client';
+export { CLIENT_HEADER } from './constants.js';
 
 /**
  * The agent channel: an agent registers, then syncs level-triggered. Each sync carries every

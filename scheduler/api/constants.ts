@@ -45,3 +45,10 @@ export const DEFAULT_TASK_PAGE = 1000;
 export const MAX_TASK_PAGE = 10_000;
 /** The most task ids one `taskId=` filter may name. */
 export const MAX_TASK_IDS_PER_QUERY = 1000;
+
+/**
+ * The header a client (the CLI, a script) sends with every state-changing call, so that a page of
+ * another origin cannot make a browser send one (browsers send it only with CORS, which the
+ * scheduler does not grant). A JSON content type is accepted in its place.
+ */
+export const CLIENT_HEADER = 'x-aurora-client';

@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import yargs from 'yargs';
 import { DEFAULT_SCHEDULER_PORT } from '../api/routes.js';
+import { SecurityIniError } from '../server/access-control.js';
 import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS, DEFAULT_MAX_BODY_BYTES } from '../server/app.js';
 import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
 import type { TaskDocsReader } from '../storage/task-docs-reader.js';
@@ -36,6 +37,10 @@ interface Options {
   maxBodyBytes: number;
   heapGrowingPercent: number;
   agentSecretFile: string | undefined;
+  securityIni: string | undefined;
+  restrictReads: boolean;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 /** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
@@ -77,9 +82,27 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
       throw new StartupError(e instanceof SecretFileError ? e.message : String(e));
     }
   }
-  const app = await createSchedulerApp({
+  let tls: { cert: string; key: string } | undefined;
+  if (options.tlsCert !== undefined || options.tlsKey !== undefined) {
+    if (options.tlsCert === undefined || options.tlsKey === undefined) {
+      await storage.close();
+      throw new StartupError('--tls-cert and --tls-key go together: give both (PEM files) or neither');
+    }
+    try {
+      tls = { cert: readFileSync(options.tlsCert, 'utf8'), key: readFileSync(options.tlsKey, 'utf8') };
+    } catch (e) {
+      await storage.close();
+      throw new StartupError(`cannot read the TLS certificate or key: ${(e as Error).message}`);
+    }
+  }
+  let app;
+  try {
+    app = await createSchedulerApp({
     storage,
     agentSecret,
+    ...(options.securityIni !== undefined ? { securityIniPath: options.securityIni } : {}),
+    restrictReads: options.restrictReads,
+    ...(tls ? { tls } : {}),
     clusterName: options.clusterName,
     longPollMs: options.longPollMs,
     agentLostTimeoutMs: options.agentLostTimeoutMs,
@@ -95,6 +118,11 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
       stream: options.logFormat === 'json' ? process.stderr : textLogStream(process.stderr, 'aurora-scheduler'),
     },
   });
+  } catch (e) {
+    await storage.close();
+    if (e instanceof SecurityIniError) throw new StartupError(e.message);
+    throw e;
+  }
   // Set once the state is loaded (loading grows the heap fast and should not collect at every
   // step): from here V8 collects when the heap has grown this much past its live size. Every
   // change replaces task objects, and the old ones would otherwise pile up as garbage for long.
@@ -118,7 +146,7 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
   }
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  process.stdout.write(`aurora-scheduler: serving cluster ${options.clusterName} at http://${host}:${address.port}\n`);
+  process.stdout.write(`aurora-scheduler: serving cluster ${options.clusterName} at ${tls ? 'https' : 'http'}://${host}:${address.port}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -189,6 +217,17 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         describe: "After spreading a job's instances: prefer emptier hosts (spread) or fuller ones (binpack)",
       },
       'placement-batch-size': { type: 'number', default: DEFAULT_PLACEMENT.batchSize, describe: 'Most tasks one placement pass places' },
+      'security-ini': {
+        type: 'string',
+        describe: "Users and roles (Apache Shiro's security.ini, as Aurora's -shiro_ini_path): turns on HTTP basic authentication. Without it the cluster runs unauthenticated",
+      },
+      'restrict-reads': {
+        type: 'boolean',
+        default: false,
+        describe: "Reads need credentials and permissions too (Aurora's reads are open)",
+      },
+      'tls-cert': { type: 'string', describe: 'Serve https with this PEM certificate (with --tls-key)' },
+      'tls-key': { type: 'string', describe: 'The PEM private key of --tls-cert' },
       'agent-secret-file': {
         type: 'string',
         describe: "A file (readable by root only) holding the cluster's agent secret; agents must present it to register. Without it any agent is taken",
@@ -273,6 +312,10 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
           maxBodyBytes: args['max-body-bytes'],
           heapGrowingPercent: args['heap-growing-percent'],
           agentSecretFile: args['agent-secret-file'],
+          securityIni: args['security-ini'],
+          restrictReads: args['restrict-reads'],
+          tlsCert: args['tls-cert'],
+          tlsKey: args['tls-key'],
           },
           reader,
         ),

@@ -5,6 +5,9 @@ import { specHash } from '../../dsl/jobspec.js';
 import { PATHS } from '../api/routes.js';
 import { agentRegistration, FakeClock, jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
 
+/** The header the CLI sends with every state-changing call (a body-less POST needs it). */
+const CLIENT = { 'x-aurora-client': 'test' };
+
 describe('agent channel', () => {
   let h: Harness;
   beforeEach(async () => {
@@ -185,7 +188,7 @@ describe('agent channel', () => {
     const id = (await h.sync(agentId)).launch[0]!.taskId;
     await h.sync(agentId, [report(id, 'RUNNING')]);
     const { answer } = await heldSync(agentId, 60_000, [report(id, 'RUNNING')]);
-    await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello') });
+    await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello'), headers: CLIENT });
     expect(await answer).toEqual({ launch: [], kill: [id], ack: [] });
   });
 

@@ -25,6 +25,7 @@ import {
   ListJobsResponseSchema,
   ListTasksResponseSchema,
 } from '../api/jobs-api.js';
+import { GetQuotaResponseSchema, IncreaseQuotaRequestSchema, SetQuotaRequestSchema } from '../api/quota-api.js';
 import { API_PREFIX, PATHS } from '../api/routes.js';
 import { PERMISSIONS } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
@@ -45,6 +46,7 @@ export interface ApiContext {
 }
 
 export const JobParamsSchema = z.object({ role: z.string(), environment: z.string(), name: z.string() }).strict();
+export const RoleParamsSchema = z.object({ role: z.string() }).strict();
 export const ListJobsQuerySchema = z.object({ role: z.string().optional(), environment: z.string().optional() }).strict();
 
 /** A body whose spec fails JobSpecSchema is an invalid job spec, located inside the spec. */
@@ -92,7 +94,18 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       bodyError: jobSpecError,
       access: ({ body }) => write(PERMISSIONS.createJob(body.spec.key)),
       success: { status: 201, contentType: 'application/json', schema: CreateJobResponseSchema },
-      errors: ['INVALID_JOB_SPEC', 'WRONG_CLUSTER', 'JOB_EXISTS', 'CRON_JOB_NEEDS_CRON_COMMAND', 'PERMISSION_DENIED', 'BODY_TOO_LARGE', 'STORAGE_UNAVAILABLE'],
+      errors: [
+        'INVALID_JOB_SPEC',
+        'WRONG_CLUSTER',
+        'JOB_EXISTS',
+        'INSUFFICIENT_QUOTA',
+        'CRON_JOB_NEEDS_CRON_COMMAND',
+        'UNAUTHENTICATED',
+        'PERMISSION_DENIED',
+        'CROSS_SITE_REQUEST',
+        'BODY_TOO_LARGE',
+        'STORAGE_UNAVAILABLE',
+      ],
       handler: ({ body, principal }) => scheduler.createJob(body.spec, principal.name),
     }),
     defineRoute({
@@ -172,6 +185,44 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       success: { status: 200, contentType: 'application/json', schema: PruneTasksResponseSchema },
       errors: ['PERMISSION_DENIED'],
       handler: ({ body, principal }) => scheduler.pruneTasks(body, principal.name),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${API_PREFIX}/quotas/:role`,
+      operationId: 'getQuota',
+      summary: "A role's production quota and what its active tasks hold (aurora quota get)",
+      api: true,
+      params: RoleParamsSchema,
+      access: ({ params }) => read(PERMISSIONS.getQuota(params.role)),
+      success: { status: 200, contentType: 'application/json', schema: GetQuotaResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: ({ params }) => scheduler.getQuota(params.role),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: `${API_PREFIX}/quotas/:role`,
+      operationId: 'setQuota',
+      summary: "Set a role's production quota (aurora-admin set_quota)",
+      api: true,
+      params: RoleParamsSchema,
+      body: SetQuotaRequestSchema,
+      access: () => write(PERMISSIONS.setQuota),
+      success: { status: 200, contentType: 'application/json', schema: GetQuotaResponseSchema },
+      errors: ['PERMISSION_DENIED', 'UNAUTHENTICATED', 'CROSS_SITE_REQUEST', 'STORAGE_UNAVAILABLE'],
+      handler: ({ params, body, principal }) => scheduler.setQuota(params.role, body.quota, principal.name),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: `${API_PREFIX}/quotas/:role/increase`,
+      operationId: 'increaseQuota',
+      summary: "Grow a role's production quota (aurora-admin increase_quota)",
+      api: true,
+      params: RoleParamsSchema,
+      body: IncreaseQuotaRequestSchema,
+      access: () => write(PERMISSIONS.setQuota),
+      success: { status: 200, contentType: 'application/json', schema: GetQuotaResponseSchema },
+      errors: ['PERMISSION_DENIED', 'UNAUTHENTICATED', 'CROSS_SITE_REQUEST', 'STORAGE_UNAVAILABLE'],
+      handler: ({ params, body, principal }) => scheduler.increaseQuota(params.role, body.delta, principal.name),
     }),
     defineRoute({
       method: 'GET',

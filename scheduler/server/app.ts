@@ -6,16 +6,17 @@ import type { z } from 'zod';
 import { formatPath } from '../../dsl/compile.js';
 import { ApiError } from '../api/errors.js';
 import { PATHS } from '../api/routes.js';
-import { allowEveryone, type Authorizer } from '../core/authorize.js';
+import { ANONYMOUS, type Authorizer } from '../core/authorize.js';
+import { AccessControl, loadSecurityIni, SECURITY_HEADERS, type LoadedSecurity } from './access-control.js';
 import type { Storage } from '../storage/storage.js';
 import { systemClock, type Clock } from '../service/clock.js';
 import { Scheduler, type SchedulerLog } from '../service/scheduler.js';
 import { apiRoutes } from './api-routes.js';
 import { AgentAuth } from './agent-auth.js';
+import { SchedulerMetrics } from './metrics.js';
 import { BackgroundTasks } from './background.js';
 import { LongPolls } from './long-polls.js';
 import { buildOpenApi } from './openapi.js';
-import { principalFrom } from './principal.js';
 import { defineRoute, PUBLIC, type Route } from './route.js';
 import { webUiRoutes } from './web-ui.js';
 
@@ -69,6 +70,12 @@ export interface SchedulerAppOptions {
    * says so loudly at start-up). @default null
    */
   readonly agentSecret?: string | null;
+  /** Users and roles (Apache Shiro's security.ini); absent runs the cluster unauthenticated. */
+  readonly securityIniPath?: string;
+  /** Reads need credentials and permissions too. @default false (open, as in Aurora) */
+  readonly restrictReads?: boolean;
+  /** Serve https with this PEM certificate and key. @default http */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export const DEFAULT_LONG_POLL_MS = 20_000;
@@ -93,6 +100,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
   // Agents long-poll all the time; per-request lines would drown the scheduler's own log.
   // Path parameters as long as any key could be, so a too-long name is answered as one.
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBodyBytes,
@@ -124,6 +132,19 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     ...(options.placementSeed !== undefined ? { placementSeed: options.placementSeed } : {}),
   });
   const background = new BackgroundTasks(scheduler, log);
+  let security: LoadedSecurity | null = null;
+  if (options.securityIniPath !== undefined) {
+    security = loadSecurityIni(options.securityIniPath);
+    for (const warning of security.warnings) log.warn(`security.ini: ${warning}`);
+  }
+  const metrics = new SchedulerMetrics(scheduler);
+  metrics.observe(app);
+  const accessControl = await AccessControl.create({
+    security: security?.config ?? null,
+    restrictReads: options.restrictReads ?? false,
+    ...(options.authorizer ? { authorizer: options.authorizer } : {}),
+    onAuthFailure: () => metrics.authFailures.inc(),
+  });
   const agentAuth = new AgentAuth(options.agentSecret ?? null);
   if (!agentAuth.requiresSecret) {
     log.warn('NO AGENT SECRET: any process that can reach this scheduler can register as an agent and receive tasks with their command lines and environments; start it with --agent-secret-file');
@@ -161,6 +182,17 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     }),
     defineRoute({
       method: 'GET',
+      url: PATHS.metrics,
+      operationId: 'metrics',
+      summary: "The scheduler's figures in Prometheus' text format",
+      api: false,
+      access: () => PUBLIC,
+      success: { status: 200, contentType: 'text/plain' },
+      errors: [],
+      handler: async (_input, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    }),
+    defineRoute({
+      method: 'GET',
       url: PATHS.openapi,
       operationId: 'openapi',
       summary: 'This API as an OpenAPI 3.1 document',
@@ -171,11 +203,15 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
       handler: () => (openapi ??= buildOpenApi(apiRoutesOnly, { clusterName: scheduler.clusterName, version: options.version ?? '0.0.0' })),
     }),
   );
-  for (const route of routes) register(app, route, options.authorizer ?? allowEveryone);
+  for (const route of routes) register(app, route, accessControl);
+  app.addHook('onSend', async (_request, reply) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.code === 'INTERNAL') request.log.error(error);
+    if (apiError.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Basic realm="aurora"');
     return reply.code(apiError.status).type('application/json').send(apiError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
@@ -220,7 +256,7 @@ function schedulerVars(scheduler: Scheduler, longPolls: LongPolls, jobWatchers: 
 }
 
 /** Validates, authorizes, then runs the handler: the same order for every route. */
-function register(app: FastifyInstance, route: Route, authorizer: Authorizer): void {
+function register(app: FastifyInstance, route: Route, accessControl: AccessControl): void {
   app.route({
     method: route.method,
     url: route.url,
@@ -229,15 +265,10 @@ function register(app: FastifyInstance, route: Route, authorizer: Authorizer): v
       const params = parse(route.params, request.params, 'path');
       const query = parse(route.query, request.query, 'query');
       const body = route.body ? parseBody(route, request.body) : undefined;
-      const principal = principalFrom(request.headers.authorization);
-      const input = { params, query, body, principal, headers: request.headers };
-      const access = route.access(input);
-      if (access.kind === 'read' || access.kind === 'write') {
-        const decision = authorizer.authorize(principal, access.permission);
-        if (!decision.allowed) {
-          throw new ApiError('PERMISSION_DENIED', `${principal.name} may not ${access.permission}: ${decision.reason}`);
-        }
-      }
+      const base = { params, query, body, headers: request.headers };
+      const access = route.access({ ...base, principal: ANONYMOUS });
+      const principal = await accessControl.check(request, access);
+      const input = { ...base, principal };
       const result = await route.handler(input, reply);
       if (reply.sent || result === reply) return reply;
       const type = route.success.contentType === 'application/json' ? 'application/json' : `${route.success.contentType}; charset=utf-8`;

@@ -11,6 +11,9 @@ import { PATHS } from '../api/routes.js';
 import type { Authorizer, Principal } from '../core/authorize.js';
 import { jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
 
+/** The header the CLI sends with every state-changing call (a body-less POST needs it). */
+const CLIENT = { 'x-aurora-client': 'test' };
+
 const hello = PATHS.job('www-data', 'prod', 'hello');
 
 function errorOf(body: unknown) {
@@ -152,7 +155,7 @@ describe('jobs API', () => {
     const taskId = launched!.taskId;
     await h.sync(agentId, [report(taskId, 'RUNNING')]);
 
-    const killed = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello') });
+    const killed = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello'), headers: CLIENT });
     expect(killed.json()).toEqual({ killed: [taskId], jobRemoved: false });
     expect((await h.sync(agentId, [report(taskId, 'RUNNING')])).kill).toEqual([taskId]);
 
@@ -261,7 +264,7 @@ describe('authorization', () => {
     try {
       const auth = { authorization: `Basic ${Buffer.from('alice:secret').toString('base64')}` };
       await h.app.inject({ method: 'POST', url: PATHS.jobs, headers: auth, payload: { spec: jobSpec() } });
-      const denied = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello'), headers: auth });
+      const denied = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'hello'), headers: { ...auth, ...CLIENT } });
       expect(denied.statusCode).toBe(403);
       expect(errorOf(denied.json())).toEqual({
         code: 'PERMISSION_DENIED',

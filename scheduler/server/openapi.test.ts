@@ -26,6 +26,8 @@ describe('OpenAPI document', () => {
         PATHS.agentSync,
         '/api/v1/specs/{hash}',
         PATHS.tasksPrune,
+        '/api/v1/quotas/{role}',
+        '/api/v1/quotas/{role}/increase',
       ].sort(),
     );
     expect(Object.keys(doc.paths[PATHS.jobs])).toEqual(['post', 'get']);

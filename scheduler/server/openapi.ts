@@ -24,6 +24,7 @@ import {
   ListJobsResponseSchema,
   ListTasksResponseSchema,
 } from '../api/jobs-api.js';
+import { GetQuotaResponseSchema, IncreaseQuotaRequestSchema, ResourceAmountsSchema, SetQuotaRequestSchema } from '../api/quota-api.js';
 import { ScheduledTaskSchema, TaskEventSchema, TaskStateSchema } from '../api/task.js';
 import type { Route } from './route.js';
 
@@ -58,6 +59,10 @@ const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   TaskLaunch: TaskLaunchSchema,
   GetSpecResponse: GetSpecResponseSchema,
   ApiErrorBody: ApiErrorBodySchema,
+  ResourceAmounts: ResourceAmountsSchema,
+  GetQuotaResponse: GetQuotaResponseSchema,
+  SetQuotaRequest: SetQuotaRequestSchema,
+  IncreaseQuotaRequest: IncreaseQuotaRequestSchema,
 };
 
 type JsonSchema = Record<string, unknown>;

@@ -9,6 +9,9 @@ import type { ScheduledTask } from '../api/task.js';
 import { SqliteStorage } from '../storage/sqlite-storage.js';
 import { FakeClock, jobSpec, report, startHarness, type Harness, type HarnessOptions } from '../testing/scheduler-harness.js';
 
+/** The header the CLI sends with every state-changing call (a body-less POST needs it). */
+const CLIENT = { 'x-aurora-client': 'test' };
+
 /**
  * The scheduler's service through its HTTP routes, on a real SQLite file with a fake clock:
  * commits that fail, the history bounds, partitions, admission limits.
@@ -102,7 +105,7 @@ describe('admission limits', () => {
     expect((await h.createJob(jobSpec({ name: longest }))).status).toBe(201);
     expect((await h.app.inject({ url: PATHS.job('www-data', 'prod', longest) })).statusCode).toBe(200);
     expect((await h.app.inject({ url: `${PATHS.ui}/www-data/prod/${longest}` })).statusCode).toBe(200);
-    const killed = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', longest) });
+    const killed = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', longest), headers: CLIENT });
     expect(killed.json()).toMatchObject({ jobRemoved: true });
   });
 
@@ -254,7 +257,7 @@ describe('partitions (Aurora partition_aware.aurora)', () => {
   it('kills a PARTITIONED task at once: its agent is told if it comes back', async () => {
     const h = await harness();
     const { agentId, launch } = await partitioned(h);
-    const res = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'partition_aware_disabled') });
+    const res = await h.app.inject({ method: 'POST', url: PATHS.jobKill('www-data', 'prod', 'partition_aware_disabled'), headers: CLIENT });
     expect(res.json()).toMatchObject({ jobRemoved: true });
     const id = launch.find((l) => l.jobKey.name === 'partition_aware_disabled')!.taskId;
     expect((await h.sync(agentId, [report(id, 'RUNNING')])).kill).toContain(id);

@@ -21,6 +21,7 @@ import {
   type PruneTasksRequest,
   type PruneTasksResponse,
 } from '../api/jobs-api.js';
+import type { GetQuotaResponse, ResourceAmounts } from '../api/quota-api.js';
 import { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
 import { admissionProblems, DEFAULT_MAX_INSTANCES_PER_JOB } from '../core/admission.js';
 import {
@@ -34,7 +35,9 @@ import {
 } from '../core/agent-sync.js';
 import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
 import { DEFAULT_HISTORY_POLICY, expiredTasks, overJobLimit, type HistoryPolicy } from '../core/history-pruning.js';
+import { checkQuota, countsAgainstQuota, NO_RESOURCES, scaleAmounts } from '../core/quota.js';
 import { transition } from '../core/task-state-machine.js';
+import { resolveTier } from '../core/tiers.js';
 import type { ChangeSet } from '../state/change-set.js';
 import { ClusterState, endedAt } from '../state/cluster-state.js';
 import { jobPath, type JobRef, type Storage, type StoredAgent } from '../storage/storage.js';
@@ -181,6 +184,10 @@ export class Scheduler {
     return this.committer.commits;
   }
 
+  /** Tasks placed since start-up, and tasks preempted. */
+  placements = 0;
+  preemptions = 0;
+
   // ---- jobs ------------------------------------------------------------------------------
 
   async createJob(spec: JobSpec, principal: string): Promise<CreateJobResponse> {
@@ -204,6 +211,8 @@ export class Scheduler {
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
       throw new ApiError('INVALID_JOB_SPEC', `${first.message}${more}`, problems);
     }
+    const tier = resolveTier(spec);
+    if (!tier.ok) throw new ApiError('INVALID_JOB_SPEC', tier.message, [{ path: 'tier', message: tier.message }]);
     if (spec.cronSchedule !== null) {
       throw new ApiError(
         'CRON_JOB_NEEDS_CRON_COMMAND',
@@ -220,6 +229,23 @@ export class Scheduler {
             ? `job ${formatJobKey(key)} is still being killed; wait until its tasks have ended, then create it again`
             : `job ${formatJobKey(key)} already exists; use aurora update start to change it, or kill it first`,
         );
+      }
+      if (countsAgainstQuota(spec)) {
+        const { prodUse } = this.state.usageOf(key.role);
+        const check = checkQuota({
+          role: key.role,
+          quota: this.state.quota(key.role),
+          activeProduction: prodUse,
+          updateAdds: NO_RESOURCES,
+          cronTemplates: NO_RESOURCES,
+          request: scaleAmounts(spec.task.resources, spec.instances),
+        });
+        if (!check.ok) {
+          throw new ApiError(
+            'INSUFFICIENT_QUOTA',
+            `${check.message}; ask an operator for more (aurora-admin increase_quota ${this.clusterName} ${key.role} ...) or see aurora quota get ${this.clusterName}/${key.role}`,
+          );
+        }
       }
       const hash = specHash(spec);
       this.state.putSpec(hash, spec);
@@ -378,6 +404,39 @@ export class Scheduler {
     await this.committer.durable();
     this.log.info(`${principal} pruned ${taskIds.length} ended task(s)`);
     return { pruned: taskIds.length, taskIds };
+  }
+
+  // ---- quotas ----------------------------------------------------------------------------
+
+  /** A role's production quota, and what its active tasks hold. */
+  getQuota(role: string): GetQuotaResponse {
+    return { role, quota: this.state.quota(role), ...this.state.usageOf(role) };
+  }
+
+  /** `aurora-admin set_quota`: the role's quota becomes `quota`. */
+  async setQuota(role: string, quota: ResourceAmounts, principal: string): Promise<GetQuotaResponse> {
+    this.state.operation(() => this.state.putQuota(role, quota));
+    await this.committer.durable();
+    this.log.info(`${principal} set the quota of role ${role} to ${formatAmounts(quota)}`);
+    return this.getQuota(role);
+  }
+
+  /** `aurora-admin increase_quota`: the role's quota grows by `delta`, in one step. */
+  async increaseQuota(role: string, delta: ResourceAmounts, principal: string): Promise<GetQuotaResponse> {
+    const quota = this.state.operation(() => {
+      const q = this.state.quota(role);
+      const next = {
+        cpu: Math.round((q.cpu + delta.cpu) * 1e6) / 1e6,
+        ramMb: q.ramMb + delta.ramMb,
+        diskMb: q.diskMb + delta.diskMb,
+        gpu: q.gpu + delta.gpu,
+      };
+      this.state.putQuota(role, next);
+      return next;
+    });
+    await this.committer.durable();
+    this.log.info(`${principal} increased the quota of role ${role} by ${formatAmounts(delta)} to ${formatAmounts(quota)}`);
+    return this.getQuota(role);
   }
 
   /** A JobSpec by hash, for agents launching its tasks. */
@@ -548,6 +607,7 @@ export class Scheduler {
           this.reasons.delete(id);
         }
       }
+      this.placements += result.assignments.length;
       return result.assignments.length;
     });
     // Groups that are gone need no memory of being blocked.
@@ -827,6 +887,10 @@ const WAITING = 'Waiting for the next placement pass';
 
 function toKnown(t: ScheduledTask): KnownTask {
   return { taskId: t.taskId, state: t.state, agentId: t.agentId, health: t.health, ports: t.ports };
+}
+
+function formatAmounts(a: ResourceAmounts): string {
+  return `${a.cpu} cpu, ${a.ramMb} MiB ram, ${a.diskMb} MiB disk${a.gpu ? `, ${a.gpu} gpu` : ''}`;
 }
 
 function compare(a: string, b: string): number {

@@ -1,4 +1,5 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
+import type { ResourceAmounts } from '../api/quota-api.js';
 import type { ScheduledTask } from '../api/task.js';
 import type { StoredAgent, StoredJob, WriteBatch } from '../storage/storage.js';
 
@@ -12,6 +13,7 @@ export class ChangeSet implements WriteBatch {
   readonly jobs = new Map<string, StoredJob | null>();
   readonly tasks = new Map<string, ScheduledTask | null>();
   readonly agents = new Map<string, StoredAgent | null>();
+  readonly quotas = new Map<string, ResourceAmounts | null>();
   /** Inverse of every change, in the order the changes were made. */
   readonly undo: (() => void)[] = [];
   /** Agents with something new to launch or kill, woken once the change is durable. */

@@ -1,6 +1,8 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
+import type { ResourceAmounts } from '../api/quota-api.js';
 import { HostPool, type Holding, type HostSpec } from '../core/placement/index.js';
+import { countsAgainstQuota } from '../core/quota.js';
 import { jobPath, type LoadedState, type StoredAgent, type StoredJob } from '../storage/storage.js';
 import { ChangeSet } from './change-set.js';
 
@@ -58,6 +60,11 @@ export class ClusterState {
   private readonly partitionedIds = new Set<string>();
   /** Every ended task, in the order they ended: the history pruner reads from the front. */
   private readonly endedIds = new Set<string>();
+  private readonly quotaMap = new Map<string, ResourceAmounts>();
+  /** Every stored task by state, for figures. */
+  private readonly stateCounts = new Map<TaskState, number>();
+  /** What each role's active (non-terminal) tasks hold, production and not, in integer millionths. */
+  private readonly usage = new Map<string, { prod: number[]; nonProd: number[] }>();
   /** When each agent was last heard from. Kept in memory only: a sync is not a write. */
   private readonly lastSeen = new Map<string, number>();
   private changes = new ChangeSet();
@@ -81,6 +88,7 @@ export class ClusterState {
   /** Fills an empty state from the store, recording nothing. */
   load(loaded: LoadedState): void {
     for (const [hash, spec] of loaded.specs) this.specs.set(hash, spec);
+    for (const [role, quota] of loaded.quotas) this.quotaMap.set(role, quota);
     for (const agent of loaded.agents) {
       this.agentMap.set(agent.agentId, agent);
       this.lastSeen.set(agent.agentId, agent.lastSeenAt);
@@ -237,6 +245,22 @@ export class ClusterState {
     return { jobKey: jobPath(task.jobKey), resources: spec.task.resources, ports: Object.values(task.ports) };
   }
 
+  /** How many stored tasks are in each state. */
+  tasksByState(): ReadonlyMap<TaskState, number> {
+    return this.stateCounts;
+  }
+
+  /** A role's production quota; a role without one has none (as in Aurora). */
+  quota(role: string): ResourceAmounts {
+    return this.quotaMap.get(role) ?? NO_RESOURCES;
+  }
+
+  /** What a role's active tasks hold: those that count against its quota (production, not dedicated) and the others. */
+  usageOf(role: string): { prodUse: ResourceAmounts; nonProdUse: ResourceAmounts } {
+    const u = this.usage.get(role);
+    return { prodUse: fromMillionths(u?.prod), nonProdUse: fromMillionths(u?.nonProd) };
+  }
+
   // ---- changes -----------------------------------------------------------------------------
 
   /** The changes since the last `takeChanges`. */
@@ -301,6 +325,15 @@ export class ClusterState {
     });
   }
 
+  putQuota(role: string, quota: ResourceAmounts): void {
+    const old = this.quotaMap.get(role);
+    this.quotaMap.set(role, quota);
+    this.record('quotas', role, quota, () => {
+      if (old) this.quotaMap.set(role, old);
+      else this.quotaMap.delete(role);
+    });
+  }
+
   /** Deletes specs no job or task refers to any more. */
   collectSpecs(): number {
     let collected = 0;
@@ -332,9 +365,9 @@ export class ClusterState {
   // ---- internals ---------------------------------------------------------------------------
 
   private record(
-    kind: 'specs' | 'jobs' | 'tasks' | 'agents',
+    kind: 'specs' | 'jobs' | 'tasks' | 'agents' | 'quotas',
     key: string,
-    value: JobSpec | StoredJob | ScheduledTask | StoredAgent | null,
+    value: JobSpec | StoredJob | ScheduledTask | StoredAgent | ResourceAmounts | null,
     undo: () => void,
   ): void {
     const map = this.changes[kind] as Map<string, unknown>;
@@ -441,6 +474,7 @@ export class ClusterState {
     const id = task.taskId;
     this.compact(task);
     this.taskMap.set(id, task);
+    this.stateCounts.set(task.state, (this.stateCounts.get(task.state) ?? 0) + 1);
     this.ref(task.specHash, 1);
     const path = jobPath(task.jobKey);
     const jt = this.jobTasksFor(path);
@@ -455,7 +489,7 @@ export class ClusterState {
     if (TERMINAL_STATES.has(task.state)) {
       jt.ended.add(id);
       this.endedIds.add(id);
-    }
+    } else this.use(task, 1);
     if (holds(task)) {
       let set = this.onAgent.get(task.agentId);
       if (!set) {
@@ -493,6 +527,7 @@ export class ClusterState {
     if (list.length === 0) jt.byInstance.delete(task.instance);
     jt.ended.delete(id);
     this.endedIds.delete(id);
+    if (!TERMINAL_STATES.has(task.state)) this.use(task, -1);
     if (holds(task)) {
       const set = this.onAgent.get(task.agentId);
       set?.delete(id);
@@ -509,9 +544,27 @@ export class ClusterState {
     } else if (task.state === 'THROTTLED') this.throttledIds.delete(id);
     else if (task.state === 'PARTITIONED') this.partitionedIds.delete(id);
     this.ref(task.specHash, -1);
+    this.stateCounts.set(task.state, (this.stateCounts.get(task.state) ?? 1) - 1);
     this.taskMap.delete(id);
     this.dropJobTasksIfEmpty(path);
     return position;
+  }
+
+  /** Adds (or with -1 takes back) what an active task holds to its role's use. */
+  private use(task: ScheduledTask, sign: 1 | -1): void {
+    const spec = this.specs.get(task.specHash);
+    if (!spec) return;
+    let u = this.usage.get(task.jobKey.role);
+    if (!u) {
+      u = { prod: [0, 0, 0, 0], nonProd: [0, 0, 0, 0] };
+      this.usage.set(task.jobKey.role, u);
+    }
+    const into = countsAgainstQuota(spec) ? u.prod : u.nonProd;
+    const r = spec.task.resources;
+    into[0] = (into[0] as number) + sign * Math.round(r.cpu * MILLION);
+    into[1] = (into[1] as number) + sign * r.ramMb * MILLION;
+    into[2] = (into[2] as number) + sign * r.diskMb * MILLION;
+    into[3] = (into[3] as number) + sign * r.gpu * MILLION;
   }
 
   private ref(hash: string, delta: number): void {
@@ -520,6 +573,16 @@ export class ClusterState {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+const NO_RESOURCES: ResourceAmounts = { cpu: 0, ramMb: 0, diskMb: 0, gpu: 0 };
+/** Use is summed in integer millionths: sums of 0.1 cpu must come back exact. */
+const MILLION = 1_000_000;
+
+function fromMillionths(units: readonly number[] | undefined): ResourceAmounts {
+  if (!units) return NO_RESOURCES;
+  const [cpu = 0, ram = 0, disk = 0, gpu = 0] = units;
+  return { cpu: cpu / MILLION, ramMb: Math.round(ram / MILLION), diskMb: Math.round(disk / MILLION), gpu: Math.round(gpu / MILLION) };
+}
 
 /** Equal strings made one (up to a bound, past which new ones are kept as they are). */
 class StringPool {

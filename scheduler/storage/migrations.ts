@@ -118,4 +118,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_by_job ON tasks (role, environment, name, instance);
     `,
   },
+  {
+    version: 4,
+    description: 'production quota per role',
+    sql: `
+      CREATE TABLE quotas (
+        role TEXT PRIMARY KEY,
+        cpu REAL NOT NULL,
+        ram_mb INTEGER NOT NULL,
+        disk_mb INTEGER NOT NULL,
+        gpu INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -40,6 +40,7 @@ function batch(parts: Partial<{ [K in keyof WriteBatch]: [string, unknown][] }>)
     jobs: new Map(parts.jobs as [string, never][]),
     tasks: new Map(parts.tasks as [string, never][]),
     agents: new Map(parts.agents as [string, never][]),
+    quotas: new Map(parts.quotas as [string, never][]),
   };
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobSpec } from '../../dsl/jobspec.js';
+import type { ResourceAmounts } from '../api/quota-api.js';
 import type { ScheduledTask } from '../api/task.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { forEachTaskDoc, TaskDocsReader } from './task-docs-reader.js';
@@ -126,7 +127,11 @@ export class SqliteStorage implements Storage {
       (doc) => tasks.push(JSON.parse(doc) as ScheduledTask),
     );
     const agents = (this.stmt('SELECT * FROM agents ORDER BY host, agent_id').all() as AgentRow[]).map(toAgent);
-    return { specs, jobs, tasks, agents };
+    const quotas = new Map<string, ResourceAmounts>();
+    for (const row of this.stmt('SELECT * FROM quotas ORDER BY role').all() as { role: string; cpu: number; ram_mb: number; disk_mb: number; gpu: number }[]) {
+      quotas.set(row.role, { cpu: row.cpu, ramMb: row.ram_mb, diskMb: row.disk_mb, gpu: row.gpu });
+    }
+    return { specs, jobs, tasks, agents, quotas };
   }
 
   async commit(batch: WriteBatch): Promise<void> {
@@ -192,6 +197,13 @@ export class SqliteStorage implements Storage {
         );
       } else {
         this.stmt('DELETE FROM agents WHERE agent_id = ?').run(agentId);
+      }
+    }
+    for (const [role, quota] of batch.quotas) {
+      if (quota) {
+        this.stmt('INSERT OR REPLACE INTO quotas (role, cpu, ram_mb, disk_mb, gpu) VALUES (?, ?, ?, ?, ?)').run(role, quota.cpu, quota.ramMb, quota.diskMb, quota.gpu);
+      } else {
+        this.stmt('DELETE FROM quotas WHERE role = ?').run(role);
       }
     }
     for (const [hash, spec] of batch.specs) {

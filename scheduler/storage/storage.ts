@@ -1,5 +1,6 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { AgentInfo } from '../api/agent-protocol.js';
+import type { ResourceAmounts } from '../api/quota-api.js';
 import type { ScheduledTask } from '../api/task.js';
 
 /**
@@ -37,6 +38,8 @@ export interface LoadedState {
   /** In the order they were created (a later task of an instance replaces an earlier one). */
   readonly tasks: readonly ScheduledTask[];
   readonly agents: readonly StoredAgent[];
+  /** Production quota by role. */
+  readonly quotas: ReadonlyMap<string, ResourceAmounts>;
 }
 
 /**
@@ -49,6 +52,7 @@ export interface WriteBatch {
   readonly jobs: ReadonlyMap<string, StoredJob | null>;
   readonly tasks: ReadonlyMap<string, ScheduledTask | null>;
   readonly agents: ReadonlyMap<string, StoredAgent | null>;
+  readonly quotas: ReadonlyMap<string, ResourceAmounts | null>;
 }
 
 export interface Storage {

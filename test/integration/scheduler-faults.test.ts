@@ -40,7 +40,9 @@ function tempRoot(): string {
 async function call(method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(url, {
     method,
-    ...(body === undefined ? { headers } : { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
+    ...(body === undefined
+      ? { headers: { 'x-aurora-client': 'test', ...headers } }
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
   });
   return { status: res.status, body: await res.json() };
 }

@@ -40,6 +40,7 @@ describe('a scheduler starting on 30,000 stored tasks', () => {
       jobs: new Map([['www-data/prod/big', { spec, specHash: hash, createdAt: 1, removing: false }]]),
       tasks,
       agents: new Map(),
+      quotas: new Map(),
     });
     await storage.close();
 

@@ -51,7 +51,8 @@ function generateHosts(random: Random, count: number): { hosts: HostSpec[]; zone
   const hosts = Array.from({ length: count }, (_, i): HostSpec => {
     const rack = Math.floor(i / 40);
     const attributes: Record<string, string> = { rack: `rack-${rack}`, zone: `zone-${rack % zones}` };
-    if (random() < 0.05) attributes['dedicated'] = pick(random, ['db', 'ml']);
+    // Dedicated hosts (Aurora's `dedicated` attribute, any role): only jobs asking for them go there.
+    if (random() < 0.05) attributes['dedicated'] = pick(random, ['*/db', '*/ml']);
     return {
       agentId: `agent-${i}`,
       host: `host-${String(i).padStart(6, '0')}.example`,
@@ -85,7 +86,7 @@ function generateJobs(random: Random, tasks: number, cluster: ReturnType<typeof 
     else if (roll < 0.4) constraints['rack'] = `limit:${Math.max(1, Math.ceil(instances / (cluster.racks / 2)))}`;
     const value = random();
     if (value < 0.15) constraints['zone'] = pick(random, ['zone-0', 'zone-1,zone-2', '!zone-1']);
-    else if (value < 0.17 && instances <= 100) constraints['dedicated'] = 'db';
+    else if (value < 0.17 && instances <= 100) constraints['dedicated'] = '*/db';
     jobs.push(job(random, jobs.length, instances, constraints));
     remaining -= instances;
   }

@@ -34,6 +34,7 @@ function randomHosts(random: Random): ModelHost[] {
       portRange: { begin, end: begin + randomBelow(random, 5) - 1 },
       unavailable: random() < 0.1 ? 'LOST' : null,
     };
+    if (random() < 0.15) attributes['dedicated'] = pick(random, ['a/db', '*/db']);
     const holdings: Holding[] = [];
     for (let t = randomBelow(random, 4); t > 0; t--) {
       const port = begin + randomBelow(random, 6);
@@ -52,6 +53,7 @@ function randomGroup(random: Random, tasks: number): PlacementGroup {
   if (random() < 0.3) constraints['rack'] = pick(random, ['r1', 'r1,r2', '!r0', '!r1,r3', 'limit:1', 'limit:2']);
   if (random() < 0.3) constraints['zone'] = pick(random, ['z0', '!z2', 'limit:1']);
   if (random() < 0.3) constraints['host'] = pick(random, ['limit:1', 'limit:2']);
+  if (random() < 0.15) constraints['dedicated'] = pick(random, ['a/db', '*/db']);
   return {
     jobKey: pick(random, JOBS),
     resources: { cpu: pick(random, [0.1, 0.3, 0.5, 1, 2]), ramMb: pick(random, [64, 256, 1024]), diskMb: 256, gpu: random() < 0.1 ? 1 : 0 },
@@ -93,6 +95,8 @@ function freePorts(h: ModelHost): number[] {
 
 function fits(h: ModelHost, g: PlacementGroup, all: readonly ModelHost[]): boolean {
   if (h.spec.unavailable !== null) return false;
+  // Dedicated hosts take only jobs that ask for their value (the value check is below).
+  if (g.constraints['dedicated'] === undefined && h.spec.attributes['dedicated'] !== undefined) return false;
   const f = free(h);
   const r = g.resources;
   if (f.cpu < millionths(r.cpu) || f.ram < millionths(r.ramMb) || f.disk < millionths(r.diskMb) || f.gpu < millionths(r.gpu)) return false;

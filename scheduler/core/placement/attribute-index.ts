@@ -1,4 +1,5 @@
 import { meetsValueConstraint, type ValueConstraint } from './constraints.js';
+import { DEDICATED_ATTRIBUTE } from './dedicated.js';
 
 /** A host's lack of a value in an attribute column. */
 export const NO_VALUE = -1;
@@ -73,12 +74,14 @@ export class AttributeIndex {
   }
 
   /**
-   * Available hosts that meet every value constraint, ascending by index. Starts from the index
-   * of a positive constraint's values when there is one, so `zone = z1` never looks at other
-   * zones; only negated constraints alone scan every host (once per signature).
+   * Available hosts that meet every value constraint, ascending by index, leaving out dedicated
+   * hosts (those with a `dedicated` attribute) when `excludeDedicated`. Starts from the index of
+   * a positive constraint's values when there is one, so `zone = z1` never looks at other zones;
+   * only negated constraints alone scan every host (once per signature).
    */
-  eligible(constraints: readonly ValueConstraint[], signature: string, available: Uint8Array): Int32Array {
-    const cached = this.eligibleBySignature.get(signature);
+  eligible(constraints: readonly ValueConstraint[], signature: string, available: Uint8Array, excludeDedicated: boolean): Int32Array {
+    const key = excludeDedicated ? signature : `dedicated allowed ${signature}`;
+    const cached = this.eligibleBySignature.get(key);
     if (cached) return cached;
     const positive = constraints.find((c) => !c.negated);
     let candidates: Iterable<number>;
@@ -94,12 +97,13 @@ export class AttributeIndex {
     for (const i of candidates) {
       if (available[i] !== 1) continue;
       const attributes = this.ofHost[i]!;
+      if (excludeDedicated && attributes.has(DEDICATED_ATTRIBUTE)) continue;
       if (constraints.every((c) => meetsValueConstraint(c, attributes.get(c.attribute)))) eligible.push(i);
     }
     const result = Int32Array.from(eligible);
     // Signatures come from jobs' constraints, so they are few; the cap only guards against churn.
     if (this.eligibleBySignature.size >= 4096) this.eligibleBySignature.clear();
-    this.eligibleBySignature.set(signature, result);
+    this.eligibleBySignature.set(key, result);
     return result;
   }
 

@@ -1,7 +1,10 @@
+import { DEDICATED_ATTRIBUTE } from './dedicated.js';
+
 /**
  * Job constraints as Aurora writes them: attribute name to a value (`r1`), any of several values
  * (`r1,r2`), none of them (`!r1`, `!r1,r2`), or a limit of instances of the job per value of the
- * attribute (`limit:1`). Parsed once per placement group.
+ * attribute (`limit:1`). Parsed once per placement group. `dedicated` is a value constraint that
+ * also decides which hosts the job may use at all (dedicated.ts).
  */
 
 /** `rack = r1,r2` or, negated, `rack != r1,r2`. */
@@ -32,6 +35,11 @@ export interface ParsedConstraints {
   readonly limits: readonly LimitConstraint[];
   /** Identifies the value constraints, so hosts that meet them can be cached per signature. */
   readonly valueSignature: string;
+  /**
+   * The job's `dedicated` constraint as written, or null: a job without one is kept off every
+   * host that has a `dedicated` attribute.
+   */
+  readonly dedicated: string | null;
 }
 
 const LIMIT = /^limit:(\d+)$/;
@@ -69,7 +77,7 @@ function parse(constraints: Readonly<Record<string, string>>): ParsedConstraints
   }
   const values = all.filter((c): c is ValueConstraint => c.kind === 'value');
   const limits = all.filter((c): c is LimitConstraint => c.kind === 'limit');
-  return { all, values, limits, valueSignature: signatureOf(values) };
+  return { all, values, limits, valueSignature: signatureOf(values), dedicated: constraints[DEDICATED_ATTRIBUTE] ?? null };
 }
 
 /** Identifies a list of value constraints (for caching the hosts that meet them). */

@@ -37,11 +37,16 @@ export class GroupNeeds {
     this.units = resourceUnits(group.resources);
     this.portNames = [...new Set(group.portNames)];
     this.constraints = parseConstraints(group.constraints);
-    this.eligible = pool.eligibleHosts(this.constraints.values, this.constraints.valueSignature);
+    this.eligible = pool.eligibleHosts(this.constraints.values, this.constraints.valueSignature, this.excludesDedicated);
     this.tally = pool.tally(group.jobKey);
     this.columns = pool.columns;
     this.limitValues = this.constraints.limits.map((c) => pool.attributeColumn(c.attribute));
     this.limitMax = this.constraints.limits.map((c) => c.limit);
+  }
+
+  /** The job asks for no dedicated hosts, so it may use none (dedicated.ts). */
+  get excludesDedicated(): boolean {
+    return this.constraints.dedicated === null;
   }
 
   get hasLimits(): boolean {

@@ -140,11 +140,11 @@ describe('HostPool', () => {
     pool.upsertHost(host('a3'));
     const rackR1 = { kind: 'value', attribute: 'rack', wanted: 'r1', negated: false, values: new Set(['r1']) } as const;
     const notR1 = { ...rackR1, wanted: '!r1', negated: true };
-    expect([...pool.eligibleHosts([rackR1], 'r1')]).toEqual([0]);
-    expect([...pool.eligibleHosts([notR1], '!r1')]).toEqual([1, 2]);
+    expect([...pool.eligibleHosts([rackR1], 'r1', true)]).toEqual([0]);
+    expect([...pool.eligibleHosts([notR1], '!r1', true)]).toEqual([1, 2]);
     pool.upsertHost(host('a3', { attributes: { rack: 'r1' } }));
     pool.upsertHost(host('a1', { attributes: { rack: 'r1' }, unavailable: 'LOST' }));
-    expect([...pool.eligibleHosts([rackR1], 'r1')]).toEqual([2]);
-    expect([...pool.eligibleHosts([notR1], '!r1')]).toEqual([1]);
+    expect([...pool.eligibleHosts([rackR1], 'r1', true)]).toEqual([2]);
+    expect([...pool.eligibleHosts([notR1], '!r1', true)]).toEqual([1]);
   });
 });

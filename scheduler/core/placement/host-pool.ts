@@ -1,6 +1,7 @@
 import type { ResourcesSpec } from '../../../dsl/jobspec.js';
 import { AttributeIndex, NO_VALUE } from './attribute-index.js';
 import { byCodeUnits, type ValueConstraint } from './constraints.js';
+import { DEDICATED_ATTRIBUTE } from './dedicated.js';
 import { HostPorts, type PortRange } from './ports.js';
 import { fromUnits, resourceUnits, toUnits, type ResourceUnits } from './resource-units.js';
 
@@ -88,6 +89,8 @@ export class HostPool {
   private cols: HostColumns & { readonly totalDisk: Float64Array; readonly totalGpu: Float64Array };
   /** 1 where the host takes new tasks. */
   private available = new Uint8Array(0);
+  /** 1 where the host has a `dedicated` attribute. */
+  private dedicated = new Uint8Array(0);
   /** Derived from host names; dropped when a host is added. */
   private rankByName: Int32Array | null = null;
 
@@ -258,9 +261,18 @@ export class HostPool {
     this.attributeColumn(attribute);
   }
 
-  /** Available hosts that meet every value constraint, ascending by index; cached per signature. */
-  eligibleHosts(constraints: readonly ValueConstraint[], signature: string): Int32Array {
-    return this.attributes.eligible(constraints, signature, this.available);
+  /**
+   * Available hosts that meet every value constraint, ascending by index; cached per signature.
+   * With `excludeDedicated` (a job without a `dedicated` constraint), hosts that have a
+   * `dedicated` attribute are left out.
+   */
+  eligibleHosts(constraints: readonly ValueConstraint[], signature: string, excludeDedicated: boolean): Int32Array {
+    return this.attributes.eligible(constraints, signature, this.available, excludeDedicated);
+  }
+
+  /** Whether the host at `index` has a `dedicated` attribute (takes only jobs that ask for it). */
+  isDedicated(index: number): boolean {
+    return this.dedicated[index] === 1;
   }
 
   /** Per host index, its position in (host name, agent id) order: the deterministic tie-break. */
@@ -311,6 +323,7 @@ export class HostPool {
     this.cols.freePorts[index] = record.ports.free;
     this.setResources(index, spec.resources);
     this.available[index] = spec.unavailable === null ? 1 : 0;
+    this.dedicated[index] = spec.attributes[DEDICATED_ATTRIBUTE] === undefined ? 0 : 1;
     this.attributes.set(index, attributesOf(spec));
     this.rankByName = null;
     const waiting = this.waiting.get(spec.agentId);
@@ -336,6 +349,7 @@ export class HostPool {
       const countedIds = () => this.attributes.columns.map((column) => column[index]!).filter((id) => id !== NO_VALUE);
       for (const [tally, tasks] of onHost) for (const id of countedIds()) bump(tally.byValue, id, -tasks, true);
       this.attributes.set(index, attributesOf(spec));
+      this.dedicated[index] = spec.attributes[DEDICATED_ATTRIBUTE] === undefined ? 0 : 1;
       for (const [tally, tasks] of onHost) for (const id of countedIds()) bump(tally.byValue, id, tasks, true);
       if (before.host !== spec.host) this.rankByName = null;
     }
@@ -366,6 +380,9 @@ export class HostPool {
     const available = new Uint8Array(capacity);
     available.set(this.available);
     this.available = available;
+    const dedicated = new Uint8Array(capacity);
+    dedicated.set(this.dedicated);
+    this.dedicated = dedicated;
     this.attributes.grow(capacity);
   }
 }

@@ -2,6 +2,8 @@
  * Placement core: an incrementally maintained pool of host capacity and a placement function
  * that costs what the pending work needs, not a rescan of the cluster per task.
  */
+export { DEDICATED_ATTRIBUTE, dedicatedConstraintProblem, dedicationAllows } from './dedicated.js';
+export { hostMeetsConstraints } from './host-constraints.js';
 export { HostPool, type Holding, type HostSpec, type PoolSnapshot } from './host-pool.js';
 export {
   applyPlacement,

@@ -171,6 +171,74 @@ describe.each(MODES)('placeGroups ($mode)', (options) => {
     );
   });
 
+  describe('dedicated hosts', () => {
+    const dedicated = (id: string, value: string, overrides: Partial<Agent> = {}) => agent(id, { attributes: { dedicated: value }, ...overrides });
+    const asking = (value: string, tasks = 2, overrides: Partial<PlacementGroup> = {}) => group(tasks, { constraints: { dedicated: value }, ...overrides });
+
+    it('keeps a job without a dedicated constraint off every dedicated host, whatever its value', () => {
+      const agents = [dedicated('a1', 'www-data/db'), dedicated('a2', '*/db'), agent('a3'), dedicated('a4', 'other/x')];
+      expect(hostsOf(agents, [group(3)])).toEqual(['a3', 'a3', 'a3']);
+    });
+
+    it('places a job asking for a dedicated value only on hosts with exactly that value', () => {
+      const agents = [agent('a1'), dedicated('a2', '*/db'), dedicated('a3', 'www-data/db'), dedicated('a4', 'other/db'), dedicated('a5', 'www-data/db2')];
+      expect(hostsOf(agents, [asking('www-data/db', 3)])).toEqual(['a3', 'a3', 'a3']);
+      expect(hostsOf(agents, [asking('*/db', 2)])).toEqual(['a2', 'a2']);
+    });
+
+    it('says how many agents are dedicated to other jobs, counting them under nothing else', () => {
+      const agents = [
+        dedicated('a1', 'www-data/db', { unavailable: 'LOST' }),
+        dedicated('a2', '*/db', { resources: { cpu: 0.1, ramMb: 1024, diskMb: 4096, gpu: 0 } }),
+        agent('a3', { unavailable: 'LOST' }),
+        agent('a4', { resources: { cpu: 0.25, ramMb: 1024, diskMb: 4096, gpu: 0 } }),
+      ];
+      expect(reasonOf(agents.slice(0, 1), group(1))).toBe('1 agent is dedicated to other jobs');
+      expect(reasonOf(agents, group(1))).toBe(
+        '2 agents are dedicated to other jobs; 1 agent is LOST; Insufficient cpu on 1 agent (needs 0.5 cpu, largest free 0.25 cpu)',
+      );
+    });
+
+    it('counts unmet constraints and limits only over the hosts the job may use', () => {
+      const agents = [
+        dedicated('a1', 'www-data/db', { attributes: { dedicated: 'www-data/db', rack: 'r2' } }),
+        agent('a2', { attributes: { rack: 'r2' } }),
+        agent('a3', { attributes: { rack: 'r1' }, tasks: [running(1, [], 'www-data/prod/hello')] }),
+      ];
+      expect(reasonOf(agents, group(1, { constraints: { rack: 'r1', host: 'limit:1' } }))).toBe(
+        '1 agent is dedicated to other jobs; Limit of 1 instance per host reached on 1 agent; Constraint rack = r1 not met on 1 agent',
+      );
+      // A job asking for the dedicated value sees every host.
+      expect(reasonOf(agents, asking('www-data/db', 1, { constraints: { dedicated: 'www-data/db', rack: 'r1' } }))).toBe(
+        'Constraint dedicated = www-data/db not met on 2 agents; Constraint rack = r1 not met on 2 agents',
+      );
+    });
+
+    it('explains a dedicated job with no matching host', () => {
+      const agents = [agent('a1'), dedicated('a2', '*/db'), dedicated('a3', 'other/db')];
+      expect(reasonOf(agents, asking('www-data/db', 1))).toBe('Constraint dedicated = www-data/db not met on 3 agents');
+    });
+
+    it('follows a host that becomes dedicated, or stops being so', () => {
+      const pool = poolOf([agent('a1'), agent('a2', { resources: { cpu: 1, ramMb: 1024, diskMb: 4096, gpu: 0 } })]);
+      expect(placeGroups(pool, [group(1)], options).assignments[0]?.agentId).toBe('a1');
+      pool.upsertHost(dedicated('a1', 'www-data/db'));
+      expect(placeGroups(pool, [group(1)], options).assignments[0]?.agentId).toBe('a2');
+      expect(placeGroups(pool, [asking('www-data/db', 1)], options).assignments[0]?.agentId).toBe('a1');
+      pool.upsertHost(dedicated('a2', 'www-data/db'));
+      expect(placeGroups(pool, [group(1)], options).unplaced[0]?.reason).toBe('2 agents are dedicated to other jobs');
+      pool.upsertHost(agent('a1'));
+      expect(placeGroups(pool, [group(1)], options).assignments[0]?.agentId).toBe('a1');
+      expect(placeGroups(pool, [asking('www-data/db', 1)], options).assignments[0]?.agentId).toBe('a2');
+    });
+
+    it('places dedicated and other jobs of one call on their own hosts', () => {
+      const agents = [dedicated('d1', '*/db'), dedicated('d2', '*/db'), agent('s1'), agent('s2')];
+      const result = place(agents, [asking('*/db', 3, { jobKey: 'x/prod/db', taskIds: ['db1', 'db2', 'db3'] }), group(3)]);
+      expect(result.assignments.map((a) => `${a.taskId}@${a.agentId}`)).toEqual(['db1@d1', 'db2@d2', 'db3@d1', 't1@s1', 't2@s2', 't3@s1']);
+    });
+  });
+
   it('limits instances of one job per attribute value (limit:1 on host spreads them)', () => {
     const result = place([agent('a1'), agent('a2')], [group(3, { constraints: { host: 'limit:1' } })]);
     expect(result.assignments.map((a) => a.agentId).sort()).toEqual(['a1', 'a2']);

@@ -5,10 +5,11 @@ import { fromUnits } from './resource-units.js';
 
 /**
  * Why a task fits nowhere, in words for `aurora job status` and the web UI. One counting pass
- * over every host runs every check (so one host can count under several reasons; an unavailable
- * host counts only under its status) and keeps counts and extremes, never a record per host.
- * Reasons come in check order, one clause each, joined with '; ', each with how many agents it
- * applies to: "Insufficient ram on 1 agent (needs 128 MiB, largest free 64 MiB)".
+ * over every host runs every check (so one host can count under several reasons; a dedicated host
+ * the job may not use counts only as such, and an unavailable host only under its status) and
+ * keeps counts and extremes, never a record per host. Reasons come in check order, one clause
+ * each, joined with '; ', each with how many agents it applies to: "2 agents are dedicated to
+ * other jobs; Insufficient ram on 1 agent (needs 128 MiB, largest free 64 MiB)".
  */
 
 type ScalarResource = 'cpu' | 'ram' | 'disk' | 'gpu';
@@ -30,9 +31,16 @@ export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
   };
   const statuses = new Map<string, number>();
   let available = 0;
+  const excludesDedicated = needs.excludesDedicated;
+  let dedicatedElsewhere = 0;
 
   // Straight-line checks over typed arrays: this pass reads every host.
   for (let host = 0; host < hosts; host++) {
+    // As in Aurora, a dedicated host is vetoed before anything else.
+    if (excludesDedicated && pool.isDedicated(host)) {
+      dedicatedElsewhere++;
+      continue;
+    }
     if (!pool.isAvailable(host)) {
       const status = pool.spec(host).unavailable ?? 'unavailable';
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -48,6 +56,7 @@ export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
   const shown = [needs.resources.cpu, needs.resources.ramMb, needs.resources.diskMb, needs.resources.gpu];
 
   const clauses: string[] = [];
+  if (dedicatedElsewhere > 0) clauses.push(`${agents(dedicatedElsewhere)} ${dedicatedElsewhere === 1 ? 'is' : 'are'} dedicated to other jobs`);
   for (const [status, count] of [...statuses].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     clauses.push(`${agents(count)} ${count === 1 ? 'is' : 'are'} ${status}`);
   }
@@ -60,12 +69,15 @@ export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
   for (const c of needs.constraints.all) {
     let unmet: number;
     if (c.kind === 'value') {
-      // The pool's cached list of available hosts meeting this one constraint.
-      unmet = available - pool.eligibleHosts([c], signatureOf([c])).length;
+      // The pool's cached list of available hosts meeting this one constraint, among the hosts
+      // the job may use (the same dedicated rule as `available` above).
+      unmet = available - pool.eligibleHosts([c], signatureOf([c]), excludesDedicated).length;
     } else {
       unmet = 0;
       const limit = needs.constraints.limits.indexOf(c);
-      for (let host = 0; host < hosts; host++) if (pool.isAvailable(host) && needs.limitReached(limit, host)) unmet++;
+      for (let host = 0; host < hosts; host++) {
+        if (pool.isAvailable(host) && !(excludesDedicated && pool.isDedicated(host)) && needs.limitReached(limit, host)) unmet++;
+      }
     }
     if (unmet === 0) continue;
     if (c.kind === 'limit') {

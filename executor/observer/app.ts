@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { securityHeaders } from '../../scheduler/api/constants.js';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
@@ -14,7 +16,7 @@ import {
 } from './api.js';
 import { renderFile, renderListing, FILE_VIEW_BYTES } from './pages/files.js';
 import { renderError, type Site } from './pages/layout.js';
-import { LOG_PAGE_TAIL, renderLogPage } from './pages/log.js';
+import { FOLLOW_SCRIPT, LOG_PAGE_TAIL, renderLogPage } from './pages/log.js';
 import { LOG_TAIL_KIB, renderTask, type LogTail } from './pages/task.js';
 import { FINISHED_SHOWN, matchesFilter, renderTasks } from './pages/tasks.js';
 import {
@@ -71,6 +73,11 @@ const attachment = (name: string) => `attachment; filename="${name}"`;
 
 export function createObserverApp(options: ObserverOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  // The scheduler's policy (one product): the log page's follow script is allowed by its hash.
+  const headers = securityHeaders([`sha256-${createHash('sha256').update(FOLLOW_SCRIPT).digest('base64')}`]);
+  app.addHook('onSend', async (_request, reply) => {
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  });
   const now = options.now ?? Date.now;
   const site: Site = { host: options.host ?? hostname(), schedulerUrl: options.schedulerUrl?.replace(/\/+$/, '') ?? null };
   const store = new TaskStore(options.dataDir);

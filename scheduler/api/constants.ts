@@ -52,3 +52,19 @@ export const MAX_TASK_IDS_PER_QUERY = 1000;
  * scheduler does not grant). A JSON content type is accepted in its place.
  */
 export const CLIENT_HEADER = 'x-aurora-client';
+
+/**
+ * Headers of every answer of the scheduler and the observer (one product, one policy): no
+ * content sniffing, no framing, pages load only their own resources; the only scripts a page
+ * may run are its own files and the inline scripts whose hashes are given
+ * (`sha256-<base64>`).
+ */
+export function securityHeaders(inlineScriptHashes: readonly string[] = []): Record<string, string> {
+  const scripts = ["'self'", ...inlineScriptHashes.map((h) => `'${h}'`)].join(' ');
+  return {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'content-security-policy': `default-src 'self'; script-src ${scripts}; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+    'referrer-policy': 'same-origin',
+  };
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { CLIENT_HEADER } from '../api/agent-protocol.js';
+import { securityHeaders } from '../api/constants.js';
 import { ApiError } from '../api/errors.js';
 import { allowEveryone, ANONYMOUS, type Authorizer, type Principal } from '../core/authorize.js';
 import { hashPassword, verifyPassword } from '../core/password-hash.js';
@@ -132,10 +133,5 @@ function hostOf(origin: string): string | null {
   }
 }
 
-/** Headers of every answer: no content sniffing, no framing, pages load only their own resources. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'referrer-policy': 'same-origin',
-};
+/** Headers of every answer (the scheduler's pages run no script). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = securityHeaders();

@@ -180,8 +180,8 @@ describe('parseSecurityIni', () => {
     ]);
   });
 
-  it('accepts CRLF line endings', () => {
-    const { config, errors } = parseSecurityIni('[users]\r\nalice = pw, admin\r\n[roles]\r\nadmin = *\r\n');
+  it('accepts CRLF line endings and a byte order mark', () => {
+    const { config, errors } = parseSecurityIni('\uFEFF[users]\r\nalice = pw, admin\r\n[roles]\r\nadmin = *\r\n');
     expect(errors).toEqual([]);
     expect(config.users.get('alice')).toEqual({ name: 'alice', password: 'pw', roles: ['admin'] });
   });

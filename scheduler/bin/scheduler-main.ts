@@ -14,6 +14,7 @@ import { DEFAULT_FLAPPING_POLICY, type FlappingPolicy } from '../core/flapping.j
 import { DEFAULT_MAX_INSTANCES_PER_JOB } from '../core/admission.js';
 import { DEFAULT_HISTORY_POLICY, type HistoryPolicy } from '../core/history-pruning.js';
 import { DEFAULT_PLACEMENT, type PlacementSettings } from '../service/placement-pass.js';
+import { DEFAULT_PREEMPTION } from '../service/preemption-pass.js';
 
 /**
  * `aurora-scheduler` (entered through aurora-scheduler.ts): opens the data dir, serves the API,
@@ -41,6 +42,7 @@ interface Options {
   restrictReads: boolean;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  preemptionDelayMs: number;
 }
 
 /** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
@@ -102,6 +104,7 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
     agentSecret,
     ...(options.securityIni !== undefined ? { securityIniPath: options.securityIni } : {}),
     restrictReads: options.restrictReads,
+    preemption: { delayMs: options.preemptionDelayMs },
     ...(tls ? { tls } : {}),
     clusterName: options.clusterName,
     longPollMs: options.longPollMs,
@@ -226,6 +229,11 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         default: false,
         describe: "Reads need credentials and permissions too (Aurora's reads are open)",
       },
+      'preemption-delay-ms': {
+        type: 'number',
+        default: DEFAULT_PREEMPTION.delayMs,
+        describe: 'A pending task that fits nowhere waits this long before it preempts lower-tier work (Aurora: -preemption_delay)',
+      },
       'tls-cert': { type: 'string', describe: 'Serve https with this PEM certificate (with --tls-key)' },
       'tls-key': { type: 'string', describe: 'The PEM private key of --tls-cert' },
       'agent-secret-file': {
@@ -316,6 +324,7 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
           restrictReads: args['restrict-reads'],
           tlsCert: args['tls-cert'],
           tlsKey: args['tls-key'],
+          preemptionDelayMs: args['preemption-delay-ms'],
           },
           reader,
         ),

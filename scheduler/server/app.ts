@@ -1,6 +1,7 @@
 import type { FlappingPolicy } from '../core/flapping.js';
 import type { HistoryPolicy } from '../core/history-pruning.js';
 import type { PlacementSettings } from '../service/placement-pass.js';
+import type { PreemptionSettings } from '../service/preemption-pass.js';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { z } from 'zod';
 import { formatPath } from '../../dsl/compile.js';
@@ -63,6 +64,8 @@ export interface SchedulerAppOptions {
   readonly placement?: Partial<PlacementSettings>;
   /** Seed of the placement passes. @default from the clock */
   readonly placementSeed?: number;
+  /** When and how much pending work may preempt. @default Aurora's 3 minutes' delay */
+  readonly preemption?: Partial<PreemptionSettings>;
   /** The largest request body, in bytes; agent syncs may be 8 times larger. @default 1 MiB */
   readonly maxBodyBytes?: number;
   /**
@@ -130,6 +133,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     ...(options.history ? { history: options.history } : {}),
     ...(options.placement ? { placement: options.placement } : {}),
     ...(options.placementSeed !== undefined ? { placementSeed: options.placementSeed } : {}),
+    ...(options.preemption ? { preemption: options.preemption } : {}),
   });
   const background = new BackgroundTasks(scheduler, log);
   let security: LoadedSecurity | null = null;

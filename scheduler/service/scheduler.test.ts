@@ -109,6 +109,14 @@ describe('admission limits', () => {
     expect(killed.json()).toMatchObject({ jobRemoved: true });
   });
 
+  it("refuses a dedicated constraint naming another role's hosts", async () => {
+    const h = await harness();
+    const res = await h.createJob(jobSpec({ constraints: { dedicated: 'other-team/db' } }));
+    expect(res.status).toBe(400);
+    expect(errorOf(res.body).details?.[0]?.path).toBe('constraints.dedicated');
+    expect((await h.createJob(jobSpec({ constraints: { dedicated: 'www-data/db' } }))).status).toBe(201);
+  });
+
   it('refuses command lines longer than a process can be started with', async () => {
     const h = await harness();
     const spec = jobSpec();
@@ -297,5 +305,56 @@ describe('restart', () => {
     expect(job.summary.taskCounts).toEqual(beforeJob.summary.taskCounts);
     // A client waiting with an old version is answered at once.
     expect(job.summary.version).not.toBe(beforeJob.summary.version);
+  });
+});
+
+describe('preemption', () => {
+  it('kills lower-tier work for a production task that waited the delay, and the victim service is replaced', async () => {
+    const h = await harness({ preemption: { delayMs: 60_000 }, agentLostTimeoutMs: 600_000 });
+    // One agent with room for two tasks of 1 cpu.
+    const { agentId } = await h.register('host1', { resources: { cpu: 2, ramMb: 4096, diskMb: 4096, gpu: 0 } });
+    await h.app.inject({ method: 'POST', url: PATHS.quota('www-data'), payload: { quota: { cpu: 10, ramMb: 10_240, diskMb: 10_240, gpu: 0 } } });
+    const one = { cpu: 1, ramMb: 128, diskMb: 128 };
+    await h.createJob(jobSpec({ name: 'batch', instances: 2, service: true, resources: one }));
+    const batch = (await h.sync(agentId)).launch.map((l) => l.taskId);
+    await h.sync(agentId, batch.map((id) => report(id, 'RUNNING')));
+    expect((await h.createJob(jobSpec({ name: 'web', production: true, tier: null, resources: one }))).status).toBe(201);
+    const waiting = async () => (await h.tasks('?name=web')).find((t) => t.state === 'PENDING');
+    expect((await waiting())?.pendingReason).toMatch(/^Insufficient cpu on 1 agent/);
+
+    h.clock.advance(59_000);
+    await h.app.background.tick();
+    expect((await h.tasks('?name=batch')).filter((t) => t.state === 'PREEMPTING')).toEqual([]);
+
+    h.clock.advance(1_000);
+    await h.app.background.tick();
+    const victims = (await h.tasks('?name=batch')).filter((t) => t.state === 'PREEMPTING');
+    expect(victims).toHaveLength(1);
+    expect(victims[0]?.events.at(-1)?.message).toBe('Preempted by www-data/prod/web/0');
+    const victim = victims[0]!.taskId;
+    // The agent is told to kill it, and it ends; the production task takes its room.
+    expect((await h.sync(agentId, batch.map((id) => report(id, 'RUNNING')))).kill).toEqual([victim]);
+    await h.sync(agentId, [report(victim, 'KILLED'), ...batch.filter((id) => id !== victim).map((id) => report(id, 'RUNNING'))]);
+    const web = (await h.tasks('?name=web'))[0];
+    expect(web?.state).toBe('ASSIGNED');
+    // The preempted service instance is replaced (and waits: the host is full).
+    const replaced = (await h.tasks('?name=batch&history=true')).filter((t) => t.instance === victims[0]!.instance);
+    expect(replaced.map((t) => t.state)).toEqual(['PENDING', 'KILLED']);
+  });
+
+  it('never preempts production work, nor lets the lowest tier preempt', async () => {
+    const h = await harness({ preemption: { delayMs: 0 }, agentLostTimeoutMs: 600_000 });
+    const { agentId } = await h.register('host1', { resources: { cpu: 1, ramMb: 4096, diskMb: 4096, gpu: 0 } });
+    await h.app.inject({ method: 'POST', url: PATHS.quota('www-data'), payload: { quota: { cpu: 10, ramMb: 10_240, diskMb: 10_240, gpu: 0 } } });
+    const one = { cpu: 1, ramMb: 128, diskMb: 128 };
+    await h.createJob(jobSpec({ name: 'prod-a', production: true, tier: null, resources: one }));
+    const a = (await h.sync(agentId)).launch[0]!.taskId;
+    await h.sync(agentId, [report(a, 'RUNNING')]);
+    await h.createJob(jobSpec({ name: 'prod-b', production: true, tier: null, resources: one }));
+    await h.createJob(jobSpec({ name: 'rev', tier: 'revocable', resources: one }));
+    h.clock.advance(1_000);
+    await h.app.background.tick();
+    expect((await h.tasks('?name=prod-a'))[0]?.state).toBe('RUNNING');
+    expect((await h.tasks('?state=PREEMPTING'))).toEqual([]);
   });
 });

@@ -35,6 +35,7 @@ import {
 } from '../core/agent-sync.js';
 import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
 import { DEFAULT_HISTORY_POLICY, expiredTasks, overJobLimit, type HistoryPolicy } from '../core/history-pruning.js';
+import { dedicatedConstraintProblem } from '../core/placement/index.js';
 import { checkQuota, countsAgainstQuota, NO_RESOURCES, scaleAmounts } from '../core/quota.js';
 import { transition } from '../core/task-state-machine.js';
 import { resolveTier } from '../core/tiers.js';
@@ -44,6 +45,7 @@ import { jobPath, type JobRef, type Storage, type StoredAgent } from '../storage
 import type { Clock } from './clock.js';
 import { Committer } from './committer.js';
 import { DEFAULT_PLACEMENT, groupId, planPass, runPlacement, type BlockedGroups, type PlacementSettings } from './placement-pass.js';
+import { choosePreemptions, DEFAULT_PREEMPTION, type PreemptionSettings } from './preemption-pass.js';
 import { SchedulingLoop } from './scheduling-loop.js';
 
 /**
@@ -87,6 +89,8 @@ export interface SchedulerOptions {
   readonly placement?: Partial<PlacementSettings>;
   /** Seed of the first placement pass (each pass uses the next). @default from the clock */
   readonly placementSeed?: number;
+  /** When and how much pending work may preempt. @default Aurora's 3 minutes' delay */
+  readonly preemption?: Partial<PreemptionSettings>;
 }
 
 /** Fields of a task that change with a transition besides its state. */
@@ -123,6 +127,9 @@ export class Scheduler {
    * must not cost a write per pending task.
    */
   private readonly reasons = new Map<string, string>();
+  private readonly preemption: PreemptionSettings;
+  /** Pending tasks whose victims are being killed for them, and those victims. */
+  private readonly preempting = new Map<string, readonly string[]>();
   /** Jobs whose ended tasks are over the per-job bound but too young to prune yet. */
   private readonly overLimit = new Set<string>();
   private seed: number;
@@ -161,6 +168,7 @@ export class Scheduler {
     this.flapping = options.flapping ?? DEFAULT_FLAPPING_POLICY;
     this.history = options.history ?? DEFAULT_HISTORY_POLICY;
     this.placement = { ...DEFAULT_PLACEMENT, ...options.placement };
+    this.preemption = { ...DEFAULT_PREEMPTION, ...options.preemption };
     this.startedAt = this.clock.now();
     this.seed = options.placementSeed ?? this.startedAt;
     // Versions of a new start never repeat the previous start's: clients compare them for equality.
@@ -213,6 +221,8 @@ export class Scheduler {
     }
     const tier = resolveTier(spec);
     if (!tier.ok) throw new ApiError('INVALID_JOB_SPEC', tier.message, [{ path: 'tier', message: tier.message }]);
+    const dedicated = dedicatedConstraintProblem(key.role, spec.constraints);
+    if (dedicated) throw new ApiError('INVALID_JOB_SPEC', dedicated, [{ path: 'constraints.dedicated', message: dedicated }]);
     if (spec.cronSchedule !== null) {
       throw new ApiError(
         'CRON_JOB_NEEDS_CRON_COMMAND',
@@ -596,6 +606,7 @@ export class Scheduler {
         if (!unplacedGroups.has(id)) this.reasons.set(id, u.reason);
         unplacedGroups.add(id);
       }
+      this.preemptFor(result.unplaced.map((u) => this.state.task(u.taskId) as ScheduledTask), now);
       for (const source of plan.sources) {
         const id = groupId(source);
         if (unplacedGroups.has(id)) {
@@ -623,6 +634,32 @@ export class Scheduler {
     }
     await this.committer.durable();
     return plan.more && placed > 0;
+  }
+
+  /**
+   * Makes room for pending tasks that fit nowhere and have waited the preemption delay, by
+   * moving victims to PREEMPTING; their agents kill them, and the room they leave is placed
+   * like any other.
+   */
+  private preemptFor(unplaced: readonly ScheduledTask[], now: number): void {
+    if (unplaced.length === 0 && this.preempting.size === 0) return;
+    for (const [pendingId, victims] of [...this.preempting]) {
+      const pending = this.state.task(pendingId);
+      const stillEnding = victims.some((id) => {
+        const v = this.state.task(id);
+        return v !== undefined && !TERMINAL_STATES.has(v.state);
+      });
+      if (!pending || pending.state !== 'PENDING' || !stillEnding) this.preempting.delete(pendingId);
+    }
+    const choices = choosePreemptions(this.state, unplaced, now, this.preemption, new Set(this.preempting.keys()));
+    for (const choice of choices) {
+      const k = choice.pending.jobKey;
+      const by = `Preempted by ${k.role}/${k.environment}/${k.name}/${choice.pending.instance}`;
+      for (const victim of choice.victims) this.change(victim, 'PREEMPTING', by);
+      this.preempting.set(choice.pending.taskId, choice.victims.map((v) => v.taskId));
+      this.preemptions += choice.victims.length;
+      this.log.info(`${by.replace('Preempted by', 'preempting for')}: ${choice.victims.map((v) => v.taskId).join(', ')} on ${choice.agentId}`);
+    }
   }
 
   // ---- internals -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import { BackgroundTasks } from './background.js';
 import { LongPolls } from './long-polls.js';
 import { buildOpenApi } from './openapi.js';
 import { defineRoute, PUBLIC, type Route } from './route.js';
+import { refusalPage } from './web-pages.js';
 import { webUiRoutes } from './web-ui.js';
 
 declare module 'fastify' {
@@ -216,6 +217,10 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     const apiError = toApiError(error);
     if (apiError.code === 'INTERNAL') request.log.error(error);
     if (apiError.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Basic realm="aurora"');
+    // The web UI's pages answer a refusal with a page, the API with its JSON.
+    if (request.url.startsWith(PATHS.ui) && apiError.status < 500) {
+      return reply.code(apiError.status).type('text/html; charset=utf-8').send(refusalPage(scheduler.clusterName, apiError.status, apiError.message));
+    }
     return reply.code(apiError.status).type('application/json').send(apiError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

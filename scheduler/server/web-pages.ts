@@ -1,6 +1,7 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { AgentInfo } from '../api/agent-protocol.js';
 import type { JobDetail, JobSummary } from '../api/jobs-api.js';
+import type { GetQuotaResponse, ResourceAmounts } from '../api/quota-api.js';
 import { PATHS } from '../api/routes.js';
 import type { ScheduledTask, TaskState } from '../api/task.js';
 import { currentTasks } from '../core/job-summary.js';
@@ -92,8 +93,18 @@ ${agents.map(
   return layout(`Cluster ${cluster}`, crumbs(cluster), body);
 }
 
-export function roleJobsPage(cluster: string, role: string, jobs: readonly JobSummary[]): string {
-  const body =
+const amount = (n: number, unit: string) => `${Math.round(n * 100) / 100}${unit}`;
+
+/** A role's quota beside what its production and other tasks hold (Aurora's role page). */
+function quotaTable(q: GetQuotaResponse): SafeHtml {
+  const row = (what: string, a: ResourceAmounts) =>
+    html`<tr><th>${what}</th><td>${amount(a.cpu, '')}</td><td>${amount(a.ramMb, ' MiB')}</td><td>${amount(a.diskMb, ' MiB')}</td><td>${a.gpu}</td></tr>\n`;
+  return html`<table class="quota"><tr><th></th><th>cpu</th><th>ram</th><th>disk</th><th>gpu</th></tr>
+${row('Quota (production)', q.quota)}${row('Production use', q.prodUse)}${row('Non-production use', q.nonProdUse)}</table>`;
+}
+
+export function roleJobsPage(cluster: string, role: string, jobs: readonly JobSummary[], quota: GetQuotaResponse): string {
+  const list =
     jobs.length === 0
       ? html`<p>Role ${role} has no jobs.</p>`
       : html`<table><tr><th>Environment</th><th>Job</th><th>Kind</th><th>Instances</th><th>Tasks</th></tr>
@@ -101,7 +112,12 @@ ${jobs.map(
   (j) => html`<tr><td>${j.key.environment}</td><td><a href="${ui(role, j.key.environment, j.key.name)}">${j.key.name}</a></td>
 <td>${j.service ? 'service' : 'job'}</td><td>${j.instances}</td><td>${counts(j.taskCounts)}</td></tr>\n`,
 )}</table>`;
-  return layout(`Jobs of ${role}`, crumbs(cluster, role), body);
+  const body = html`<h2>Resources</h2>
+${quotaTable(quota)}
+<p><small>Production jobs may hold up to the quota together; an operator sets it with <code>aurora-admin set_quota ${cluster} ${role} CPU RAM DISK</code>.</small></p>
+<h2>Jobs</h2>
+${list}`;
+  return layout(`Role ${role}`, crumbs(cluster, role), body);
 }
 
 function link(url: string | null, text: string): SafeHtml {
@@ -172,4 +188,16 @@ ${specSummary(job.spec)}`;
 
 export function notFoundPage(cluster: string, message: string): string {
   return layout('Not found', crumbs(cluster), html`<p>${message}</p>`);
+}
+
+/** A refusal (401, 403, ...) as a page a person reads, with what to do. */
+export function refusalPage(cluster: string, status: number, message: string): string {
+  const title = status === 401 ? 'Sign in needed' : status === 403 ? 'Not allowed' : 'Not possible';
+  const hint =
+    status === 401
+      ? html`<p><small>This scheduler restricts reads to its users (security.ini). Your browser asks for a user name and password; the aurora client reads them from ~/.netrc.</small></p>`
+      : status === 403
+        ? html`<p><small>An operator can grant the permission above to one of your roles in the scheduler's security.ini.</small></p>`
+        : html``;
+  return layout(title, crumbs(cluster), html`<p class="refusal">${message}</p>${hint}`);
 }

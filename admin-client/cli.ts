@@ -8,7 +8,7 @@ import { runCommandLine, type CliOptions } from '../client/cli/index.js';
 import { InvalidParameterError, NetworkError } from '../client/errors.js';
 import type { ExitCode } from '../client/exit-codes.js';
 
-/** `aurora-admin`: operator commands. Quotas, maintenance and backups come in later issues. */
+/** `aurora-admin`: operator commands. Maintenance and backups come in later issues. */
 export function createAdminCli(options: CliOptions): { run(): Promise<ExitCode> } {
   return { run: () => runCommandLine('aurora-admin', options, adminCommands) };
 }
@@ -43,7 +43,51 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
           .option('limit', { type: 'number', describe: 'prune at most this many tasks, oldest first' })
           .option('json', { type: 'boolean', default: false, describe: 'print the pruned task ids as JSON' }),
       (a) => pruneTasks(ctx, a.cluster, pruneRequest(a), a.json),
+    )
+    .command(
+      'get_quota <cluster> <role>',
+      "Print a role's quota and what its production and other tasks hold",
+      (c) =>
+        c
+          .positional('cluster', { type: 'string', demandOption: true })
+          .positional('role', { type: 'string', demandOption: true })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+      async (a) => (await import('../client/cli/quota-actions.js')).printQuota(ctx, a.cluster, a.role, a.json),
+    )
+    .command(
+      'set_quota <cluster> <role> <cpu> <ram> <disk>',
+      "Set a role's production quota (Aurora's set_quota): cpus, then ram and disk as sizes such as 4096MB or 2GB",
+      (c) => quotaArguments(c),
+      async (a) => (await import('./quota.js')).setQuota(ctx, a.cluster, quotaArgs(a), a.json),
+    )
+    .command(
+      'increase_quota <cluster> <role> <cpu> <ram> <disk>',
+      "Grow a role's production quota by cpus, ram and disk (one step on the scheduler)",
+      (c) => quotaArguments(c),
+      async (a) => (await import('./quota.js')).increaseQuota(ctx, a.cluster, quotaArgs(a), a.json),
+    )
+    .command(
+      'hash_password',
+      'Read a password (typed without echo, or piped in) and print its hash for security.ini',
+      (c) => c,
+      async () => (await import('./hash-password.js')).hashPasswordCommand(ctx),
     );
+}
+
+/** The positionals and options set_quota and increase_quota share. */
+function quotaArguments(c: Argv) {
+  return c
+    .positional('cluster', { type: 'string', demandOption: true })
+    .positional('role', { type: 'string', demandOption: true })
+    .positional('cpu', { type: 'string', demandOption: true, describe: 'cpus, such as 4 or 0.5' })
+    .positional('ram', { type: 'string', demandOption: true, describe: 'such as 4096MB or 4GB (a bare number is bytes, as in Aurora)' })
+    .positional('disk', { type: 'string', demandOption: true, describe: 'such as 8192MB or 8GB' })
+    .option('gpu', { type: 'number', default: 0, describe: 'gpus' })
+    .option('json', { type: 'boolean', default: false, describe: "print the scheduler's answer (quota and use) as JSON" });
+}
+
+function quotaArgs(a: { role: string; cpu: string; ram: string; disk: string; gpu: number }) {
+  return { role: a.role, cpu: a.cpu, ram: a.ram, disk: a.disk, gpu: a.gpu };
 }
 
 /** `FINISHED, FAILED, KILLED, LOST`: the states prune_tasks takes. */

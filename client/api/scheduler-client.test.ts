@@ -1,14 +1,16 @@
-import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleJobSpec } from '../../dsl/testing/sample-spec.js';
 import type { JobSpec } from '../../dsl/jobspec.js';
-import { ApiCallError, AuthError } from '../errors.js';
-import { startFakeScheduler, type FakeScheduler } from '../testing/fake-scheduler.js';
-import { describeNetworkFailure } from './network-errors.js';
+import { CLIENT_HEADER } from '../../scheduler/api/agent-protocol.js';
+import { ApiCallError, AuthError, NetworkError } from '../errors.js';
+import { startFaultyScheduler, type Fault } from '../testing/faulty-scheduler.js';
+import { testClock } from '../testing/test-clock.js';
+import { startTestScheduler, TLS_FIXTURES, type TestScheduler, type TestSchedulerOptions } from '../testing/test-scheduler.js';
+import { describeNetworkFailure, isCertificateFailure } from './network-errors.js';
 import { SchedulerClient } from './scheduler-client.js';
 
-// Against the client's stand-in scheduler (client/testing/fake-scheduler.ts), because the real
-// scheduler is written in parallel.
+// Against the real scheduler (client/testing/test-scheduler.ts); answers the real one never
+// gives come from client/testing/faulty-scheduler.ts.
 
 describe('SchedulerClient', () => {
   const closers: (() => Promise<unknown>)[] = [];
@@ -16,58 +18,74 @@ describe('SchedulerClient', () => {
     for (const close of closers.splice(0)) await close();
   });
 
-  async function fake(options: Parameters<typeof startFakeScheduler>[0] = {}): Promise<FakeScheduler> {
-    const s = await startFakeScheduler(options);
+  async function real(options: TestSchedulerOptions = {}): Promise<TestScheduler> {
+    const s = await startTestScheduler(options);
     closers.push(() => s.close());
     return s;
   }
-
-  /** A server answering every GET with `body`, to see what the client makes of an answer. */
-  async function answering(body: unknown): Promise<SchedulerClient> {
-    const app = Fastify();
-    app.get('/*', async () => body);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    closers.push(() => app.close());
-    const address = app.server.address();
-    return new SchedulerClient({ cluster: 'x', baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` });
+  /** A client of a scheduler that answers every request with `fault`. */
+  async function faulty(fault: Fault, options: { authHint?: string } = {}): Promise<SchedulerClient> {
+    const s = await startFaultyScheduler(fault);
+    closers.push(() => s.close());
+    return new SchedulerClient({ cluster: 'x', baseUrl: s.url, ...options });
   }
-
-  const spec = (instances: number): JobSpec => ({ ...sampleJobSpec(), instances });
+  const answering = (body: unknown) => faulty({ kind: 'answer', status: 200, body });
+  const client = (s: TestScheduler, options: { ca?: string } = {}) => new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url, ...options });
+  const spec = (instances: number, name = 'hello'): JobSpec => ({ ...sampleJobSpec(), instances, key: { ...sampleJobSpec().key, name } });
 
   it('sends HTTP basic credentials when it has them', async () => {
-    const s = await fake();
-    const client = new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url, credentials: { username: 'alice', password: 's3cret' } });
-    await client.listJobs({ role: 'www-data' });
-    expect(s.requests[0]).toMatchObject({
-      url: '/api/v1/jobs?role=www-data',
-      authorization: `Basic ${Buffer.from('alice:s3cret').toString('base64')}`,
+    const s = await real();
+    const c = new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url, credentials: { username: 'alice', password: 's3cret' } });
+    await c.listJobs({ role: 'www-data' });
+    expect(s.requests[0]).toMatchObject({ url: '/api/v1/jobs?role=www-data' });
+    expect(s.requests[0]?.headers['authorization']).toBe(`Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
+    expect(await c.health()).toEqual({ ok: true });
+  });
+
+  it('sends the client header with every POST, those without a body of their own too', async () => {
+    const s = await real();
+    const c = client(s);
+    const created = await c.createJob(spec(1));
+    await c.killJob(created.job.key);
+    await c.pruneTasks();
+    await c.setQuota('www-data', { cpu: 1, ramMb: 1024, diskMb: 1024, gpu: 0 });
+    await c.increaseQuota('www-data', { cpu: 1, ramMb: 0, diskMb: 0, gpu: 0 });
+    const posts = s.requests.filter((q) => q.method === 'POST');
+    expect(posts.map((q) => q.url)).toEqual(['/api/v1/jobs', '/api/v1/jobs/www-data/prod/hello/kill', '/api/v1/tasks/prune', '/api/v1/quotas/www-data', '/api/v1/quotas/www-data/increase']);
+    expect(posts.every((q) => q.headers[CLIENT_HEADER] === 'aurora-ts')).toBe(true);
+  });
+
+  it("reads a role's quota and use, and sets and grows it", async () => {
+    const s = await real();
+    const c = client(s);
+    expect(await c.getQuota('www-data')).toEqual({
+      role: 'www-data',
+      quota: { cpu: 0, ramMb: 0, diskMb: 0, gpu: 0 },
+      prodUse: { cpu: 0, ramMb: 0, diskMb: 0, gpu: 0 },
+      nonProdUse: { cpu: 0, ramMb: 0, diskMb: 0, gpu: 0 },
     });
-    expect(await client.health()).toEqual({ ok: true });
+    expect((await c.setQuota('www-data', { cpu: 2, ramMb: 2048, diskMb: 4096, gpu: 0 })).quota).toEqual({ cpu: 2, ramMb: 2048, diskMb: 4096, gpu: 0 });
+    expect((await c.increaseQuota('www-data', { cpu: 0.5, ramMb: 1, diskMb: 0, gpu: 1 })).quota).toEqual({ cpu: 2.5, ramMb: 2049, diskMb: 4096, gpu: 1 });
+    expect((await c.getQuota('www-data')).quota).toEqual({ cpu: 2.5, ramMb: 2049, diskMb: 4096, gpu: 1 });
   });
 
   it('refuses an answer that does not match the API schema', async () => {
-    const app = Fastify();
-    app.get('/api/v1/jobs', async () => ({ jobs: [{ key: 'nope' }] }));
-    app.get('/api/v1/agents', async (_req, reply) => reply.status(502).send('Bad Gateway'));
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    closers.push(() => app.close());
-    const address = app.server.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const client = new SchedulerClient({ cluster: 'x', baseUrl: url });
-    await expect(client.listJobs()).rejects.toMatchObject({ name: 'ApiCallError', code: 'BAD_RESPONSE' });
-    const err = await client.listAgents().catch((e: unknown) => e);
+    await expect((await answering({ jobs: [{ key: 'nope' }] })).listJobs()).rejects.toMatchObject({ name: 'ApiCallError', code: 'BAD_RESPONSE' });
+    await expect((await answering({ role: 'r', quota: { cpu: -1 } })).getQuota('r')).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    const err = await (await faulty({ kind: 'answer', status: 502, body: 'Bad Gateway' })).listAgents().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiCallError);
     expect((err as ApiCallError).message).toBe('the scheduler answered GET /api/v1/agents with HTTP 502: Bad Gateway');
   });
 
   it('asks a job read to wait for a change, for at most the longest wait the scheduler holds', async () => {
-    const s = await fake();
-    const client = new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url });
-    const created = await client.createJob(spec(1));
+    const s = await real();
+    s.compressWaits(testClock());
+    const c = client(s);
+    const created = await c.createJob(spec(1));
     const key = created.job.key;
-    await client.getJob(key);
-    await client.getJob(key, { history: true, since: created.job.version, waitMs: 120_000 });
-    await client.getJob(key, { since: 3 }); // without waitMs nothing waits
+    await c.getJob(key);
+    await c.getJob(key, { history: true, since: created.job.version, waitMs: 120_000 });
+    await c.getJob(key, { since: 3 }); // without waitMs nothing waits
     expect(s.requests.filter((q) => q.method === 'GET').map((q) => q.url)).toEqual([
       '/api/v1/jobs/www-data/prod/hello',
       `/api/v1/jobs/www-data/prod/hello?history=true&since=${created.job.version}&waitMs=30000`,
@@ -76,35 +94,34 @@ describe('SchedulerClient', () => {
   });
 
   it('lists every task page by page, and any number of ids in groups the scheduler accepts', async () => {
-    const s = await fake({ maxPage: 2 });
-    const client = new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url });
-    const created = await client.createJob(spec(5));
-    const all = await client.allTasks({ role: 'www-data' });
-    expect(all.map((t) => t.instance)).toEqual([0, 1, 2, 3, 4]);
-    const page = await client.listTasks({ role: 'www-data' }, { limit: 2, offset: 4 });
-    expect(page).toMatchObject({ total: 5, tasks: [{ instance: 4 }] });
+    const s = await real({ maxInstancesPerJob: 12_000 });
+    const c = client(s);
+    await c.createJob(spec(12_000, 'big'));
+    const small = await c.createJob(spec(5));
+    const all = await c.allTasks({ role: 'www-data' });
+    expect(all).toHaveLength(12_005);
+    expect(new Set(all.map((t) => t.taskId)).size).toBe(12_005);
+    const pages = s.requests.filter((q) => q.url.startsWith('/api/v1/tasks?')).map((q) => new URL(q.url, s.url).searchParams.get('offset'));
+    expect(pages).toEqual([null, '10000']);
+    expect(await c.listTasks({ role: 'www-data', name: 'hello' }, { limit: 2, offset: 4 })).toMatchObject({ total: 5, tasks: [{ instance: 4 }] });
     // 2,500 ids (most unknown): three queries of at most 1,000 ids, which the scheduler accepts.
-    const ids = [...Array.from({ length: 2495 }, (_, i) => `gone-${i}`), ...created.taskIds];
+    const ids = [...Array.from({ length: 2495 }, (_, i) => `gone-${i}`), ...small.taskIds];
     s.requests.length = 0;
-    expect((await client.allTasks({ taskIds: ids, history: true })).map((t) => t.taskId).sort()).toEqual([...created.taskIds].sort());
+    expect((await c.allTasks({ taskIds: ids, history: true })).map((t) => t.taskId).sort()).toEqual([...small.taskIds].sort());
     const queries = s.requests.map((q) => new URL(q.url, s.url).searchParams);
-    const firstPages = queries.filter((q) => q.get('offset') === null).map((q) => q.get('taskId')?.split(',').length ?? 0);
-    expect(firstPages.every((n) => n <= 1000)).toBe(true);
-    expect(firstPages.reduce((a, n) => a + n, 0)).toBe(2500);
-    expect(queries.length).toBe(5); // the last group's five tasks in pages of two
-    expect(await client.allTasks({ taskIds: [] })).toEqual([]);
+    expect(queries.map((q) => q.get('taskId')?.split(',').length)).toEqual([1000, 1000, 500]);
+    expect(await c.allTasks({ taskIds: [] })).toEqual([]);
   });
 
   it('prunes with the request it is given', async () => {
-    const s = await fake();
-    const client = new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url });
-    expect(await client.pruneTasks({ states: ['FAILED'], limit: 5 })).toEqual({ pruned: 0, taskIds: [] });
+    const s = await real();
+    expect(await client(s).pruneTasks({ states: ['FAILED'], limit: 5 })).toEqual({ pruned: 0, taskIds: [] });
     expect(s.requests.at(-1)).toMatchObject({ method: 'POST', url: '/api/v1/tasks/prune', body: { states: ['FAILED'], limit: 5 } });
   });
 
   it('checks the spec of a job read in full unless it is the one expected', async () => {
-    const s = await fake();
-    const ok = new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url });
+    const s = await real();
+    const ok = client(s);
     const created = await ok.createJob(spec(1));
     const job = (await ok.getJob(created.job.key)).spec;
     expect(await ok.getJob(created.job.key, { expectSpec: job })).toMatchObject({ spec: job });
@@ -117,10 +134,45 @@ describe('SchedulerClient', () => {
     await expect(badTask.getJob(created.job.key, { expectSpec: job })).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining('tasks.0.state') });
   });
 
-  it('maps an error body with 401 to AuthError', async () => {
-    const s = await startFakeScheduler({ failWith: { status: 401, code: 'UNAUTHENTICATED', message: 'who are you?' } });
-    closers.push(() => s.close());
-    await expect(new SchedulerClient({ cluster: 'c', baseUrl: s.url }).listAgents()).rejects.toBeInstanceOf(AuthError);
+  it("maps 401 to AuthError saying where credentials come from, then the scheduler's words", async () => {
+    const unauthenticated: Fault = { kind: 'answer', status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'who are you?' } } };
+    const c = await faulty(unauthenticated, { authHint: 'The scheduler of cluster x did not accept the credentials of alice from /home/alice/.netrc (machine x)' });
+    const err = await c.listAgents().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as AuthError).message).toBe(
+      'The scheduler of cluster x did not accept the credentials of alice from /home/alice/.netrc (machine x). The scheduler said: who are you? (UNAUTHENTICATED)',
+    );
+    await expect((await faulty(unauthenticated)).listAgents()).rejects.toThrow(/^who are you\? \(UNAUTHENTICATED\)$/);
+  });
+
+  describe('over https', () => {
+    it('trusts a scheduler whose certificate the ca file vouches for', async () => {
+      const s = await real({ https: TLS_FIXTURES });
+      expect(s.url).toMatch(/^https:/);
+      const c = client(s, { ca: TLS_FIXTURES.ca });
+      expect(await c.health()).toEqual({ ok: true });
+      expect(await c.createJob(spec(1))).toMatchObject({ taskIds: [expect.any(String)] });
+    });
+
+    it("refuses a scheduler it cannot trust with a NetworkError that points at ca_file (exit 7)", async () => {
+      const s = await real({ https: TLS_FIXTURES });
+      const err = await client(s).listJobs().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NetworkError);
+      expect((err as NetworkError).message).toBe(
+        `Could not trust the scheduler of cluster devcluster at ${s.url}: the issuer of its certificate is not trusted; ` +
+          'if a private CA signed it, or it is self-signed, name that certificate as ca_file of the cluster in clusters.json',
+      );
+      // A ca file of another CA (here: the scheduler's own certificate, which is no CA).
+      const other = await client(s, { ca: TLS_FIXTURES.cert }).listJobs().catch((e: unknown) => e);
+      expect((other as NetworkError).message).toMatch(/: .*; the certificates of its ca_file do not vouch for it$/);
+    });
+
+    it('says so when an https URL reaches a plain-http scheduler', async () => {
+      const s = await real();
+      const err = await new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url.replace('http:', 'https:') }).listJobs().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NetworkError);
+      expect((err as NetworkError).message).toContain('the TLS handshake failed (is the scheduler serving https?)');
+    });
   });
 
   it('finds the network cause inside AggregateError and cause chains', () => {
@@ -128,5 +180,9 @@ describe('SchedulerClient', () => {
     expect(describeNetworkFailure(new AggregateError([refused]))).toBe('connection refused');
     expect(describeNetworkFailure(new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } }))).toBe('host name not found');
     expect(describeNetworkFailure(new Error('other'))).toBeUndefined();
+    const selfSigned = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(describeNetworkFailure(selfSigned)).toBe('its certificate is self-signed');
+    expect(isCertificateFailure(new Error('wrapped', { cause: selfSigned }))).toBe(true);
+    expect(isCertificateFailure(refused)).toBe(false);
   });
 });

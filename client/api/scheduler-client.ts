@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { canonicalJson } from '../../dsl/canonical-json.js';
 import type { JobKey } from '../../dsl/key.js';
 import type { JobSpec } from '../../dsl/jobspec.js';
-import { CLIENT_HEADER, type AgentInfo } from '../../scheduler/api/agent-protocol.js';
+import type { AgentInfo } from '../../scheduler/api/agent-protocol.js';
+import { CLIENT_HEADER } from '../../scheduler/api/constants.js';
 import type { ApiErrorBody } from '../../scheduler/api/errors.js';
 import type {
   CreateJobRequest,

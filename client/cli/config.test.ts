@@ -2,21 +2,21 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeScheduler, type FakeScheduler } from '../testing/fake-scheduler.js';
+import { startTestScheduler, type TestScheduler } from '../testing/test-scheduler.js';
 import { runCli } from '../testing/run-cli.js';
 import { HELLO_CONFIG, tempDir } from '../testing/temp-dir.js';
 import { createCli } from './index.js';
 
 describe('aurora config and job inspect/diff', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let fake: FakeScheduler | undefined;
+  let sched: TestScheduler | undefined;
   beforeEach(() => {
     tmp = tempDir();
     tmp.write('hello.aurora.ts', HELLO_CONFIG);
   });
   afterEach(async () => {
-    await fake?.close();
-    fake = undefined;
+    await sched?.close();
+    sched = undefined;
     tmp.remove();
   });
   const cacheDir = () => path.join(tmp.dir, 'cache');
@@ -106,10 +106,10 @@ describe('aurora config and job inspect/diff', () => {
   });
 
   describe('job diff', () => {
-    async function scheduler(): Promise<FakeScheduler> {
-      fake = await startFakeScheduler();
-      tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: fake.url }]));
-      return fake;
+    async function scheduler(): Promise<TestScheduler> {
+      sched = await startTestScheduler();
+      tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: sched.url }]));
+      return sched;
     }
 
     it('says "no differences" when the config compiles to what runs', async () => {

@@ -11,7 +11,7 @@ type ApiModule = typeof import('../api/index.js');
  * Commands that never talk to a scheduler (`noun` or `noun verb`): the runner does not load the
  * HTTP client and clusters.json for them, which keeps `aurora job inspect` fast.
  */
-export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['config', 'job inspect', 'task run-local']);
+export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['config', 'job inspect', 'task run-local', 'hash_password']);
 
 /** Where a CLI writes; process.stdout and a test's string sink both fit. */
 export interface Output {
@@ -157,6 +157,11 @@ export class CommandContext {
   /** What the user pipes or types in. */
   get stdin(): InputStream {
     return this.options.stdin ?? process.stdin;
+  }
+
+  /** stderr itself, for a prompt that is not a whole line. */
+  get stderr(): Output {
+    return this.options.stderr;
   }
 
   async sleep(ms: number): Promise<void> {

@@ -1,15 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HELLO_CONFIG, tempDir } from '../testing/temp-dir.js';
-import { startFakeScheduler, testClock, type FakeScheduler, type FakeSchedulerOptions, type TestClock } from '../testing/fake-scheduler.js';
+import { CLIENT_HEADER } from '../../scheduler/api/agent-protocol.js';
+import { startFaultyScheduler, type Fault, type FaultyScheduler } from '../testing/faulty-scheduler.js';
 import { closedPort, runCli } from '../testing/run-cli.js';
+import { HELLO_CONFIG, tempDir } from '../testing/temp-dir.js';
+import { testClock, type TestClock } from '../testing/test-clock.js';
+import { startTestScheduler, type PlayedAgentOptions, type TestScheduler, type TestSchedulerOptions } from '../testing/test-scheduler.js';
 import { createCli } from './index.js';
 
-// These tests run the CLI against a stand-in scheduler (client/testing/fake-scheduler.ts) on a
-// free loopback port, because the real scheduler is written in parallel; see its header.
+// The CLI against the real scheduler (client/testing/test-scheduler.ts) on a free loopback port,
+// with an agent played in-process where tasks must run or end; faults come from a scheduler
+// that misbehaves on purpose (client/testing/faulty-scheduler.ts).
+
+const KEY = 'devcluster/www-data/prod/hello';
+/** The hello world as a plain job: a failed run stays failed (a service's would be replaced). */
+const BATCH_CONFIG = HELLO_CONFIG.replace(/Service/g, 'Job');
+const withInstances = (n: number, config = HELLO_CONFIG): string => config.replace("name: 'hello',\n    task", `name: 'hello',\n    instances: ${n},\n    task`);
 
 describe('aurora job', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let fake: FakeScheduler | undefined;
+  let sched: TestScheduler | undefined;
+  let faulty: FaultyScheduler | undefined;
   let clock: TestClock;
 
   beforeEach(() => {
@@ -18,103 +28,104 @@ describe('aurora job', () => {
     clock = testClock();
   });
   afterEach(async () => {
-    await fake?.close();
-    fake = undefined;
+    await sched?.close();
+    await faulty?.close();
+    sched = undefined;
+    faulty = undefined;
     tmp.remove();
   });
 
-  async function scheduler(options: FakeSchedulerOptions = {}): Promise<FakeScheduler> {
-    fake = await startFakeScheduler({ clock, ...options });
-    tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: fake.url }]));
-    return fake;
+  async function scheduler(options: TestSchedulerOptions & { agent?: PlayedAgentOptions | false } = {}): Promise<TestScheduler> {
+    const { agent = {}, ...appOptions } = options;
+    sched = await startTestScheduler(appOptions);
+    if (agent !== false) await sched.agent(agent);
+    tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: sched.url }]));
+    return sched;
+  }
+  async function misbehaving(fault: Fault): Promise<FaultyScheduler> {
+    faulty = await startFaultyScheduler(fault);
+    tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: faulty.url }]));
+    return faulty;
   }
   const aurora = (...argv: string[]) => runCli(createCli, argv, { env: { AURORA_CONFIG_ROOT: tmp.dir }, cwd: tmp.dir, clock });
   /** The job reads the CLI made, as `path?query`. */
-  const jobReads = (s: FakeScheduler) => s.requests.filter((q) => q.method === 'GET' && q.url.startsWith('/api/v1/jobs/')).map((q) => q.url);
+  const jobReads = (s: TestScheduler) => s.requests.filter((q) => q.method === 'GET' && q.url.startsWith('/api/v1/jobs/')).map((q) => q.url);
+  const param = (url: string, name: string) => new URL(url, 'http://x').searchParams.get(name);
 
   describe('create', () => {
-    it('submits the compiled spec and prints the key and the job page', async () => {
-      const s = await scheduler();
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe(
-        `Job created: devcluster/www-data/prod/hello\nJob page: ${s.url}/scheduler/www-data/prod/hello\n`,
-      );
+    it('submits the compiled spec with the client header and prints the key and the job page', async () => {
+      const s = await scheduler({ agent: false });
+      const r = await aurora('job', 'create', KEY, 'hello.aurora.ts');
+      expect(r).toMatchObject({ code: 0, stderr: '', stdout: `Job created: ${KEY}\nJob page: ${s.url}/scheduler/www-data/prod/hello\n` });
       const post = s.requests.find((q) => q.method === 'POST');
       expect(post?.url).toBe('/api/v1/jobs');
+      expect(post?.headers[CLIENT_HEADER]).toBeTruthy();
       expect((post?.body as { spec: { key: unknown; service: boolean } }).spec).toMatchObject({
         key: { cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'hello' },
         service: true,
       });
+      expect((await aurora('job', 'list', 'devcluster/www-data')).stdout).toBe(`${KEY}  service  1 instance  1 PENDING\n`);
     });
 
     it('binds --bind values', async () => {
-      const s = await scheduler();
+      const s = await scheduler({ agent: false });
       tmp.write('v.aurora.ts', HELLO_CONFIG.replace("'while true; do echo hello world; sleep 5; done'", "'echo {{version}} {{color}}'"));
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'v.aurora.ts', '--bind', 'version=1.2', '--bind', 'color=a=b');
+      const r = await aurora('job', 'create', KEY, 'v.aurora.ts', '--bind', 'version=1.2', '--bind', 'color=a=b');
       expect(r.code).toBe(0);
-      const spec = (s.requests.find((q) => q.method === 'POST')?.body as { spec: { task: { processes: { cmdline: string }[] } } }).spec;
-      expect(spec.task.processes[0]?.cmdline).toBe('echo 1.2 a=b');
+      const job = await s.waitForJob('www-data/prod/hello', () => true);
+      expect(job?.spec.task.processes[0]?.cmdline).toBe('echo 1.2 a=b');
     });
 
-    it('waits until RUNNING, printing progress when it changes', async () => {
-      await scheduler({ lifecycle: ['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING'] });
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'RUNNING');
+    it('waits until RUNNING, printing progress when it changes, each read held by the scheduler until the job changed', async () => {
+      const s = await scheduler();
+      const r = await aurora('job', 'create', KEY, 'hello.aurora.ts', '--wait-until', 'RUNNING');
+      expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n').slice(2)).toEqual([
-        'hello: 1 PENDING',
-        'hello: 1 ASSIGNED',
-        'hello: 1 STARTING',
-        'hello: 1 RUNNING',
-        'Job devcluster/www-data/prod/hello reached RUNNING: 1 RUNNING',
-        '',
-      ]);
-    });
-
-    it('lets the scheduler answer each wait when the job changes: no timer, no read before the first wait', async () => {
-      const s = await scheduler({ lifecycle: ['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING'] });
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'RUNNING');
-      expect(r.code).toBe(0);
+      // Placed on the agent in the commit that created it; RUNNING once the agent said so.
+      expect(r.stdout.split('\n').slice(2)).toEqual(['hello: 1 ASSIGNED', 'hello: 1 RUNNING', `Job ${KEY} reached RUNNING: 1 RUNNING`, '']);
       expect(r.slept).toBe(0);
-      // Each read names the version the previous answer had; the first, the create answer's.
-      const sinces = jobReads(s).map((u) => new URL(u, s.url).searchParams.get('since'));
-      expect(sinces).toHaveLength(3);
-      expect(sinces.every((v) => v !== null)).toBe(true);
-      expect(new Set(sinces).size).toBe(3);
-      expect(jobReads(s).every((u) => new URL(u, s.url).searchParams.get('waitMs') === '30000')).toBe(true);
+      const reads = jobReads(s);
+      expect(reads.length).toBeGreaterThan(0);
+      // Each read names the version the previous answer had (the first, the create answer's) and waits.
+      expect(reads.every((u) => param(u, 'since') !== null && param(u, 'waitMs') === '30000')).toBe(true);
+      expect(new Set(reads.map((u) => param(u, 'since'))).size).toBe(reads.length);
     });
 
     it('fails with exit 4 and the reason when tasks end FAILED instead', async () => {
-      await scheduler({ lifecycle: ['PENDING', 'RUNNING', 'FAILED'], messages: { FAILED: 'Process hello exited with status 1' } });
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'FINISHED');
+      await scheduler({ agent: { lifecycle: ['RUNNING', 'FAILED'], messages: { FAILED: 'Process hello exited with status 1' } } });
+      tmp.write('batch.aurora.ts', BATCH_CONFIG);
+      const r = await aurora('job', 'create', KEY, 'batch.aurora.ts', '--wait-until', 'FINISHED');
       expect(r.code).toBe(4);
       expect(r.stdout).toContain('hello: 1 FAILED\n');
-      expect(r.stderr).toBe(
-        '  instance 0: FAILED: Process hello exited with status 1\n' +
-          'Error: devcluster/www-data/prod/hello did not reach FINISHED: 1 FAILED\n',
-      );
+      expect(r.stderr).toBe(`  instance 0: FAILED: Process hello exited with status 1\nError: ${KEY} did not reach FINISHED: 1 FAILED\n`);
+    });
+
+    it('reaches FINISHED when the tasks finish', async () => {
+      await scheduler({ agent: { lifecycle: ['RUNNING', 'FINISHED'] } });
+      tmp.write('batch.aurora.ts', withInstances(2, BATCH_CONFIG));
+      const r = await aurora('job', 'create', KEY, 'batch.aurora.ts', '--wait-until', 'FINISHED');
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(r.stdout.split('\n').at(-2)).toBe(`Job ${KEY} reached FINISHED: 2 FINISHED`);
     });
 
     it('gives up with exit 9 after --wait-timeout, saying why tasks are pending', async () => {
-      const s = await scheduler({ lifecycle: ['PENDING'] });
+      const s = await scheduler({ agent: false });
+      s.compressWaits(clock);
       const started = clock.now();
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'RUNNING', '--wait-timeout', '5');
+      const r = await aurora('job', 'create', KEY, 'hello.aurora.ts', '--wait-until', 'RUNNING', '--wait-timeout', '5');
       expect(r.code).toBe(9);
-      // One read, held by the scheduler for the whole timeout.
+      // One read, held (here: compressed) for the whole timeout.
       expect(clock.now() - started).toBe(5000);
       expect(r.slept).toBe(0);
-      expect(jobReads(s)).toEqual([`/api/v1/jobs/www-data/prod/hello?since=${s.jobs.get('devcluster/www-data/prod/hello')?.summary.version}&waitMs=5000`]);
+      expect(jobReads(s)).toHaveLength(1);
+      expect(param(jobReads(s)[0]!, 'waitMs')).toBe('5000');
       expect(r.stdout.match(/hello: 1 PENDING/g)).toHaveLength(1);
-      expect(r.stderr).toBe(
-        '  instance 0: PENDING: Insufficient resources: ram\n' +
-          'Error: devcluster/www-data/prod/hello did not reach RUNNING within 5 s; now: 1 PENDING\n',
-      );
+      expect(r.stderr).toMatch(new RegExp(`^  instance 0: PENDING: .+\\nError: ${KEY} did not reach RUNNING within 5 s; now: 1 PENDING\\n$`));
     });
 
     it('prints JSON with --json', async () => {
-      await scheduler();
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--json');
+      await scheduler({ agent: false });
+      const r = await aurora('job', 'create', KEY, 'hello.aurora.ts', '--json');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout) as { job: { key: { name: string } }; taskIds: string[]; jobPage: string };
       expect(out.job.key.name).toBe('hello');
@@ -122,45 +133,42 @@ describe('aurora job', () => {
     });
 
     it("passes on the scheduler's error code and message (exit 10)", async () => {
-      await scheduler();
-      expect((await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts')).code).toBe(0);
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
+      await scheduler({ agent: false });
+      expect((await aurora('job', 'create', KEY, 'hello.aurora.ts')).code).toBe(0);
+      const r = await aurora('job', 'create', KEY, 'hello.aurora.ts');
       expect(r.code).toBe(10);
-      expect(r.stderr).toBe(
-        'Error: Job devcluster/www-data/prod/hello already exists; use aurora update start to change it (JOB_EXISTS)\n',
-      );
+      expect(r.stderr).toMatch(new RegExp(`^Error: .*${KEY}.* \\(JOB_EXISTS\\)\\n$`));
     });
 
     it('lists the keys a file defines when the key is not among them (exit 3)', async () => {
-      await scheduler();
+      await scheduler({ agent: false });
       const r = await aurora('job', 'create', 'devcluster/www-data/prod/hellox', 'hello.aurora.ts');
       expect(r.code).toBe(3);
-      expect(r.stderr).toBe(
-        'Error: Job devcluster/www-data/prod/hellox not found in hello.aurora.ts; it defines: devcluster/www-data/prod/hello\n',
-      );
+      expect(r.stderr).toBe(`Error: Job devcluster/www-data/prod/hellox not found in hello.aurora.ts; it defines: ${KEY}\n`);
     });
 
     it('reports type errors with exit 3', async () => {
-      await scheduler();
+      await scheduler({ agent: false });
       tmp.write('bad.aurora.ts', HELLO_CONFIG.replace('cpu: 0.1', "cpu: '0.1'"));
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'bad.aurora.ts');
+      const r = await aurora('job', 'create', KEY, 'bad.aurora.ts');
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/^bad\.aurora\.ts:9:61 - error TS2322: Type 'string' is not assignable to type 'number'\.\n9 /);
       expect(r.stderr).toMatch(/Error: bad\.aurora\.ts has 1 error; fix it and try again\n$/);
     });
 
     it('says a missing config does not exist (exit 3)', async () => {
-      await scheduler();
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'examples/x.aurora.ts');
+      await scheduler({ agent: false });
+      const r = await aurora('job', 'create', KEY, 'examples/x.aurora.ts');
       expect(r).toMatchObject({ code: 3, stderr: 'Error: Config file examples/x.aurora.ts does not exist\n' });
     });
 
     it('refuses a cron job: those are for aurora cron schedule', async () => {
-      await scheduler();
-      tmp.write('cron.aurora.ts', HELLO_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    cronSchedule: '* * * * *',\n    task").replace('Service', 'Job').replace('Service(', 'Job('));
-      const r = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'cron.aurora.ts');
+      const s = await scheduler({ agent: false });
+      tmp.write('cron.aurora.ts', BATCH_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    cronSchedule: '* * * * *',\n    task"));
+      const r = await aurora('job', 'create', KEY, 'cron.aurora.ts');
       expect(r.code).toBe(4);
       expect(r.stderr).toContain('aurora cron schedule');
+      expect(s.requests.filter((q) => q.method === 'POST')).toEqual([]);
     });
   });
 
@@ -178,9 +186,7 @@ describe('aurora job', () => {
   it('rejects an unknown cluster, naming the known ones (exit 6)', async () => {
     const r = await aurora('job', 'status', 'nowhere/www-data/prod/hello');
     expect(r.code).toBe(6);
-    expect(r.stderr).toBe(
-      `Error: Unknown cluster 'nowhere'. Known clusters: devcluster (built in, and from ${tmp.dir}/clusters.json)\n`,
-    );
+    expect(r.stderr).toBe(`Error: Unknown cluster 'nowhere'. Known clusters: devcluster (built in, and from ${tmp.dir}/clusters.json)\n`);
   });
 
   it('prints help and exits 5 on an unknown command', async () => {
@@ -189,7 +195,7 @@ describe('aurora job', () => {
     expect(r.stderr).toContain('aurora job create <jobkey> <config>');
     expect(r.stderr).toMatch(/Error: Unknown argument: frobnicate\n$/);
     expect((await aurora()).code).toBe(5);
-    expect((await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts', '--wait-until', 'SOON')).code).toBe(5);
+    expect((await aurora('job', 'create', KEY, 'hello.aurora.ts', '--wait-until', 'SOON')).code).toBe(5);
   });
 
   it('prints help on --help with exit 0', async () => {
@@ -198,185 +204,171 @@ describe('aurora job', () => {
     expect(r.stdout).toContain('aurora job kill <instancekey>');
   });
 
-  it('says the scheduler is not reachable with exit 7', async () => {
-    const port = await closedPort();
-    tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: `http://127.0.0.1:${port}` }]));
-    const r = await aurora('job', 'status', 'devcluster/www-data/prod/hello');
-    expect(r.code).toBe(7);
-    expect(r.stderr).toBe(
-      `Error: Could not reach the scheduler of cluster devcluster at http://127.0.0.1:${port}: connection refused. Is it running? (npm run devcluster starts a local one)\n`,
-    );
-  });
+  describe('when the scheduler cannot be reached or misbehaves', () => {
+    it('says the scheduler is not reachable with exit 7', async () => {
+      const port = await closedPort();
+      tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: `http://127.0.0.1:${port}` }]));
+      const r = await aurora('job', 'status', KEY);
+      expect(r.code).toBe(7);
+      expect(r.stderr).toBe(
+        `Error: Could not reach the scheduler of cluster devcluster at http://127.0.0.1:${port}: connection refused. Is it running? (npm run devcluster starts a local one)\n`,
+      );
+    });
 
-  it('maps 401 to exit 30 and 403 to exit 8', async () => {
-    await scheduler({ failWith: { status: 401, code: 'UNAUTHENTICATED', message: 'Log in: put credentials in ~/.netrc' } });
-    const r = await aurora('job', 'list', 'devcluster/www-data');
-    expect(r.code).toBe(30);
-    expect(r.stderr).toMatch(/^Error: The scheduler of cluster devcluster wants credentials, and none were sent: .*\. The scheduler said: Log in: put credentials in ~\/\.netrc \(UNAUTHENTICATED\)\n$/);
-    await fake?.close();
-    await scheduler({ failWith: { status: 403, code: 'PERMISSION_DENIED', message: 'alice may not kill www-data jobs' } });
-    expect((await aurora('job', 'kill', 'devcluster/www-data/prod/hello')).code).toBe(8);
+    it('says so with exit 7 when the scheduler hangs up', async () => {
+      const f = await misbehaving({ kind: 'hang-up' });
+      const r = await aurora('job', 'kill', KEY);
+      expect(r).toMatchObject({ code: 7, stderr: `Error: Could not reach the scheduler of cluster devcluster at ${f.url}: connection reset. Is it running? (npm run devcluster starts a local one)\n` });
+    });
+
+    it("passes on a 500 and refuses an answer it cannot read, with exit 10", async () => {
+      await misbehaving({ kind: 'answer', status: 500, body: { error: { code: 'INTERNAL', message: 'internal error: boom' } } });
+      expect(await aurora('job', 'list', 'devcluster/www-data')).toMatchObject({ code: 10, stderr: 'Error: internal error: boom (INTERNAL)\n' });
+      await faulty?.close();
+      await misbehaving({ kind: 'answer', status: 200, body: '<html>a proxy login page</html>' });
+      const r = await aurora('job', 'list', 'devcluster/www-data');
+      expect(r.code).toBe(10);
+      expect(r.stderr).toMatch(/^Error: the scheduler answered GET \/api\/v1\/jobs with a body this client does not understand \(.*\); are client and scheduler the same version\?\n$/);
+    });
   });
 
   describe('status', () => {
-    it("prints the job, its active tasks with host, ports, last event and observer link, then its ended ones", async () => {
-      const s = await scheduler({ messages: { RUNNING: 'Task is running' } });
-      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
-      // An earlier run of instance 0 that failed: history, which only a read with history=true shows.
-      const job = s.jobs.get('devcluster/www-data/prod/hello')!;
-      const current = job.tasks[0]!;
-      job.tasks.unshift({
-        ...current,
-        taskId: 'www-data-prod-hello-0-old1',
-        state: 'FAILED',
-        host: 'host2',
-        events: [
-          { state: 'PENDING', at: Date.UTC(2023, 11, 31), message: null },
-          { state: 'FAILED', at: Date.UTC(2023, 11, 31, 0, 0, 9), message: 'Process hello exited with status 1' },
-        ],
-      });
-      const r = await aurora('job', 'status', 'devcluster/www-data/prod/hello');
+    it('prints the job, its active tasks with host, last event and observer link, then its ended ones', async () => {
+      const s = await scheduler({ agent: { lifecycle: ['RUNNING', 'FAILED'], messages: { RUNNING: 'Task is running', FAILED: 'Process hello exited with status 1' } } });
+      await aurora('job', 'create', KEY, 'hello.aurora.ts');
+      // The service's first run failed at once: its replacement is held back (flapping).
+      const job = await s.waitForJob('www-data/prod/hello', (j) => j?.tasks.some((t) => t.state === 'THROTTLED') ?? false);
+      const r = await aurora('job', 'status', KEY);
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n')).toEqual([
-        'Job devcluster/www-data/prod/hello: service, 1 instance, 1 RUNNING',
-        `  created 2024-01-01T00:00:00.000Z, config ${job.summary.specHash}`,
+      const [replacement, failed] = [job?.tasks.find((t) => t.state === 'THROTTLED'), job?.tasks.find((t) => t.state === 'FAILED')];
+      const lines = r.stdout.split('\n');
+      expect(lines.slice(0, 5)).toEqual([
+        `Job ${KEY}: service, 1 instance, 1 THROTTLED`,
+        `  created 2024-01-01T00:00:00.000Z, config ${job?.summary.specHash}`,
         '  resources per instance: cpu 0.1, ram 16 MiB, disk 16 MiB',
         `  page: ${s.url}/scheduler/www-data/prod/hello`,
         'Active tasks (1):',
-        '  instance 0: RUNNING on host1',
-        '    task id: www-data-prod-hello-0-a1b2',
-        '    ports: http=31000',
-        '    last event: RUNNING at 2024-01-01T00:00:02.000Z: Task is running',
-        '    observer: http://host1:1338/task/www-data-prod-hello-0-a1b2',
+      ]);
+      expect(lines).toContain(`    task id: ${replacement?.taskId}`);
+      const inactive = lines.slice(lines.indexOf('Inactive tasks (1):'));
+      expect(inactive).toEqual([
         'Inactive tasks (1):',
-        '  instance 0: FAILED on host2',
-        '    task id: www-data-prod-hello-0-old1',
-        '    last event: FAILED at 2023-12-31T00:00:09.000Z: Process hello exited with status 1',
+        '  instance 0: FAILED on host1',
+        `    task id: ${failed?.taskId}`,
+        '    last event: FAILED at 2024-01-01T00:00:00.000Z: Process hello exited with status 1',
+        `    observer: http://host1:1338/task/${failed?.taskId}`,
         '',
       ]);
       expect(jobReads(s)).toEqual(['/api/v1/jobs/www-data/prod/hello?history=true']);
     });
 
     it('shows every instance of a 10,000-instance job', async () => {
-      await scheduler();
-      tmp.write('big.aurora.ts', HELLO_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    instances: 10000,\n    task"));
-      expect((await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'big.aurora.ts')).code).toBe(0);
-      const r = await aurora('job', 'status', 'devcluster/www-data/prod/hello');
+      await scheduler({ agent: false, maxInstancesPerJob: 10000 });
+      tmp.write('big.aurora.ts', withInstances(10000));
+      expect((await aurora('job', 'create', KEY, 'big.aurora.ts')).code).toBe(0);
+      const r = await aurora('job', 'status', KEY);
       expect(r.code).toBe(0);
       const lines = r.stdout.split('\n');
-      expect(lines[0]).toBe('Job devcluster/www-data/prod/hello: service, 10000 instances, 10000 RUNNING');
+      expect(lines[0]).toBe(`Job ${KEY}: service, 10000 instances, 10000 PENDING`);
       expect(lines).toContain('Active tasks (10000):');
-      expect(lines.filter((l) => /^  instance \d+: RUNNING on host1$/.test(l))).toHaveLength(10000);
-      expect(lines).toContain('  instance 9999: RUNNING on host1');
+      expect(lines.filter((l) => /^ {2}instance \d+: PENDING/.test(l))).toHaveLength(10000);
+      expect(lines.some((l) => l.startsWith('  instance 9999: PENDING'))).toBe(true);
       expect(lines.at(-2)).toBe('Inactive tasks (0):');
     });
 
     it('prints the job with every task, ended ones too, as JSON with --json', async () => {
-      const s = await scheduler();
-      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
-      const job0 = s.jobs.get('devcluster/www-data/prod/hello')!;
-      job0.tasks.unshift({ ...job0.tasks[0]!, taskId: 'old', state: 'FAILED', events: [{ state: 'FAILED', at: 1, message: null }] });
-      const r = await aurora('job', 'status', 'devcluster/www-data/prod/hello', '--json');
+      const s = await scheduler({ agent: { lifecycle: ['RUNNING', 'FAILED'] } });
+      await aurora('job', 'create', KEY, 'hello.aurora.ts');
+      await s.waitForJob('www-data/prod/hello', (j) => j?.tasks.some((t) => t.state === 'FAILED') ?? false);
+      const r = await aurora('job', 'status', KEY, '--json');
       const job = JSON.parse(r.stdout) as { summary: { key: { name: string } }; tasks: { taskId: string; state: string }[] };
       expect(job.summary.key.name).toBe('hello');
-      expect(job.tasks.map((t) => t.state)).toEqual(['RUNNING', 'FAILED']);
+      expect(job.tasks.map((t) => t.state)).toEqual(['THROTTLED', 'FAILED']);
     });
 
     it('passes on JOB_NOT_FOUND (exit 10)', async () => {
-      await scheduler();
+      await scheduler({ agent: false });
       const r = await aurora('job', 'status', 'devcluster/www-data/prod/nope');
-      expect(r).toMatchObject({ code: 10, stderr: 'Error: No job devcluster/www-data/prod/nope (JOB_NOT_FOUND)\n' });
+      expect(r.code).toBe(10);
+      expect(r.stderr).toMatch(/^Error: .*devcluster\/www-data\/prod\/nope.* \(JOB_NOT_FOUND\)\n$/);
     });
   });
 
   it('lists jobs with a summary each', async () => {
-    await scheduler();
-    await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
+    await scheduler({ agent: false });
+    await aurora('job', 'create', KEY, 'hello.aurora.ts');
     const r = await aurora('job', 'list', 'devcluster/www-data');
-    expect(r).toMatchObject({ code: 0, stdout: 'devcluster/www-data/prod/hello  service  1 instance  1 PENDING\n' });
+    expect(r).toMatchObject({ code: 0, stdout: `${KEY}  service  1 instance  1 PENDING\n` });
     expect((await aurora('job', 'list', 'devcluster/nobody/prod')).stdout).toBe('No jobs found for devcluster/nobody/prod\n');
     expect(JSON.parse((await aurora('job', 'list', 'devcluster/www-data', '--json')).stdout)).toHaveLength(1);
   });
 
   describe('kill', () => {
-    it('kills the job and waits until its tasks are terminal', async () => {
+    it('kills the job and waits until its tasks ended, sending the message and the client header', async () => {
       const s = await scheduler();
-      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
-      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello', '--message', 'done for today');
+      expect((await aurora('job', 'create', KEY, 'hello.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      const r = await aurora('job', 'kill', KEY, '--message', 'done for today');
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toBe(
-        'Killing 1 task of devcluster/www-data/prod/hello\n' +
-          'hello: 1 KILLED\n' +
-          'Killed devcluster/www-data/prod/hello: 1 KILLED; the job was removed\n',
-      );
-      expect(s.requests.find((q) => q.url.endsWith('/kill'))?.body).toEqual({ message: 'done for today' });
+      const lines = r.stdout.split('\n');
+      expect(lines[0]).toBe(`Killing 1 task of ${KEY}`);
+      expect(lines.slice(-3)).toEqual(['hello: 1 KILLED', `Killed ${KEY}: 1 KILLED; the job was removed`, '']);
+      const kill = s.requests.find((q) => q.url.endsWith('/kill'));
+      expect(kill?.body).toEqual({ message: 'done for today' });
+      expect(kill?.headers[CLIENT_HEADER]).toBeTruthy();
+      const status = await aurora('job', 'status', KEY);
+      expect(status.code).toBe(10);
     });
 
-    it('follows running tasks through KILLING by their ids once the job is gone, and says it was removed', async () => {
-      const s = await scheduler({ messages: { KILLED: 'Killed by anonymous' } });
-      tmp.write('three.aurora.ts', HELLO_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    instances: 3,\n    task"));
-      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'three.aurora.ts');
-      await aurora('job', 'status', 'devcluster/www-data/prod/hello'); // now RUNNING
+    it('follows the killed tasks by their ids once the job is gone, and prints them with --json', async () => {
+      const s = await scheduler();
+      tmp.write('three.aurora.ts', withInstances(3));
+      expect((await aurora('job', 'create', KEY, 'three.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
       s.requests.length = 0;
-      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello', '--json');
+      const r = await aurora('job', 'kill', KEY, '--json');
       expect(r.code).toBe(0);
-      expect(r.stderr).toBe('Killing 3 tasks of devcluster/www-data/prod/hello\nhello: 3 KILLED\n');
-      const out = JSON.parse(r.stdout) as { killed: string[]; jobRemoved: boolean; tasks: { taskId: string; state: string }[] };
-      expect(out.jobRemoved).toBe(false); // the scheduler removes it once its tasks ended
+      expect(r.stderr.split('\n').at(0)).toBe(`Killing 3 tasks of ${KEY}`);
+      expect(r.stderr.split('\n').at(-2)).toBe('hello: 3 KILLED');
+      const out = JSON.parse(r.stdout) as { killed: string[]; tasks: { taskId: string; state: string }[] };
       expect(out.tasks.map((t) => t.state)).toEqual(['KILLED', 'KILLED', 'KILLED']);
+      // The job went with its last task: the tasks were read by id from the history.
       const list = s.requests.find((q) => q.url.startsWith('/api/v1/tasks?'));
-      const params = new URL(list!.url, s.url).searchParams;
-      expect(params.get('taskId')?.split(',').sort()).toEqual([...out.killed].sort());
-      expect(params.get('history')).toBe('true');
-      const human = await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'three.aurora.ts');
-      expect(human.code).toBe(0);
-      await aurora('job', 'status', 'devcluster/www-data/prod/hello');
-      const k = await aurora('job', 'kill', 'devcluster/www-data/prod/hello');
-      expect(k.stdout.split('\n').at(-2)).toBe('Killed devcluster/www-data/prod/hello: 3 KILLED; the job was removed');
-    });
-
-    it('pages through the killed tasks when the scheduler answers short pages', async () => {
-      await scheduler({ maxPage: 2 });
-      tmp.write('three.aurora.ts', HELLO_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    instances: 3,\n    task"));
-      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'three.aurora.ts');
-      await aurora('job', 'status', 'devcluster/www-data/prod/hello');
-      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello');
-      expect(r.code).toBe(0);
-      expect(r.stdout.split('\n').at(-2)).toBe('Killed devcluster/www-data/prod/hello: 3 KILLED; the job was removed');
+      expect(param(list!.url, 'taskId')?.split(',').sort()).toEqual([...out.killed].sort());
+      expect(param(list!.url, 'history')).toBe('true');
     });
 
     it('gives up with exit 9 when killed tasks do not end in time, each read held by the scheduler', async () => {
-      const s = await scheduler({ killsEnd: false });
-      await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'hello.aurora.ts');
-      await aurora('job', 'status', 'devcluster/www-data/prod/hello');
+      const s = await scheduler({ agent: { killsEnd: false } });
+      expect((await aurora('job', 'create', KEY, 'hello.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      s.compressWaits(clock);
+      s.requests.length = 0;
       const started = clock.now();
-      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello', '--wait-timeout', '45');
+      const r = await aurora('job', 'kill', KEY, '--wait-timeout', '45');
       expect(r.code).toBe(9);
-      expect(r.stdout).toBe('Killing 1 task of devcluster/www-data/prod/hello\nhello: 1 KILLING\n');
-      expect(r.stderr).toMatch(/^  instance 0: KILLING: Killed by anonymous\nError: 1 task\(s\) of devcluster\/www-data\/prod\/hello did not end within 45 s\n$/);
+      expect(r.stdout).toBe(`Killing 1 task of ${KEY}\nhello: 1 KILLING\n`);
+      expect(r.stderr).toMatch(new RegExp(`^  instance 0: KILLING.*\\nError: 1 task\\(s\\) of devcluster/www-data/prod/hello did not end within 45 s\\n$`));
       expect(r.slept).toBe(0);
       expect(clock.now() - started).toBe(45000);
       // One read at once, then reads held for at most the scheduler's longest wait.
-      const waits = jobReads(s).filter((u) => u.includes('since=')).map((u) => new URL(u, s.url).searchParams.get('waitMs'));
-      expect(waits).toEqual(['30000', '15000']);
+      expect(jobReads(s).map((u) => param(u, 'waitMs'))).toEqual([null, '30000', '15000']);
     });
 
     it('kills some instances, and skips waiting with --no-wait', async () => {
-      const s = await scheduler();
-      tmp.write('three.aurora.ts', HELLO_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    instances: 3,\n    task"));
-      expect((await aurora('job', 'create', 'devcluster/www-data/prod/hello', 'three.aurora.ts')).code).toBe(0);
-      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello/0,2', '--no-wait');
+      const s = await scheduler({ agent: false });
+      tmp.write('three.aurora.ts', withInstances(3));
+      expect((await aurora('job', 'create', KEY, 'three.aurora.ts')).code).toBe(0);
+      const r = await aurora('job', 'kill', `${KEY}/0,2`, '--no-wait');
       expect(r).toMatchObject({
         code: 0,
-        stdout: 'Killing 2 tasks of devcluster/www-data/prod/hello instances 0,2\nKill requested for devcluster/www-data/prod/hello instances 0,2\n',
+        stdout: `Killing 2 tasks of ${KEY} instances 0,2\nKill requested for ${KEY} instances 0,2\n`,
       });
       expect(s.requests.find((q) => q.url.endsWith('/kill'))?.body).toEqual({ instances: [0, 2] });
       expect(s.requests.filter((q) => q.url.startsWith('/api/v1/tasks'))).toHaveLength(0);
+      expect((await aurora('job', 'list', 'devcluster/www-data')).stdout).toBe(`${KEY}  service  3 instances  1 PENDING, 2 KILLED\n`);
     });
 
     it('rejects a malformed instance list (exit 6)', async () => {
-      const r = await aurora('job', 'kill', 'devcluster/www-data/prod/hello/2-1');
+      const r = await aurora('job', 'kill', `${KEY}/2-1`);
       expect(r).toMatchObject({ code: 6, stderr: "Error: instance range '2-1' ends before it starts\n" });
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testClock } from '../testing/fake-scheduler.js';
+import { testClock } from '../testing/test-clock.js';
 import { sink } from '../testing/temp-dir.js';
 import { CommandContext } from './context.js';
 import { watchUntil } from './wait.js';

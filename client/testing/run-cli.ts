@@ -1,17 +1,18 @@
 import net from 'node:net';
 import type { CliOptions } from '../cli/context.js';
 import type { ExitCode } from '../exit-codes.js';
-import { testClock, type TestClock } from './fake-scheduler.js';
+import { testClock, type TestClock } from './test-clock.js';
 import { sink } from './temp-dir.js';
 
 /**
  * Runs a CLI in-process with string sinks and a test clock that moves only when the CLI sleeps
- * or when a fake scheduler holds one of its reads (pass the same clock to both).
+ * or when a test scheduler compresses one of its waits (pass the same clock to both). HOME is
+ * `cwd` unless `env` says otherwise, so no test reads the user's own ~/.netrc.
  */
 export async function runCli(
   create: (options: CliOptions) => { run(): Promise<ExitCode> },
   argv: readonly string[],
-  options: { env: Record<string, string | undefined>; cwd: string; clock?: TestClock },
+  options: { env: Record<string, string | undefined>; cwd: string; clock?: TestClock; stdin?: CliOptions['stdin'] },
 ): Promise<{ code: ExitCode; stdout: string; stderr: string; slept: number }> {
   const stdout = sink();
   const stderr = sink();
@@ -21,8 +22,9 @@ export async function runCli(
     argv,
     stdout,
     stderr,
-    env: options.env,
+    env: { HOME: options.cwd, ...options.env },
     cwd: options.cwd,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
     now: () => clock.now(),
     sleep: async (ms) => {
       clock.advance(ms);

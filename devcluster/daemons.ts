@@ -183,9 +183,13 @@ export interface CliResult {
 }
 
 /** Runs a CLI (a script under dist/) to completion and collects its output. */
-export function runCli(script: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  script: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; /** Written to its stdin, which is closed after. */ input?: string } = {},
+): Promise<CliResult> {
   const child = spawn(process.execPath, [script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     env: opts.env ?? process.env,
     cwd: opts.cwd ?? projectRoot,
   });
@@ -193,5 +197,6 @@ export function runCli(script: string, args: readonly string[], opts: { env?: No
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
   return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
 }

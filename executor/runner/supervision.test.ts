@@ -302,8 +302,11 @@ describe('spawn helper', () => {
   it('a task outlives its spawn helper: the runner still learns how its process ended, and new launches run', async () => {
     const helper = manager.launcher;
     expect(helper).toBeInstanceOf(SpawnHelper);
-    const sandbox = launch(taskSpec([processSpec('waiter', 'while [ ! -f go ]; do sleep 0.05; done; exit 4')]), 't-outlives');
+    const sandbox = launch(taskSpec([processSpec('waiter', 'touch started; while [ ! -f go ]; do sleep 0.05; done; exit 4')]), 't-outlives');
     await vi.waitFor(() => expect(manager.get('t-outlives')?.state).toBe('RUNNING'), { timeout: 10_000 });
+    // RUNNING is recorded when the go-ahead is sent; a helper killed before it passed it on
+    // leaves a run that never started (LOST, and run again). Kill it once the command runs.
+    await vi.waitFor(() => expect(existsSync(join(sandbox, 'started'))).toBe(true), { timeout: 10_000 });
     const run = manager.get('t-outlives')!.processes.waiter![0]!;
     const first = (helper as SpawnHelper).pid as number;
     process.kill(first, 'SIGKILL');

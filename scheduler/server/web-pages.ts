@@ -161,11 +161,31 @@ function events(task: ScheduledTask): SafeHtml {
   )}</ul>`;
 }
 
+/** States a task is put in when something decides to end it; their message says who and why. */
+const ENDING_DECISIONS: ReadonlySet<string> = new Set(['KILLING', 'RESTARTING', 'PREEMPTING', 'DRAINING']);
+
+/**
+ * Why a task is where it is, without opening its events: why it waits while PENDING; why it is
+ * being ended or was ended by a decision (who killed it, what preempted it), rather than how
+ * the agent then killed it; else the message of its latest event (how it failed). Pure.
+ */
+export function latestMessage(task: Pick<ScheduledTask, 'state' | 'pendingReason' | 'events'>): string {
+  if (task.state === 'PENDING' && task.pendingReason) return task.pendingReason;
+  let latest = '';
+  for (let i = task.events.length - 1; i >= 0; i--) {
+    const event = task.events[i];
+    if (!event) continue;
+    if (ENDING_DECISIONS.has(event.state) && event.message) return event.message;
+    if (!latest && event.message) latest = event.message;
+  }
+  return latest;
+}
+
 function taskRow(task: ScheduledTask): SafeHtml {
   const observer = observerTaskUrl(task);
   const ports = Object.entries(task.ports).map(([n, p]) => `${n}=${p}`).join(', ');
   return html`<tr><td>${task.instance}</td><td>${link(observer, task.taskId)}</td><td>${stateCell(task.state)}</td>
-<td>${task.host ?? ''}</td><td>${ports}</td><td>${task.failureCount}</td><td>${task.pendingReason ?? ''}</td>
+<td>${task.host ?? ''}</td><td>${ports}</td><td>${task.failureCount}</td><td class="message">${latestMessage(task)}</td>
 <td><details><summary>${task.events.length} events</summary>${events(task)}</details></td></tr>\n`;
 }
 
@@ -174,7 +194,7 @@ export function jobPage(cluster: string, job: JobDetail): string {
   const current = currentTasks(job.tasks);
   const currentIds = new Set(current.map((t) => t.taskId));
   const past = job.tasks.filter((t) => !currentIds.has(t.taskId));
-  const header = html`<tr><th>Instance</th><th>Task</th><th>State</th><th>Host</th><th>Ports</th><th>Failures</th><th>Pending reason</th><th>Events</th></tr>`;
+  const header = html`<tr><th>Instance</th><th>Task</th><th>State</th><th>Host</th><th>Ports</th><th>Failures</th><th>Why</th><th>Events</th></tr>`;
   const body = html`
 <p><small>spec ${job.summary.specHash}, created ${time(job.summary.createdAt)}</small></p>
 <h2>Instances</h2>

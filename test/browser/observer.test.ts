@@ -7,14 +7,14 @@
  * Needs `npm run build` first (the daemons run from dist/). Set OBSERVER_SCREENSHOTS to a
  * directory to keep screenshots of the pages (to judge the design; they are not committed).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINS, freePort, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { haveChromium, launchPersistent, requireBuild } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'devcluster/www-data/prod/ticker';
 const CONFIG = `import { MB, Process, Resources, Service, Task } from '@aurora/dsl';
 
@@ -33,9 +33,6 @@ export const jobs = [
   }),
 ];
 `;
-
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`test/browser: ${CHROMIUM} is missing (apt install chromium); the browser suite is skipped`);
 
 let root: string;
 let env: NodeJS.ProcessEnv;
@@ -61,9 +58,7 @@ function lastTick(text: string): number {
 
 describe.skipIf(!haveChromium)('the observer in Chromium', () => {
   beforeAll(async () => {
-    for (const bin of Object.values(BINS)) {
-      if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` before the browser tests`);
-    }
+    requireBuild();
     root = mkdtempSync(path.join(tmpdir(), 'aurora-browser-'));
     scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port: await freePort() });
     agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--kill-grace-ms', '1000'] });
@@ -80,20 +75,7 @@ describe.skipIf(!haveChromium)('the observer in Chromium', () => {
     const tasks = (JSON.parse(status.stdout) as { tasks: { taskId: string; state: string }[] }).tasks;
     taskId = tasks.find((t) => t.state === 'RUNNING')!.taskId;
 
-    context = await chromium.launchPersistentContext(path.join(root, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchPersistent(path.join(root, 'chromium-profile'));
     page = context.pages()[0] ?? (await context.newPage());
   });
 

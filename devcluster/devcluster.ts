@@ -86,6 +86,13 @@ try {
   console.log(`  scheduler: ${schedulerUrl}/scheduler`);
   console.log(`  observer:  ${observerUrl}/`);
   console.log('  Ctrl-C stops it.');
+  if (argv.securityIni) {
+    // The built-in devcluster is UNAUTHENTICATED: the client sends credentials only to BASIC clusters.
+    const host = new URL(schedulerUrl).hostname;
+    console.log(`  It takes the users of ${argv.securityIni}. For the client, put in ~/.aurora/clusters.json`);
+    console.log(`    [{ "name": "devcluster", "scheduler_uri": "${schedulerUrl}", "auth_mechanism": "BASIC" }]`);
+    console.log(`  and in ~/.netrc (chmod 600): machine ${host} login USER password PASSWORD`);
+  }
   if (argv.demo) await runDemo(schedulerUrl);
 } catch (err) {
   console.error(`devcluster: ${(err as Error).message}`);

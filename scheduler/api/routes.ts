@@ -17,6 +17,28 @@ export const PATHS = {
     `${API_PREFIX}/jobs/${encodeURIComponent(role)}/${encodeURIComponent(environment)}/${encodeURIComponent(name)}`,
   /** POST: kill some or all instances (KillJobRequest). */
   jobKill: (role: string, environment: string, name: string) => `${PATHS.job(role, environment, name)}/kill`,
+  /** POST: start an update of the job to a new spec (StartUpdateRequest → UpdateResponse). */
+  jobUpdates: (role: string, environment: string, name: string) => `${PATHS.job(role, environment, name)}/updates`,
+  /**
+   * GET: one update of the job by id, or its active one with `active` (UpdateResponse);
+   * `?since=lastModifiedAt&waitMs=N` waits for a change.
+   */
+  jobUpdate: (role: string, environment: string, name: string, id: string) =>
+    `${PATHS.job(role, environment, name)}/updates/${encodeURIComponent(id)}`,
+  /** POST: pause, resume, abort, rollback or pulse the job's active update (UpdateActionRequest → UpdateResponse). */
+  jobUpdateAction: (role: string, environment: string, name: string, action: string) =>
+    `${PATHS.job(role, environment, name)}/update/${encodeURIComponent(action)}`,
+  /** POST: restart instances in batches, gated by health like an update (StartRestartRequest → UpdateResponse). */
+  jobRestart: (role: string, environment: string, name: string) => `${PATHS.job(role, environment, name)}/restart`,
+  /** GET: update summaries, newest first (`?role=&environment=&name=&status=&user=&limit=` → ListUpdatesResponse). */
+  updates: `${API_PREFIX}/updates`,
+  /** GET: cron jobs (`?role=&environment=` → ListCronJobsResponse). */
+  cronJobs: `${API_PREFIX}/cron`,
+  /** GET: one cron job with its next and last runs (CronJobResponse). POST: schedule or replace it (ScheduleCronRequest). DELETE: deschedule it. */
+  cronJob: (role: string, environment: string, name: string) =>
+    `${API_PREFIX}/cron/${encodeURIComponent(role)}/${encodeURIComponent(environment)}/${encodeURIComponent(name)}`,
+  /** POST: run a cron job once now (CronJobResponse). */
+  cronStart: (role: string, environment: string, name: string) => `${PATHS.cronJob(role, environment, name)}/start`,
   /** GET: tasks, paged (`?role=&environment=&name=&instance=&state=&taskId=&history=&limit=&offset=`). */
   tasks: `${API_PREFIX}/tasks`,
   /** POST: prune ended tasks from the history (PruneTasksRequest → PruneTasksResponse); operators only. */

@@ -19,6 +19,16 @@ export const API_ERRORS = {
   /** A production job would hold more than its role's quota; the message has the numbers. */
   INSUFFICIENT_QUOTA: 400,
   CRON_JOB_NEEDS_CRON_COMMAND: 400,
+  /** The job has an active update already; the message names it. */
+  UPDATE_IN_PROGRESS: 409,
+  /** The job has no active update (pause, resume, abort, rollback, pulse, or reading the active one). */
+  NO_ACTIVE_UPDATE: 404,
+  UPDATE_NOT_FOUND: 404,
+  /** The action does not apply to the update in its status (resume of an update that is not paused, say). */
+  INVALID_UPDATE_ACTION: 409,
+  CRON_JOB_NOT_FOUND: 404,
+  /** `aurora cron schedule` of a job without a cron schedule, or of a name a plain job has. */
+  NOT_A_CRON_JOB: 400,
   /** The request body is over the route's limit. */
   BODY_TOO_LARGE: 413,
   INTERNAL: 500,

@@ -1,5 +1,7 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
+import type { CronJob } from '../api/cron-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
+import type { JobUpdate } from '../api/updates-api.js';
 import type { ScheduledTask } from '../api/task.js';
 import type { StoredAgent, StoredJob, WriteBatch } from '../storage/storage.js';
 
@@ -14,6 +16,8 @@ export class ChangeSet implements WriteBatch {
   readonly tasks = new Map<string, ScheduledTask | null>();
   readonly agents = new Map<string, StoredAgent | null>();
   readonly quotas = new Map<string, ResourceAmounts | null>();
+  readonly updates = new Map<string, JobUpdate | null>();
+  readonly cronJobs = new Map<string, CronJob | null>();
   /** Inverse of every change, in the order the changes were made. */
   readonly undo: (() => void)[] = [];
   /** Agents with something new to launch or kill, woken once the change is durable. */

@@ -1,6 +1,8 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
+import type { CronJob } from '../api/cron-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
+import { ACTIVE_UPDATE_STATUSES, MAX_UPDATES_PER_JOB, type JobUpdate } from '../api/updates-api.js';
 import { HostPool, type Holding, type HostSpec } from '../core/placement/index.js';
 import { countsAgainstQuota } from '../core/quota.js';
 import { jobPath, type LoadedState, type StoredAgent, type StoredJob } from '../storage/storage.js';
@@ -61,6 +63,12 @@ export class ClusterState {
   /** Every ended task, in the order they ended: the history pruner reads from the front. */
   private readonly endedIds = new Set<string>();
   private readonly quotaMap = new Map<string, ResourceAmounts>();
+  private readonly updateMap = new Map<string, JobUpdate>();
+  /** Each job's updates, oldest first (bounded by MAX_UPDATES_PER_JOB ended ones). */
+  private readonly updatesByJob = new Map<string, string[]>();
+  /** The active update of each job that has one. */
+  private readonly activeUpdateByJob = new Map<string, string>();
+  private readonly cronMap = new Map<string, CronJob>();
   /** Every stored task by state, for figures. */
   private readonly stateCounts = new Map<TaskState, number>();
   /** What each role's active (non-terminal) tasks hold, production and not, in integer millionths. */
@@ -98,6 +106,8 @@ export class ClusterState {
       this.jobMap.set(jobPath(job.spec.key), job);
       this.ref(job.specHash, 1);
     }
+    for (const update of loaded.updates) this.indexUpdate(update, undefined);
+    for (const [path, cron] of loaded.cronJobs) this.cronMap.set(path, cron);
     // Oldest first, so each is inserted as its instance's newest so far. Ended tasks are queued
     // in the order they ended.
     for (const task of loaded.tasks) this.index(task, 0);
@@ -334,6 +344,106 @@ export class ClusterState {
     });
   }
 
+  // ---- updates and cron -------------------------------------------------------------------
+
+  update(id: string): JobUpdate | undefined {
+    return this.updateMap.get(id);
+  }
+
+  /** The job's active update, if it has one. */
+  activeUpdate(path: string): JobUpdate | undefined {
+    const id = this.activeUpdateByJob.get(path);
+    return id === undefined ? undefined : this.updateMap.get(id);
+  }
+
+  /** Every active update (few: at most one per job, and only while updates run). */
+  activeUpdates(): JobUpdate[] {
+    return [...this.activeUpdateByJob.values()].map((id) => this.updateMap.get(id) as JobUpdate);
+  }
+
+  /** A job's updates, oldest first. */
+  updatesOf(path: string): JobUpdate[] {
+    return (this.updatesByJob.get(path) ?? []).map((id) => this.updateMap.get(id) as JobUpdate);
+  }
+
+  /** Every stored update (bounded per job), for listings. */
+  allUpdates(): IterableIterator<JobUpdate> {
+    return this.updateMap.values();
+  }
+
+  /**
+   * Stores an update. An active update holds the specs it may go back or forward to, so they
+   * outlive the tasks that used them. A job's ended updates beyond MAX_UPDATES_PER_JOB go.
+   */
+  putUpdate(update: JobUpdate): void {
+    const old = this.updateMap.get(update.id);
+    this.indexUpdate(update, old);
+    this.record('updates', update.id, update, () => this.unindexUpdate(update, old));
+    this.bump(updatePath(update));
+    const ids = this.updatesByJob.get(updatePath(update)) ?? [];
+    let excess = ids.length - MAX_UPDATES_PER_JOB;
+    for (const id of [...ids]) {
+      if (excess <= 0) break;
+      const candidate = this.updateMap.get(id) as JobUpdate;
+      if (ACTIVE_UPDATE_STATUSES.has(candidate.status)) continue;
+      this.indexUpdate(null, candidate);
+      this.record('updates', id, null, () => this.indexUpdate(candidate, undefined));
+      excess--;
+    }
+  }
+
+  cronJob(path: string): CronJob | undefined {
+    return this.cronMap.get(path);
+  }
+
+  cronJobs(): IterableIterator<[string, CronJob]> {
+    return this.cronMap.entries();
+  }
+
+  putCronJob(path: string, cron: CronJob | null): void {
+    const old = this.cronMap.get(path);
+    if (cron) this.cronMap.set(path, cron);
+    else this.cronMap.delete(path);
+    this.record('cronJobs', path, cron, () => {
+      if (old) this.cronMap.set(path, old);
+      else this.cronMap.delete(path);
+    });
+    this.changes.jobsChanged.add(path);
+  }
+
+  /** Sets `next` in place of `old` in the update indexes (either may be absent). */
+  private indexUpdate(next: JobUpdate | null, old: JobUpdate | undefined): void {
+    if (old && ACTIVE_UPDATE_STATUSES.has(old.status)) {
+      for (const hash of updateSpecHashes(old)) this.ref(hash, -1);
+      this.activeUpdateByJob.delete(updatePath(old));
+    }
+    if (old && !next) {
+      this.updateMap.delete(old.id);
+      const ids = this.updatesByJob.get(updatePath(old));
+      const at = ids?.indexOf(old.id) ?? -1;
+      if (ids && at >= 0) ids.splice(at, 1);
+      if (ids?.length === 0) this.updatesByJob.delete(updatePath(old));
+    }
+    if (next) {
+      const path = updatePath(next);
+      if (!old) {
+        const ids = this.updatesByJob.get(path) ?? [];
+        ids.push(next.id);
+        this.updatesByJob.set(path, ids);
+      }
+      this.updateMap.set(next.id, next);
+      if (ACTIVE_UPDATE_STATUSES.has(next.status)) {
+        for (const hash of updateSpecHashes(next)) this.ref(hash, 1);
+        this.activeUpdateByJob.set(path, next.id);
+      }
+    }
+  }
+
+  private unindexUpdate(update: JobUpdate, old: JobUpdate | undefined): void {
+    this.indexUpdate(null, update);
+    if (old) this.indexUpdate(old, undefined);
+  }
+
   /** Deletes specs no job or task refers to any more. */
   collectSpecs(): number {
     let collected = 0;
@@ -365,9 +475,9 @@ export class ClusterState {
   // ---- internals ---------------------------------------------------------------------------
 
   private record(
-    kind: 'specs' | 'jobs' | 'tasks' | 'agents' | 'quotas',
+    kind: 'specs' | 'jobs' | 'tasks' | 'agents' | 'quotas' | 'updates' | 'cronJobs',
     key: string,
-    value: JobSpec | StoredJob | ScheduledTask | StoredAgent | ResourceAmounts | null,
+    value: JobSpec | StoredJob | ScheduledTask | StoredAgent | ResourceAmounts | JobUpdate | CronJob | null,
     undo: () => void,
   ): void {
     const map = this.changes[kind] as Map<string, unknown>;
@@ -573,6 +683,17 @@ export class ClusterState {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+function updatePath(update: JobUpdate): string {
+  return jobPath(update.job);
+}
+
+/** The specs an active update may still run an instance on. */
+function updateSpecHashes(update: JobUpdate): Set<string> {
+  const hashes = new Set<string>([update.toSpecHash, update.fromJobSpecHash]);
+  for (const i of update.instances) if (i.fromSpecHash) hashes.add(i.fromSpecHash);
+  return hashes;
+}
 
 const NO_RESOURCES: ResourceAmounts = { cpu: 0, ramMb: 0, diskMb: 0, gpu: 0 };
 /** Use is summed in integer millionths: sums of 0.1 cpu must come back exact. */

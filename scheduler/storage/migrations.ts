@@ -131,4 +131,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'job updates and cron jobs',
+    sql: `
+      CREATE TABLE job_updates (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX job_updates_by_job ON job_updates (role, environment, name, created_at);
+      CREATE TABLE cron_jobs (
+        role TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (role, environment, name)
+      );
+    `,
+  },
 ];

@@ -41,6 +41,8 @@ function batch(parts: Partial<{ [K in keyof WriteBatch]: [string, unknown][] }>)
     tasks: new Map(parts.tasks as [string, never][]),
     agents: new Map(parts.agents as [string, never][]),
     quotas: new Map(parts.quotas as [string, never][]),
+    updates: new Map(parts.updates as [string, never][]),
+    cronJobs: new Map(parts.cronJobs as [string, never][]),
   };
 }
 

@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobSpec } from '../../dsl/jobspec.js';
+import type { CronJob } from '../api/cron-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
+import type { JobUpdate } from '../api/updates-api.js';
 import type { ScheduledTask } from '../api/task.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { forEachTaskDoc, TaskDocsReader } from './task-docs-reader.js';
@@ -131,7 +133,14 @@ export class SqliteStorage implements Storage {
     for (const row of this.stmt('SELECT * FROM quotas ORDER BY role').all() as { role: string; cpu: number; ram_mb: number; disk_mb: number; gpu: number }[]) {
       quotas.set(row.role, { cpu: row.cpu, ramMb: row.ram_mb, diskMb: row.disk_mb, gpu: row.gpu });
     }
-    return { specs, jobs, tasks, agents, quotas };
+    const updates = (this.stmt('SELECT doc FROM job_updates ORDER BY created_at, id').pluck().all() as string[]).map(
+      (doc) => JSON.parse(doc) as JobUpdate,
+    );
+    const cronJobs = new Map<string, CronJob>();
+    for (const row of this.stmt('SELECT role, environment, name, doc FROM cron_jobs').all() as { role: string; environment: string; name: string; doc: string }[]) {
+      cronJobs.set(`${row.role}/${row.environment}/${row.name}`, JSON.parse(row.doc) as CronJob);
+    }
+    return { specs, jobs, tasks, agents, quotas, updates, cronJobs };
   }
 
   async commit(batch: WriteBatch): Promise<void> {
@@ -204,6 +213,24 @@ export class SqliteStorage implements Storage {
         this.stmt('INSERT OR REPLACE INTO quotas (role, cpu, ram_mb, disk_mb, gpu) VALUES (?, ?, ?, ?, ?)').run(role, quota.cpu, quota.ramMb, quota.diskMb, quota.gpu);
       } else {
         this.stmt('DELETE FROM quotas WHERE role = ?').run(role);
+      }
+    }
+    for (const [id, update] of batch.updates) {
+      if (update) {
+        this.stmt(
+          `INSERT INTO job_updates (id, role, environment, name, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+        ).run(id, update.job.role, update.job.environment, update.job.name, update.createdAt, JSON.stringify(update));
+      } else {
+        this.stmt('DELETE FROM job_updates WHERE id = ?').run(id);
+      }
+    }
+    for (const [path, cron] of batch.cronJobs) {
+      const { role, environment, name } = jobRefOf(path);
+      if (cron) {
+        this.stmt('INSERT OR REPLACE INTO cron_jobs (role, environment, name, doc) VALUES (?, ?, ?, ?)').run(role, environment, name, JSON.stringify(cron));
+      } else {
+        this.stmt('DELETE FROM cron_jobs WHERE role = ? AND environment = ? AND name = ?').run(role, environment, name);
       }
     }
     for (const [hash, spec] of batch.specs) {

@@ -1,6 +1,8 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { AgentInfo } from '../api/agent-protocol.js';
+import type { CronJob } from '../api/cron-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
+import type { JobUpdate } from '../api/updates-api.js';
 import type { ScheduledTask } from '../api/task.js';
 
 /**
@@ -40,6 +42,10 @@ export interface LoadedState {
   readonly agents: readonly StoredAgent[];
   /** Production quota by role. */
   readonly quotas: ReadonlyMap<string, ResourceAmounts>;
+  /** Job updates (active ones and each job's bounded history), oldest first. */
+  readonly updates: readonly JobUpdate[];
+  /** Scheduled cron jobs by `role/environment/name`. */
+  readonly cronJobs: ReadonlyMap<string, CronJob>;
 }
 
 /**
@@ -53,6 +59,10 @@ export interface WriteBatch {
   readonly tasks: ReadonlyMap<string, ScheduledTask | null>;
   readonly agents: ReadonlyMap<string, StoredAgent | null>;
   readonly quotas: ReadonlyMap<string, ResourceAmounts | null>;
+  /** Updates by id. */
+  readonly updates: ReadonlyMap<string, JobUpdate | null>;
+  /** Cron jobs by `role/environment/name`. */
+  readonly cronJobs: ReadonlyMap<string, CronJob | null>;
 }
 
 export interface Storage {

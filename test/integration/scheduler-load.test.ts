@@ -41,6 +41,8 @@ describe('a scheduler starting on 30,000 stored tasks', () => {
       tasks,
       agents: new Map(),
       quotas: new Map(),
+      updates: new Map(),
+      cronJobs: new Map(),
     });
     await storage.close();
 

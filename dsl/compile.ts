@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { JobDef } from './job.js';
-import { jobSpecSchemaFor, type JobSpec } from './jobspec.js';
+import { jobSpecSchemaFor, type JobSpec, type UpdateStrategySpec } from './jobspec.js';
 import { keepCallSite } from './node.js';
 import type { ProcessDef } from './process.js';
 import { MB } from './units.js';
@@ -19,7 +19,7 @@ import { LIFECYCLE_DEFAULTS, type HttpLifecycleConfigProps, type LifecycleConfig
 import { LOGGER_DEFAULTS, type LoggerDef } from './logger.js';
 import type { AnnouncerDef, PartitionPolicyDef, SlaPolicyDef } from './policies.js';
 import type { DockerDef } from './container.js';
-import { UPDATE_CONFIG_DEFAULTS, type UpdateConfigDef } from './update-config.js';
+import { UPDATE_CONFIG_DEFAULTS, type UpdateConfigDef, type UpdateStrategyDef } from './update-config.js';
 
 /** One thing wrong with a job definition, located by its path inside the job. */
 export interface ConfigIssue {
@@ -47,7 +47,6 @@ export const DEFAULTS = {
     production: false,
     priority: 0,
     maxTaskFailures: 1,
-    cronTimezone: 'UTC',
   },
   resources: { gpu: 0 },
   partitionPolicy: { reschedule: true, delaySecs: 0 },
@@ -62,17 +61,70 @@ function compileLogger(l: LoggerDef | undefined) {
   };
 }
 
+/** The strategy an update runs with: the one given, else the batchSize/waitForBatchCompletion shorthand's. */
+function compileUpdateStrategy(u: UpdateConfigDef | undefined): UpdateStrategySpec {
+  const d = UPDATE_CONFIG_DEFAULTS;
+  const s: UpdateStrategyDef | undefined = u?.updateStrategy;
+  switch (s?.kind) {
+    case 'QueueUpdateStrategy':
+      return { kind: 'queue', groupSize: s.batchSize ?? d.batchSize };
+    case 'BatchUpdateStrategy':
+      return { kind: 'batch', batchSize: s.batchSize ?? d.batchSize, autopauseAfterBatch: s.autopauseAfterBatch ?? d.autopauseAfterBatch };
+    case 'VariableBatchUpdateStrategy':
+      return { kind: 'variable', batchSizes: [...(s.batchSizes ?? [])], autopauseAfterBatch: s.autopauseAfterBatch ?? d.autopauseAfterBatch };
+    default: {
+      const size = u?.batchSize ?? d.batchSize;
+      return (u?.waitForBatchCompletion ?? d.waitForBatchCompletion)
+        ? { kind: 'batch', batchSize: size, autopauseAfterBatch: false }
+        : { kind: 'queue', groupSize: size };
+    }
+  }
+}
+
 function compileUpdateConfig(u: UpdateConfigDef | undefined) {
   const d = UPDATE_CONFIG_DEFAULTS;
   return {
-    batchSize: u?.batchSize ?? d.batchSize,
+    strategy: compileUpdateStrategy(u),
     watchSecs: u?.watchSecs ?? d.watchSecs,
     maxPerInstanceFailures: u?.maxPerInstanceFailures ?? d.maxPerInstanceFailures,
     maxTotalFailures: u?.maxTotalFailures ?? d.maxTotalFailures,
     rollbackOnFailure: u?.rollbackOnFailure ?? d.rollbackOnFailure,
-    waitForBatchCompletion: u?.waitForBatchCompletion ?? d.waitForBatchCompletion,
     pulseIntervalSecs: u?.pulseIntervalSecs ?? null,
+    slaAware: u?.slaAware ?? d.slaAware,
   };
+}
+
+const STRATEGY_SIZE: Readonly<Record<UpdateStrategyDef['kind'], string>> = {
+  QueueUpdateStrategy: 'QueueUpdateStrategy({ batchSize: N })',
+  BatchUpdateStrategy: 'BatchUpdateStrategy({ batchSize: N })',
+  VariableBatchUpdateStrategy: 'VariableBatchUpdateStrategy({ batchSizes: [...] })',
+};
+
+/**
+ * An updateStrategy with the batchSize/waitForBatchCompletion shorthand is ambiguous (Aurora
+ * refuses it too): which one to keep, at the shorthand's field. Pure.
+ */
+function updateConfigIssues(u: UpdateConfigDef | undefined): ConfigIssue[] {
+  const s = u?.updateStrategy;
+  if (!u || !s) return [];
+  const issues: ConfigIssue[] = [];
+  if (u.batchSize !== undefined) {
+    issues.push({
+      path: ['updateConfig', 'batchSize'],
+      message:
+        `updateConfig sets both updateStrategy (${s.kind}) and batchSize; keep one: ` +
+        `give the size to the strategy (${STRATEGY_SIZE[s.kind]}) and remove batchSize, or remove updateStrategy`,
+    });
+  }
+  if (u.waitForBatchCompletion !== undefined) {
+    issues.push({
+      path: ['updateConfig', 'waitForBatchCompletion'],
+      message:
+        `updateConfig sets both updateStrategy (${s.kind}) and waitForBatchCompletion; keep one: ` +
+        'remove waitForBatchCompletion (BatchUpdateStrategy waits for whole batches, QueueUpdateStrategy does not), or remove updateStrategy',
+    });
+  }
+  return issues;
 }
 
 function compileChecker(c: HealthCheckerDef | undefined) {
@@ -298,6 +350,7 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
   (task.constraints ?? []).forEach((c, i) => at(['task', 'constraints', i], c));
   at(['task', 'resources'], task.resources, { ramMb: 'ram', diskMb: 'disk' });
   at(['updateConfig'], job.updateConfig);
+  at(['updateConfig', 'strategy'], job.updateConfig?.updateStrategy, { groupSize: 'batchSize' });
   at(['healthCheck'], job.healthCheckConfig, { checker: 'healthChecker' });
   at(['healthCheck', 'checker'], job.healthCheckConfig?.healthChecker, { command: 'shellCommand' });
   at(['lifecycle'], job.lifecycle);
@@ -314,7 +367,8 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
     service: job.service ?? DEFAULTS.job.service,
     cronSchedule: job.cronSchedule ?? null,
     cronCollisionPolicy: job.cronCollisionPolicy ?? DEFAULTS.job.cronCollisionPolicy,
-    cronTimezone: job.cronTimezone ?? DEFAULTS.job.cronTimezone,
+    // Unset stays null (the cluster's zone), so it is never mistaken for a chosen 'UTC'.
+    cronTimezone: job.cronTimezone ?? null,
     production: job.production ?? DEFAULTS.job.production,
     tier: job.tier ?? null,
     priority: job.priority ?? DEFAULTS.job.priority,
@@ -369,8 +423,9 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
     });
   }
   issues.push(...constraintIssues(bound.constraints, bound.key.role));
+  issues.push(...updateConfigIssues(job.updateConfig));
   const parsed = jobSpecSchemaFor(options.extraEnvironments).safeParse(bound);
-  if (!parsed.success) issues.push(...zodIssues(parsed.error, bound));
+  if (!parsed.success) issues.push(...zodIssues(parsed.error, bound).map((i) => atShorthand(i, job.updateConfig)));
   if (issues.length > 0 || !parsed.success) {
     return {
       ok: false,
@@ -381,6 +436,13 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
     };
   }
   return { ok: true, spec: parsed.data };
+}
+
+/** A size the batchSize shorthand resolved into a strategy is reported at batchSize, where it was written. */
+function atShorthand(issue: ConfigIssue, u: UpdateConfigDef | undefined): ConfigIssue {
+  const [a, b, c] = issue.path;
+  if (u?.updateStrategy !== undefined || a !== 'updateConfig' || b !== 'strategy' || (c !== 'groupSize' && c !== 'batchSize')) return issue;
+  return { ...issue, path: ['updateConfig', 'batchSize'] };
 }
 
 function zodIssues(error: z.ZodError, value: unknown): ConfigIssue[] {

@@ -10,7 +10,21 @@ export { Job, Service, Constraint, type JobProps, type JobDef } from './job.js';
 export { thermos, mesos, type BindingValue, type BindingValues } from './templates.js';
 export type { Bindable } from './node.js';
 export { Logger, RotatePolicy, type LoggerProps, type LoggerDef, type RotatePolicyProps, type RotatePolicyDef } from './logger.js';
-export { UpdateConfig, type UpdateConfigProps, type UpdateConfigDef } from './update-config.js';
+export {
+  UpdateConfig,
+  QueueUpdateStrategy,
+  BatchUpdateStrategy,
+  VariableBatchUpdateStrategy,
+  type UpdateConfigProps,
+  type UpdateConfigDef,
+  type QueueUpdateStrategyProps,
+  type QueueUpdateStrategyDef,
+  type BatchUpdateStrategyProps,
+  type BatchUpdateStrategyDef,
+  type VariableBatchUpdateStrategyProps,
+  type VariableBatchUpdateStrategyDef,
+  type UpdateStrategyDef,
+} from './update-config.js';
 export {
   HealthCheckConfig,
   HttpHealthChecker,

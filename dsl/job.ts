@@ -35,18 +35,20 @@ export interface JobProps {
    */
   readonly service?: boolean;
   /**
-   * Cron schedule (`0 * * * *`) for a cron job; created with `aurora cron schedule`.
+   * Cron schedule for a cron job, five fields: minute hour day-of-month month day-of-week
+   * (`0 * * * *`, `30 9-17 * * MON-FRI`); created with `aurora cron schedule`.
    * @default none
    */
   readonly cronSchedule?: string;
   /**
-   * What a cron run does when the previous run is still active.
+   * What a cron run does when the previous run is still active: `KILL_EXISTING` kills the
+   * previous run's tasks, `CANCEL_NEW` skips this run. (Aurora removed `RUN_OVERLAP`.)
    * @default 'KILL_EXISTING'
    */
   readonly cronCollisionPolicy?: 'KILL_EXISTING' | 'CANCEL_NEW';
   /**
-   * IANA time zone the cron schedule is read in.
-   * @default 'UTC'
+   * IANA time zone the cron schedule is read in (`Europe/Amsterdam`).
+   * @default none (the cluster's time zone)
    */
   readonly cronTimezone?: string;
   /**
@@ -88,7 +90,7 @@ export interface JobProps {
   readonly metadata?: Readonly<Record<string, string>>;
   /**
    * How `aurora update start` rolls out a new config.
-   * @default UpdateConfig() (batches of 1, watch 45 s, roll back on failure)
+   * @default UpdateConfig() (one instance at a time, watch 45 s, roll back on failure)
    */
   readonly updateConfig?: UpdateConfigDef;
   /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json.js';
+import { cronScheduleProblem, timeZoneProblem } from './cron-schedule.js';
 import { JobKeySchema, jobKeySchema } from './job-key.js';
 
 /**
@@ -106,18 +107,46 @@ export const TaskSpecSchema = z
   });
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
-export const CronCollisionPolicySchema = z.enum(['KILL_EXISTING', 'CANCEL_NEW']);
+const CRON_COLLISION_POLICIES = ['KILL_EXISTING', 'CANCEL_NEW'] as const;
+const COLLISION_POLICY_CHOICE =
+  "cronCollisionPolicy is 'KILL_EXISTING' (the default: a run kills the tasks of the previous run still active) or 'CANCEL_NEW' (a run is skipped while the previous one is active)";
+
+export const CronCollisionPolicySchema = z.enum(CRON_COLLISION_POLICIES, {
+  error: (issue) =>
+    issue.input === 'RUN_OVERLAP'
+      ? `RUN_OVERLAP was removed from Aurora (runs piled up without bound); ${COLLISION_POLICY_CHOICE}`
+      : COLLISION_POLICY_CHOICE,
+});
+
+/** How an update groups instances (Aurora 0.22's update strategies); scheduler/api/updates-api.ts has the same shape. */
+export const UpdateStrategySpecSchema = z.discriminatedUnion('kind', [
+  /** Up to `groupSize` instances update at once; as one finishes the next starts. */
+  z.object({ kind: z.literal('queue'), groupSize: z.number().int().min(1) }).strict(),
+  /** Batches of `batchSize`; a batch starts once the one before it has finished. */
+  z.object({ kind: z.literal('batch'), batchSize: z.number().int().min(1), autopauseAfterBatch: z.boolean() }).strict(),
+  /** Batches of the given sizes in order, the last size repeating. */
+  z
+    .object({
+      kind: z.literal('variable'),
+      batchSizes: z.array(z.number().int().min(1)).min(1, 'a VariableBatchUpdateStrategy needs at least one batch size'),
+      autopauseAfterBatch: z.boolean(),
+    })
+    .strict(),
+]);
+export type UpdateStrategySpec = z.infer<typeof UpdateStrategySpecSchema>;
 
 export const UpdateConfigSpecSchema = z
   .object({
-    batchSize: z.number().int().min(1),
+    /** Resolved: the DSL's batchSize/waitForBatchCompletion shorthand compiles to a queue or batch strategy. */
+    strategy: UpdateStrategySpecSchema,
     watchSecs: nonNegativeInt,
     maxPerInstanceFailures: nonNegativeInt,
     maxTotalFailures: nonNegativeInt,
     rollbackOnFailure: z.boolean(),
-    waitForBatchCompletion: z.boolean(),
     /** Pulsed (heartbeat-gated) updates when set. */
     pulseIntervalSecs: z.number().int().positive().nullable(),
+    /** An instance is taken down for its update only while the job keeps its SLA policy. */
+    slaAware: z.boolean(),
   })
   .strict();
 export type UpdateConfigSpec = z.infer<typeof UpdateConfigSpecSchema>;
@@ -218,10 +247,23 @@ export const JobSpecSchema = z
     key: JobKeySchema,
     instances: z.number().int().min(1, 'instances must be at least 1'),
     service: z.boolean(),
-    cronSchedule: z.string().nullable(),
+    /** Five fields (minute hour day-of-month month day-of-week), as croner parses them (dsl/cron-schedule.ts). */
+    cronSchedule: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = cronScheduleProblem(s);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .nullable(),
     cronCollisionPolicy: CronCollisionPolicySchema,
-    /** IANA time zone the cron schedule is read in. */
-    cronTimezone: z.string(),
+    /** IANA time zone the cron schedule is read in; null: the cluster's time zone. */
+    cronTimezone: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = timeZoneProblem(s);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .nullable(),
     production: z.boolean(),
     tier: TierSchema.nullable(),
     priority: z.number().int(),

@@ -9,8 +9,22 @@ export function specHashOf(spec: JobSpec): string {
 }
 
 function kind(spec: JobSpec): string {
-  if (spec.cronSchedule !== null) return `cron job '${spec.cronSchedule}' (${spec.cronTimezone}), on collision ${spec.cronCollisionPolicy}`;
+  if (spec.cronSchedule !== null) {
+    return `cron job '${spec.cronSchedule}' (${spec.cronTimezone ?? "the cluster's time zone"}), on collision ${spec.cronCollisionPolicy}`;
+  }
   return spec.service ? 'service' : 'job';
+}
+
+function strategy(s: JobSpec['updateConfig']['strategy']): string {
+  const pause = 'autopauseAfterBatch' in s && s.autopauseAfterBatch ? ', pausing after each' : '';
+  switch (s.kind) {
+    case 'queue':
+      return `${s.groupSize} instance${s.groupSize === 1 ? '' : 's'} at a time`;
+    case 'batch':
+      return `batches of ${s.batchSize}${pause}`;
+    case 'variable':
+      return `batches of ${s.batchSizes.join(', ')} (the last repeating)${pause}`;
+  }
 }
 
 function secs(n: number): string {
@@ -36,9 +50,9 @@ export function formatInspect(spec: JobSpec): string[] {
   if (spec.metadata.length) lines.push(`  metadata:           ${spec.metadata.map((m) => `${m.key}=${m.value}`).join(', ')}`);
   const u = spec.updateConfig;
   lines.push(
-    `  update:             batches of ${u.batchSize}, watch ${secs(u.watchSecs)}, ${u.maxPerInstanceFailures} failures per instance, ` +
+    `  update:             ${strategy(u.strategy)}, watch ${secs(u.watchSecs)}, ${u.maxPerInstanceFailures} failures per instance, ` +
       `${u.maxTotalFailures} in total, ${u.rollbackOnFailure ? 'roll back on failure' : 'no rollback'}` +
-      `${u.waitForBatchCompletion ? ', wait for whole batches' : ''}${u.pulseIntervalSecs !== null ? `, pulse every ${secs(u.pulseIntervalSecs)}` : ''}`,
+      `${u.slaAware ? ', SLA-aware' : ''}${u.pulseIntervalSecs !== null ? `, pulse every ${secs(u.pulseIntervalSecs)}` : ''}`,
   );
   const h = spec.healthCheck;
   const c = h.checker;

@@ -81,6 +81,39 @@ export const jobs = [
     ]);
   });
 
+  it('reports update strategy and cron problems at the line that wrote them', () => {
+    tmp.write(
+      'jobs.aurora.ts',
+      `import { Job, Process, QueueUpdateStrategy, Resources, Task, UpdateConfig, VariableBatchUpdateStrategy, MB } from '@aurora/dsl';
+
+const task = Task({ processes: [Process({ name: 'p', cmdline: 'true' })], resources: Resources({ cpu: 1, ram: 64 * MB, disk: 64 * MB }) });
+export const jobs = [
+  Job({ cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'both', task,
+    updateConfig: UpdateConfig({ updateStrategy: QueueUpdateStrategy({ batchSize: 2 }),
+      batchSize: 2 }) }),
+  Job({ cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'sizes', task,
+    updateConfig: UpdateConfig({ updateStrategy: VariableBatchUpdateStrategy({ batchSizes: [1, 0] }) }) }),
+  Job({ cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'cron', task,
+    cronSchedule: '0 0 2 * * *',
+    cronTimezone: 'Europe/Amstredam',
+    cronCollisionPolicy: 'RUN_OVERLAP' as never }),
+];
+`,
+    );
+    const { diagnostics } = compileConfigJobs(loadConfig('jobs.aurora.ts', { cwd: tmp.dir }), {});
+    expect(diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
+      '7:18 job devcluster/www-data/prod/both: updateConfig.batchSize: updateConfig sets both updateStrategy (QueueUpdateStrategy) and batchSize; ' +
+        'keep one: give the size to the strategy (QueueUpdateStrategy({ batchSize: N })) and remove batchSize, or remove updateStrategy',
+      '9:92 job devcluster/www-data/prod/sizes: updateConfig.strategy.batchSizes[1]: Too small: expected number to be >=1 (found 0)',
+      '11:19 job devcluster/www-data/prod/cron: cronSchedule: the schedule has 6 fields (a seconds field is not supported); ' +
+        'a cron schedule has 5 fields: minute hour day-of-month month day-of-week (found "0 0 2 * * *")',
+      '13:26 job devcluster/www-data/prod/cron: cronCollisionPolicy: RUN_OVERLAP was removed from Aurora (runs piled up without bound); ' +
+        "cronCollisionPolicy is 'KILL_EXISTING' (the default: a run kills the tasks of the previous run still active) " +
+        `or 'CANCEL_NEW' (a run is skipped while the previous one is active) (found "RUN_OVERLAP")`,
+      "12:19 job devcluster/www-data/prod/cron: cronTimezone: 'Europe/Amstredam' is not an IANA time zone such as 'Europe/Amsterdam' or 'UTC' (found \"Europe/Amstredam\")",
+    ]);
+  });
+
   it('points into a shared template when the value was written there', () => {
     tmp.write(
       'lib/team.ts',

@@ -205,30 +205,37 @@ describe('cron', () => {
   });
 
   it.each([
-    ['0 0 * * * *', 'the schedule has 6 fields (a seconds field is not supported); a cron schedule has 5 fields: minute hour day-of-month month day-of-week'],
-    ['0 0 * * * * 2030', 'the schedule has 7 fields (seconds and year fields are not supported); a cron schedule has 5 fields: minute hour day-of-month month day-of-week'],
+    [
+      '0 30 2 * * *',
+      "the schedule has 6 fields, but cron jobs run at most once a minute and a cron schedule has 5 fields: minute hour day-of-month month day-of-week; drop the first (seconds) field: '30 2 * * *'",
+    ],
+    [
+      '0 30 2 * * * 2030',
+      "the schedule has 7 fields, but cron jobs run at most once a minute and a cron schedule has 5 fields: minute hour day-of-month month day-of-week; drop the seconds and year fields: '30 2 * * *'",
+    ],
     ['* * * *', 'the schedule has 4 fields; a cron schedule has 5 fields: minute hour day-of-month month day-of-week'],
     ['', 'the schedule is empty; a cron schedule has 5 fields: minute hour day-of-month month day-of-week'],
     ['@daily', "nicknames are not supported; write the 5 fields ('0 0 * * *' for @daily)"],
     ['60 * * * *', "the minute field '60' is out of range: minutes are 0-59"],
     ['0 24 * * *', "the hour field '24' is out of range: hours are 0-23"],
-    ['0 0 32 * *', "the day-of-month field '32' is out of range: days of the month are 1-31"],
-    ['0 0 0 * *', "the day-of-month field '0' is out of range: days of the month are 1-31"],
+    ['0 0 32 * *', "the day-of-month field '32' is out of range: days of the month are 1-31 (or L, the last)"],
+    ['0 0 0 * *', "the day-of-month field '0' is out of range: days of the month are 1-31 (or L, the last)"],
     ['0 0 1 13 *', "the month field '13' is out of range: months are 1-12 or JAN-DEC"],
     ['0 0 * * 8', "the day-of-week field '8' is out of range: days of the week are 0-7 (0 and 7 are Sunday) or SUN-SAT"],
     ['*/0 * * * *', "the minute field '*/0' is not valid (illegal stepping: 0): minutes are 0-59"],
-    ['x * * * *', "the minute field 'x' is not valid (contains illegal characters): minutes are 0-59"],
-    ['0 0 31 2 *', 'the schedule never runs: no month of it has that day of the month'],
+    ['x * * * *', "the minute field 'x' has the unknown name 'X': minutes are 0-59"],
+    ['0 0 * * 1.5', "the day-of-week field '1.5' is not valid (contains illegal characters): days of the week are 0-7 (0 and 7 are Sunday) or SUN-SAT"],
+    ['0 0 31 2 *', 'the schedule never runs: no date has that day of the month in those months (as 30 February)'],
   ])('refuses %j, saying what is wrong', (schedule, message) => {
     expect(compiled({ cronSchedule: schedule }).issues).toEqual([`cronSchedule: ${message}`]);
   });
 
   it('refuses a zone Intl does not know, or a UTC offset', () => {
     expect(compiled({ cronSchedule: '0 * * * *', cronTimezone: 'Mars/Olympus' }).issues).toEqual([
-      "cronTimezone: 'Mars/Olympus' is not an IANA time zone such as 'Europe/Amsterdam' or 'UTC'",
+      "cronTimezone: 'Mars/Olympus' is not a known time zone; use an IANA time zone such as 'Europe/Amsterdam' or 'UTC'",
     ]);
     expect(compiled({ cronSchedule: '0 * * * *', cronTimezone: '+01:00' }).issues).toEqual([
-      "cronTimezone: '+01:00' is a UTC offset, not an IANA time zone such as 'Europe/Amsterdam' or 'UTC'",
+      "cronTimezone: '+01:00' is a UTC offset, which does not follow daylight saving time; use an IANA time zone such as 'Europe/Amsterdam' or 'UTC'",
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json.js';
-import { cronScheduleProblem, timeZoneProblem } from './cron-schedule.js';
+import { cronScheduleProblem, timezoneProblem } from './cron-schedule.js';
 import { JobKeySchema, jobKeySchema } from './job-key.js';
 
 /**
@@ -260,7 +260,7 @@ export const JobSpecSchema = z
     cronTimezone: z
       .string()
       .superRefine((s, ctx) => {
-        const problem = timeZoneProblem(s);
+        const problem = timezoneProblem(s);
         if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
       })
       .nullable(),

@@ -8,7 +8,7 @@ import type https from 'node:https';
  */
 
 export interface HttpExchange {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;

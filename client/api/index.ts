@@ -5,6 +5,8 @@ export {
   type SchedulerClientOptions,
   type Credentials,
   type GetJobOptions,
+  type GetUpdateOptions,
+  type UpdateQuery,
   type HealthStatus,
   type TaskQuery,
 } from './scheduler-client.js';

@@ -17,6 +17,7 @@ export interface JsonSchema {
   readonly enum?: readonly Scalar[];
   readonly const?: Scalar;
   readonly anyOf?: readonly JsonSchema[];
+  readonly oneOf?: readonly JsonSchema[];
   readonly not?: JsonSchema;
   readonly properties?: Readonly<Record<string, JsonSchema>>;
   readonly required?: readonly string[];
@@ -37,7 +38,7 @@ export interface JsonSchema {
 export type ShapeCheck = (value: unknown) => boolean;
 
 const KNOWN = new Set([
-  '$schema', 'description', 'type', 'enum', 'const', 'anyOf', 'not', 'properties', 'required', 'additionalProperties',
+  '$schema', 'description', 'type', 'enum', 'const', 'anyOf', 'oneOf', 'not', 'properties', 'required', 'additionalProperties',
   'propertyNames', 'items', 'minItems', 'maxItems', 'minLength', 'maxLength', 'pattern', 'minimum', 'maximum',
   'exclusiveMinimum', 'exclusiveMaximum',
 ]);
@@ -98,6 +99,15 @@ export function compileShape(schema: JsonSchema): ShapeCheck {
   if (schema.anyOf !== undefined) {
     const branches = schema.anyOf.map(compileShape);
     checks.push((v) => branches.some((b) => b(v)));
+  }
+  if (schema.oneOf !== undefined) {
+    // zod emits oneOf for discriminated unions (update strategies): exactly one branch holds.
+    const branches = schema.oneOf.map(compileShape);
+    checks.push((v) => {
+      let held = 0;
+      for (const b of branches) if (b(v) && ++held > 1) return false;
+      return held === 1;
+    });
   }
   if (schema.not !== undefined) {
     const excluded = compileShape(schema.not);

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleJobSpec } from '../../dsl/testing/sample-spec.js';
 import type { JobSpec } from '../../dsl/jobspec.js';
+import type { UpdateSettings } from '../../scheduler/api/updates-api.js';
 import { CLIENT_HEADER } from '../../scheduler/api/agent-protocol.js';
 import { ApiCallError, AuthError, NetworkError } from '../errors.js';
 import { startFaultyScheduler, type Fault } from '../testing/faulty-scheduler.js';
 import { testClock } from '../testing/test-clock.js';
+import { sampleCron, sampleSummary, sampleUpdate } from '../testing/update-samples.js';
 import { startTestScheduler, TLS_FIXTURES, type TestScheduler, type TestSchedulerOptions } from '../testing/test-scheduler.js';
 import { describeNetworkFailure, isCertificateFailure } from './network-errors.js';
 import { SchedulerClient } from './scheduler-client.js';
@@ -172,6 +174,152 @@ describe('SchedulerClient', () => {
       const err = await new SchedulerClient({ cluster: 'devcluster', baseUrl: s.url.replace('http:', 'https:') }).listJobs().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NetworkError);
       expect((err as NetworkError).message).toContain('the TLS handshake failed (is the scheduler serving https?)');
+    });
+  });
+
+  describe('updates and cron jobs: the wire', () => {
+    // A scheduler that answers each call with a canned body: what goes out, and what comes back.
+    it('sends each update call to its path with its body, the client header with every change', async () => {
+      const update = sampleUpdate();
+      const f = await startFaultyScheduler({ kind: 'answer', status: 200, body: { update } });
+      closers.push(() => f.close());
+      const c = new SchedulerClient({ cluster: 'devcluster', baseUrl: f.url });
+      const key = update.job;
+      expect(await c.startUpdate(key, { spec: spec(3), message: 'more' })).toEqual(update);
+      expect(await c.getUpdate(key, 'active')).toEqual(update);
+      await c.getUpdate(key, update.id, { since: update.lastModifiedAt, waitMs: 120_000 });
+      await c.updateAction(key, 'pause', { message: 'lunch' });
+      await c.updateAction(key, 'pulse');
+      await c.restartJob(key, { instances: [0, 2], settings: update.settings });
+      expect(f.requests.map((q) => `${q.method} ${q.url}`)).toEqual([
+        'POST /api/v1/jobs/www-data/prod/hello/updates',
+        'GET /api/v1/jobs/www-data/prod/hello/updates/active',
+        `GET /api/v1/jobs/www-data/prod/hello/updates/${update.id}?since=${update.lastModifiedAt}&waitMs=30000`,
+        'POST /api/v1/jobs/www-data/prod/hello/update/pause',
+        'POST /api/v1/jobs/www-data/prod/hello/update/pulse',
+        'POST /api/v1/jobs/www-data/prod/hello/restart',
+      ]);
+      expect(JSON.parse(f.requests[0]!.body)).toEqual({ spec: spec(3), message: 'more' });
+      expect(JSON.parse(f.requests[3]!.body)).toEqual({ message: 'lunch' });
+      expect(JSON.parse(f.requests[4]!.body)).toEqual({});
+      expect(JSON.parse(f.requests[5]!.body)).toEqual({ instances: [0, 2], settings: update.settings });
+      expect(f.requests.filter((q) => q.method === 'POST').every((q) => q.headers[CLIENT_HEADER] === 'aurora-ts')).toBe(true);
+    });
+
+    it('lists updates with the filters as the updates route reads them', async () => {
+      const f = await startFaultyScheduler({ kind: 'answer', status: 200, body: { updates: [sampleSummary()] } });
+      closers.push(() => f.close());
+      const c = new SchedulerClient({ cluster: 'devcluster', baseUrl: f.url });
+      expect(await c.listUpdates({ role: 'www-data', statuses: ['ROLLED_BACK', 'FAILED'], user: 'alice', limit: 5 })).toEqual([sampleSummary()]);
+      await c.listUpdates({ statuses: [] });
+      expect(f.requests.map((q) => q.url)).toEqual(['/api/v1/updates?role=www-data&status=ROLLED_BACK%2CFAILED&user=alice&limit=5', '/api/v1/updates']);
+    });
+
+    it('sends each cron call to its path, DELETE with the client header too', async () => {
+      const cron = sampleCron();
+      const f = await startFaultyScheduler({ kind: 'answer', status: 200, body: { cron } });
+      closers.push(() => f.close());
+      const c = new SchedulerClient({ cluster: 'devcluster', baseUrl: f.url });
+      const cronSpec: JobSpec = { ...spec(1), cronSchedule: '0 * * * *' };
+      expect(await c.scheduleCron(cronSpec)).toEqual(cron);
+      expect(await c.getCron(cron.key)).toEqual(cron);
+      expect(await c.startCron(cron.key)).toEqual(cron);
+      expect(await c.descheduleCron(cron.key)).toEqual(cron);
+      expect(f.requests.map((q) => `${q.method} ${q.url}`)).toEqual([
+        'POST /api/v1/cron/www-data/prod/hello',
+        'GET /api/v1/cron/www-data/prod/hello',
+        'POST /api/v1/cron/www-data/prod/hello/start',
+        'DELETE /api/v1/cron/www-data/prod/hello',
+      ]);
+      expect(JSON.parse(f.requests[0]!.body)).toEqual({ spec: cronSpec });
+      expect(f.requests.filter((q) => q.method !== 'GET').every((q) => q.headers[CLIENT_HEADER] === 'aurora-ts')).toBe(true);
+      const listing = await answering({ cronJobs: [cron] });
+      expect(await listing.listCronJobs({ role: 'www-data' })).toEqual([cron]);
+    });
+
+    it('refuses update and cron answers that do not match the API schema', async () => {
+      const key = sampleUpdate().job;
+      await expect((await answering({ update: { ...sampleUpdate(), status: 'DREAMING' } })).getUpdate(key, 'active')).rejects.toMatchObject({
+        code: 'BAD_RESPONSE',
+        message: expect.stringContaining('update.status'),
+      });
+      await expect((await answering({ cron: { ...sampleCron(), nextRuns: 'soon' } })).getCron(key)).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+      await expect((await answering({ updates: [{ id: 1 }] })).listUpdates()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    });
+  });
+
+  describe('updates and cron jobs against the scheduler', () => {
+    const settings: UpdateSettings = {
+      strategy: { kind: 'batch', batchSize: 1, autopauseAfterBatch: false },
+      watchSecs: 0,
+      maxPerInstanceFailures: 0,
+      maxTotalFailures: 0,
+      rollbackOnFailure: false,
+      pulseIntervalSecs: null,
+      slaAware: false,
+    };
+
+    it('starts an update, refuses a second, pauses, resumes and aborts it, and lists it', async () => {
+      const s = await real();
+      const c = client(s);
+      const { job } = await c.createJob(spec(2));
+      const started = await c.startUpdate(job.key, { spec: spec(3), message: 'three' });
+      expect(started).toMatchObject({ kind: 'update', job: job.key, message: 'three', fromInstanceCount: 2, toInstanceCount: 3 });
+      expect((await c.getUpdate(job.key, 'active')).id).toBe(started.id);
+      expect((await c.getUpdate(job.key, started.id)).id).toBe(started.id);
+      await expect(c.startUpdate(job.key, { spec: spec(4) })).rejects.toMatchObject({ code: 'UPDATE_IN_PROGRESS', status: 409 });
+      expect((await c.updateAction(job.key, 'pause', { message: 'lunch' })).status).toBe('ROLL_FORWARD_PAUSED');
+      await expect(c.updateAction(job.key, 'pause')).rejects.toMatchObject({ code: 'INVALID_UPDATE_ACTION', status: 409 });
+      expect((await c.updateAction(job.key, 'resume')).status).toBe('ROLLING_FORWARD');
+      const aborted = await c.updateAction(job.key, 'abort');
+      expect(aborted.status).toBe('ABORTED');
+      expect(aborted.events.map((e) => e.message)).toContain('lunch');
+      await expect(c.getUpdate(job.key, 'active')).rejects.toMatchObject({ code: 'NO_ACTIVE_UPDATE', status: 404 });
+      await expect(c.updateAction(job.key, 'resume')).rejects.toMatchObject({ code: 'NO_ACTIVE_UPDATE' });
+      await expect(c.getUpdate(job.key, 'no-such-update')).rejects.toMatchObject({ code: 'UPDATE_NOT_FOUND' });
+      expect((await c.listUpdates({ role: 'www-data' })).map((u) => [u.id, u.status])).toEqual([[started.id, 'ABORTED']]);
+      expect(await c.listUpdates({ role: 'www-data', statuses: ['ROLLING_FORWARD'] })).toEqual([]);
+      await expect(c.startUpdate({ ...job.key, name: 'nope' }, { spec: spec(1, 'nope') })).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    });
+
+    it('holds a read of an update until it changes, for at most the longest wait', async () => {
+      const s = await real();
+      s.compressWaits(testClock());
+      const c = client(s);
+      const { job } = await c.createJob(spec(1));
+      const started = await c.startUpdate(job.key, { spec: spec(2) });
+      const read = await c.getUpdate(job.key, started.id, { since: started.lastModifiedAt, waitMs: 120_000 });
+      expect(read.id).toBe(started.id);
+      const reads = s.requests.filter((q) => q.method === 'GET').map((q) => q.url);
+      expect(reads).toEqual([`/api/v1/jobs/www-data/prod/hello/updates/${started.id}?since=${started.lastModifiedAt}&waitMs=30000`]);
+    });
+
+    it('restarts some instances as an update of kind restart', async () => {
+      const s = await real();
+      const c = client(s);
+      const { job } = await c.createJob(spec(3));
+      const restart = await c.restartJob(job.key, { instances: [0, 2], settings, message: 'new certs' });
+      expect(restart).toMatchObject({ kind: 'restart', settings, message: 'new certs' });
+      expect(restart.instances.map((i) => i.instance)).toEqual([0, 2]);
+    });
+
+    it('schedules, shows, lists, starts and deschedules a cron job', async () => {
+      const s = await real();
+      const c = client(s);
+      const cronSpec: JobSpec = { ...spec(1), cronSchedule: '0 * * * *' };
+      const scheduled = await c.scheduleCron(cronSpec);
+      expect(scheduled).toMatchObject({ key: cronSpec.key, schedule: '0 * * * *', collisionPolicy: 'KILL_EXISTING', instances: 1 });
+      expect(scheduled.nextRuns.length).toBeGreaterThan(0);
+      expect(await c.getCron(cronSpec.key)).toMatchObject({ schedule: '0 * * * *' });
+      expect((await c.listCronJobs({ role: 'www-data' })).map((j) => j.key.name)).toEqual(['hello']);
+      const started = await c.startCron(cronSpec.key);
+      expect(started.lastRuns[0]).toMatchObject({ scheduledFor: null, outcome: 'STARTED' });
+      expect(await c.descheduleCron(cronSpec.key)).toMatchObject({ schedule: '0 * * * *' });
+      await expect(c.getCron(cronSpec.key)).rejects.toMatchObject({ code: 'CRON_JOB_NOT_FOUND', status: 404 });
+      await expect(c.descheduleCron(cronSpec.key)).rejects.toMatchObject({ code: 'CRON_JOB_NOT_FOUND' });
+      await expect(c.scheduleCron(spec(1, 'plain'))).rejects.toMatchObject({ code: 'NOT_A_CRON_JOB', status: 400 });
+      const deletes = s.requests.filter((q) => q.method === 'DELETE');
+      expect(deletes.every((q) => q.headers[CLIENT_HEADER] === 'aurora-ts')).toBe(true);
     });
   });
 

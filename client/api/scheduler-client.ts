@@ -19,9 +19,21 @@ import type {
   PruneTasksRequest,
   PruneTasksResponse,
 } from '../../scheduler/api/jobs-api.js';
+import type { CronJobView, ListCronJobsResponse, CronJobResponse, ScheduleCronRequest } from '../../scheduler/api/cron-api.js';
 import type { GetQuotaResponse, IncreaseQuotaRequest, ResourceAmounts, SetQuotaRequest } from '../../scheduler/api/quota-api.js';
 import { PATHS } from '../../scheduler/api/routes.js';
 import type { ScheduledTask, TaskState } from '../../scheduler/api/task.js';
+import type {
+  JobUpdate,
+  ListUpdatesResponse,
+  StartRestartRequest,
+  StartUpdateRequest,
+  UpdateActionRequest,
+  UpdateResponse,
+  UpdateStatus,
+  UpdateSummary,
+  UpdateUserAction,
+} from '../../scheduler/api/updates-api.js';
 import type { Cluster } from '../clusters.js';
 import { ApiCallError, AuthError, InterruptedError, NetworkError, PermissionError } from '../errors.js';
 import { exchange } from './http.js';
@@ -53,7 +65,7 @@ export interface SchedulerClientOptions {
    */
   readonly ca?: string;
   /**
-   * The value of the client header every POST carries (CLIENT_HEADER: the scheduler refuses
+   * The value of the client header every POST and DELETE carries (CLIENT_HEADER: the scheduler refuses
    * state-changing calls without it, so a web page of another origin cannot make them).
    * @default 'aurora-ts'
    */
@@ -105,7 +117,27 @@ export interface GetJobOptions {
   readonly expectSpec?: JobSpec;
 }
 
-type Method = 'GET' | 'POST';
+export interface GetUpdateOptions {
+  /**
+   * With `waitMs`: answer once the update's lastModifiedAt differs from this, or when `waitMs` is
+   * over (at most MAX_JOB_WAIT_MS). The scheduler holds the read; nothing polls.
+   */
+  readonly since?: number;
+  readonly waitMs?: number;
+}
+
+export interface UpdateQuery {
+  readonly role?: string;
+  readonly environment?: string;
+  readonly name?: string;
+  /** Any of these statuses; all when absent or empty. */
+  readonly statuses?: readonly UpdateStatus[];
+  /** Started by this user. */
+  readonly user?: string;
+  readonly limit?: number;
+}
+
+type Method = 'GET' | 'POST' | 'DELETE';
 type Query = Readonly<Record<string, string | undefined>>;
 type Verdict<T> = { ok: true; value: T } | { ok: false; issues: readonly string[] };
 
@@ -146,6 +178,8 @@ function wire<T>(name: WireName, schema: () => Promise<z.ZodType<T>>): Check<T> 
 }
 
 const jobsApi = () => import('../../scheduler/api/jobs-api.js');
+const updatesApi = () => import('../../scheduler/api/updates-api.js');
+const cronApi = () => import('../../scheduler/api/cron-api.js');
 let specSchema: Promise<typeof import('../../dsl/jobspec.js')> | undefined;
 /** The JobSpec schema (zod and all), loaded once; started early it loads while the scheduler answers. */
 const jobSpecModule = () => (specSchema ??= import('../../dsl/jobspec.js'));
@@ -157,6 +191,10 @@ const CHECKS = {
   pruneTasks: wire<PruneTasksResponse>('PruneTasksResponse', async () => (await jobsApi()).PruneTasksResponseSchema),
   health: wire<HealthResponse>('HealthResponse', async () => (await jobsApi()).HealthResponseSchema),
   quota: wire<GetQuotaResponse>('GetQuotaResponse', async () => (await import('../../scheduler/api/quota-api.js')).GetQuotaResponseSchema),
+  update: wire<UpdateResponse>('UpdateResponse', async () => (await updatesApi()).UpdateResponseSchema),
+  listUpdates: wire<ListUpdatesResponse>('ListUpdatesResponse', async () => (await updatesApi()).ListUpdatesResponseSchema),
+  cron: wire<CronJobResponse>('CronJobResponse', async () => (await cronApi()).CronJobResponseSchema),
+  listCron: wire<ListCronJobsResponse>('ListCronJobsResponse', async () => (await cronApi()).ListCronJobsResponseSchema),
   error: wire<ApiErrorBody>('ApiErrorBody', async () => (await import('../../scheduler/api/errors.js')).ApiErrorBodySchema),
   listAgents: {
     // Agents' port ranges carry a refinement JSON Schema cannot state: zod only.
@@ -315,6 +353,80 @@ export class SchedulerClient {
     return [...byId.values()];
   }
 
+  /**
+   * Starts an update of the job to `req.spec` (its instance count may differ). ApiCallError
+   * UPDATE_IN_PROGRESS when the job has an active update, JOB_NOT_FOUND, INSUFFICIENT_QUOTA,
+   * CRON_JOB_NEEDS_CRON_COMMAND for a cron spec.
+   */
+  async startUpdate(key: JobKey, req: StartUpdateRequest): Promise<JobUpdate> {
+    const path = PATHS.jobUpdates(key.role, key.environment, key.name);
+    return (await this.call('POST', path, CHECKS.update, { body: req })).update;
+  }
+
+  /**
+   * One update of the job by id, or its active one for `'active'` (ApiCallError NO_ACTIVE_UPDATE
+   * or UPDATE_NOT_FOUND when there is none). With `since` and `waitMs` the scheduler holds the
+   * read until the update changes.
+   */
+  async getUpdate(key: JobKey, id: string, options: GetUpdateOptions = {}): Promise<JobUpdate> {
+    const waits = options.since !== undefined && (options.waitMs ?? 0) > 0;
+    const waitMs = waits ? Math.min(options.waitMs ?? 0, MAX_JOB_WAIT_MS) : 0;
+    const query: Query = waits ? { since: String(options.since), waitMs: String(waitMs) } : {};
+    const path = PATHS.jobUpdate(key.role, key.environment, key.name, id);
+    return (await this.call('GET', path, CHECKS.update, { query, extraTimeMs: waitMs })).update;
+  }
+
+  /** Pauses, resumes, aborts, rolls back or pulses the job's active update; answers it after the change. */
+  async updateAction(key: JobKey, action: UpdateUserAction, req: UpdateActionRequest = {}): Promise<JobUpdate> {
+    const path = PATHS.jobUpdateAction(key.role, key.environment, key.name, action);
+    return (await this.call('POST', path, CHECKS.update, { body: req })).update;
+  }
+
+  /** Restarts instances in batches, watched like an update (an update of kind 'restart'). */
+  async restartJob(key: JobKey, req: StartRestartRequest): Promise<JobUpdate> {
+    const path = PATHS.jobRestart(key.role, key.environment, key.name);
+    return (await this.call('POST', path, CHECKS.update, { body: req })).update;
+  }
+
+  /** Update summaries matching `query`, newest first. */
+  async listUpdates(query: UpdateQuery = {}): Promise<UpdateSummary[]> {
+    const params: Query = {
+      role: query.role,
+      environment: query.environment,
+      name: query.name,
+      status: query.statuses && query.statuses.length > 0 ? query.statuses.join(',') : undefined,
+      user: query.user,
+      limit: query.limit === undefined ? undefined : String(query.limit),
+    };
+    return (await this.call('GET', PATHS.updates, CHECKS.listUpdates, { query: params })).updates;
+  }
+
+  /** Schedules a cron job, or replaces its schedule and spec; answers its view. */
+  async scheduleCron(spec: JobSpec): Promise<CronJobView> {
+    const body: ScheduleCronRequest = { spec };
+    const { role, environment, name } = spec.key;
+    return (await this.call('POST', PATHS.cronJob(role, environment, name), CHECKS.cron, { body })).cron;
+  }
+
+  /** Removes a cron job's schedule (its active tasks stay); answers what was descheduled. CRON_JOB_NOT_FOUND if none. */
+  async descheduleCron(key: JobKey): Promise<CronJobView> {
+    return (await this.call('DELETE', PATHS.cronJob(key.role, key.environment, key.name), CHECKS.cron)).cron;
+  }
+
+  /** Runs a cron job once now, as its collision policy says; answers its view with the run. */
+  async startCron(key: JobKey): Promise<CronJobView> {
+    return (await this.call('POST', PATHS.cronStart(key.role, key.environment, key.name), CHECKS.cron)).cron;
+  }
+
+  /** One cron job with its next and last runs. CRON_JOB_NOT_FOUND if it is not scheduled. */
+  async getCron(key: JobKey): Promise<CronJobView> {
+    return (await this.call('GET', PATHS.cronJob(key.role, key.environment, key.name), CHECKS.cron)).cron;
+  }
+
+  async listCronJobs(filter: { role?: string; environment?: string } = {}): Promise<CronJobView[]> {
+    return (await this.call('GET', PATHS.cronJobs, CHECKS.listCron, { query: filter })).cronJobs;
+  }
+
   /** Deletes ended tasks from the scheduler's history (operators only). */
   async pruneTasks(req: PruneTasksRequest = {}): Promise<PruneTasksResponse> {
     return this.call('POST', PATHS.tasksPrune, CHECKS.pruneTasks, { body: req });
@@ -348,8 +460,8 @@ export class SchedulerClient {
   private async send(method: Method, path: string, body?: unknown, extraTimeMs = 0): Promise<{ status: number; text: string; contentType: string }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    // Every POST, with a body or not: the scheduler refuses state changes without it (CROSS_SITE_REQUEST).
-    if (method === 'POST') headers[CLIENT_HEADER] = this.options.clientName ?? 'aurora-ts';
+    // Every state change (POST, DELETE), with a body or not: the scheduler refuses them without it (CROSS_SITE_REQUEST).
+    if (method !== 'GET') headers[CLIENT_HEADER] = this.options.clientName ?? 'aurora-ts';
     const creds = this.options.credentials;
     if (creds) headers['authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     const url = new URL(`${this.baseUrl}${path}`);

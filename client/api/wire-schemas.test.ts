@@ -13,8 +13,10 @@ import {
   ListTasksResponseSchema,
   PruneTasksResponseSchema,
 } from '../../scheduler/api/jobs-api.js';
+import { CronJobResponseSchema, ListCronJobsResponseSchema } from '../../scheduler/api/cron-api.js';
 import { GetQuotaResponseSchema } from '../../scheduler/api/quota-api.js';
 import { ScheduledTaskSchema } from '../../scheduler/api/task.js';
+import { ListUpdatesResponseSchema, UpdateResponseSchema } from '../../scheduler/api/updates-api.js';
 import { compileShape, type JsonSchema } from './json-shape.js';
 import { WIRE_SCHEMAS, type WireName } from './wire-schemas.js';
 
@@ -33,6 +35,10 @@ const ZOD: Record<WireName, z.ZodType> = {
   ApiErrorBody: ApiErrorBodySchema,
   HealthResponse: HealthResponseSchema,
   GetQuotaResponse: GetQuotaResponseSchema,
+  UpdateResponse: UpdateResponseSchema,
+  ListUpdatesResponse: ListUpdatesResponseSchema,
+  CronJobResponse: CronJobResponseSchema,
+  ListCronJobsResponse: ListCronJobsResponseSchema,
 };
 
 /**
@@ -103,6 +109,54 @@ const SUMMARY = {
   version: 7,
   taskCounts: { RUNNING: 1, PENDING: 1 },
 };
+const KEY = { cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'hello' };
+const SETTINGS = {
+  strategy: { kind: 'batch', batchSize: 1, autopauseAfterBatch: false },
+  watchSecs: 45,
+  maxPerInstanceFailures: 0,
+  maxTotalFailures: 0,
+  rollbackOnFailure: true,
+  pulseIntervalSecs: null,
+  slaAware: false,
+};
+const UPDATE = {
+  id: '0000000a',
+  job: KEY,
+  kind: 'update',
+  user: 'alice',
+  message: null,
+  status: 'ROLLING_FORWARD',
+  createdAt: 1704067200000,
+  lastModifiedAt: 1704067201000,
+  settings: SETTINGS,
+  fromJobSpecHash: '0123456789abcdef',
+  toSpecHash: 'fedcba9876543210',
+  fromInstanceCount: 1,
+  toInstanceCount: 2,
+  instances: [
+    { instance: 0, fromSpecHash: '0123456789abcdef', toSpecHash: 'fedcba9876543210', status: 'UPDATING', failures: 1, replaceTaskId: 'a', watchTaskId: 'b', healthySince: 1704067201000 },
+    { instance: 1, fromSpecHash: null, toSpecHash: 'fedcba9876543210', status: 'PENDING', failures: 0, replaceTaskId: null, watchTaskId: null, healthySince: null },
+  ],
+  batchesStarted: 1,
+  lastPulseAt: null,
+  events: [{ status: 'ROLLING_FORWARD', at: 1704067200000, user: 'alice', message: 'go' }],
+  instanceEvents: [{ instance: 0, action: 'INSTANCE_UPDATING', at: 1704067200000, message: null }],
+};
+const CRON_RUN = { scheduledFor: 1704067200000, at: 1704067200500, outcome: 'STARTED', user: null, taskIds: ['a'] };
+const CRON = {
+  key: KEY,
+  schedule: '0 * * * *',
+  timezone: 'UTC',
+  timezoneFromJob: false,
+  collisionPolicy: 'KILL_EXISTING',
+  specHash: '0123456789abcdef',
+  instances: 1,
+  scheduledBy: 'alice',
+  scheduledAt: 1704067200000,
+  nextRuns: [1704070800000, 1704074400000],
+  lastRuns: [CRON_RUN, { ...CRON_RUN, scheduledFor: null, outcome: 'MISSED', user: 'bob', taskIds: [] }],
+  activeTasks: 1,
+};
 const SAMPLES: Record<WireName, unknown[]> = {
   ScheduledTask: [TASK, { ...TASK, throttle: null }, (({ throttle: _t, ...t }) => t)(TASK)],
   JobSummary: [SUMMARY, { ...SUMMARY, cronSchedule: '* * * * *', taskCounts: {} }],
@@ -124,6 +178,17 @@ const SAMPLES: Record<WireName, unknown[]> = {
       nonProdUse: { cpu: 0, ramMb: 0, diskMb: 0, gpu: 0 },
     },
   ],
+  UpdateResponse: [
+    { update: UPDATE },
+    { update: { ...UPDATE, kind: 'restart', settings: { ...SETTINGS, strategy: { kind: 'queue', groupSize: 2 }, pulseIntervalSecs: 60 } } },
+    { update: { ...UPDATE, settings: { ...SETTINGS, strategy: { kind: 'variable', batchSizes: [1, 2], autopauseAfterBatch: true } } } },
+  ],
+  ListUpdatesResponse: [
+    { updates: [{ id: '0000000a', job: KEY, kind: 'update', user: 'alice', status: 'ROLLED_FORWARD', createdAt: 1704067200000, lastModifiedAt: 1704067201000 }] },
+    { updates: [] },
+  ],
+  CronJobResponse: [{ cron: CRON }],
+  ListCronJobsResponse: [{ cronJobs: [CRON] }, { cronJobs: [] }],
 };
 
 /** Replacement values that break one rule or another: types, ranges, patterns, enums, shapes. */

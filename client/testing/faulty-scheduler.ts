@@ -16,8 +16,8 @@ export type Fault =
 
 export interface FaultyScheduler {
   readonly url: string;
-  /** Method and path of each request, in order. */
-  readonly requests: { readonly method: string; readonly url: string }[];
+  /** Method, path, headers and body text of each request, in order. */
+  readonly requests: { readonly method: string; readonly url: string; readonly headers: http.IncomingHttpHeaders; body: string }[];
   close(): Promise<void>;
 }
 
@@ -25,8 +25,10 @@ export interface FaultyScheduler {
 export async function startFaultyScheduler(fault: Fault): Promise<FaultyScheduler> {
   const requests: FaultyScheduler['requests'] = [];
   const server = http.createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '' });
-    req.resume();
+    const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' };
+    requests.push(request);
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (request.body += chunk));
     if (fault.kind === 'hang-up') return void req.socket.destroy();
     if (fault.kind === 'silence') return;
     const text = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HealthCheckSpec } from '../../dsl/jobspec.js';
+import { healthCheckApplies } from '../../dsl/health-check-applies.js';
 import { sampleJobSpec } from '../../dsl/testing/sample-spec.js';
 import { activeChecker, INITIAL_HEALTH_TRACK, judgeHttpAnswer, nextCheckAt, nextHealth, type HealthTrack } from './health.js';
 
@@ -79,6 +80,9 @@ describe('health checks', () => {
     expect(activeChecker({ ...job, healthCheck: spec({ checker: tcp }) }, { http: 1 })).toBeNull();
     const shell = { kind: 'shell' as const, command: 'true' };
     expect(activeChecker({ ...job, healthCheck: spec({ checker: shell }) }, {})).toEqual(shell);
+    // The scheduler's updater asks the same question.
+    expect(healthCheckApplies({ ...job, healthCheck: spec() }, {})).toBe(false);
+    expect(healthCheckApplies({ ...job, healthCheck: spec() }, { health: 31000 })).toBe(true);
   });
 
   it('judges an http answer by status and body', () => {

@@ -1,4 +1,4 @@
-import type { HealthCheckerSpec, HealthCheckSpec, JobSpec } from '../../dsl/jobspec.js';
+import type { HealthCheckerSpec, HealthCheckSpec } from '../../dsl/jobspec.js';
 import type { Health } from '../../scheduler/api/task.js';
 
 /**
@@ -43,15 +43,8 @@ export interface HealthDecision {
   readonly kill: string | null;
 }
 
-/**
- * The checker that applies to a task, or null: an http or tcp checker only when the task uses
- * the named port (the scheduler assigned it), a shell checker always.
- */
-export function activeChecker(job: JobSpec, ports: Readonly<Record<string, number>>): HealthCheckerSpec | null {
-  const checker = job.healthCheck.checker;
-  if (checker.kind === 'shell') return checker;
-  return ports[checker.port] === undefined ? null : checker;
-}
+/** The rule lives with the config language because the scheduler's updater applies it too. */
+export { activeChecker } from '../../dsl/health-check-applies.js';
 
 /** The time of the next check: at once when the task runs, then every `intervalSecs`. */
 export function nextCheckAt(track: HealthTrack, runningSince: number, spec: HealthCheckSpec): number {

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { SlaPolicySpec } from '../../../dsl/jobspec.js';
+import type { InstanceObservation } from './observation.js';
+import { slaAllowsTakeDown, slaRequirement } from './sla.js';
+import { obs, T0 } from './testing/fake-job.js';
+
+const count = (n: number, durationSecs = 60): SlaPolicySpec => ({ kind: 'count', count: n, durationSecs });
+const percentage = (p: number, durationSecs = 60): SlaPolicySpec => ({ kind: 'percentage', percentage: p, durationSecs });
+
+/** Instances by how long their task has run at T0 (seconds); null: not running. */
+function job(ranSecs: (number | null)[]): Map<number, InstanceObservation> {
+  return new Map(ranSecs.map((s, i) => [i, s === null ? obs.in('PENDING', `t${i}`, 'x') : obs.running(`t${i}`, 'x', T0 - s * 1000)]));
+}
+
+describe('SLA requirement', () => {
+  it.each<{ policy: SlaPolicySpec | null; instanceCount: number; running: number | null }>([
+    { policy: count(2), instanceCount: 5, running: 2 },
+    { policy: percentage(50), instanceCount: 6, running: 3 },
+    { policy: percentage(50), instanceCount: 5, running: 3 },
+    { policy: percentage(33.3), instanceCount: 3, running: 1 },
+    { policy: percentage(95), instanceCount: 20, running: 19 },
+    { policy: percentage(10), instanceCount: 30, running: 3 },
+    { policy: { kind: 'coordinator', coordinatorUrl: 'http://c', statusKey: 'drain' }, instanceCount: 5, running: null },
+    { policy: null, instanceCount: 5, running: null },
+  ])('$policy of $instanceCount: $running running', ({ policy, instanceCount, running }) => {
+    expect(slaRequirement({ policy, instanceCount })?.running ?? null).toBe(running);
+  });
+});
+
+describe('taking an instance down under an SLA', () => {
+  it.each<{ name: string; policy: SlaPolicySpec; ran: (number | null)[]; goingDown?: number[]; verdict: ReturnType<typeof slaAllowsTakeDown> }>([
+    { name: 'the others meet the count', policy: count(2), ran: [600, 600, 600], verdict: { ok: true } },
+    { name: 'one other too few', policy: count(3), ran: [600, 600, 600], verdict: { ok: false, wakeAt: null } },
+    { name: 'one taken down in the same step', policy: count(2), ran: [600, 600, 600], goingDown: [1], verdict: { ok: false, wakeAt: null } },
+    { name: 'an instance not running does not count', policy: count(2), ran: [600, null, 600], verdict: { ok: false, wakeAt: null } },
+    {
+      name: 'one has not run long enough: wait for it',
+      policy: count(2),
+      ran: [600, 600, 20, 50],
+      verdict: { ok: false, wakeAt: T0 + 10_000 },
+    },
+    { name: 'exactly durationSecs counts', policy: count(2), ran: [600, 60, 60], verdict: { ok: true } },
+    { name: '50% of 4: the other three keep it', policy: percentage(50), ran: [600, 600, null, 600], verdict: { ok: true } },
+    { name: '75% of 4: two others are not enough', policy: percentage(75), ran: [600, 600, null, 600], goingDown: [3], verdict: { ok: false, wakeAt: null } },
+  ])('$name', ({ policy, ran, goingDown, verdict }) => {
+    expect(slaAllowsTakeDown({ policy, instanceCount: ran.length }, job(ran), 0, new Set(goingDown ?? []), T0)).toEqual(verdict);
+  });
+
+  it('a coordinator policy never holds the update', () => {
+    const policy: SlaPolicySpec = { kind: 'coordinator', coordinatorUrl: 'http://c', statusKey: 'drain' };
+    expect(slaAllowsTakeDown({ policy, instanceCount: 1 }, job([null]), 0, new Set(), T0)).toEqual({ ok: true });
+  });
+});

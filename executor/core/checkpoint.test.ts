@@ -74,6 +74,16 @@ describe('parseCheckpoint', () => {
     expect(parseCheckpoint(text)).toEqual([assigned, started]);
   });
 
+  it('reads the assignment of a task started before update strategies as a spec of today', () => {
+    const { strategy: _s, slaAware: _a, ...updateConfig } = assigned.assignment.job.updateConfig;
+    const old = { ...assigned, assignment: { ...assigned.assignment, job: { ...assigned.assignment.job, updateConfig: { ...updateConfig, batchSize: 1, waitForBatchCompletion: false } } } };
+    const started: CheckpointRecord = { type: 'PROCESS_STARTED', at: T0, process: 'hello', run: 0, pid: 7, pgid: 7, cmdline: 'x' };
+    expect(parseCheckpoint(`${JSON.stringify(old)}\n${formatRecord(started)}`)).toEqual([
+      { ...assigned, assignment: { ...assigned.assignment, job: { ...assigned.assignment.job, updateConfig: { ...updateConfig, strategy: { kind: 'queue', groupSize: 1 }, slaAware: false } } } },
+      started,
+    ]);
+  });
+
   it('refuses a damaged line in the middle', () => {
     expect(() => parseCheckpoint(`${formatRecord(assigned)}garbage\n${formatRecord(assigned)}`)).toThrow('checkpoint line 2 is not JSON');
   });

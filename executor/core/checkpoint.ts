@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExecutorTaskStateSchema, TaskAssignmentSchema, type ExecutorTaskState, type TaskAssignment } from '../../scheduler/api/agent-protocol.js';
 import { HealthSchema, type Health } from '../../scheduler/api/task.js';
+import { upgradeJobSpecJson } from '../../dsl/jobspec-upgrade.js';
 import type { ProcessRunState, RunSummary, TaskOutcome } from './process-plan.js';
 
 /**
@@ -164,7 +165,7 @@ export function parseCheckpoint(text: string): CheckpointRecord[] {
       if (isLast) return;
       throw new CheckpointError(`checkpoint line ${i + 1} is not JSON`);
     }
-    const parsed = CheckpointRecordSchema.safeParse(json);
+    const parsed = CheckpointRecordSchema.safeParse(upgradeAssigned(json));
     if (!parsed.success) {
       if (isLast) return;
       throw new CheckpointError(`checkpoint line ${i + 1}: ${parsed.error.issues.map((x) => x.message).join('; ')}`);
@@ -172,6 +173,15 @@ export function parseCheckpoint(text: string): CheckpointRecord[] {
     records.push(parsed.data);
   });
   return records;
+}
+
+/** A task assigned before update strategies keeps its checkpoint readable across an agent upgrade. */
+function upgradeAssigned(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== 'ASSIGNED') return json;
+  const record = json as { assignment?: unknown };
+  if (typeof record.assignment !== 'object' || record.assignment === null) return json;
+  const assignment = record.assignment as { job?: unknown };
+  return { ...record, assignment: { ...assignment, job: upgradeJobSpecJson(assignment.job) } };
 }
 
 /** One line of the stream, newline included. */

@@ -2,6 +2,7 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSyn
 import { readdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JobSpecSchema, specHash, type JobSpec } from '../../dsl/jobspec.js';
+import { upgradeJobSpecJson } from '../../dsl/jobspec-upgrade.js';
 import type { AgentTaskReport, TaskAssignment } from '../../scheduler/api/agent-protocol.js';
 import {
   formatRecord,
@@ -291,7 +292,7 @@ export class TaskManager {
     // The newest ended specs, oldest first, so the cache keeps the newest if it must drop some.
     const newest = [...endedSpecs].sort((a, b) => a[1].endedAt - b[1].endedAt).slice(-RECOVERED_SPECS);
     for (const [hash, { job }] of newest) {
-      const parsed = JobSpecSchema.safeParse(job);
+      const parsed = JobSpecSchema.safeParse(upgradeJobSpecJson(job));
       if (parsed.success) this.recoveredSpecs.set(hash, parsed.data);
     }
     if (live > 0) this.log(`re-attached to ${live} running task(s)`);

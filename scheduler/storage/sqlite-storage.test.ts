@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { specHash } from '../../dsl/jobspec.js';
+import { JobSpecSchema, specHash } from '../../dsl/jobspec.js';
 import type { ScheduledTask } from '../api/task.js';
 import { jobSpec, scheduledTask } from '../testing/scheduler-harness.js';
 import { MIGRATIONS } from './migrations.js';
@@ -170,6 +170,26 @@ describe('SqliteStorage', () => {
       ],
     });
     expect(loaded.tasks[1]?.throttle).toEqual({ penaltyMs: 30000, until: 99 });
+  });
+
+  it("reads a spec stored before update strategies as today's, under its stored hash", async () => {
+    await SqliteStorage.openInDataDir(dir).close();
+    const { updateConfig: _now, ...rest } = spec;
+    const old = {
+      ...rest,
+      cronTimezone: 'UTC',
+      updateConfig: { batchSize: 2, watchSecs: 45, maxPerInstanceFailures: 0, maxTotalFailures: 0, rollbackOnFailure: true, waitForBatchCompletion: true, pulseIntervalSecs: null },
+    };
+    const db = new Database(join(dir, DATABASE_FILE));
+    db.prepare('INSERT INTO job_specs VALUES (?, ?)').run('0ld5pec0ld5pec00', JSON.stringify(old));
+    db.prepare("INSERT INTO jobs VALUES ('www-data', 'prod', 'hello', '0ld5pec0ld5pec00', 5, 0)").run();
+    db.close();
+
+    const loaded = await SqliteStorage.openInDataDir(dir).load();
+    const upgraded = { ...spec, cronTimezone: 'UTC', updateConfig: { ...spec.updateConfig, strategy: { kind: 'batch', batchSize: 2, autopauseAfterBatch: false } } };
+    expect(loaded.specs.get('0ld5pec0ld5pec00')).toEqual(upgraded);
+    expect(loaded.jobs[0]).toMatchObject({ specHash: '0ld5pec0ld5pec00', spec: upgraded });
+    expect(JobSpecSchema.parse(loaded.jobs[0]?.spec)).toEqual(upgraded);
   });
 
   it('refuses a database written by a newer scheduler', async () => {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobSpec } from '../../dsl/jobspec.js';
+import { upgradeJobSpecJson } from '../../dsl/jobspec-upgrade.js';
 import type { CronJob } from '../api/cron-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
 import type { JobUpdate } from '../api/updates-api.js';
@@ -106,7 +107,8 @@ export class SqliteStorage implements Storage {
   async load(): Promise<LoadedState> {
     const specs = new Map<string, JobSpec>();
     for (const row of this.stmt('SELECT hash, spec_json FROM job_specs').iterate() as Iterable<{ hash: string; spec_json: string }>) {
-      specs.set(row.hash, JSON.parse(row.spec_json) as JobSpec);
+      // A spec stored before update strategies reads as today's, under the hash it was stored by.
+      specs.set(row.hash, upgradeJobSpecJson(JSON.parse(row.spec_json)) as JobSpec);
     }
     const jobs = (this.stmt('SELECT spec_hash, created_at, removing FROM jobs ORDER BY role, environment, name').all() as JobRow[]).map(
       (row): StoredJob => ({

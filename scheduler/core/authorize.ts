@@ -39,11 +39,23 @@ const admin = (rpc: string) => `${ADMIN_DOMAIN}:${rpc}`;
 export const PERMISSIONS = {
   createJob: onJob('createJob'),
   killTasks: onJob('killTasks'),
+  startJobUpdate: onJob('startJobUpdate'),
+  pauseJobUpdate: onJob('pauseJobUpdate'),
+  resumeJobUpdate: onJob('resumeJobUpdate'),
+  abortJobUpdate: onJob('abortJobUpdate'),
+  rollbackJobUpdate: onJob('rollbackJobUpdate'),
+  pulseJobUpdate: onJob('pulseJobUpdate'),
+  restartShards: onJob('restartShards'),
+  scheduleCronJob: onJob('scheduleCronJob'),
+  descheduleCronJob: onJob('descheduleCronJob'),
+  startCronJob: onJob('startCronJob'),
   /** Reads (checked only with --restrict-reads). */
   getJobs: onRole('getJobs'),
   getJobSummary: onJob('getJobSummary'),
   getTasksStatus: onRole('getTasksStatus'),
   getQuota: onRole('getQuota'),
+  getJobUpdateSummaries: onRole('getJobUpdateSummaries'),
+  getJobUpdateDetails: onJob('getJobUpdateDetails'),
   maintenanceStatus: admin('maintenanceStatus'),
   /** Operators' acts. */
   setQuota: admin('setQuota'),

@@ -88,7 +88,7 @@ export class AccessControl {
    * where they are needed, 403 without the permission or for a cross-site request.
    */
   async check(request: FastifyRequest, access: Access): Promise<Principal> {
-    if (request.method === 'POST' && access.kind !== 'public') checkCrossSite(request);
+    if ((request.method === 'POST' || request.method === 'DELETE') && access.kind !== 'public') checkCrossSite(request);
     if (access.kind === 'public' || access.kind === 'agent') return ANONYMOUS;
     const header = request.headers.authorization;
     const auth = this.authentication;

@@ -26,7 +26,17 @@ import {
   ListTasksResponseSchema,
 } from '../api/jobs-api.js';
 import { GetQuotaResponseSchema, IncreaseQuotaRequestSchema, SetQuotaRequestSchema } from '../api/quota-api.js';
+import { CronJobResponseSchema, ListCronJobsResponseSchema, ScheduleCronRequestSchema } from '../api/cron-api.js';
 import { API_PREFIX, PATHS } from '../api/routes.js';
+import {
+  ListUpdatesQuerySchema,
+  ListUpdatesResponseSchema,
+  StartRestartRequestSchema,
+  StartUpdateRequestSchema,
+  UpdateActionRequestSchema,
+  UpdateActionSchema,
+  UpdateResponseSchema,
+} from '../api/updates-api.js';
 import { PERMISSIONS } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
 import type { AgentAuth } from './agent-auth.js';
@@ -158,6 +168,179 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       success: { status: 200, contentType: 'application/json', schema: KillJobResponseSchema },
       errors: ['JOB_NOT_FOUND', 'PERMISSION_DENIED'],
       handler: ({ params, body, principal }) => scheduler.killJob(params, body ?? {}, principal.name),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: `${PATHS.jobs}/:role/:environment/:name/updates`,
+      operationId: 'startJobUpdate',
+      summary: "Start a rolling update of the job to a new spec, driven by the spec's updateConfig",
+      api: true,
+      params: JobParamsSchema,
+      body: StartUpdateRequestSchema,
+      bodyError: jobSpecError,
+      access: ({ params }) => write(PERMISSIONS.startJobUpdate(params)),
+      success: { status: 200, contentType: 'application/json', schema: UpdateResponseSchema },
+      errors: [
+        'INVALID_JOB_SPEC',
+        'INVALID_REQUEST',
+        'WRONG_CLUSTER',
+        'JOB_NOT_FOUND',
+        'UPDATE_IN_PROGRESS',
+        'INSUFFICIENT_QUOTA',
+        'CRON_JOB_NEEDS_CRON_COMMAND',
+        'PERMISSION_DENIED',
+        'STORAGE_UNAVAILABLE',
+      ],
+      handler: async ({ params, body, principal }) => ({
+        update: await scheduler.startUpdate(params, body.spec, body.message ?? null, principal.name),
+      }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: `${PATHS.jobs}/:role/:environment/:name/restart`,
+      operationId: 'restartShards',
+      summary: 'Restart instances in batches, each watched like an updated one, every one with a new task id',
+      api: true,
+      params: JobParamsSchema,
+      body: StartRestartRequestSchema,
+      access: ({ params }) => write(PERMISSIONS.restartShards(params)),
+      success: { status: 200, contentType: 'application/json', schema: UpdateResponseSchema },
+      errors: ['INVALID_REQUEST', 'JOB_NOT_FOUND', 'UPDATE_IN_PROGRESS', 'PERMISSION_DENIED', 'STORAGE_UNAVAILABLE'],
+      handler: async ({ params, body, principal }) => ({ update: await scheduler.restartJob(params, body, principal.name) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: `${PATHS.jobs}/:role/:environment/:name/update/:action`,
+      operationId: 'jobUpdateAction',
+      summary: "Pause, resume, abort, roll back or pulse the job's active update",
+      api: true,
+      params: JobParamsSchema.extend({ action: UpdateActionSchema }),
+      body: UpdateActionRequestSchema.optional(),
+      access: ({ params }) => {
+        const rpc = {
+          pause: PERMISSIONS.pauseJobUpdate,
+          resume: PERMISSIONS.resumeJobUpdate,
+          abort: PERMISSIONS.abortJobUpdate,
+          rollback: PERMISSIONS.rollbackJobUpdate,
+          pulse: PERMISSIONS.pulseJobUpdate,
+        }[params.action];
+        return write(rpc(params));
+      },
+      success: { status: 200, contentType: 'application/json', schema: UpdateResponseSchema },
+      errors: ['NO_ACTIVE_UPDATE', 'INVALID_UPDATE_ACTION', 'PERMISSION_DENIED', 'STORAGE_UNAVAILABLE'],
+      handler: async ({ params, body, principal }) => {
+        const { action, ...job } = params;
+        return { update: await scheduler.updateAction(job, action, body?.message ?? null, principal.name) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${PATHS.jobs}/:role/:environment/:name/updates/:id`,
+      operationId: 'getJobUpdateDetails',
+      summary: "One update of the job (`active` for its active one): status, every instance's progress, events",
+      api: true,
+      params: JobParamsSchema.extend({ id: z.string() }),
+      query: z
+        .object({
+          /** With `waitMs`: answer once the update's lastModifiedAt differs from this, or when the wait is over. */
+          since: z.coerce.number().optional(),
+          waitMs: z.coerce.number().int().nonnegative().optional(),
+        })
+        .strict(),
+      access: ({ params }) => read(PERMISSIONS.getJobUpdateDetails(params)),
+      success: { status: 200, contentType: 'application/json', schema: UpdateResponseSchema },
+      errors: ['NO_ACTIVE_UPDATE', 'UPDATE_NOT_FOUND', 'PERMISSION_DENIED'],
+      handler: async ({ params, query }, reply) => {
+        const { id, ...job } = params;
+        const { since, waitMs = 0 } = query;
+        const path = `${job.role}/${job.environment}/${job.name}`;
+        const deadline = Date.now() + Math.min(waitMs, MAX_JOB_WAIT_MS);
+        // The update changes with its job: wait on the job's changes until it differs.
+        while (since !== undefined && scheduler.getUpdate(job, id).lastModifiedAt === since && Date.now() < deadline) {
+          const gone = hangUp(reply);
+          try {
+            await jobWatchers.hold(path, deadline - Date.now(), CHANGED, gone.signal);
+          } finally {
+            gone.done();
+          }
+          if (gone.signal.aborted) break;
+        }
+        return { update: scheduler.getUpdate(job, id) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: `${PATHS.cronJobs}/:role/:environment/:name`,
+      operationId: 'scheduleCronJob',
+      summary: 'Schedule a cron job, or replace its schedule and spec',
+      api: true,
+      params: JobParamsSchema,
+      body: ScheduleCronRequestSchema,
+      bodyError: jobSpecError,
+      access: ({ params }) => write(PERMISSIONS.scheduleCronJob(params)),
+      success: { status: 200, contentType: 'application/json', schema: CronJobResponseSchema },
+      errors: ['INVALID_JOB_SPEC', 'INVALID_REQUEST', 'WRONG_CLUSTER', 'NOT_A_CRON_JOB', 'INSUFFICIENT_QUOTA', 'PERMISSION_DENIED', 'STORAGE_UNAVAILABLE'],
+      handler: async ({ params, body, principal }) => ({ cron: await scheduler.scheduleCron(params, body.spec, principal.name) }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: `${PATHS.cronJobs}/:role/:environment/:name`,
+      operationId: 'descheduleCronJob',
+      summary: 'Deschedule a cron job (a run in progress goes on)',
+      api: true,
+      params: JobParamsSchema,
+      access: ({ params }) => write(PERMISSIONS.descheduleCronJob(params)),
+      success: { status: 200, contentType: 'application/json', schema: CronJobResponseSchema },
+      errors: ['CRON_JOB_NOT_FOUND', 'PERMISSION_DENIED', 'STORAGE_UNAVAILABLE'],
+      handler: async ({ params, principal }) => ({ cron: await scheduler.descheduleCron(params, principal.name) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: `${PATHS.cronJobs}/:role/:environment/:name/start`,
+      operationId: 'startCronJob',
+      summary: 'Run a cron job once now, by its collision policy',
+      api: true,
+      params: JobParamsSchema,
+      access: ({ params }) => write(PERMISSIONS.startCronJob(params)),
+      success: { status: 200, contentType: 'application/json', schema: CronJobResponseSchema },
+      errors: ['CRON_JOB_NOT_FOUND', 'PERMISSION_DENIED', 'STORAGE_UNAVAILABLE'],
+      handler: async ({ params, principal }) => ({ cron: await scheduler.startCron(params, principal.name) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${PATHS.cronJobs}/:role/:environment/:name`,
+      operationId: 'getCronJob',
+      summary: 'A cron job: schedule, time zone, collision policy, next runs and last runs',
+      api: true,
+      params: JobParamsSchema,
+      access: ({ params }) => read(PERMISSIONS.getJobSummary(params)),
+      success: { status: 200, contentType: 'application/json', schema: CronJobResponseSchema },
+      errors: ['CRON_JOB_NOT_FOUND', 'PERMISSION_DENIED'],
+      handler: ({ params }) => ({ cron: scheduler.getCron(params) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: PATHS.cronJobs,
+      operationId: 'listCronJobs',
+      summary: 'Cron jobs, optionally of one role and environment',
+      api: true,
+      query: ListJobsQuerySchema,
+      access: ({ query }) => read(PERMISSIONS.getJobs(query.role)),
+      success: { status: 200, contentType: 'application/json', schema: ListCronJobsResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: ({ query }) => ({ cronJobs: scheduler.listCron(query) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: PATHS.updates,
+      operationId: 'getJobUpdateSummaries',
+      summary: 'Update summaries, newest first, filtered by job, status and user',
+      api: true,
+      query: ListUpdatesQuerySchema,
+      access: ({ query }) => read(PERMISSIONS.getJobUpdateSummaries(query.role)),
+      success: { status: 200, contentType: 'application/json', schema: ListUpdatesResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: ({ query }) => ({ updates: scheduler.listUpdates(query) }),
     }),
     defineRoute({
       method: 'GET',

@@ -78,6 +78,10 @@ export interface SchedulerAppOptions {
   readonly securityIniPath?: string;
   /** Reads need credentials and permissions too. @default false (open, as in Aurora) */
   readonly restrictReads?: boolean;
+  /** The zone cron schedules are read in when their job sets none. @default 'UTC' */
+  readonly cronTimezone?: string;
+  /** Ids of new updates. @default random UUIDs */
+  readonly newUpdateId?: () => string;
   /** Serve https with this PEM certificate and key. @default http */
   readonly tls?: { readonly cert: string; readonly key: string };
 }
@@ -135,6 +139,8 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     ...(options.placement ? { placement: options.placement } : {}),
     ...(options.placementSeed !== undefined ? { placementSeed: options.placementSeed } : {}),
     ...(options.preemption ? { preemption: options.preemption } : {}),
+    ...(options.cronTimezone ? { cronTimezone: options.cronTimezone } : {}),
+    ...(options.newUpdateId ? { newUpdateId: options.newUpdateId } : {}),
   });
   const background = new BackgroundTasks(scheduler, log);
   let security: LoadedSecurity | null = null;

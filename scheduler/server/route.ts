@@ -37,7 +37,7 @@ export const write = (permission: string): Access => ({ kind: 'write', permissio
 export type ContentType = 'application/json' | 'text/plain' | 'text/html';
 
 export interface Route<P = unknown, Q = unknown, B = unknown> {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   /** fastify syntax: `/api/v1/jobs/:role/:environment/:name`. */
   readonly url: string;
   readonly operationId: string;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { formatJobKey } from '../../dsl/job-key.js';
 import { specHash, type JobSpec } from '../../dsl/jobspec.js';
 import { ENVIRONMENT_RULE, environmentAllowed } from '../../dsl/key.js';
@@ -21,7 +21,15 @@ import {
   type PruneTasksRequest,
   type PruneTasksResponse,
 } from '../api/jobs-api.js';
+import type { CronJobView } from '../api/cron-api.js';
 import type { GetQuotaResponse, ResourceAmounts } from '../api/quota-api.js';
+import {
+  type JobUpdate,
+  type ListUpdatesQuery,
+  type StartRestartRequest,
+  type UpdateSummary,
+  type UpdateUserAction,
+} from '../api/updates-api.js';
 import { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
 import { admissionProblems, DEFAULT_MAX_INSTANCES_PER_JOB } from '../core/admission.js';
 import {
@@ -36,7 +44,7 @@ import {
 import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
 import { DEFAULT_HISTORY_POLICY, expiredTasks, overJobLimit, type HistoryPolicy } from '../core/history-pruning.js';
 import { dedicatedConstraintProblem } from '../core/placement/index.js';
-import { checkQuota, countsAgainstQuota, NO_RESOURCES, scaleAmounts } from '../core/quota.js';
+import { addAmounts, checkQuota, countsAgainstQuota, NO_RESOURCES, scaleAmounts } from '../core/quota.js';
 import { transition } from '../core/task-state-machine.js';
 import { resolveTier } from '../core/tiers.js';
 import type { ChangeSet } from '../state/change-set.js';
@@ -46,6 +54,8 @@ import type { Clock } from './clock.js';
 import { Committer } from './committer.js';
 import { DEFAULT_PLACEMENT, groupId, planPass, runPlacement, type BlockedGroups, type PlacementSettings } from './placement-pass.js';
 import { choosePreemptions, DEFAULT_PREEMPTION, type PreemptionSettings } from './preemption-pass.js';
+import { CronJobs } from './cron-jobs.js';
+import { JobUpdates } from './job-updates.js';
 import { SchedulingLoop } from './scheduling-loop.js';
 
 /**
@@ -71,6 +81,10 @@ export interface SchedulerOptions {
   readonly longPollMs: number;
   /** Eight random hex characters, for task and agent ids. @default crypto random */
   readonly randomHex?: () => string;
+  /** The zone cron schedules are read in when their job sets none (Aurora's -cron_timezone). @default 'UTC' */
+  readonly cronTimezone?: string;
+  /** Ids of new updates. @default random UUIDs (as Aurora's) */
+  readonly newUpdateId?: () => string;
   /** @default silent */
   readonly log?: SchedulerLog;
   /** Called after a commit that gave an agent something to launch or kill. */
@@ -134,6 +148,10 @@ export class Scheduler {
   private readonly overLimit = new Set<string>();
   private seed: number;
   private closed = false;
+  private readonly updates: JobUpdates;
+  private readonly cron: CronJobs;
+  /** Jobs whose active update must look at a change, driven once the change is durable. */
+  private readonly updatesToDrive = new Set<string>();
 
   /** Loads the state from the store; the scheduler serves once this resolves. */
   static async open(options: SchedulerOptions): Promise<Scheduler> {
@@ -181,6 +199,38 @@ export class Scheduler {
       () => this.placementPass(),
       (e) => this.log.warn(`placement pass failed: ${e.stack ?? e.message}`),
     );
+    this.updates = new JobUpdates({
+      state: this.state,
+      clusterName: options.clusterName,
+      now: () => this.clock.now(),
+      newUpdateId: options.newUpdateId ?? (() => randomUUID()),
+      admit: (spec) => this.admit(spec),
+      checkQuota: (role, spec, instances, replacing) => this.checkProductionQuota(role, spec, instances, replacing),
+      change: (task, to, message) => this.change(task, to, message),
+      addTask: (spec, hash, instance, failureCount, message) => {
+        const task = this.addTask(spec, hash, instance, failureCount, message);
+        this.loop.request();
+        return task;
+      },
+      durable: () => this.committer.durable(),
+      info: (m) => this.log.info(m),
+    });
+    this.cron = new CronJobs({
+      state: this.state,
+      clusterName: options.clusterName,
+      defaultTimezone: options.cronTimezone ?? 'UTC',
+      now: () => this.clock.now(),
+      admit: (spec) => this.admit(spec),
+      checkQuota: (role, spec, instances, replacing) => this.checkProductionQuota(role, spec, instances, replacing),
+      change: (task, to, message) => this.change(task, to, message),
+      addTask: (spec, hash, instance, failureCount, message) => {
+        const task = this.addTask(spec, hash, instance, failureCount, message);
+        this.state.wantPlacement();
+        return task;
+      },
+      durable: () => this.committer.durable(),
+      info: (m) => this.log.info(m),
+    });
   }
 
   get clusterName(): string {
@@ -199,6 +249,44 @@ export class Scheduler {
   // ---- jobs ------------------------------------------------------------------------------
 
   async createJob(spec: JobSpec, principal: string): Promise<CreateJobResponse> {
+    const key = spec.key;
+    this.admit(spec);
+    if (spec.cronSchedule !== null) {
+      throw new ApiError(
+        'CRON_JOB_NEEDS_CRON_COMMAND',
+        `Cron jobs may only be scheduled with "aurora cron schedule" command (${formatJobKey(key)} has cronSchedule '${spec.cronSchedule}')`,
+      );
+    }
+    const path = jobPath(key);
+    const taskIds = this.state.operation(() => {
+      const existing = this.state.job(path);
+      if (existing && this.state.hasActiveTasks(path)) {
+        throw new ApiError(
+          'JOB_EXISTS',
+          existing.removing
+            ? `job ${formatJobKey(key)} is still being killed; wait until its tasks have ended, then create it again`
+            : `job ${formatJobKey(key)} already exists; use aurora update start to change it, or kill it first`,
+        );
+      }
+      this.checkProductionQuota(key.role, spec, spec.instances, null);
+      const hash = specHash(spec);
+      this.state.putSpec(hash, spec);
+      this.state.putJob(path, { spec, specHash: hash, createdAt: this.clock.now(), removing: false });
+      const ids: string[] = [];
+      for (let instance = 0; instance < spec.instances; instance++) {
+        ids.push(this.addTask(spec, hash, instance, 0, `Created by ${principal}`).taskId);
+      }
+      return ids;
+    });
+    // Placed in the same commit as the creation: one fsync, and the answer shows them ASSIGNED.
+    this.loop.request(true);
+    await this.committer.durable();
+    this.log.info(`job ${formatJobKey(key)} created with ${spec.instances} instance(s) by ${principal}`);
+    return { job: this.summary(path), taskIds };
+  }
+
+  /** Refuses a spec this cluster does not admit: its cluster, environment, limits, tier, dedicated constraint. */
+  private admit(spec: JobSpec): void {
     const key = spec.key;
     if (key.cluster !== this.clusterName) {
       throw new ApiError(
@@ -223,54 +311,103 @@ export class Scheduler {
     if (!tier.ok) throw new ApiError('INVALID_JOB_SPEC', tier.message, [{ path: 'tier', message: tier.message }]);
     const dedicated = dedicatedConstraintProblem(key.role, spec.constraints);
     if (dedicated) throw new ApiError('INVALID_JOB_SPEC', dedicated, [{ path: 'constraints.dedicated', message: dedicated }]);
-    if (spec.cronSchedule !== null) {
+  }
+
+  /**
+   * Refuses (INSUFFICIENT_QUOTA) a production request beyond the role's quota: its active
+   * production tasks, the instances its active updates are still to add and its production cron
+   * templates count. `replacing` is what the request takes the place of (an update's old config).
+   */
+  private checkProductionQuota(role: string, spec: JobSpec, instances: number, replacing: { spec: JobSpec; instances: number } | null): void {
+    if (!countsAgainstQuota(spec)) return;
+    const { prodUse } = this.state.usageOf(role);
+    let request = scaleAmounts(spec.task.resources, instances);
+    if (replacing && countsAgainstQuota(replacing.spec)) {
+      // The update's new config takes the place of the old: only what grows needs room.
+      const old = scaleAmounts(replacing.spec.task.resources, replacing.instances);
+      const grow = (a: number, b: number) => Math.max(0, a - b);
+      request = { cpu: grow(request.cpu, old.cpu), ramMb: grow(request.ramMb, old.ramMb), diskMb: grow(request.diskMb, old.diskMb), gpu: grow(request.gpu, old.gpu) };
+    }
+    const check = checkQuota({
+      role,
+      quota: this.state.quota(role),
+      activeProduction: prodUse,
+      updateAdds: this.updateAdditions(role),
+      cronTemplates: this.cronTemplates(role),
+      request,
+    });
+    if (!check.ok) {
       throw new ApiError(
-        'CRON_JOB_NEEDS_CRON_COMMAND',
-        `Cron jobs may only be scheduled with "aurora cron schedule" command (${formatJobKey(key)} has cronSchedule '${spec.cronSchedule}')`,
+        'INSUFFICIENT_QUOTA',
+        `${check.message}; ask an operator for more (aurora-admin increase_quota ${this.clusterName} ${role} ...) or see aurora quota get ${this.clusterName}/${role}`,
       );
     }
-    const path = jobPath(key);
-    const taskIds = this.state.operation(() => {
-      const existing = this.state.job(path);
-      if (existing && this.state.hasActiveTasks(path)) {
-        throw new ApiError(
-          'JOB_EXISTS',
-          existing.removing
-            ? `job ${formatJobKey(key)} is still being killed; wait until its tasks have ended, then create it again`
-            : `job ${formatJobKey(key)} already exists; use aurora update start to change it, or kill it first`,
-        );
-      }
-      if (countsAgainstQuota(spec)) {
-        const { prodUse } = this.state.usageOf(key.role);
-        const check = checkQuota({
-          role: key.role,
-          quota: this.state.quota(key.role),
-          activeProduction: prodUse,
-          updateAdds: NO_RESOURCES,
-          cronTemplates: NO_RESOURCES,
-          request: scaleAmounts(spec.task.resources, spec.instances),
-        });
-        if (!check.ok) {
-          throw new ApiError(
-            'INSUFFICIENT_QUOTA',
-            `${check.message}; ask an operator for more (aurora-admin increase_quota ${this.clusterName} ${key.role} ...) or see aurora quota get ${this.clusterName}/${key.role}`,
-          );
-        }
-      }
-      const hash = specHash(spec);
-      this.state.putSpec(hash, spec);
-      this.state.putJob(path, { spec, specHash: hash, createdAt: this.clock.now(), removing: false });
-      const ids: string[] = [];
-      for (let instance = 0; instance < spec.instances; instance++) {
-        ids.push(this.addTask(spec, hash, instance, 0, `Created by ${principal}`).taskId);
-      }
-      return ids;
-    });
-    // Placed in the same commit as the creation: one fsync, and the answer shows them ASSIGNED.
-    this.loop.request(true);
-    await this.committer.durable();
-    this.log.info(`job ${formatJobKey(key)} created with ${spec.instances} instance(s) by ${principal}`);
-    return { job: this.summary(path), taskIds };
+  }
+
+  /** What the role's active production updates will still add: instances that do not run yet. */
+  private updateAdditions(role: string): ResourceAmounts {
+    const adds: ResourceAmounts[] = [];
+    for (const update of this.state.activeUpdates()) {
+      if (update.job.role !== role) continue;
+      const spec = this.state.spec(update.toSpecHash);
+      if (!spec || !countsAgainstQuota(spec)) continue;
+      const waiting = update.instances.filter((i) => i.fromSpecHash === null && i.toSpecHash !== null && i.status === 'PENDING').length;
+      if (waiting > 0) adds.push(scaleAmounts(spec.task.resources, waiting));
+    }
+    return adds.length > 0 ? addAmounts(...adds) : NO_RESOURCES;
+  }
+
+  /** What the role's production cron jobs hold when they run. */
+  private cronTemplates(role: string): ResourceAmounts {
+    const held: ResourceAmounts[] = [];
+    for (const [, cron] of this.state.cronJobs()) {
+      if (cron.spec.key.role === role && countsAgainstQuota(cron.spec)) held.push(scaleAmounts(cron.spec.task.resources, cron.spec.instances));
+    }
+    return held.length > 0 ? addAmounts(...held) : NO_RESOURCES;
+  }
+
+  // ---- updates ---------------------------------------------------------------------------
+
+  startUpdate(ref: JobRef, spec: JobSpec, message: string | null, principal: string): Promise<JobUpdate> {
+    return this.updates.start(ref, spec, message, principal);
+  }
+
+  restartJob(ref: JobRef, request: StartRestartRequest, principal: string): Promise<JobUpdate> {
+    return this.updates.restart(ref, request, principal);
+  }
+
+  updateAction(ref: JobRef, action: UpdateUserAction, message: string | null, principal: string): Promise<JobUpdate> {
+    return this.updates.act(ref, action, message, principal);
+  }
+
+  getUpdate(ref: JobRef, id: string): JobUpdate {
+    return this.updates.get(ref, id);
+  }
+
+  listUpdates(query: ListUpdatesQuery): UpdateSummary[] {
+    return this.updates.list(query);
+  }
+
+  // ---- cron ------------------------------------------------------------------------------
+
+  scheduleCron(ref: JobRef, spec: JobSpec, principal: string): Promise<CronJobView> {
+    return this.cron.schedule(ref, spec, principal);
+  }
+
+  descheduleCron(ref: JobRef, principal: string): Promise<CronJobView> {
+    return this.cron.deschedule(ref, principal);
+  }
+
+  startCron(ref: JobRef, principal: string): Promise<CronJobView> {
+    return this.cron.startNow(ref, principal);
+  }
+
+  getCron(ref: JobRef): CronJobView {
+    return this.cron.get(ref);
+  }
+
+  listCron(filter: { role?: string; environment?: string } = {}): CronJobView[] {
+    return this.cron.list(filter);
   }
 
   listJobs(filter: { role?: string; environment?: string } = {}): JobSummary[] {
@@ -335,6 +472,8 @@ export class Scheduler {
       }
       let jobRemoved = false;
       if (wanted === null || Array.from({ length: count }, (_, i) => i).every((i) => targets.has(i))) {
+        // As Aurora's killTasks: killing a cron job's every instance deschedules it too.
+        if (this.state.cronJob(path)) this.state.putCronJob(path, null);
         const current = this.state.job(path);
         if (current) this.state.putJob(path, { ...current, removing: true });
         jobRemoved = this.removeJobIfDone(path);
@@ -548,6 +687,9 @@ export class Scheduler {
       this.releaseThrottled();
       this.pruneHistory();
     });
+    this.state.operation(() => this.cron.tick());
+    // Watch times and pulses pass without any change to the job: look at each active update.
+    for (const path of this.updates.activePaths()) this.driveUpdate(path);
     await this.committer.durable();
     for (const line of lost) this.log.warn(line);
     this.loop.request();
@@ -666,8 +808,29 @@ export class Scheduler {
 
   private committed(changes: ChangeSet): void {
     for (const agentId of changes.agentsWithWork) this.options.onAgentWork?.(agentId);
-    for (const path of changes.jobsChanged) this.options.onJobChange?.(path);
+    for (const path of changes.jobsChanged) {
+      this.options.onJobChange?.(path);
+      if (this.state.activeUpdate(path)) this.scheduleUpdateDrive(path);
+    }
     if (changes.placementWanted) this.loop.request();
+  }
+
+  /** Drives the job's active update once the current turn is over (changes of one turn are looked at together). */
+  private scheduleUpdateDrive(path: string): void {
+    if (this.updatesToDrive.has(path) || this.closed) return;
+    this.updatesToDrive.add(path);
+    queueMicrotask(() => {
+      this.updatesToDrive.delete(path);
+      if (!this.closed) this.driveUpdate(path);
+    });
+  }
+
+  private driveUpdate(path: string): void {
+    try {
+      this.state.operation(() => this.updates.drive(path));
+    } catch (e) {
+      this.log.warn(`update of ${path}: ${(e as Error).stack ?? (e as Error).message}`);
+    }
   }
 
   /** Marks agents that stopped syncing LOST, and decides the fate of their tasks. */
@@ -753,7 +916,7 @@ export class Scheduler {
     }
     for (const path of paths) {
       const job = this.state.job(path);
-      if (job && !job.spec.cronSchedule && (this.state.jobTasks(path)?.byInstance.size ?? 0) === 0) {
+      if (job && !this.state.cronJob(path) && (this.state.jobTasks(path)?.byInstance.size ?? 0) === 0) {
         this.state.putJob(path, null);
         this.log.info(`job ${formatJobKey(job.spec.key)} removed: its tasks ended and their history expired`);
       }
@@ -814,14 +977,24 @@ export class Scheduler {
     const ran = ranForMs(ended.events, now, endedAs === 'LOST' ? 'ASSIGNED' : 'RUNNING');
     const penaltyMs = flappingPenaltyMs({ endedAs, ranForMs: ran, previousPenaltyMs: ended.throttle?.penaltyMs ?? 0 }, this.flapping);
     const message = `Rescheduled: ${ended.taskId} ended ${endedAs}`;
+    // An instance an update is working on runs the update's target (or nothing, if it removes it).
+    const desired = this.updates.desiredSpecFor(jobPath(ended.jobKey), ended.instance);
+    if (desired === null) return;
+    const hash = desired ?? ended.specHash;
+    const runSpec = desired === undefined ? spec : (this.state.spec(desired) ?? spec);
+    if (ended.events.at(-2)?.state === 'RESTARTING' || (desired !== undefined && desired !== ended.specHash)) {
+      // Ended to run again on purpose (a restart, an update): no flapping hold, no failure carried.
+      this.addTask(runSpec, hash, ended.instance, desired !== undefined && desired !== ended.specHash ? 0 : failureCount, message);
+      return;
+    }
     if (penaltyMs === 0) {
-      this.addTask(spec, ended.specHash, ended.instance, failureCount, message);
+      this.addTask(runSpec, hash, ended.instance, failureCount, message);
       return;
     }
     const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
     const lost = endedAs === 'LOST';
     const why = lost ? `after being assigned for ${secs(ran)}; held for ${secs(penaltyMs)} because it keeps being lost` : `after running ${secs(ran)}; held for ${secs(penaltyMs)} because it is flapping`;
-    this.addTask(spec, ended.specHash, ended.instance, failureCount, `${message} ${why}`, { penaltyMs, until: now + penaltyMs }, lost);
+    this.addTask(runSpec, hash, ended.instance, failureCount, `${message} ${why}`, { penaltyMs, until: now + penaltyMs }, lost);
   }
 
   private addTask(

@@ -120,12 +120,12 @@ describe('migrateAuroraConfig on configs written like Aurora’s documentation',
         resources: { cpu: 0.5, ramMb: 128, diskMb: 256 },
       },
       updateConfig: {
-        batchSize: 2,
+        strategy: { kind: 'queue', groupSize: 2 },
         watchSecs: 30,
         maxPerInstanceFailures: 1,
         maxTotalFailures: 1,
         rollbackOnFailure: true,
-        waitForBatchCompletion: false,
+        slaAware: false,
       },
       healthCheck: {
         checker: { kind: 'http', endpoint: '/healthz', expectedResponse: 'ok', expectedResponseCode: 200 },
@@ -148,6 +148,8 @@ describe('migrateAuroraConfig on configs written like Aurora’s documentation',
       service: false,
       cronSchedule: '30 2 * * *',
       cronCollisionPolicy: 'CANCEL_NEW',
+      // Aurora reads every schedule in the scheduler's -cron_timezone; so does a job that sets no zone.
+      cronTimezone: null,
       maxTaskFailures: 3,
       task: {
         processes: [
@@ -364,6 +366,39 @@ describe('migrateAuroraConfig pieces', () => {
       slaPolicy: { kind: 'count', count: 1, durationSecs: 60 },
       partitionPolicy: { reschedule: true, delaySecs: 30 },
       task: { constraints: [{ order: ['a', 'b'] }], resources: { cpu: 0.25, ramMb: 64, diskMb: 64 } },
+    });
+  });
+
+  it("Aurora 0.22's update strategies and sla_aware", () => {
+    const source = [
+      "task = SimpleTask('web', 'serve')",
+      "queue = Service(cluster = 'devcluster', role = 'www-data', environment = 'prod', name = 'queue', task = task,",
+      '  update_config = UpdateConfig(update_strategy = QueueUpdateStrategy(batch_size = 2), sla_aware = True))',
+      "batch = Service(cluster = 'devcluster', role = 'www-data', environment = 'prod', name = 'batch', task = task,",
+      '  update_config = UpdateConfig(batch_size = 1, wait_for_batch_completion = False, watch_secs = 30,',
+      '    update_strategy = BatchUpdateStrategy(batch_size = 3, autopause_after_batch = True)))',
+      "variable = Service(cluster = 'devcluster', role = 'www-data', environment = 'prod', name = 'variable', task = task,",
+      '  update_config = UpdateConfig(update_strategy = VariableBatchUpdateStrategy(batch_sizes = [1, 2, 3])))',
+      'jobs = [queue, batch, variable]',
+    ].join('\n');
+    const result = migrateAuroraConfig(source, 'strategies.aurora');
+    expect(result.issues).toEqual([]);
+    expect(squash(result.text)).toContain('updateConfig: UpdateConfig({ updateStrategy: QueueUpdateStrategy({ batchSize: 2 }), slaAware: true })');
+    // Aurora's defaults beside a strategy (it cannot tell them from unset) are left out; the DSL refuses any.
+    expect(squash(result.text)).toContain(
+      'updateConfig: UpdateConfig({ watchSecs: 30, updateStrategy: BatchUpdateStrategy({ batchSize: 3, autopauseAfterBatch: true }) })',
+    );
+    const config = load(result, 'strategies.aurora.ts');
+    expect(compile(config, 'devcluster/www-data/prod/queue').updateConfig).toMatchObject({ strategy: { kind: 'queue', groupSize: 2 }, slaAware: true });
+    expect(compile(config, 'devcluster/www-data/prod/batch').updateConfig).toMatchObject({
+      strategy: { kind: 'batch', batchSize: 3, autopauseAfterBatch: true },
+      watchSecs: 30,
+      slaAware: false,
+    });
+    expect(compile(config, 'devcluster/www-data/prod/variable').updateConfig.strategy).toEqual({
+      kind: 'variable',
+      batchSizes: [1, 2, 3],
+      autopauseAfterBatch: false,
     });
   });
 

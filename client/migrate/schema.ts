@@ -135,9 +135,23 @@ export const STRUCTS: Readonly<Record<string, StructSpec>> = {
       rollback_on_failure: b('rollbackOnFailure'),
       wait_for_batch_completion: b('waitForBatchCompletion'),
       pulse_interval_secs: n('pulseIntervalSecs'),
+      sla_aware: b('slaAware'),
+      update_strategy: st('updateStrategy'),
       restart_threshold: { dropped: 'Aurora ignores it since its scheduler-driven updater; watch_secs decides' },
-      sla_aware: { dropped: 'SLA-aware updates are not supported; the job\'s slaPolicy applies to host drains only' },
     },
+  },
+  // Aurora 0.22's update strategies, the choices of UpdateConfig.update_strategy.
+  QueueUpdateStrategy: { factory: 'QueueUpdateStrategy', required: [], fields: { batch_size: n('batchSize') } },
+  BatchUpdateStrategy: {
+    factory: 'BatchUpdateStrategy',
+    required: [],
+    fields: { batch_size: n('batchSize'), autopause_after_batch: b('autopauseAfterBatch') },
+  },
+  VariableBatchUpdateStrategy: {
+    factory: 'VariableBatchUpdateStrategy',
+    propsType: 'VariableBatchUpdateStrategyProps',
+    required: ['batchSizes'],
+    fields: { batch_sizes: { prop: 'batchSizes', type: 'list' }, autopause_after_batch: b('autopauseAfterBatch') },
   },
   HealthCheckConfig: {
     factory: 'HealthCheckConfig',

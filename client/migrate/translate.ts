@@ -888,6 +888,7 @@ export class Translator {
       fields.add(key);
     }
     if (name === 'HealthCheckConfig') this.legacyHealthCheck(node, entries, fields);
+    if (name === 'UpdateConfig') this.shorthandDefaults(entries, fields);
     if ((name === 'Job' || name === 'Service') && !fields.has('environment') && !base) {
       entries.push({ key: 'environment', value: atom("'devel'") }); // Aurora's default
       fields.add('environment');
@@ -922,6 +923,23 @@ export class Translator {
       return tx.code;
     }
     return tx.code;
+  }
+
+  /**
+   * Beside an update_strategy Aurora accepts batch_size = 1 and wait_for_batch_completion = False
+   * (its defaults, which it cannot tell from unset) and refuses other values; the DSL refuses any
+   * shorthand with a strategy, so the defaults go. Other values stay, for the compiler to refuse.
+   */
+  private shorthandDefaults(entries: Entry[], fields: Set<string>): void {
+    if (!fields.has('updateStrategy')) return;
+    const defaults: Readonly<Record<string, string>> = { batchSize: '1', waitForBatchCompletion: 'false' };
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i] as Entry;
+      if ('key' in e && e.value.t === 'atom' && defaults[e.key] === e.value.code) {
+        entries.splice(i, 1);
+        fields.delete(e.key);
+      }
+    }
   }
 
   /** Aurora's older HealthCheckConfig(endpoint=..., expected_response=...) → an HttpHealthChecker. */

@@ -235,6 +235,10 @@ export class JobUpdates {
     if (action.kind === 'add') {
       const spec = state.spec(action.specHash);
       if (!spec) return;
+      // Never two active tasks for one instance (the updater may ask again before it sees the first).
+      const currentId = state.jobTasks(jobPath(update.job))?.byInstance.get(action.instance)?.[0];
+      const currentTask = currentId === undefined ? undefined : state.task(currentId);
+      if (currentTask && !TERMINAL_STATES.has(currentTask.state)) return;
       this.host.addTask(spec, action.specHash, action.instance, 0, `Added by ${update.kind === 'restart' ? 'job restart' : 'job update'} ${update.id}`);
       return;
     }

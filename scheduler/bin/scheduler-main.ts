@@ -7,6 +7,7 @@ import { SecurityIniError } from '../server/access-control.js';
 import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS, DEFAULT_MAX_BODY_BYTES } from '../server/app.js';
 import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
 import type { TaskDocsReader } from '../storage/task-docs-reader.js';
+import { timezoneProblem } from '../core/cron/schedule.js';
 import { readSecretFile, SecretFileError } from '../api/secret-file.js';
 import { textLogStream } from './log-stream.js';
 import ms from 'ms';
@@ -43,6 +44,7 @@ interface Options {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   preemptionDelayMs: number;
+  cronTimezone: string;
 }
 
 /** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
@@ -66,6 +68,8 @@ function packageVersion(): string {
 }
 
 async function serve(options: Options, reader: TaskDocsReader | null): Promise<void> {
+  const zoneProblem = timezoneProblem(options.cronTimezone);
+  if (zoneProblem) throw new StartupError(`--cron-timezone: ${zoneProblem}`);
   let storage: SqliteStorage;
   try {
     storage = SqliteStorage.openInDataDir(options.dataDir, { reader });
@@ -105,6 +109,7 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
     ...(options.securityIni !== undefined ? { securityIniPath: options.securityIni } : {}),
     restrictReads: options.restrictReads,
     preemption: { delayMs: options.preemptionDelayMs },
+    cronTimezone: options.cronTimezone,
     ...(tls ? { tls } : {}),
     clusterName: options.clusterName,
     longPollMs: options.longPollMs,
@@ -234,6 +239,11 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         default: DEFAULT_PREEMPTION.delayMs,
         describe: 'A pending task that fits nowhere waits this long before it preempts lower-tier work (Aurora: -preemption_delay)',
       },
+      'cron-timezone': {
+        type: 'string',
+        default: 'UTC',
+        describe: "The zone cron schedules are read in when their job sets no cronTimezone (Aurora: -cron_timezone)",
+      },
       'tls-cert': { type: 'string', describe: 'Serve https with this PEM certificate (with --tls-key)' },
       'tls-key': { type: 'string', describe: 'The PEM private key of --tls-cert' },
       'agent-secret-file': {
@@ -325,6 +335,7 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
           tlsCert: args['tls-cert'],
           tlsKey: args['tls-key'],
           preemptionDelayMs: args['preemption-delay-ms'],
+          cronTimezone: args['cron-timezone'],
           },
           reader,
         ),

@@ -242,7 +242,7 @@ describe('cron', () => {
   it('refuses RUN_OVERLAP, which Aurora removed, naming the two policies', () => {
     const r = compiled({ cronSchedule: '0 * * * *', cronCollisionPolicy: 'RUN_OVERLAP' as never });
     expect(r.issues).toEqual([
-      'cronCollisionPolicy: RUN_OVERLAP was removed from Aurora (runs piled up without bound); ' +
+      'cronCollisionPolicy: RUN_OVERLAP was removed from Aurora, which refuses jobs that set it; ' +
         "cronCollisionPolicy is 'KILL_EXISTING' (the default: a run kills the tasks of the previous run still active) " +
         "or 'CANCEL_NEW' (a run is skipped while the previous one is active)",
     ]);

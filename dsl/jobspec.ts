@@ -114,7 +114,7 @@ const COLLISION_POLICY_CHOICE =
 export const CronCollisionPolicySchema = z.enum(CRON_COLLISION_POLICIES, {
   error: (issue) =>
     issue.input === 'RUN_OVERLAP'
-      ? `RUN_OVERLAP was removed from Aurora (runs piled up without bound); ${COLLISION_POLICY_CHOICE}`
+      ? `RUN_OVERLAP was removed from Aurora, which refuses jobs that set it; ${COLLISION_POLICY_CHOICE}`
       : COLLISION_POLICY_CHOICE,
 });
 

@@ -107,7 +107,7 @@ export const jobs = [
       '9:92 job devcluster/www-data/prod/sizes: updateConfig.strategy.batchSizes[1]: Too small: expected number to be >=1 (found 0)',
       '11:19 job devcluster/www-data/prod/cron: cronSchedule: the schedule has 6 fields, but cron jobs run at most once a minute and ' +
         `a cron schedule has 5 fields: minute hour day-of-month month day-of-week; drop the first (seconds) field: '0 2 * * *' (found "0 0 2 * * *")`,
-      '13:26 job devcluster/www-data/prod/cron: cronCollisionPolicy: RUN_OVERLAP was removed from Aurora (runs piled up without bound); ' +
+      '13:26 job devcluster/www-data/prod/cron: cronCollisionPolicy: RUN_OVERLAP was removed from Aurora, which refuses jobs that set it; ' +
         "cronCollisionPolicy is 'KILL_EXISTING' (the default: a run kills the tasks of the previous run still active) " +
         `or 'CANCEL_NEW' (a run is skipped while the previous one is active) (found "RUN_OVERLAP")`,
       "12:19 job devcluster/www-data/prod/cron: cronTimezone: 'Europe/Amstredam' is not a known time zone; use an IANA time zone such as 'Europe/Amsterdam' or 'UTC' (found \"Europe/Amstredam\")",

@@ -913,7 +913,7 @@ export class Translator {
     const tx = this.expr(node, type === 'string' && field.templateOk ? 'string' : undefined);
     if (typeof type === 'object') {
       if (tx.kind.k === 'string' && tx.kind.literal !== undefined && !type.oneOf.includes(tx.kind.literal)) {
-        const hint = tx.kind.literal === 'RUN_OVERLAP' ? 'RUN_OVERLAP was removed from Aurora and has no equivalent; ' : '';
+        const hint = tx.kind.literal === 'RUN_OVERLAP' ? 'RUN_OVERLAP was removed from Aurora, which ran the jobs that still had it as CANCEL_NEW; ' : '';
         this.fail(node, `${hint}${struct}.${pyName} must be one of ${type.oneOf.join(', ')}, not '${tx.kind.literal}'`);
       }
       return tx.code;

@@ -57,6 +57,16 @@ export class WaitTimeoutError extends CliError {
   readonly exitCode = EXIT.TIMEOUT;
 }
 
+/**
+ * An update the command followed ended other than as asked and other than rolled back cleanly
+ * (ABORTED, ERROR, FAILED): Aurora's client exits UNKNOWN_ERROR then, and so does this one, but
+ * it is an outcome, not a bug, so it prints briefly.
+ */
+export class UpdateEndedError extends CliError {
+  override readonly name = 'UpdateEndedError';
+  readonly exitCode = EXIT.UNKNOWN_ERROR;
+}
+
 /** The scheduler answered with an error body (or with something this client cannot read). */
 export class ApiCallError extends CliError {
   override readonly name = 'ApiCallError';

@@ -294,6 +294,30 @@ describe('SchedulerClient', () => {
       expect(reads).toEqual([`/api/v1/jobs/www-data/prod/hello/updates/${started.id}?since=${started.lastModifiedAt}&waitMs=30000`]);
     });
 
+    // Waits on the scheduler: a held read (`?since=lastModifiedAt`) sees a change only if
+    // lastModifiedAt moved, so two changes in one millisecond must not share it (as job versions
+    // do not); here the scheduler's clock stands still, as it may between two changes.
+    it("moves an update's lastModifiedAt with every change, so a held read sees each one", async () => {
+      const s = await real();
+      await s.agent();
+      const c = client(s);
+      const fast = (instances: number, cmdline: string): JobSpec => {
+        const base = spec(instances);
+        return { ...base, updateConfig: { ...base.updateConfig, watchSecs: 0 }, task: { ...base.task, processes: base.task.processes.map((p) => ({ ...p, cmdline })) } };
+      };
+      const { job } = await c.createJob(fast(1, 'echo one'));
+      await s.waitForJob('www-data/prod/hello', (j) => j?.tasks.some((t) => t.state === 'RUNNING') ?? false);
+      const started = await c.startUpdate(job.key, { spec: fast(1, 'echo two') });
+      let u = started;
+      while (u.status === 'ROLLING_FORWARD') {
+        const next = await c.getUpdate(job.key, started.id, { since: u.lastModifiedAt, waitMs: 5000 });
+        const changed = JSON.stringify({ ...next, lastModifiedAt: 0 }) !== JSON.stringify({ ...u, lastModifiedAt: 0 });
+        expect(changed && next.lastModifiedAt === u.lastModifiedAt, `the update changed (now ${next.status}) but kept lastModifiedAt ${u.lastModifiedAt}`).toBe(false);
+        u = next;
+      }
+      expect(u.status).toBe('ROLLED_FORWARD');
+    });
+
     it('restarts some instances as an update of kind restart', async () => {
       const s = await real();
       const c = client(s);

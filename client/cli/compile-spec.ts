@@ -1,4 +1,4 @@
-import { formatJobKey, jobKeyProblems, JobKeyError, parseJobKey, type JobKey } from '../../dsl/key.js';
+import { formatJobKey, jobKeyProblems, JobKeyError, parseInstanceKey, parseJobKey, type InstanceKey, type JobKey, type KeyRules } from '../../dsl/key.js';
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { Bindings } from '../../dsl/templates.js';
 import { cacheDirFor } from '../config/cache.js';
@@ -15,17 +15,36 @@ export function cacheDir(ctx: CommandContext): string | undefined {
  * the key's cluster lists it in clusters.json `allowed_environments` (then clusters.json is read).
  */
 export async function parseKeyForCluster(ctx: CommandContext, text: string): Promise<{ key: JobKey; extraEnvironments: readonly string[] }> {
+  const { value, extraEnvironments } = await withClusterEnvironments(ctx, text, (rules) => parseJobKey(text, rules));
+  return { key: value, extraEnvironments };
+}
+
+/** Parses `cluster/role/environment/name[/instances]`, with the cluster's environments as parseKeyForCluster. */
+export async function parseInstanceKeyForCluster(
+  ctx: CommandContext,
+  text: string,
+): Promise<InstanceKey & { extraEnvironments: readonly string[] }> {
+  const { value, extraEnvironments } = await withClusterEnvironments(ctx, text, (rules) => parseInstanceKey(text, rules));
+  return { ...value, extraEnvironments };
+}
+
+/** Runs `parse` with Aurora's environments, and again with the cluster's when only the environment was refused. */
+async function withClusterEnvironments<T>(
+  ctx: CommandContext,
+  text: string,
+  parse: (rules: KeyRules) => T,
+): Promise<{ value: T; extraEnvironments: readonly string[] }> {
   try {
-    return { key: parseJobKey(text), extraEnvironments: [] };
+    return { value: parse({}), extraEnvironments: [] };
   } catch (err) {
     const parts = text.split('/');
-    if (!(err instanceof JobKeyError) || parts.length !== 4) throw err;
+    if (!(err instanceof JobKeyError) || (parts.length !== 4 && parts.length !== 5)) throw err;
     const [cluster = '', role = '', environment = '', name = ''] = parts;
     const onlyEnvironment = jobKeyProblems({ cluster, role, environment, name }).every((p) => p.field === 'environment');
     if (!onlyEnvironment) throw err;
     await ctx.loadServices();
     const extraEnvironments = ctx.clusters().byName.get(cluster)?.allowedEnvironments ?? [];
-    return { key: parseJobKey(text, { extraEnvironments }), extraEnvironments };
+    return { value: parse({ extraEnvironments }), extraEnvironments };
   }
 }
 

@@ -16,6 +16,10 @@ export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['config', 'job ins
 /** Where a CLI writes; process.stdout and a test's string sink both fit. */
 export interface Output {
   write(chunk: string): unknown;
+  /** A terminal: progress may rewrite its line. */
+  readonly isTTY?: boolean;
+  /** The terminal's width, when known: a rewritten line must not wrap. */
+  readonly columns?: number;
 }
 
 /** What a CLI run gets from outside: arguments, streams, environment, and the seams tests use. */
@@ -157,6 +161,11 @@ export class CommandContext {
   /** What the user pipes or types in. */
   get stdin(): InputStream {
     return this.options.stdin ?? process.stdin;
+  }
+
+  /** stdout itself, for progress that rewrites its line on a terminal. */
+  get stdout(): Output {
+    return this.options.stdout;
   }
 
   /** stderr itself, for a prompt that is not a whole line. */

@@ -14,16 +14,19 @@ export function createCli(options: CliOptions): { run(): Promise<ExitCode> } {
       runCommandLine(
         'aurora',
         options,
-        // One module per noun; cron and update come in later issues. A noun's module is only
-        // its command table: handlers load their implementation when they run, and the tables
-        // other than job's load only when yargs parses (job's serves the fast path too).
+        // One module per noun. A noun's module is only its command table: handlers load their
+        // implementation when they run, and the tables other than job's load only when yargs
+        // parses (job's serves the fast path too).
         async (y, ctx) => {
-          const [{ configCommands }, { taskCommands }, { quotaCommands }] = await Promise.all([
+          const [{ updateCommands }, { configCommands }, { taskCommands }, { quotaCommands }] = await Promise.all([
+            import('./update.js'),
             import('./config.js'),
             import('./task.js'),
             import('./quota.js'),
           ]);
-          return quotaCommands(taskCommands(configCommands(jobCommands(y, ctx), ctx), ctx), ctx);
+          let registered = jobCommands(y, ctx);
+          for (const nouns of [updateCommands, quotaCommands, configCommands, taskCommands]) registered = nouns(registered, ctx);
+          return registered;
         },
         jobCommandTable,
       ),

@@ -12,9 +12,18 @@ import { sink } from './temp-dir.js';
 export async function runCli(
   create: (options: CliOptions) => { run(): Promise<ExitCode> },
   argv: readonly string[],
-  options: { env: Record<string, string | undefined>; cwd: string; clock?: TestClock; stdin?: CliOptions['stdin'] },
+  options: {
+    env: Record<string, string | undefined>;
+    cwd: string;
+    clock?: TestClock;
+    stdin?: CliOptions['stdin'];
+    /** Aborting it is Ctrl-C. */
+    signal?: AbortSignal;
+    /** stdout is a terminal this wide. */
+    tty?: { columns: number };
+  },
 ): Promise<{ code: ExitCode; stdout: string; stderr: string; slept: number }> {
-  const stdout = sink();
+  const stdout = options.tty ? Object.assign(sink(), { isTTY: true, columns: options.tty.columns }) : sink();
   const stderr = sink();
   const clock = options.clock ?? testClock();
   let slept = 0;
@@ -25,6 +34,7 @@ export async function runCli(
     env: { HOME: options.cwd, ...options.env },
     cwd: options.cwd,
     ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
     now: () => clock.now(),
     sleep: async (ms) => {
       clock.advance(ms);

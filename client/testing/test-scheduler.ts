@@ -37,6 +37,12 @@ const OWN_READ = 'x-client-test-own-read';
 export interface TestSchedulerOptions extends Partial<Omit<SchedulerAppOptions, 'storage' | 'clock' | 'tls'>> {
   /** Serve https with this certificate (TLS_FIXTURES has one), through the app's router. */
   readonly https?: { readonly cert: string; readonly key: string };
+  /**
+   * Each reading of the scheduler's clock moves it on by this much, so no two changes share a
+   * time: an update's lastModifiedAt, which a held update read compares, then changes with every
+   * change, as it does on a real clock. @default 0 (fixed until moved)
+   */
+  readonly clockStepMs?: number;
 }
 
 /**
@@ -94,6 +100,8 @@ export interface TestScheduler {
    * a test of a timeout runs without waiting.
    */
   compressWaits(clock: TestClock | undefined): void;
+  /** The next request of a client (as recorded in `requests`) that `matches`, once it arrives. */
+  nextRequest(matches: (r: RecordedRequest) => boolean): Promise<RecordedRequest>;
   /**
    * The job `role/environment/name` (with its history) once `done` says so, each read held by the
    * scheduler until the job changes; undefined while it does not exist.
@@ -106,7 +114,7 @@ export interface TestScheduler {
 
 /** Starts a scheduler on 127.0.0.1 and a free port. */
 export async function startTestScheduler(options: TestSchedulerOptions = {}): Promise<TestScheduler> {
-  const { https: tls, ...appOptions } = options;
+  const { https: tls, clockStepMs = 0, ...appOptions } = options;
   let compressWaitsOn: TestClock | undefined;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'aurora-client-scheduler-'));
   const storage = SqliteStorage.openInDataDir(dataDir);
@@ -118,15 +126,21 @@ export async function startTestScheduler(options: TestSchedulerOptions = {}): Pr
     backgroundTickMs: 0,
     clusterName: 'devcluster',
     ...appOptions,
-    clock: schedulerClock,
+    clock: clockStepMs > 0 ? { now: () => (schedulerClock.advance(clockStepMs), schedulerClock.now()) } : schedulerClock,
     storage,
   });
   const requests: RecordedRequest[] = [];
+  const awaited: { matches: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
   const isAgentChannel = (url: string): boolean => url.startsWith(`${PATHS.agentRegister}`) || url.startsWith(PATHS.agentSync) || url.startsWith('/api/v1/specs/');
   const ownRead = (headers: Record<string, unknown>): boolean => headers[OWN_READ] !== undefined;
   app.addHook('onRequest', async (request) => {
     if (isAgentChannel(request.url) || ownRead(request.headers)) return;
-    requests.push({ method: request.method, url: request.url, headers: { ...request.headers }, body: undefined });
+    const recorded: RecordedRequest = { method: request.method, url: request.url, headers: { ...request.headers }, body: undefined };
+    requests.push(recorded);
+    for (const w of awaited.filter((a) => a.matches(recorded))) {
+      awaited.splice(awaited.indexOf(w), 1);
+      w.resolve(recorded);
+    }
     const query = request.query as Record<string, unknown> | undefined;
     if (compressWaitsOn && request.method === 'GET' && query && typeof query['waitMs'] === 'string') {
       compressWaitsOn.advance(Math.min(Number(query['waitMs']), MAX_JOB_WAIT_MS));
@@ -160,6 +174,7 @@ export async function startTestScheduler(options: TestSchedulerOptions = {}): Pr
     compressWaits: (clock) => {
       compressWaitsOn = clock;
     },
+    nextRequest: (matches) => new Promise((resolve) => awaited.push({ matches, resolve })),
     waitForJob: async (jobPath, done) => {
       let since: number | undefined;
       for (;;) {

@@ -16,6 +16,9 @@ vi.mock('./job-actions.js', () => ({
   listJobs: async (_ctx: unknown, pattern: unknown, json: unknown) => void calls.push(['list', pattern, json]),
   killJob: async (_ctx: unknown, a: unknown) => void calls.push(['kill', a]),
 }));
+vi.mock('./job-restart.js', () => ({
+  restartJob: async (_ctx: unknown, a: unknown) => void calls.push(['restart', a]),
+}));
 vi.mock('./job-inspect.js', () => ({
   inspectJob: async (_ctx: unknown, a: unknown) => void calls.push(['inspect', a]),
   diffJob: async (_ctx: unknown, a: unknown) => void calls.push(['diff', a]),
@@ -73,6 +76,21 @@ function commandLines(): string[][] {
   for (const opts of [[], ['--no-wait'], ['--no-wait', 'false'], ['--no-wait', '--wait'], ['--no-message'], ['--wait'], ['--message', 'done'], ['--message=a b'], ['--message', '-x'], ['--wait-timeout', '9', '--json']]) {
     out.push(['job', 'kill', KEY, ...opts], ['job', 'kill', `${KEY}/0-2`, ...opts], ['job', 'kill', ...opts, KEY]);
   }
+  for (const opts of [
+    [],
+    ['--batch-size', '2'],
+    ['--batch-size=3', '--watch-secs', '0'],
+    ['--max-total-failures', '-1'],
+    ['--max-per-instance-failures', '1', '--max-total-failures', '2'],
+    ['--rollback-on-failure'],
+    ['--no-rollback-on-failure'],
+    ['--rollback-on-failure', 'true'],
+    ['--message', 'new certs'],
+    ['--watch-secs', '1e2'],
+    ['--batch-size', '2', '--batch-size', '3'],
+  ]) {
+    out.push(['job', 'restart', KEY, ...opts], ['job', 'restart', `${KEY}/0,2`, ...opts], ['job', 'restart', ...opts, KEY]);
+  }
   for (const verb of ['inspect', 'diff']) {
     for (const opts of [[], ['--json'], ['--bind', 'a=1'], ['--bind', 'a=1', 'extra']]) out.push(['job', verb, KEY, FILE, ...opts]);
   }
@@ -118,6 +136,7 @@ describe('the fast command-line parser', () => {
       ['job', 'status', KEY],
       ['job', 'kill', `${KEY}/0-2`, '--message', 'done', '--no-wait'],
       ['job', 'list', 'devcluster/www-data', '--json'],
+      ['job', 'restart', `${KEY}/0-2`, '--batch-size', '2', '--rollback-on-failure', '--message', 'new certs'],
     ];
     for (const argv of plain) expect(parseFast(argv, table), argv.join(' ')).toBeDefined();
     expect(parseFast(['job', 'create', KEY, FILE, '--wait-until', 'RUNNING'], table)?.args).toMatchObject({

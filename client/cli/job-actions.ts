@@ -27,9 +27,8 @@ export async function createJob(ctx: CommandContext, a: CreateArgs): Promise<voi
   const client = ctx.client(key.cluster);
   const spec = await compileSpec(ctx, a.config, key, bindings, extraEnvironments);
   if (spec.cronSchedule !== null) {
-    throw new CommandFailureError(
-      `${formatJobKey(key)} is a cron job; cron jobs may only be scheduled with the "aurora cron schedule" command`,
-    );
+    // Aurora's words, then the key (as the scheduler's CRON_JOB_NEEDS_CRON_COMMAND says it).
+    throw new CommandFailureError(`Cron jobs may only be scheduled with "aurora cron schedule" command (${formatJobKey(key)} has cronSchedule '${spec.cronSchedule}')`);
   }
   const created = await client.createJob(spec);
   const jobPage = client.jobPageUrl(key);

@@ -132,12 +132,12 @@ describe('aurora job', () => {
       expect(out.taskIds).toHaveLength(1);
     });
 
-    it("passes on the scheduler's error code and message (exit 10)", async () => {
+    it("passes on the scheduler's error code and message (exit 10): an existing job is changed with aurora update start", async () => {
       await scheduler({ agent: false });
       expect((await aurora('job', 'create', KEY, 'hello.aurora.ts')).code).toBe(0);
       const r = await aurora('job', 'create', KEY, 'hello.aurora.ts');
       expect(r.code).toBe(10);
-      expect(r.stderr).toMatch(new RegExp(`^Error: .*${KEY}.* \\(JOB_EXISTS\\)\\n$`));
+      expect(r.stderr).toMatch(new RegExp(`^Error: .*${KEY}.*aurora update start.* \\(JOB_EXISTS\\)\\n$`));
     });
 
     it('lists the keys a file defines when the key is not among them (exit 3)', async () => {
@@ -167,7 +167,7 @@ describe('aurora job', () => {
       tmp.write('cron.aurora.ts', BATCH_CONFIG.replace("name: 'hello',\n    task", "name: 'hello',\n    cronSchedule: '* * * * *',\n    task"));
       const r = await aurora('job', 'create', KEY, 'cron.aurora.ts');
       expect(r.code).toBe(4);
-      expect(r.stderr).toContain('aurora cron schedule');
+      expect(r.stderr).toBe(`Error: Cron jobs may only be scheduled with "aurora cron schedule" command (${KEY} has cronSchedule '* * * * *')\n`);
       expect(s.requests.filter((q) => q.method === 'POST')).toEqual([]);
     });
   });
@@ -301,6 +301,90 @@ describe('aurora job', () => {
     expect(r).toMatchObject({ code: 0, stdout: `${KEY}  service  1 instance  1 PENDING\n` });
     expect((await aurora('job', 'list', 'devcluster/nobody/prod')).stdout).toBe('No jobs found for devcluster/nobody/prod\n');
     expect(JSON.parse((await aurora('job', 'list', 'devcluster/www-data', '--json')).stdout)).toHaveLength(1);
+  });
+
+  describe('restart', () => {
+    // The scheduler's clock moves whenever it is read, so each change of the restart has its own lastModifiedAt.
+    const restarting = () => scheduler({ clockStepMs: 1 });
+    const restartPost = (s: TestScheduler) => s.requests.find((q) => q.method === 'POST' && q.url === '/api/v1/jobs/www-data/prod/hello/restart');
+
+    it('restarts every instance in batches and waits until the restart ends (exit 0)', async () => {
+      const s = await restarting();
+      tmp.write('two.aurora.ts', withInstances(2));
+      expect((await aurora('job', 'create', KEY, 'two.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      const before = await s.waitForJob('www-data/prod/hello', () => true);
+      const r = await aurora('job', 'restart', KEY, '--watch-secs', '0');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const lines = r.stdout.split('\n');
+      expect(lines[0]).toBe(`Restart of ${KEY} has started, 1 instance at a time. View its progress at ${s.url}/scheduler/www-data/prod/hello`);
+      expect(lines[1]).toMatch(/^Update ID: \S+$/);
+      expect(lines[2]).toBe('ROLLING_FORWARD: 0/2 instances restarted');
+      expect(lines.slice(-3)).toEqual(['ROLLED_FORWARD: 2/2 instances restarted', `Job ${KEY} restarted successfully`, '']);
+      expect(restartPost(s)?.body).toEqual({
+        settings: {
+          strategy: { kind: 'batch', batchSize: 1, autopauseAfterBatch: false },
+          watchSecs: 0,
+          maxPerInstanceFailures: 0,
+          maxTotalFailures: 0,
+          rollbackOnFailure: false,
+          pulseIntervalSecs: null,
+          slaAware: false,
+        },
+      });
+      expect(restartPost(s)?.headers[CLIENT_HEADER]).toBeTruthy();
+      const after = await s.waitForJob('www-data/prod/hello', () => true);
+      const current = (j: typeof after) => j?.tasks.filter((t) => t.state === 'RUNNING').map((t) => t.taskId).sort();
+      expect(current(after)).toHaveLength(2);
+      expect(current(after)?.some((id) => current(before)?.includes(id))).toBe(false);
+    });
+
+    it("sends the instances and flags it is given, with Aurora's defaults for the rest; Ctrl-C leaves the restart going (exit 130)", async () => {
+      const s = await restarting();
+      tmp.write('three.aurora.ts', withInstances(3));
+      expect((await aurora('job', 'create', KEY, 'three.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      const ctrlC = new AbortController();
+      const held = s.nextRequest((q) => q.method === 'GET' && q.url.includes('/updates/') && q.url.includes('waitMs='));
+      const running = runCli(createCli, ['job', 'restart', `${KEY}/0,2`, '--batch-size', '2', '--max-total-failures', '1', '--rollback-on-failure', '--message', 'new certs'], {
+        env: { AURORA_CONFIG_ROOT: tmp.dir },
+        cwd: tmp.dir,
+        clock,
+        signal: ctrlC.signal,
+      });
+      await held;
+      ctrlC.abort();
+      const r = await running;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toMatch(new RegExp(`^Error: interrupted; restart \\S+ goes on \\(aurora update info\\|pause\\|abort ${KEY}\\)\\n$`));
+      expect(restartPost(s)?.body).toEqual({
+        instances: [0, 2],
+        settings: {
+          strategy: { kind: 'batch', batchSize: 2, autopauseAfterBatch: false },
+          watchSecs: 45,
+          maxPerInstanceFailures: 0,
+          maxTotalFailures: 1,
+          rollbackOnFailure: true,
+          pulseIntervalSecs: null,
+          slaAware: false,
+        },
+        message: 'new certs',
+      });
+      expect((await aurora('update', 'info', KEY)).stdout).toMatch(/\nCurrent status: ROLLING_FORWARD\nRestart by anonymous: new certs\n/);
+    });
+
+    it('refuses counts out of range (exit 6) and passes on JOB_NOT_FOUND (exit 10)', async () => {
+      const s = await restarting();
+      expect(await aurora('job', 'restart', KEY, '--batch-size', '0')).toMatchObject({
+        code: 6,
+        stderr: 'Error: --batch-size must be a whole number of at least 1, but you specified 0\n',
+      });
+      expect((await aurora('job', 'restart', KEY, '--max-total-failures', '-1')).stderr).toBe('Error: --max-total-failures must be a whole number of at least 0, but you specified -1\n');
+      expect((await aurora('job', 'restart', KEY, '--watch-secs', '1.5')).code).toBe(6);
+      expect(s.requests).toEqual([]);
+      const r = await aurora('job', 'restart', KEY);
+      expect(r.code).toBe(10);
+      expect(r.stderr).toMatch(/\(JOB_NOT_FOUND\)\n$/);
+    });
   });
 
   describe('kill', () => {

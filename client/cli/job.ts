@@ -6,6 +6,7 @@ export { formatInstances } from './instances.js';
 
 const actions = () => import('./job-actions.js');
 const inspection = () => import('./job-inspect.js');
+const restarter = () => import('./job-restart.js');
 
 const JOB_KEY = 'cluster/role/environment/name';
 const CONFIG_FILE = 'the *.aurora.ts file that defines the job';
@@ -18,7 +19,7 @@ const bind = {
 const json = (describe: string) => ({ type: 'boolean', default: false, describe }) as const;
 
 /**
- * `aurora job create|status|list|kill|inspect|diff`: one table for both parsers (see
+ * `aurora job create|status|list|kill|restart|inspect|diff`: one table for both parsers (see
  * fast-argv.ts). Each handler loads its implementation when it runs, so a command loads no more
  * than it uses.
  */
@@ -78,6 +79,29 @@ export function jobCommandTable(ctx: CommandContext): FastCommand[] {
         }),
     }),
     fastCommand({
+      words: ['job', 'restart'],
+      describe: 'Restart a job, or some of its instances, in batches, each watched until healthy like an update',
+      positionals: { instancekey: 'cluster/role/environment/name[/instances], instances as 0-1 or 0,2' },
+      options: {
+        'batch-size': { type: 'number', default: 1, describe: 'instances restarted at once' },
+        'watch-secs': { type: 'number', default: 45, describe: 'seconds a restarted instance must stay RUNNING (and healthy) to count' },
+        'max-per-instance-failures': { type: 'number', default: 0, describe: 'failures of one instance tolerated' },
+        'max-total-failures': { type: 'number', default: 0, describe: 'failed instances tolerated before the restart fails' },
+        'rollback-on-failure': { type: 'boolean', default: false, describe: 'roll the restart back when it fails, as an update would' },
+        message: { type: 'string', describe: 'why, recorded with the restart' },
+      },
+      run: async (a) =>
+        (await restarter()).restartJob(ctx, {
+          instancekey: a.instancekey,
+          batchSize: a.batchSize,
+          watchSecs: a.watchSecs,
+          maxPerInstanceFailures: a.maxPerInstanceFailures,
+          maxTotalFailures: a.maxTotalFailures,
+          rollbackOnFailure: a.rollbackOnFailure,
+          message: a.message,
+        }),
+    }),
+    fastCommand({
       words: ['job', 'inspect'],
       describe: 'Show the spec a config compiles to for a job (nothing is sent)',
       positionals: { jobkey: JOB_KEY, config: CONFIG_FILE },
@@ -96,9 +120,9 @@ export function jobCommandTable(ctx: CommandContext): FastCommand[] {
 
 /** Registers the job commands with yargs. */
 export function jobCommands(y: Argv, ctx: CommandContext): Argv {
-  return y.command('job', 'Create, inspect, compare and kill jobs', (job) => {
+  return y.command('job', 'Create, inspect, compare, restart and kill jobs', (job) => {
     let built = job;
     for (const c of jobCommandTable(ctx)) built = registerFast(built, c);
-    return built.demandCommand(1, 'Please give a job command: create, status, list, kill, inspect or diff.');
+    return built.demandCommand(1, 'Please give a job command: create, status, list, kill, restart, inspect or diff.');
   });
 }

@@ -16,6 +16,11 @@ describe('cronScheduleProblem', () => {
     );
   });
 
+  it.each(['* * * *', '0 * * * * *', '61 * * * *', '*/0 * * * *', '5-1 * * * *', '@daily', '@reboot', '0 0 30 2 *', 'foo', '0 0 MON * *', ''])(
+    'refuses %j',
+    (schedule) => expect(cronScheduleProblem(schedule)).not.toBeNull(),
+  );
+
   it('is what croner runs: CRON_OPTIONS parse five fields and nothing else', () => {
     expect(new Cron('30 2 * * *', { ...CRON_OPTIONS, timezone: 'UTC' }).nextRun(new Date(Date.UTC(2030, 0, 1)))?.toISOString()).toBe(
       '2030-01-01T02:30:00.000Z',

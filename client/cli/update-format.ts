@@ -106,10 +106,10 @@ function plural(n: number, word: string): string {
 const BACKWARD: ReadonlySet<UpdateStatus> = new Set<UpdateStatus>(['ROLLING_BACK', 'ROLL_BACK_PAUSED', 'ROLL_BACK_AWAITING_PULSE', 'ROLLED_BACK']);
 
 /**
- * One line of where an update stands: `ROLLING_FORWARD: 1/3 instances updated, 1 failure`.
- * Instances count in the update's current direction (rolled back, while rolling back).
+ * How far an update got: `1/3 instances updated, 1 failure`. Instances count in the update's
+ * current direction (rolled back, while rolling back).
  */
-export function updateProgressLine(u: JobUpdate): string {
+export function updateProgress(u: JobUpdate): string {
   const done = u.instances.filter((i) => i.status === 'SUCCEEDED').length;
   const failed = u.instances.filter((i) => i.status === 'FAILED').length;
   const failures = u.instances.reduce((n, i) => n + i.failures, 0);
@@ -117,7 +117,12 @@ export function updateProgressLine(u: JobUpdate): string {
   const parts = [`${done}/${plural(u.instances.length, 'instance')} ${verb}`];
   if (failures > 0) parts.push(plural(failures, 'failure'));
   if (failed > 0) parts.push(`${plural(failed, 'instance')} failed`);
-  return `${u.status}: ${parts.join(', ')}`;
+  return parts.join(', ');
+}
+
+/** One line of where an update stands: `ROLLING_FORWARD: 1/3 instances updated, 1 failure`. */
+export function updateProgressLine(u: JobUpdate): string {
+  return `${u.status}: ${updateProgress(u)}`;
 }
 
 /** `  Instance 2: PENDING, 0 failures (added)` */
@@ -136,7 +141,7 @@ export function formatUpdateInfo(u: JobUpdate): string[] {
     `Started ${auroraTimestamp(u.createdAt)}, last activity: ${auroraTimestamp(u.lastModifiedAt)}`,
     `Current status: ${u.status}`,
     `${u.kind === 'restart' ? 'Restart' : 'Update'} by ${u.user}${u.message ? `: ${u.message}` : ''}`,
-    `Progress: ${updateProgressLine(u).slice(u.status.length + 2)}`,
+    `Progress: ${updateProgress(u)}`,
   ];
   if (u.instances.length > 0) {
     lines.push('Instances:');

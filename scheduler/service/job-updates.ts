@@ -214,7 +214,9 @@ export class JobUpdates {
   }
 
   /** Stores the update's new state; the job follows the direction it goes (its spec and instance count). */
-  private put(before: JobUpdate, after: JobUpdate): void {
+  private put(before: JobUpdate, given: JobUpdate): void {
+    // Held reads wait for lastModifiedAt to differ: two changes in one millisecond must differ too.
+    const after = given.lastModifiedAt > before.lastModifiedAt ? given : { ...given, lastModifiedAt: before.lastModifiedAt + 1 };
     this.host.state.putUpdate(after);
     const path = jobPath(after.job);
     const job = this.host.state.job(path);

@@ -16,19 +16,38 @@ const STYLE = `
   th { background: #f3f3f3; }
   code { background: #f6f6f6; padding: 0 0.2rem; }
   .state { font-weight: 600; }
-  .RUNNING, .FINISHED, .ACTIVE { color: #1a7f37; }
-  .PENDING, .ASSIGNED, .STARTING, .KILLING { color: #9a6700; }
-  .FAILED, .LOST, .KILLED { color: #cf222e; }
-  nav { margin-bottom: 1rem; }
+  .RUNNING, .FINISHED, .ACTIVE, .ROLLED_FORWARD, .SUCCEEDED, .STARTED, .KILLED_EXISTING { color: #1a7f37; }
+  .PENDING, .THROTTLED, .ASSIGNED, .STARTING, .KILLING, .RESTARTING, .PREEMPTING, .DRAINING, .PARTITIONED { color: #9a6700; }
+  .ROLLING_FORWARD, .ROLLING_BACK, .UPDATING { color: #9a6700; }
+  .ROLL_FORWARD_AWAITING_PULSE, .ROLL_BACK_AWAITING_PULSE { color: #9a6700; }
+  .FAILED, .LOST, .KILLED, .ROLLED_BACK, .ERROR { color: #cf222e; }
+  .ROLL_FORWARD_PAUSED, .ROLL_BACK_PAUSED, .ABORTED, .CANCELLED_NEW { color: #57606a; }
+  .INSTANCE_UPDATED, .INSTANCE_ROLLED_BACK { color: #1a7f37; }
+  .INSTANCE_UPDATING, .INSTANCE_ROLLING_BACK { color: #9a6700; }
+  .INSTANCE_UPDATE_FAILED, .INSTANCE_ROLLBACK_FAILED { color: #cf222e; }
+  .MISSED { color: #8250df; border: 1px dashed #8250df; padding: 0 0.2rem; }
+  tr.missed td { background: #f6f1ff; }
+  tr.active td { background: #fff8c5; }
+  .notice { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.4rem 0.6rem; display: inline-block; }
+  nav { margin-bottom: 1rem; display: flex; justify-content: space-between; max-width: 80rem; }
+  h2 a { color: inherit; }
+  td ul { margin: 0; padding-left: 1.2rem; }
+  td code, .nowrap { white-space: nowrap; }
+  table.updates :is(th, td), table.cron-jobs :is(th, td) { padding: 0.25rem 0.45rem; }
   small { color: #666; }
 `;
 
-function layout(title: string, crumbs: SafeHtml, body: SafeHtml): string {
+/**
+ * A page: the crumbs and the cluster-wide pages in the navigation. `refreshSecs` reloads it
+ * while it shows something in progress (a meta refresh: the pages run no script).
+ */
+export function layout(title: string, crumbs: SafeHtml, body: SafeHtml, options: { refreshSecs?: number } = {}): string {
+  const refresh = options.refreshSecs ? html`<meta http-equiv="refresh" content="${options.refreshSecs}">` : '';
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${title}</title><style>${STYLE}</style></head>
+<head><meta charset="utf-8">${refresh}<title>${title}</title><style>${STYLE}</style></head>
 <body>
-<nav>${crumbs}</nav>
+<nav><span class="crumbs">${crumbs}</span><span class="pages"><a href="${ui('updates')}">Updates</a> · <a href="${ui('cron')}">Cron jobs</a></span></nav>
 <h1>${title}</h1>
 ${body}
 </body>
@@ -36,17 +55,19 @@ ${body}
 `.value;
 }
 
-const ui = (...parts: string[]) => [PATHS.ui, ...parts.map(encodeURIComponent)].join('/');
+/** A page's path: `/scheduler/www-data/prod/hello`, each part encoded. */
+export const ui = (...parts: string[]) => [PATHS.ui, ...parts.map(encodeURIComponent)].join('/');
 
-function crumbs(cluster: string, role?: string, job?: { environment: string; name: string }): SafeHtml {
+/** cluster / role / environment / job, then `tail` (the page below the job, or a cluster-wide page). */
+export function crumbs(cluster: string, role?: string, job?: { environment: string; name: string }, tail?: SafeHtml | string): SafeHtml {
   return html`<a href="${PATHS.ui}">${cluster}</a>${role ? html` / <a href="${ui(role)}">${role}</a>` : ''}${
     job && role ? html` / ${job.environment} / <a href="${ui(role, job.environment, job.name)}">${job.name}</a>` : ''
-  }`;
+  }${tail ? html` / ${tail}` : ''}`;
 }
 
-const time = (at: number) => new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+export const time = (at: number) => new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
-function stateCell(state: string): SafeHtml {
+export function stateCell(state: string): SafeHtml {
   return html`<span class="state ${state}">${state}</span>`;
 }
 
@@ -93,6 +114,10 @@ ${agents.map(
   return layout(`Cluster ${cluster}`, crumbs(cluster), body);
 }
 
+/** Where a cron job is shown on the cron page of its role. */
+export const cronAnchor = (k: { role: string; environment: string; name: string }) => `${ui(k.role, 'cron')}#${cronId(k)}`;
+export const cronId = (k: { role: string; environment: string; name: string }) => `cron/${k.role}/${k.environment}/${k.name}`;
+
 const amount = (n: number, unit: string) => `${Math.round(n * 100) / 100}${unit}`;
 
 /** A role's quota beside what its production and other tasks hold (Aurora's role page). */
@@ -110,9 +135,10 @@ export function roleJobsPage(cluster: string, role: string, jobs: readonly JobSu
       : html`<table><tr><th>Environment</th><th>Job</th><th>Kind</th><th>Instances</th><th>Tasks</th></tr>
 ${jobs.map(
   (j) => html`<tr><td>${j.key.environment}</td><td><a href="${ui(role, j.key.environment, j.key.name)}">${j.key.name}</a></td>
-<td>${j.service ? 'service' : 'job'}</td><td>${j.instances}</td><td>${counts(j.taskCounts)}</td></tr>\n`,
+<td>${j.cronSchedule ? html`<a href="${cronAnchor(j.key)}">cron</a>` : j.service ? 'service' : 'job'}</td><td>${j.instances}</td><td>${counts(j.taskCounts)}</td></tr>\n`,
 )}</table>`;
-  const body = html`<h2>Resources</h2>
+  const body = html`<p><a href="${ui(role, 'updates')}">Updates of ${role}</a> · <a href="${ui(role, 'cron')}">Cron jobs of ${role}</a></p>
+<h2>Resources</h2>
 ${quotaTable(quota)}
 <p><small>Production jobs may hold up to the quota together; an operator sets it with <code>aurora-admin set_quota ${cluster} ${role} CPU RAM DISK</code>.</small></p>
 <h2>Jobs</h2>
@@ -130,7 +156,7 @@ export function observerTaskUrl(task: Pick<ScheduledTask, 'observerUrl' | 'taskI
   return `${task.observerUrl.replace(/\/+$/, '')}/task/${encodeURIComponent(task.taskId)}`;
 }
 
-function specSummary(spec: JobSpec): SafeHtml {
+export function specSummary(spec: JobSpec): SafeHtml {
   const r = spec.task.resources;
   const rows: [string, unknown][] = [
     ['Kind', spec.service ? 'service (restarted whenever it ends)' : 'job'],
@@ -181,15 +207,28 @@ export function latestMessage(task: Pick<ScheduledTask, 'state' | 'pendingReason
   return latest;
 }
 
+/** The id of a task's row on its job page, for links from elsewhere (an update's watched task). */
+export const taskAnchor = (taskId: string) => `task-${taskId}`;
+
 function taskRow(task: ScheduledTask): SafeHtml {
   const observer = observerTaskUrl(task);
   const ports = Object.entries(task.ports).map(([n, p]) => `${n}=${p}`).join(', ');
-  return html`<tr><td>${task.instance}</td><td>${link(observer, task.taskId)}</td><td>${stateCell(task.state)}</td>
+  return html`<tr id="${taskAnchor(task.taskId)}"><td>${task.instance}</td><td>${link(observer, task.taskId)}</td><td>${stateCell(task.state)}</td>
 <td>${task.host ?? ''}</td><td>${ports}</td><td>${task.failureCount}</td><td class="message">${latestMessage(task)}</td>
 <td><details><summary>${task.events.length} events</summary>${events(task)}</details></td></tr>\n`;
 }
 
-export function jobPage(cluster: string, job: JobDetail): string {
+/**
+ * Parts of the job page that come from elsewhere (web-pages-updates.ts): a notice above the
+ * instances (an update in progress), the cron schedule, the job's updates below the instances.
+ */
+export interface JobPageSections {
+  readonly notice?: SafeHtml;
+  readonly cron?: SafeHtml;
+  readonly updates?: SafeHtml;
+}
+
+export function jobPage(cluster: string, job: JobDetail, sections: JobPageSections = {}): string {
   const { role, environment, name } = job.spec.key;
   const current = currentTasks(job.tasks);
   const currentIds = new Set(current.map((t) => t.taskId));
@@ -197,9 +236,12 @@ export function jobPage(cluster: string, job: JobDetail): string {
   const header = html`<tr><th>Instance</th><th>Task</th><th>State</th><th>Host</th><th>Ports</th><th>Failures</th><th>Why</th><th>Events</th></tr>`;
   const body = html`
 <p><small>spec ${job.summary.specHash}, created ${time(job.summary.createdAt)}</small></p>
+${sections.notice ?? ''}
+${sections.cron ?? ''}
 <h2>Instances</h2>
 <table>${header}
 ${current.map(taskRow)}</table>
+${sections.updates ?? ''}
 ${past.length > 0 ? html`<h2>Earlier tasks</h2><table>${header}\n${past.map(taskRow)}</table>` : ''}
 <h2>Configuration</h2>
 ${specSummary(job.spec)}`;

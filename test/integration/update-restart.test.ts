@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINS, freePort, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
 
 const KEY = 'devcluster/www-data/prod/sleeper';
-const config = (version: string) => `
-import { MB, Process, Resources, Service, Task, UpdateConfig } from '@aurora/dsl';
+const config = (version: string, healthy = true) => `
+import { HealthCheckConfig, MB, Process, Resources, Service, ShellHealthChecker, Task, UpdateConfig } from '@aurora/dsl';
 
 export const jobs = [
   Service({
@@ -22,7 +22,13 @@ export const jobs = [
     environment: 'prod',
     name: 'sleeper',
     instances: 3,
-    updateConfig: UpdateConfig({ batchSize: 1, watchSecs: 1 }),
+    updateConfig: UpdateConfig({ batchSize: 1, watchSecs: 1, rollbackOnFailure: true }),
+    healthCheckConfig: HealthCheckConfig({
+      healthChecker: ShellHealthChecker({ shellCommand: '${healthy ? 'true' : 'false'}' }),
+      initialIntervalSecs: 1,
+      intervalSecs: 1,
+      maxConsecutiveFailures: 1,
+    }),
     task: Task({
       processes: [Process({ name: 'sleeper', cmdline: 'echo ${version}; sleep 600' })],
       resources: Resources({ cpu: 0.1, ram: 16 * MB, disk: 16 * MB }),
@@ -85,6 +91,7 @@ beforeAll(async () => {
   env = { ...process.env, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
   writeFileSync(path.join(root, 'v1.aurora.ts'), config('v1'));
   writeFileSync(path.join(root, 'v2.aurora.ts'), config('v2'));
+  writeFileSync(path.join(root, 'v3.aurora.ts'), config('v3', false));
 }, 60_000);
 
 afterAll(async () => {
@@ -123,5 +130,17 @@ describe('a rolling update and a scheduler killed half-way', () => {
       [1, 'RUNNING', true],
       [2, 'RUNNING', true],
     ]);
+  }, 120_000);
+
+  it('rolls back by itself to a version whose health check never passes: aurora update start --wait exits 4 and update list says ROLLED_BACK', async () => {
+    const before = await activeTasks();
+    const started = await aurora('update', 'start', KEY, path.join(root, 'v3.aurora.ts'), '--wait');
+    expect(started.code, started.stdout + started.stderr).toBe(4);
+    const list = await aurora('update', 'list', 'devcluster/www-data/prod/sleeper', '--status', 'failed', '--write-json');
+    expect(list.code, list.stderr).toBe(0);
+    const rows = JSON.parse(list.stdout) as { status: string }[];
+    expect(rows.map((r) => r.status)).toEqual(['ROLLED_BACK']);
+    const after = await activeTasks();
+    expect(after.map((t) => [t.instance, t.state, t.specHash])).toEqual(before.map((t) => [t.instance, 'RUNNING', t.specHash]));
   }, 120_000);
 });

@@ -251,6 +251,25 @@ describe('rolling updates', () => {
   });
 });
 
+describe('quota', () => {
+  it('checks a production update that grows the job, and counts production cron templates', async () => {
+    // The sample spec asks 0.5 cpu per instance; 3 instances fit a quota of 2 cpus.
+    await post(PATHS.quota('www-data'), { quota: { cpu: 2, ramMb: 100_000, diskMb: 100_000, gpu: 0 } });
+    await createRunning(service({ production: true, tier: 'preferred' }));
+    const grow = await post<{ error: { code: string; message: string } }>(PATHS.jobUpdates(JOB.role, JOB.environment, JOB.name), {
+      spec: service({ production: true, tier: 'preferred', instances: 5 }),
+    });
+    expect([grow.status, grow.body.error.code]).toEqual([400, 'INSUFFICIENT_QUOTA']);
+    expect(grow.body.error.message).toMatch(/cpu/);
+    // Growing by one fits: only what grows needs room.
+    expect((await post(PATHS.jobUpdates(JOB.role, JOB.environment, JOB.name), { spec: service({ production: true, tier: 'preferred', instances: 4 }) })).status).toBe(200);
+    // A production cron job holds its template even between runs: no room left for it.
+    const cron = jobSpec({ name: 'nightly', instances: 1, production: true, tier: 'preferred', cronSchedule: '0 0 * * *', cronCollisionPolicy: 'KILL_EXISTING' });
+    const refused = await post<{ error: { code: string } }>(PATHS.cronJob('www-data', 'prod', 'nightly'), { spec: cron });
+    expect(refused.body.error.code).toBe('INSUFFICIENT_QUOTA');
+  });
+});
+
 describe('job restart', () => {
   it('replaces every instance with a new task id, batch by batch', async () => {
     await createRunning(service({ instances: 4 }));

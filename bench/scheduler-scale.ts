@@ -11,7 +11,7 @@
  *
  *   npm run bench:scheduler [-- --agents 200 --json]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +23,7 @@ import { compileJob } from '../dsl/compile.js';
 import { Job, MB, Process, Resources, Task } from '../dsl/index.js';
 import type { JobSpec } from '../dsl/jobspec.js';
 import { PATHS } from '../scheduler/api/routes.js';
+import { api, rssMb, until } from './scheduler-process.js';
 import { SimulatedAgent } from './simulated-agents.js';
 
 const argv = await yargs(hideBin(process.argv))
@@ -63,30 +64,11 @@ function spec(name: string, instances: number, constraints: Record<string, strin
   return result.spec;
 }
 
-async function api<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 async function counts(url: string): Promise<Record<string, number>> {
   const { jobs } = await api<{ jobs: { taskCounts: Record<string, number> }[] }>('GET', `${url}${PATHS.jobs}`);
   const total: Record<string, number> = {};
   for (const j of jobs) for (const [s, n] of Object.entries(j.taskCounts)) total[s] = (total[s] ?? 0) + n;
   return total;
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 const root = mkdtempSync(path.join(tmpdir(), 'aurora-bench-scale-'));

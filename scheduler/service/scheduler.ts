@@ -821,7 +821,12 @@ export class Scheduler {
     this.updatesToDrive.add(path);
     queueMicrotask(() => {
       this.updatesToDrive.delete(path);
-      if (!this.closed) this.driveUpdate(path);
+      if (this.closed) return;
+      this.driveUpdate(path);
+      // What the update decided (kills, new tasks) reaches agents once it is committed: now.
+      if (!this.state.openChanges.empty) {
+        this.committer.durable().catch((e: unknown) => this.log.warn(`update of ${path} not committed: ${(e as Error).message}`));
+      }
     });
   }
 

@@ -28,9 +28,18 @@ describe('OpenAPI document', () => {
         PATHS.tasksPrune,
         '/api/v1/quotas/{role}',
         '/api/v1/quotas/{role}/increase',
+        '/api/v1/jobs/{role}/{environment}/{name}/updates',
+        '/api/v1/jobs/{role}/{environment}/{name}/updates/{id}',
+        '/api/v1/jobs/{role}/{environment}/{name}/update/{action}',
+        '/api/v1/jobs/{role}/{environment}/{name}/restart',
+        PATHS.updates,
+        PATHS.cronJobs,
+        '/api/v1/cron/{role}/{environment}/{name}',
+        '/api/v1/cron/{role}/{environment}/{name}/start',
       ].sort(),
     );
     expect(Object.keys(doc.paths[PATHS.jobs])).toEqual(['post', 'get']);
+    expect(Object.keys(doc.paths['/api/v1/cron/{role}/{environment}/{name}']).sort()).toEqual(['delete', 'get', 'post']);
   });
 
   it('takes request and response bodies from the contract schemas', () => {

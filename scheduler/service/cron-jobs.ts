@@ -128,6 +128,24 @@ export class CronJobs {
     return out.sort((a, b) => (formatJobKey(a.key) < formatJobKey(b.key) ? -1 : 1));
   }
 
+  /** Each cron job's next run, by the record it was computed from (a tick or a new schedule changes it). */
+  private readonly nextDue = new Map<string, { readonly of: CronJob; readonly at: number | null }>();
+
+  /** When the next run of any cron job is due, or null: the background times a tick for it. */
+  nextRunAt(): number | null {
+    let soonest: number | null = null;
+    for (const [path, cron] of this.host.state.cronJobs()) {
+      let memo = this.nextDue.get(path);
+      if (memo?.of !== cron) {
+        memo = { of: cron, at: nextRuns(this.scheduleOf(cron), cron.lastTickAt, 1)[0] ?? null };
+        this.nextDue.set(path, memo);
+      }
+      if (memo.at !== null && (soonest === null || memo.at < soonest)) soonest = memo.at;
+    }
+    for (const path of this.nextDue.keys()) if (!this.host.state.cronJob(path)) this.nextDue.delete(path);
+    return soonest;
+  }
+
   /** Runs every cron job whose tick has come; records missed ticks. Call inside a state operation. */
   tick(): void {
     const now = this.host.now();

@@ -410,6 +410,16 @@ export class Scheduler {
     return this.cron.list(filter);
   }
 
+  /** When the next cron run is due, or null (the background ticks at that time, not up to a second later). */
+  nextCronRunAt(): number | null {
+    return this.cron.nextRunAt();
+  }
+
+  /** The scheduler's clock. */
+  now(): number {
+    return this.clock.now();
+  }
+
   listJobs(filter: { role?: string; environment?: string } = {}): JobSummary[] {
     const out: JobSummary[] = [];
     for (const job of this.state.jobs()) {

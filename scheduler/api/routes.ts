@@ -59,6 +59,10 @@ export const PATHS = {
   metrics: '/metrics',
   /** HTML: the scheduler's web UI. */
   ui: '/scheduler',
+  /** HTML: every update of the cluster (outside /scheduler, where a role could have the name). */
+  uiUpdates: '/updates',
+  /** HTML: every cron job of the cluster. */
+  uiCron: '/cron',
 } as const;
 
 /** Default ports, as Aurora's: scheduler 8081, observer 1338. */

@@ -47,7 +47,7 @@ export function layout(title: string, crumbs: SafeHtml, body: SafeHtml, options:
 <html lang="en">
 <head><meta charset="utf-8">${refresh}<title>${title}</title><style>${STYLE}</style></head>
 <body>
-<nav><span class="crumbs">${crumbs}</span><span class="pages"><a href="${ui('updates')}">Updates</a> · <a href="${ui('cron')}">Cron jobs</a></span></nav>
+<nav><span class="crumbs">${crumbs}</span><span class="pages"><a href="${PATHS.uiUpdates}">Updates</a> · <a href="${PATHS.uiCron}">Cron jobs</a></span></nav>
 <h1>${title}</h1>
 ${body}
 </body>

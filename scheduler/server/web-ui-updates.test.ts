@@ -166,7 +166,7 @@ describe('the update pages', () => {
     expect(restart.status).toBe(200);
     await h.createJob({ ...jobSpec({ name: 'other' }), key: { ...jobSpec().key, role: 'search', name: 'other' } });
 
-    const all = await page('/scheduler/updates');
+    const all = await page('/updates');
     expect(all.status).toBe(200);
     expect(all.text).toContain('Job Update ID Status Created by Started Last modified');
     const [inProgress, finished] = all.body.split('<h2>Finished</h2>');
@@ -220,7 +220,7 @@ describe('the cron pages', () => {
         .status,
     ).toBe(200);
 
-    let p = await page('/scheduler/cron');
+    let p = await page('/cron');
     expect(p.status).toBe(200);
     expect(p.text).toContain('Cron jobs');
     expect(p.text).toContain('Job Schedule Time zone Collision policy Next run Last run Active tasks');
@@ -265,12 +265,12 @@ describe('the cron pages', () => {
     expect(job.text).not.toContain('aurora update start');
     // The role page says it is a cron job and links to its schedule.
     expect((await page('/scheduler/www-data')).body).toContain('<a href="/scheduler/www-data/cron#cron/www-data/prod/nightly">cron</a>');
-    expect((await page('/scheduler/cron')).text).toContain('www-data/prod/nightly');
+    expect((await page('/cron')).text).toContain('www-data/prod/nightly');
   });
 
   it('says where to start when there are no cron jobs', async () => {
     await start();
-    expect((await page('/scheduler/cron')).text).toContain('No cron jobs. Schedule one with aurora cron schedule devcluster/ROLE/ENV/NAME config.aurora.ts');
+    expect((await page('/cron')).text).toContain('No cron jobs. Schedule one with aurora cron schedule devcluster/ROLE/ENV/NAME config.aurora.ts');
   });
 
   it('folds ticks missed together into one row, keeping other runs apart', () => {
@@ -310,7 +310,7 @@ updates = thrift.AuroraSchedulerManager:getJobUpdateSummaries:www-data, thrift.A
   it('links the updates and cron pages from every page, and from a role to its own', async () => {
     await start();
     const top = await page('/scheduler');
-    expect(top.body).toContain('<span class="pages"><a href="/scheduler/updates">Updates</a> · <a href="/scheduler/cron">Cron jobs</a></span>');
+    expect(top.body).toContain('<span class="pages"><a href="/updates">Updates</a> · <a href="/cron">Cron jobs</a></span>');
     const role = await page('/scheduler/www-data');
     expect(role.body).toContain('<a href="/scheduler/www-data/updates">Updates of www-data</a> · <a href="/scheduler/www-data/cron">Cron jobs of www-data</a>');
   });
@@ -330,7 +330,7 @@ updates = thrift.AuroraSchedulerManager:getJobUpdateSummaries:www-data, thrift.A
     const erin = as('erin', 'secret-e');
     expect((await page('/scheduler/www-data/updates', erin)).text).toContain('update-1');
     expect((await page('/scheduler/www-data/cron', erin)).status).toBe(200);
-    const cluster = await page('/scheduler/updates', erin);
+    const cluster = await page('/updates', erin);
     expect(cluster.status).toBe(403);
     expect(cluster.text).toContain('erin may not thrift.AuroraSchedulerManager:getJobUpdateSummaries');
     const details = await page(updatePath('update-1'), erin);
@@ -339,6 +339,6 @@ updates = thrift.AuroraSchedulerManager:getJobUpdateSummaries:www-data, thrift.A
     const ok = await page(updatePath('update-1'), alice);
     expect(ok.status).toBe(200);
     expect(ok.headers['content-security-policy']).toContain("script-src 'self'");
-    expect((await page('/scheduler/updates')).status).toBe(401);
+    expect((await page('/updates')).status).toBe(401);
   });
 });

@@ -51,7 +51,7 @@ export function webUiRoutes(scheduler: Scheduler): Route[] {
     // `updates` and `cron` are the cluster's pages, not roles: a static path wins over `:role`.
     defineRoute({
       method: 'GET',
-      url: `${PATHS.ui}/updates`,
+      url: PATHS.uiUpdates,
       operationId: 'uiUpdates',
       summary: 'Updates of every job, in progress and finished, newest first',
       api: false,
@@ -62,7 +62,7 @@ export function webUiRoutes(scheduler: Scheduler): Route[] {
     }),
     defineRoute({
       method: 'GET',
-      url: `${PATHS.ui}/cron`,
+      url: PATHS.uiCron,
       operationId: 'uiCron',
       summary: 'Cron jobs with their schedules, next runs and last runs',
       api: false,

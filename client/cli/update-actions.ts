@@ -5,7 +5,6 @@ import { parseBindings } from '../config/bindings.js';
 import { ApiCallError, CommandFailureError, InvalidParameterError } from '../errors.js';
 import { compileSpec, parseInstanceKeyForCluster } from './compile-spec.js';
 import type { CommandContext } from './context.js';
-import { formatInstances } from './instances.js';
 import { formatUpdateInfo, formatUpdateList, parseUpdateFilter, resolveStatuses, updateInfoJson, updateListJson } from './update-format.js';
 import { followUpdate, notFound } from './update-wait.js';
 
@@ -22,20 +21,18 @@ export const CRON_UPDATE_REFUSAL = 'Cron jobs may only be updated with "aurora c
 
 export async function startUpdate(ctx: CommandContext, a: StartUpdateArgs): Promise<void> {
   const { job: key, instances, extraEnvironments } = await parseInstanceKeyForCluster(ctx, a.instancekey);
-  if (instances) {
-    // The scheduler's StartUpdateRequest carries the whole spec: it updates every instance whose config changed.
-    throw new InvalidParameterError(
-      `${formatJobKey(key)}/${formatInstances(instances)}: this scheduler updates whole jobs (every instance whose config changed); leave out /${formatInstances(instances)}`,
-    );
-  }
   const bindings = parseBindings(a.bind);
   const client = ctx.client(key.cluster);
   const spec = await compileSpec(ctx, a.config, key, bindings, extraEnvironments);
   if (spec.cronSchedule !== null) {
     throw new CommandFailureError(`${CRON_UPDATE_REFUSAL} (${formatJobKey(key)} has cronSchedule '${spec.cronSchedule}')`);
   }
-  const update = await client.startUpdate(key, { spec, ...(a.message !== undefined ? { message: a.message } : {}) });
-  ctx.out(`Job update has started. View your update progress at ${client.jobPageUrl(key)}`);
+  const update = await client.startUpdate(key, {
+    spec,
+    ...(instances ? { instances: [...instances] } : {}),
+    ...(a.message !== undefined ? { message: a.message } : {}),
+  });
+  ctx.out(`Job update has started. View your update progress at ${client.jobPageUrl(key)}/update/${encodeURIComponent(update.id)}`);
   ctx.out(`Update ID: ${update.id}`);
   if (a.wait) await followUpdate(ctx, client, key, update, 'forward');
 }

@@ -69,8 +69,9 @@ describe('aurora update', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const lines = r.stdout.split('\n');
-      expect(lines[0]).toBe(`Job update has started. View your update progress at ${s.url}/scheduler/www-data/prod/hello`);
-      expect(lines[1]).toMatch(/^Update ID: \S+$/);
+      const id = /^Update ID: (\S+)$/.exec(lines[1] ?? '')?.[1];
+      expect(id).toBeDefined();
+      expect(lines[0]).toBe(`Job update has started. View your update progress at ${s.url}/scheduler/www-data/prod/hello/update/${id}`);
       expect(lines[2]).toBe('ROLLING_FORWARD: 0/2 instances updated');
       expect(lines.slice(-2)).toEqual(['ROLLED_FORWARD: 2/2 instances updated', '']);
       const post = s.requests.find((q) => q.method === 'POST' && q.url === '/api/v1/jobs/www-data/prod/hello/updates');
@@ -121,12 +122,20 @@ describe('aurora update', () => {
       expect(s.requests).toEqual([]);
     });
 
-    it('refuses an instance list: the scheduler updates whole jobs (exit 6)', async () => {
-      const s = await scheduler(false);
-      const r = await aurora('update', 'start', `${KEY}/0-1`, 'v2.aurora.ts');
-      expect(r.code).toBe(6);
-      expect(r.stderr).toBe(`Error: ${KEY}/0-1: this scheduler updates whole jobs (every instance whose config changed); leave out /0-1\n`);
-      expect(s.requests).toEqual([]);
+    it('updates only the instances of KEY/INSTANCES, as Aurora', async () => {
+      const s = await scheduler();
+      await running();
+      const r = await aurora('update', 'start', `${KEY}/1`, 'v2.aurora.ts', '--wait');
+      expect(r.code, r.stderr).toBe(0);
+      const post = s.requests.find((q) => q.method === 'POST' && q.url === '/api/v1/jobs/www-data/prod/hello/updates');
+      expect(post?.body).toMatchObject({ instances: [1] });
+      expect(r.stdout).toContain('ROLLED_FORWARD: 1/1 instance updated');
+      const job = await s.waitForJob('www-data/prod/hello', () => true);
+      const cmdOf = (t: { specHash: string }) => (t.specHash === job?.summary.specHash ? 'v2' : 'v1');
+      expect(job?.tasks.filter((t) => t.state === 'RUNNING').map((t) => [t.instance, cmdOf(t)]).sort()).toEqual([
+        [0, 'v1'],
+        [1, 'v2'],
+      ]);
     });
 
     it("passes on the scheduler's refusals: another update active (UPDATE_IN_PROGRESS), no such job (exit 10)", async () => {

@@ -176,10 +176,12 @@ export const UpdateSummarySchema = z
   .strict();
 export type UpdateSummary = z.infer<typeof UpdateSummarySchema>;
 
-/** `aurora update start`: the new spec (its instances may differ), and why. */
+/** `aurora update start`: the new spec (its instances may differ), which instances, and why. */
 export const StartUpdateRequestSchema = z
   .object({
     spec: JobSpecSchema,
+    /** Update only these instances (`aurora update start KEY/0-2`); all whose config changes when absent. */
+    instances: z.array(z.number().int().nonnegative()).max(10_000).optional(),
     message: z.string().max(1000).optional(),
   })
   .strict();

@@ -192,7 +192,7 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
         'STORAGE_UNAVAILABLE',
       ],
       handler: async ({ params, body, principal }) => ({
-        update: await scheduler.startUpdate(params, body.spec, body.message ?? null, principal.name),
+        update: await scheduler.startUpdate(params, body.spec, body.message ?? null, principal.name, body.instances ?? null),
       }),
     }),
     defineRoute({

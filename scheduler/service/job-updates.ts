@@ -43,7 +43,7 @@ export interface UpdateHost {
 export class JobUpdates {
   constructor(private readonly host: UpdateHost) {}
 
-  async start(ref: JobRef, spec: JobSpec, message: string | null, principal: string): Promise<JobUpdate> {
+  async start(ref: JobRef, spec: JobSpec, message: string | null, principal: string, instances: readonly number[] | null = null): Promise<JobUpdate> {
     const path = jobPath(ref);
     if (spec.cronSchedule !== null) {
       throw new ApiError('CRON_JOB_NEEDS_CRON_COMMAND', 'Cron jobs may only be updated with "aurora cron schedule" command');
@@ -56,6 +56,11 @@ export class JobUpdates {
       const job = this.requireJob(ref);
       this.refuseIfActive(path);
       const from = job.spec;
+      const most = Math.max(from.instances, spec.instances);
+      const outside = (instances ?? []).filter((i) => i >= most);
+      if (outside.length > 0) {
+        throw new ApiError('INVALID_REQUEST', `neither the job nor the new config has instance ${outside.join(', ')}; instances are 0-${most - 1}`);
+      }
       this.host.checkQuota(ref.role, spec, spec.instances, { spec: from, instances: from.instances });
       const hash = specHash(spec);
       this.host.state.putSpec(hash, spec);
@@ -72,7 +77,7 @@ export class JobUpdates {
         fromInstanceCount: from.instances,
         toInstanceCount: spec.instances,
         current: this.currentTasks(path),
-        scope: null,
+        scope: instances ? [...new Set(instances)].sort((a, b) => a - b) : null,
       });
       // The job is its target from now on: new instances, the job page, a later create read it.
       this.host.state.putJob(path, { ...job, spec, specHash: hash });

@@ -368,8 +368,8 @@ export class Scheduler {
 
   // ---- updates ---------------------------------------------------------------------------
 
-  startUpdate(ref: JobRef, spec: JobSpec, message: string | null, principal: string): Promise<JobUpdate> {
-    return this.updates.start(ref, spec, message, principal);
+  startUpdate(ref: JobRef, spec: JobSpec, message: string | null, principal: string, instances: readonly number[] | null = null): Promise<JobUpdate> {
+    return this.updates.start(ref, spec, message, principal, instances);
   }
 
   restartJob(ref: JobRef, request: StartRestartRequest, principal: string): Promise<JobUpdate> {

@@ -287,6 +287,17 @@ describe('restart', () => {
   });
 });
 
+describe('a partial update (KEY/INSTANCES)', () => {
+  it('changes only the instances in scope; the others keep their config', () => {
+    const job = new FakeJob({ instances: 3 });
+    const u = job.plan({ kind: 'update', toSpecHash: NEW, scope: [1] });
+    expect(u.instances.map((p) => [p.instance, p.fromSpecHash, p.toSpecHash])).toEqual([[1, OLD, NEW]]);
+    job.rollOut(T0 + 1);
+    expect(job.update.status).toBe('ROLLED_FORWARD');
+    expect([...job.tasks.values()].map((t) => t.specHash)).toEqual([OLD, NEW, OLD]);
+  });
+});
+
 describe('added and removed instances', () => {
   it('adds new instances on the new spec', () => {
     const job = new FakeJob({ instances: 2 });

@@ -67,7 +67,7 @@ export interface PlanUpdateInput {
   toInstanceCount: number;
   /** active task per instance now */
   current: ReadonlyArray<{ instance: number; taskId: string; specHash: string }>;
-  /** restart: only these instances (null = all); update: null */
+  /** Only these instances (null = all): those of a restart, or of a partial update (`KEY/0-2`). */
   scope: readonly number[] | null;
 }
 
@@ -77,7 +77,6 @@ export interface PlanUpdateInput {
  * right away to start the first instances.
  */
 export function planUpdate(input: PlanUpdateInput): JobUpdate {
-  if (input.kind === 'update' && input.scope !== null) throw new Error('planUpdate: only a restart has a scope');
   const current = new Map(input.current.map((c) => [c.instance, c]));
   const instances = input.kind === 'restart' ? restartedInstances(input, current) : changedInstances(input, current);
   const status: UpdateStatus = input.settings.pulseIntervalSecs === null ? 'ROLLING_FORWARD' : 'ROLL_FORWARD_AWAITING_PULSE';
@@ -111,12 +110,14 @@ export function planUpdate(input: PlanUpdateInput): JobUpdate {
 
 type CurrentTasks = ReadonlyMap<number, { instance: number; taskId: string; specHash: string }>;
 
-/** Instances whose spec changes, added ones and removed ones. */
+/** Instances whose spec changes, added ones and removed ones (of those in scope, when given). */
 function changedInstances(input: PlanUpdateInput, current: CurrentTasks): InstanceProgress[] {
   const numbers = new Set<number>(current.keys());
   for (let i = 0; i < Math.max(input.fromInstanceCount, input.toInstanceCount); i++) numbers.add(i);
+  const scope = input.scope === null ? null : new Set(input.scope);
   const instances: InstanceProgress[] = [];
   for (const instance of [...numbers].sort((a, b) => a - b)) {
+    if (scope && !scope.has(instance)) continue;
     const task = current.get(instance);
     // An instance the job keeps but that runs no task (a batch run that finished, an instance a
     // user killed) is not started by an update; only new instances are added.

@@ -23,6 +23,12 @@ export async function runCommandLine(
   const ctx = new CommandContext(options);
   const argv = [...options.argv];
   try {
+    if (argv[0] === '--version') {
+      // As Aurora's client: the version on stderr, exit 0.
+      const { clientVersion } = await import('./version.js');
+      ctx.err(clientVersion());
+      return EXIT.OK;
+    }
     const hit = fast && options.fastPath !== false ? parseFast(argv, fast(ctx)) : undefined;
     if (hit) {
       if (!CommandContext.isOffline(hit.command.words)) await ctx.loadServices();

@@ -30,6 +30,14 @@ export const PATHS = {
     `${PATHS.job(role, environment, name)}/update/${encodeURIComponent(action)}`,
   /** POST: restart instances in batches, gated by health like an update (StartRestartRequest → UpdateResponse). */
   jobRestart: (role: string, environment: string, name: string) => `${PATHS.job(role, environment, name)}/restart`,
+  /** GET: hosts' maintenance modes (`?hosts=a,b`; every host in maintenance without it → MaintenanceResponse). */
+  maintenance: `${API_PREFIX}/maintenance`,
+  /** POST: hosts take no new tasks (HostsRequest → MaintenanceResponse). */
+  maintenanceStart: `${API_PREFIX}/maintenance/start`,
+  /** POST: hosts take no new tasks and their tasks move elsewhere. */
+  maintenanceDrain: `${API_PREFIX}/maintenance/drain`,
+  /** POST: hosts are back in service. */
+  maintenanceEnd: `${API_PREFIX}/maintenance/end`,
   /** GET: update summaries, newest first (`?role=&environment=&name=&status=&user=&limit=` → ListUpdatesResponse). */
   updates: `${API_PREFIX}/updates`,
   /** GET: cron jobs (`?role=&environment=` → ListCronJobsResponse). */

@@ -59,6 +59,9 @@ export const PERMISSIONS = {
   maintenanceStatus: admin('maintenanceStatus'),
   /** Operators' acts. */
   setQuota: admin('setQuota'),
+  startMaintenance: admin('startMaintenance'),
+  drainHosts: admin('drainHosts'),
+  endMaintenance: admin('endMaintenance'),
   pruneTasks: admin('pruneTasks'),
 } as const;
 

@@ -26,6 +26,7 @@ import {
   ListTasksResponseSchema,
 } from '../api/jobs-api.js';
 import { GetQuotaResponseSchema, IncreaseQuotaRequestSchema, SetQuotaRequestSchema } from '../api/quota-api.js';
+import { HostsRequestSchema, MaintenanceQuerySchema, MaintenanceResponseSchema } from '../api/maintenance-api.js';
 import { CronJobResponseSchema, ListCronJobsResponseSchema, ScheduleCronRequestSchema } from '../api/cron-api.js';
 import { API_PREFIX, PATHS } from '../api/routes.js';
 import {
@@ -330,6 +331,41 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       errors: ['PERMISSION_DENIED'],
       handler: ({ query }) => ({ cronJobs: scheduler.listCron(query) }),
     }),
+    defineRoute({
+      method: 'GET',
+      url: PATHS.maintenance,
+      operationId: 'maintenanceStatus',
+      summary: "Hosts' maintenance modes (NONE, SCHEDULED, DRAINING, DRAINED) and the tasks still on them",
+      api: true,
+      query: MaintenanceQuerySchema,
+      access: () => read(PERMISSIONS.maintenanceStatus),
+      success: { status: 200, contentType: 'application/json', schema: MaintenanceResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: ({ query }) => ({ hosts: scheduler.maintenanceStatus(query.hosts ?? null) }),
+    }),
+    ...(
+      [
+        ['maintenanceStart', 'startMaintenance', 'Put hosts in maintenance: they take no new tasks', PATHS.maintenanceStart],
+        ['maintenanceDrain', 'drainHosts', 'Drain hosts: no new tasks, and their tasks move elsewhere', PATHS.maintenanceDrain],
+        ['maintenanceEnd', 'endMaintenance', 'End the maintenance of hosts: they take tasks again', PATHS.maintenanceEnd],
+      ] as const
+    ).map(([, rpc, summary, url]) =>
+      defineRoute({
+        method: 'POST',
+        url,
+        operationId: rpc,
+        summary,
+        api: true,
+        body: HostsRequestSchema,
+        access: () => write(PERMISSIONS[rpc]),
+        success: { status: 200, contentType: 'application/json', schema: MaintenanceResponseSchema },
+        errors: ['INVALID_REQUEST', 'PERMISSION_DENIED', 'STORAGE_UNAVAILABLE'],
+        handler: async ({ body, principal }) => {
+          const run = { startMaintenance: scheduler.startMaintenance, drainHosts: scheduler.drainHosts, endMaintenance: scheduler.endMaintenance }[rpc];
+          return { hosts: await run.call(scheduler, body.hosts, principal.name) };
+        },
+      }),
+    ),
     defineRoute({
       method: 'GET',
       url: PATHS.updates,

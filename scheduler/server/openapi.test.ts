@@ -36,6 +36,10 @@ describe('OpenAPI document', () => {
         PATHS.cronJobs,
         '/api/v1/cron/{role}/{environment}/{name}',
         '/api/v1/cron/{role}/{environment}/{name}/start',
+        PATHS.maintenance,
+        PATHS.maintenanceStart,
+        PATHS.maintenanceDrain,
+        PATHS.maintenanceEnd,
       ].sort(),
     );
     expect(Object.keys(doc.paths[PATHS.jobs])).toEqual(['post', 'get']);

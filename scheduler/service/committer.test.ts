@@ -43,7 +43,7 @@ async function until(condition: () => boolean): Promise<void> {
 function setup() {
   const storage = new GatedStorage();
   const state = new ClusterState(1);
-  state.load({ specs: new Map(), jobs: [], tasks: [], agents: [], quotas: new Map(), updates: [], cronJobs: new Map() });
+  state.load({ specs: new Map(), jobs: [], tasks: [], agents: [], quotas: new Map(), updates: [], cronJobs: new Map(), maintenance: new Map() });
   const committed: string[][] = [];
   const failures: string[] = [];
   const committer = new Committer(state, storage, {

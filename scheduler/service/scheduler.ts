@@ -22,6 +22,7 @@ import {
   type PruneTasksResponse,
 } from '../api/jobs-api.js';
 import type { CronJobView } from '../api/cron-api.js';
+import type { HostStatus } from '../api/maintenance-api.js';
 import type { GetQuotaResponse, ResourceAmounts } from '../api/quota-api.js';
 import {
   type JobUpdate,
@@ -55,6 +56,7 @@ import { Committer } from './committer.js';
 import { DEFAULT_PLACEMENT, groupId, planPass, runPlacement, type BlockedGroups, type PlacementSettings } from './placement-pass.js';
 import { choosePreemptions, DEFAULT_PREEMPTION, type PreemptionSettings } from './preemption-pass.js';
 import { CronJobs } from './cron-jobs.js';
+import { HostMaintenanceService } from './host-maintenance.js';
 import { JobUpdates } from './job-updates.js';
 import { SchedulingLoop } from './scheduling-loop.js';
 
@@ -150,6 +152,7 @@ export class Scheduler {
   private closed = false;
   private readonly updates: JobUpdates;
   private readonly cron: CronJobs;
+  private readonly maintenance: HostMaintenanceService;
   /** Jobs whose active update must look at a change, driven once the change is durable. */
   private readonly updatesToDrive = new Set<string>();
 
@@ -212,6 +215,13 @@ export class Scheduler {
         this.loop.request();
         return task;
       },
+      durable: () => this.committer.durable(),
+      info: (m) => this.log.info(m),
+    });
+    this.maintenance = new HostMaintenanceService({
+      state: this.state,
+      now: () => this.clock.now(),
+      change: (task, to, message) => this.change(task, to, message),
       durable: () => this.committer.durable(),
       info: (m) => this.log.info(m),
     });
@@ -386,6 +396,24 @@ export class Scheduler {
 
   listUpdates(query: ListUpdatesQuery): UpdateSummary[] {
     return this.updates.list(query);
+  }
+
+  // ---- host maintenance ----------------------------------------------------------------------
+
+  startMaintenance(hosts: readonly string[], principal: string): Promise<HostStatus[]> {
+    return this.maintenance.start(hosts, principal);
+  }
+
+  drainHosts(hosts: readonly string[], principal: string): Promise<HostStatus[]> {
+    return this.maintenance.drain(hosts, principal);
+  }
+
+  endMaintenance(hosts: readonly string[], principal: string): Promise<HostStatus[]> {
+    return this.maintenance.end(hosts, principal);
+  }
+
+  maintenanceStatus(hosts: readonly string[] | null): HostStatus[] {
+    return this.maintenance.status(hosts);
   }
 
   // ---- cron ------------------------------------------------------------------------------
@@ -698,6 +726,7 @@ export class Scheduler {
       this.pruneHistory();
     });
     this.state.operation(() => this.cron.tick());
+    this.state.operation(() => this.maintenance.tick());
     // Watch times and pulses pass without any change to the job: look at each active update.
     for (const path of this.updates.activePaths()) this.driveUpdate(path);
     await this.committer.durable();

@@ -1,5 +1,6 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { CronJob } from '../api/cron-api.js';
+import type { HostMaintenance } from '../api/maintenance-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
 import type { JobUpdate } from '../api/updates-api.js';
 import type { ScheduledTask } from '../api/task.js';
@@ -18,6 +19,7 @@ export class ChangeSet implements WriteBatch {
   readonly quotas = new Map<string, ResourceAmounts | null>();
   readonly updates = new Map<string, JobUpdate | null>();
   readonly cronJobs = new Map<string, CronJob | null>();
+  readonly maintenance = new Map<string, HostMaintenance | null>();
   /** Inverse of every change, in the order the changes were made. */
   readonly undo: (() => void)[] = [];
   /** Agents with something new to launch or kill, woken once the change is durable. */

@@ -44,7 +44,7 @@ function view(s: ClusterState) {
 
 function loaded(): ClusterState {
   const s = new ClusterState(1000);
-  s.load({ specs: new Map([[hash, spec]]), jobs: [{ spec, specHash: hash, createdAt: 1, removing: false }], tasks: [], agents: [agent], quotas: new Map(), updates: [], cronJobs: new Map() });
+  s.load({ specs: new Map([[hash, spec]]), jobs: [{ spec, specHash: hash, createdAt: 1, removing: false }], tasks: [], agents: [agent], quotas: new Map(), updates: [], cronJobs: new Map(), maintenance: new Map() });
   return s;
 }
 
@@ -131,7 +131,7 @@ describe('ClusterState', () => {
     const first = task('first', 0, 'FAILED', { events: [{ state: 'FAILED', at: 50, message: null }] });
     const second = task('second', 0, 'LOST', { events: [{ state: 'LOST', at: 20, message: null }] });
     const third = task('third', 0, 'PENDING');
-    s.load({ specs: new Map([[hash, spec]]), jobs: [{ spec, specHash: hash, createdAt: 1, removing: false }], tasks: [first, second, third], agents: [], quotas: new Map(), updates: [], cronJobs: new Map() });
+    s.load({ specs: new Map([[hash, spec]]), jobs: [{ spec, specHash: hash, createdAt: 1, removing: false }], tasks: [first, second, third], agents: [], quotas: new Map(), updates: [], cronJobs: new Map(), maintenance: new Map() });
     expect(s.currentTasks(path).map((t) => t.taskId)).toEqual(['third']);
     expect(s.allTasks(path).map((t) => t.taskId)).toEqual(['third', 'second', 'first']);
     expect([...s.ended()]).toEqual(['second', 'first']);

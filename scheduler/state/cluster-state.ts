@@ -1,6 +1,7 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
 import type { CronJob } from '../api/cron-api.js';
+import type { HostMaintenance } from '../api/maintenance-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
 import { ACTIVE_UPDATE_STATUSES, MAX_UPDATES_PER_JOB, type JobUpdate } from '../api/updates-api.js';
 import { HostPool, type Holding, type HostSpec } from '../core/placement/index.js';
@@ -69,6 +70,10 @@ export class ClusterState {
   /** The active update of each job that has one. */
   private readonly activeUpdateByJob = new Map<string, string>();
   private readonly cronMap = new Map<string, CronJob>();
+  /** Hosts in maintenance (a host not here is NONE). */
+  private readonly maintenanceMap = new Map<string, HostMaintenance>();
+  /** Agents by host name: maintenance is per host, placement per agent. */
+  private readonly agentsByHost = new Map<string, Set<string>>();
   /** Every stored task by state, for figures. */
   private readonly stateCounts = new Map<TaskState, number>();
   /** What each role's active (non-terminal) tasks hold, production and not, in integer millionths. */
@@ -97,10 +102,12 @@ export class ClusterState {
   load(loaded: LoadedState): void {
     for (const [hash, spec] of loaded.specs) this.specs.set(hash, spec);
     for (const [role, quota] of loaded.quotas) this.quotaMap.set(role, quota);
+    for (const [host, m] of loaded.maintenance) this.maintenanceMap.set(host, m);
     for (const agent of loaded.agents) {
       this.agentMap.set(agent.agentId, agent);
+      this.indexAgentHost(agent);
       this.lastSeen.set(agent.agentId, agent.lastSeenAt);
-      this.pool.upsertHost(hostSpec(agent));
+      this.pool.upsertHost(hostSpec(agent, this.maintenanceMap.get(agent.host)));
     }
     for (const job of loaded.jobs) {
       this.jobMap.set(jobPath(job.spec.key), job);
@@ -329,6 +336,7 @@ export class ClusterState {
       if (old) this.setAgent(old);
       else {
         this.agentMap.delete(agent.agentId);
+        this.agentsByHost.get(agent.host)?.delete(agent.agentId);
         // The pool keeps every host it saw; one never registered takes nothing.
         this.pool.upsertHost({ ...hostSpec(agent), unavailable: 'UNREGISTERED' });
       }
@@ -444,6 +452,48 @@ export class ClusterState {
     if (old) this.indexUpdate(old, undefined);
   }
 
+  // ---- host maintenance --------------------------------------------------------------------
+
+  maintenance(host: string): HostMaintenance | undefined {
+    return this.maintenanceMap.get(host);
+  }
+
+  /** Hosts in maintenance (few, next to the cluster). */
+  hostsInMaintenance(): IterableIterator<[string, HostMaintenance]> {
+    return this.maintenanceMap.entries();
+  }
+
+  /** Agents registered under a host name. */
+  agentsOnHost(host: string): ReadonlySet<string> {
+    return this.agentsByHost.get(host) ?? EMPTY;
+  }
+
+  /** Sets a host's maintenance (null: NONE); its agents take new tasks only in NONE. */
+  putMaintenance(host: string, m: HostMaintenance | null): void {
+    const old = this.maintenanceMap.get(host);
+    const apply = (value: HostMaintenance | undefined) => {
+      if (value) this.maintenanceMap.set(host, value);
+      else this.maintenanceMap.delete(host);
+      for (const agentId of this.agentsOnHost(host)) {
+        const agent = this.agentMap.get(agentId);
+        if (agent) this.pool.upsertHost(hostSpec(agent, value));
+      }
+      // A host back in service is capacity that was not there.
+      if (!value) {
+        this.capacity++;
+        this.changes.placementWanted = true;
+      }
+    };
+    apply(m ?? undefined);
+    this.record('maintenance', host, m, () => apply(old));
+  }
+
+  private indexAgentHost(agent: StoredAgent): void {
+    let set = this.agentsByHost.get(agent.host);
+    if (!set) this.agentsByHost.set(agent.host, (set = new Set()));
+    set.add(agent.agentId);
+  }
+
   /** Deletes specs no job or task refers to any more. */
   collectSpecs(): number {
     let collected = 0;
@@ -475,9 +525,9 @@ export class ClusterState {
   // ---- internals ---------------------------------------------------------------------------
 
   private record(
-    kind: 'specs' | 'jobs' | 'tasks' | 'agents' | 'quotas' | 'updates' | 'cronJobs',
+    kind: 'specs' | 'jobs' | 'tasks' | 'agents' | 'quotas' | 'updates' | 'cronJobs' | 'maintenance',
     key: string,
-    value: JobSpec | StoredJob | ScheduledTask | StoredAgent | ResourceAmounts | JobUpdate | CronJob | null,
+    value: JobSpec | StoredJob | ScheduledTask | StoredAgent | ResourceAmounts | JobUpdate | CronJob | HostMaintenance | null,
     undo: () => void,
   ): void {
     const map = this.changes[kind] as Map<string, unknown>;
@@ -513,8 +563,10 @@ export class ClusterState {
   private setAgent(agent: StoredAgent): void {
     const old = this.agentMap.get(agent.agentId);
     this.agentMap.set(agent.agentId, agent);
+    if (old && old.host !== agent.host) this.agentsByHost.get(old.host)?.delete(agent.agentId);
+    this.indexAgentHost(agent);
     if (!this.lastSeen.has(agent.agentId)) this.lastSeen.set(agent.agentId, agent.lastSeenAt);
-    this.pool.upsertHost(hostSpec(agent));
+    this.pool.upsertHost(hostSpec(agent, this.maintenanceMap.get(agent.host)));
     if (!old || old.status !== agent.status || old.resources !== agent.resources || old.attributes !== agent.attributes) {
       this.capacity++;
       this.changes.placementWanted = true;
@@ -723,13 +775,14 @@ export function endedAt(task: ScheduledTask | undefined): number {
   return task?.events.at(-1)?.at ?? 0;
 }
 
-export function hostSpec(agent: StoredAgent): HostSpec {
+/** An agent as placement sees it: unavailable while LOST or while its host is in maintenance. */
+export function hostSpec(agent: StoredAgent, maintenance?: HostMaintenance): HostSpec {
   return {
     agentId: agent.agentId,
     host: agent.host,
     attributes: agent.attributes,
     resources: agent.resources,
     portRange: agent.portRange,
-    unavailable: agent.status === 'ACTIVE' ? null : agent.status,
+    unavailable: agent.status !== 'ACTIVE' ? agent.status : (maintenance?.mode ?? null),
   };
 }

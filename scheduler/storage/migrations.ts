@@ -153,4 +153,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'host maintenance',
+    sql: `
+      CREATE TABLE host_maintenance (
+        host TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+      );
+    `,
+  },
 ];

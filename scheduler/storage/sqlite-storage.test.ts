@@ -43,6 +43,7 @@ function batch(parts: Partial<{ [K in keyof WriteBatch]: [string, unknown][] }>)
     quotas: new Map(parts.quotas as [string, never][]),
     updates: new Map(parts.updates as [string, never][]),
     cronJobs: new Map(parts.cronJobs as [string, never][]),
+    maintenance: new Map(parts.maintenance as [string, never][]),
   };
 }
 

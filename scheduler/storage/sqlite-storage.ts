@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { JobSpec } from '../../dsl/jobspec.js';
 import { upgradeJobSpecJson } from '../../dsl/jobspec-upgrade.js';
 import type { CronJob } from '../api/cron-api.js';
+import type { HostMaintenance } from '../api/maintenance-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
 import type { JobUpdate } from '../api/updates-api.js';
 import type { ScheduledTask } from '../api/task.js';
@@ -142,7 +143,11 @@ export class SqliteStorage implements Storage {
     for (const row of this.stmt('SELECT role, environment, name, doc FROM cron_jobs').all() as { role: string; environment: string; name: string; doc: string }[]) {
       cronJobs.set(`${row.role}/${row.environment}/${row.name}`, JSON.parse(row.doc) as CronJob);
     }
-    return { specs, jobs, tasks, agents, quotas, updates, cronJobs };
+    const maintenance = new Map<string, HostMaintenance>();
+    for (const row of this.stmt('SELECT host, doc FROM host_maintenance').all() as { host: string; doc: string }[]) {
+      maintenance.set(row.host, JSON.parse(row.doc) as HostMaintenance);
+    }
+    return { specs, jobs, tasks, agents, quotas, updates, cronJobs, maintenance };
   }
 
   async commit(batch: WriteBatch): Promise<void> {
@@ -234,6 +239,10 @@ export class SqliteStorage implements Storage {
       } else {
         this.stmt('DELETE FROM cron_jobs WHERE role = ? AND environment = ? AND name = ?').run(role, environment, name);
       }
+    }
+    for (const [host, m] of batch.maintenance) {
+      if (m) this.stmt('INSERT OR REPLACE INTO host_maintenance (host, doc) VALUES (?, ?)').run(host, JSON.stringify(m));
+      else this.stmt('DELETE FROM host_maintenance WHERE host = ?').run(host);
     }
     for (const [hash, spec] of batch.specs) {
       if (!spec) this.stmt('DELETE FROM job_specs WHERE hash = ?').run(hash);

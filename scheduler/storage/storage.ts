@@ -1,6 +1,7 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { AgentInfo } from '../api/agent-protocol.js';
 import type { CronJob } from '../api/cron-api.js';
+import type { HostMaintenance } from '../api/maintenance-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
 import type { JobUpdate } from '../api/updates-api.js';
 import type { ScheduledTask } from '../api/task.js';
@@ -46,6 +47,8 @@ export interface LoadedState {
   readonly updates: readonly JobUpdate[];
   /** Scheduled cron jobs by `role/environment/name`. */
   readonly cronJobs: ReadonlyMap<string, CronJob>;
+  /** Hosts in maintenance, by host name. */
+  readonly maintenance: ReadonlyMap<string, HostMaintenance>;
 }
 
 /**
@@ -63,6 +66,8 @@ export interface WriteBatch {
   readonly updates: ReadonlyMap<string, JobUpdate | null>;
   /** Cron jobs by `role/environment/name`. */
   readonly cronJobs: ReadonlyMap<string, CronJob | null>;
+  /** Host maintenance by host name (null: back to NONE). */
+  readonly maintenance: ReadonlyMap<string, HostMaintenance | null>;
 }
 
 export interface Storage {

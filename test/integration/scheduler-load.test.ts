@@ -43,6 +43,7 @@ describe('a scheduler starting on 30,000 stored tasks', () => {
       quotas: new Map(),
       updates: new Map(),
       cronJobs: new Map(),
+      maintenance: new Map(),
     });
     await storage.close();
 

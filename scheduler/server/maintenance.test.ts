@@ -1,0 +1,132 @@
+/**
+ * Host maintenance through the API, with an injected clock and agents played by the test (each
+ * reports what it is told to launch as RUNNING and what it is told to kill as KILLED).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentTaskReport } from '../api/agent-protocol.js';
+import type { HostStatus } from '../api/maintenance-api.js';
+import { PATHS } from '../api/routes.js';
+import type { ScheduledTask } from '../api/task.js';
+import { FakeClock, jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
+
+const CLIENT = { 'x-aurora-client': 'test' };
+
+let h: Harness;
+let clock: FakeClock;
+/** Each played agent's id and the tasks it runs. */
+let agents: Map<string, Set<string>>;
+
+async function register(host: string): Promise<string> {
+  const { agentId } = await h.register(host);
+  agents.set(agentId, new Set());
+  return agentId;
+}
+
+/** Every played agent syncs until nothing is new. */
+async function agentsRound(): Promise<void> {
+  const ended = new Map<string, AgentTaskReport[]>();
+  for (let i = 0; i < 20; i++) {
+    let quiet = true;
+    for (const [agentId, running] of agents) {
+      const mine = ended.get(agentId) ?? [];
+      ended.set(agentId, []);
+      const answer = await h.sync(agentId, [...[...running].map((id) => report(id, 'RUNNING')), ...mine]);
+      for (const launch of answer.launch) running.add(launch.taskId);
+      for (const id of answer.kill) {
+        running.delete(id);
+        ended.get(agentId)!.push(report(id, 'KILLED'));
+      }
+      if (mine.length > 0 || answer.launch.length > 0 || answer.kill.length > 0) quiet = false;
+    }
+    if (quiet) return;
+  }
+}
+
+async function tick(): Promise<void> {
+  clock.advance(1_000);
+  await h.app.scheduler.tick();
+  await h.settle();
+  await agentsRound();
+}
+
+async function post(url: string, hosts: string[]): Promise<{ status: number; body: { hosts: HostStatus[] } }> {
+  await h.settle();
+  const res = await h.app.inject({ method: 'POST', url, headers: CLIENT, payload: { hosts } });
+  await h.settle();
+  return { status: res.statusCode, body: res.json() };
+}
+
+async function status(hosts?: string): Promise<HostStatus[]> {
+  const res = await h.app.inject({ method: 'GET', url: `${PATHS.maintenance}${hosts ? `?hosts=${hosts}` : ''}` });
+  return (res.json() as { hosts: HostStatus[] }).hosts;
+}
+
+const active = async (): Promise<ScheduledTask[]> =>
+  (await h.tasks('?role=www-data&history=false')).filter((t) => !['FINISHED', 'FAILED', 'KILLED', 'LOST'].includes(t.state));
+
+beforeEach(async () => {
+  clock = new FakeClock();
+  agents = new Map();
+  h = await startHarness({ clock });
+});
+afterEach(() => h.close());
+
+describe('host maintenance', () => {
+  it('drains a host: its tasks move to the other host and it ends DRAINED; activate takes it back', async () => {
+    await register('host1');
+    await register('host2');
+    expect((await h.createJob(jobSpec({ service: true, instances: 4 }))).status).toBe(201);
+    await agentsRound();
+    const before = await active();
+    expect(new Set(before.map((t) => t.host))).toEqual(new Set(['host1', 'host2']));
+
+    const drained = await post(PATHS.maintenanceDrain, ['host1']);
+    expect(drained.status).toBe(200);
+    expect(drained.body.hosts[0]).toMatchObject({ host: 'host1', mode: 'DRAINING', known: true });
+    await agentsRound();
+    await tick();
+    expect(await status('host1,host2')).toMatchObject([
+      { host: 'host1', mode: 'DRAINED', activeTasks: 0 },
+      { host: 'host2', mode: 'NONE', activeTasks: 4, since: null },
+    ]);
+    const after = await active();
+    expect(after.map((t) => [t.state, t.host])).toEqual(Array(4).fill(['RUNNING', 'host2']));
+    const moved = (await h.tasks('?role=www-data')).filter((t) => t.host === 'host1');
+    expect(moved.every((t) => t.events.some((e) => e.state === 'DRAINING' && e.message === 'Draining host host1'))).toBe(true);
+
+    expect((await post(PATHS.maintenanceEnd, ['host1'])).body.hosts[0]).toMatchObject({ mode: 'NONE' });
+    expect(await status()).toEqual([]);
+  });
+
+  it('keeps new tasks off a SCHEDULED host, leaves what runs there, and remembers it across a restart', async () => {
+    await register('host1');
+    expect((await h.createJob(jobSpec({ service: true, instances: 1, name: 'first' }))).status).toBe(201);
+    await agentsRound();
+    expect((await post(PATHS.maintenanceStart, ['host1', 'unknown-host'])).body.hosts).toMatchObject([
+      { host: 'host1', mode: 'SCHEDULED', activeTasks: 1, known: true },
+      { host: 'unknown-host', mode: 'SCHEDULED', known: false },
+    ]);
+    expect((await h.createJob(jobSpec({ service: true, instances: 1, name: 'second' }))).status).toBe(201);
+    await agentsRound();
+    const second = (await active()).find((t) => t.jobKey.name === 'second');
+    expect(second?.state).toBe('PENDING');
+    expect((await active()).find((t) => t.jobKey.name === 'first')?.state).toBe('RUNNING');
+
+    const dataDir = h.dataDir;
+    await h.app.close();
+    await h.storage.close();
+    h = await startHarness({ clock, dataDir });
+    expect((await status('host1'))[0]?.mode).toBe('SCHEDULED');
+    await post(PATHS.maintenanceEnd, ['host1']);
+    agents.clear();
+    agents.set((await h.register('host1', { agentId: [...(await h.app.scheduler.listAgents())].find((a) => a.host === 'host1')!.agentId })).agentId, new Set());
+    await agentsRound();
+    expect((await active()).find((t) => t.jobKey.name === 'second')?.state).toBe('RUNNING');
+  });
+
+  it('refuses an empty host list, saying what to give', async () => {
+    const empty = await h.app.inject({ method: 'POST', url: PATHS.maintenanceDrain, headers: CLIENT, payload: { hosts: [] } });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.message).toContain('name at least one host');
+  });
+});

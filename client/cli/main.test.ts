@@ -56,4 +56,25 @@ describe('the aurora and aurora-admin bins', () => {
     expect(stderr).not.toMatch(/EPIPE|Error/);
     expect(code).toBe(0);
   });
+
+  it('--help after an unknown command is an invalid command (exit 5) naming it, as Aurora', async () => {
+    for (const argv of [['job', 'frobnicate', '--help'], ['frobnicate', '--help'], ['update', 'frob', '--help']]) {
+      const r = await runCli(createCli, argv, { env: env(), cwd: tmp.dir });
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(new RegExp(`Error: Unknown command: ${argv[argv.length - 2]}\n$`));
+    }
+    const admin = await runCli(createAdminCli, ['frob', '--help'], { env: env(), cwd: tmp.dir });
+    expect(admin).toMatchObject({ code: 5, stderr: expect.stringMatching(/Error: Unknown command: frob\n$/) });
+  });
+
+  it('--help on known commands prints their help and exits 0, arguments given or not', async () => {
+    const job = await runCli(createCli, ['job', '--help'], { env: env(), cwd: tmp.dir });
+    expect(job).toMatchObject({ code: 0, stderr: '', stdout: expect.stringContaining('aurora job create <jobkey> <config>') });
+    for (const argv of [['job', 'create', '--help'], ['job', 'create', 'a/b/c/d', 'x.aurora.ts', '--help']]) {
+      const r = await runCli(createCli, argv, { env: env(), cwd: tmp.dir });
+      expect(r).toMatchObject({ code: 0, stderr: '', stdout: expect.stringContaining('--wait-until') });
+    }
+    const admin = await runCli(createAdminCli, ['host_status', '--help'], { env: env(), cwd: tmp.dir });
+    expect(admin).toMatchObject({ code: 0, stdout: expect.stringContaining('host_status <cluster>') });
+  });
 });

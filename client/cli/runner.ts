@@ -52,15 +52,12 @@ export type Register = (y: Argv, ctx: CommandContext) => Argv | Promise<Argv>;
 
 async function parseWithYargs(scriptName: string, options: CliOptions, ctx: CommandContext, argv: string[], register: Register): Promise<void> {
   const { default: yargs } = await import('yargs');
+  const base = (args: string[]): Argv => yargs(args).scriptName(scriptName).exitProcess(false).wrap(WRAP).help().version(false).demandCommand(1, 'Please give a command.');
+  const end = argv.indexOf('--');
+  if ((end < 0 ? argv : argv.slice(0, end)).includes('--help')) await refuseUnknownCommand(base, argv.filter((a, i) => a !== '--help' || (end >= 0 && i > end)), ctx, register);
   const registered = await register(
-    yargs(argv)
-      .scriptName(scriptName)
-      .exitProcess(false)
+    base(argv)
       .strict()
-      .wrap(WRAP)
-      .help()
-      .version(false)
-      .demandCommand(1, 'Please give a command.')
       .middleware(async (argv) => {
         if (!CommandContext.isOffline(argv._)) await ctx.loadServices();
       }),
@@ -73,6 +70,37 @@ async function parseWithYargs(scriptName: string, options: CliOptions, ctx: Comm
   await y.parseAsync(argv, {}, (err: Error | undefined, _args: unknown, output: string) => {
     if (!err && output) options.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
   });
+}
+
+/** Thrown where a command line checked for help would run its command: it names no unknown one. */
+const KNOWN = Symbol('known command');
+
+/**
+ * yargs shows help for `--help` whatever the words before it, so `aurora job frobnicate --help`
+ * would print the job help and exit 0. Aurora refuses an unknown command even then: the command
+ * line without `--help` is parsed (nothing runs) and an unknown command word is an
+ * InvalidCommandError (exit 5) naming it. Any other complaint (a missing argument) is left to
+ * the help.
+ */
+async function refuseUnknownCommand(base: (args: string[]) => Argv, argv: string[], ctx: CommandContext, register: Register): Promise<void> {
+  const registered = await register(
+    base(argv)
+      .strictCommands()
+      .middleware(() => {
+        throw KNOWN;
+      }),
+    ctx,
+  );
+  const y = registered.fail(((message: string | null | undefined, error: unknown, usage: { help(): string }) => {
+    if (error !== undefined && error !== null) throw error;
+    if (message?.startsWith('Unknown command')) throw new InvalidCommandError(message, { details: [usage.help(), ''] });
+    throw KNOWN;
+  }) as unknown as (msg: string, err: Error, y: Argv) => void);
+  try {
+    await y.parseAsync(argv, {}, () => undefined);
+  } catch (err) {
+    if (err !== KNOWN) throw err;
+  }
 }
 
 /** Maps errors that have a user meaning but come from shared code (the DSL) to CLI errors. */

@@ -7,8 +7,9 @@ import type { CommandContext } from '../client/cli/context.js';
 import { runCommandLine, type CliOptions } from '../client/cli/index.js';
 import { InvalidParameterError, NetworkError } from '../client/errors.js';
 import type { ExitCode } from '../client/exit-codes.js';
+import { terminalSafe } from '../client/cli/terminal-text.js';
 
-/** `aurora-admin`: operator commands. Maintenance and backups come in later issues. */
+/** `aurora-admin`: operator commands. Backups come in a later issue. */
 export function createAdminCli(options: CliOptions): { run(): Promise<ExitCode> } {
   return { run: () => runCommandLine('aurora-admin', options, adminCommands) };
 }
@@ -23,12 +24,41 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
     )
     .command(
       'host_status <cluster>',
-      'Show the agents the scheduler knows: host, agent id, status, resources, last seen',
+      "With --hosts or --filename: each host's maintenance mode, as Aurora prints it (' INFO] HOST is in state: MODE' on stderr). Without: the agents the scheduler knows",
       (c) =>
-        c
+        hostOptions(c)
           .positional('cluster', { type: 'string', demandOption: true })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-      (a) => hostStatus(ctx, a.cluster, a.json),
+      async (a) =>
+        a.hosts === undefined && a.filename === undefined
+          ? hostStatus(ctx, a.cluster, a.json)
+          : (await maintenance()).hostStatus(ctx, a.cluster, (await maintenance()).hostsOf(ctx, a), a.json),
+    )
+    .command(
+      'host_deactivate <cluster>',
+      'Put hosts in maintenance (SCHEDULED): they take no new tasks; what runs there stays',
+      (c) => hostOptions(c).positional('cluster', { type: 'string', demandOption: true }),
+      async (a) => (await maintenance()).deactivate(ctx, a.cluster, (await maintenance()).hostsOf(ctx, a)),
+    )
+    .command(
+      'host_drain <cluster>',
+      'Drain hosts a group at a time: their tasks move elsewhere; waits until each group is DRAINED',
+      (c) =>
+        hostOptions(c)
+          .positional('cluster', { type: 'string', demandOption: true })
+          .option('grouping', { type: 'string', default: 'by_host', describe: 'drain hosts together: by_host (one at a time) or by_rack (the rack attribute)' })
+          .option('post_drain_script', { type: 'string', describe: "run after each group is DRAINED, with the group's hosts as arguments" }),
+      async (a) =>
+        (await maintenance()).drain(ctx, a.cluster, (await maintenance()).hostsOf(ctx, a), {
+          grouping: a.grouping,
+          postDrainScript: a.post_drain_script,
+        }),
+    )
+    .command(
+      'host_activate <cluster>',
+      'End the maintenance of hosts: they take tasks again',
+      (c) => hostOptions(c).positional('cluster', { type: 'string', demandOption: true }),
+      async (a) => (await maintenance()).activate(ctx, a.cluster, (await maintenance()).hostsOf(ctx, a)),
     )
     .command(
       'prune_tasks <cluster>',
@@ -72,6 +102,15 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
       (c) => c,
       async () => (await import('./hash-password.js')).hashPasswordCommand(ctx),
     );
+}
+
+const maintenance = () => import('./maintenance.js');
+
+/** `--hosts=h1,h2` or `--filename=FILE`, as Aurora's maintenance commands take them. */
+function hostOptions(c: Argv) {
+  return c
+    .option('hosts', { type: 'string', describe: 'hosts, comma-separated' })
+    .option('filename', { type: 'string', describe: 'a file of hosts, one a line' });
 }
 
 /** The positionals and options set_quota and increase_quota share. */
@@ -155,8 +194,8 @@ export function formatAgents(agents: readonly AgentInfo[], now: number): string[
   const rows = [...agents]
     .sort((a, b) => a.host.localeCompare(b.host) || a.agentId.localeCompare(b.agentId))
     .map((a) => [
-      a.host,
-      a.agentId,
+      terminalSafe(a.host),
+      terminalSafe(a.agentId),
       a.status,
       String(a.resources.cpu),
       `${a.resources.ramMb} MiB`,

@@ -2,8 +2,12 @@ import { formatJobKey } from '../../dsl/key.js';
 import type { JobDetail, JobSummary } from '../../scheduler/api/jobs-api.js';
 import type { ScheduledTask } from '../../scheduler/api/task.js';
 import { formatCounts, isTerminal, lastEvent, taskReason } from './tasks.js';
+import { terminalSafe as safe } from './terminal-text.js';
 
-/** Human-readable output of job commands. Pure: data in, lines out, each task in linear time. */
+/**
+ * Human-readable output of job commands. Pure: data in, lines out, each task in linear time.
+ * What the cluster wrote (hosts, task ids, messages, reasons) is printed terminal-safe.
+ */
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -29,22 +33,22 @@ export function observerTaskUrl(t: ScheduledTask): string | undefined {
 
 function formatPorts(ports: Readonly<Record<string, number>>): string | undefined {
   const entries = Object.entries(ports).sort(([a], [b]) => a.localeCompare(b));
-  return entries.length > 0 ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : undefined;
+  return entries.length > 0 ? entries.map(([k, v]) => `${safe(k)}=${v}`).join(', ') : undefined;
 }
 
 /** One task, as `aurora job status` prints it. */
 export function formatTask(t: ScheduledTask): string[] {
-  const where = t.host ? ` on ${t.host}` : '';
-  const reason = t.state === 'PENDING' && t.pendingReason ? `: ${t.pendingReason}` : '';
-  const lines = [`  instance ${t.instance}: ${t.state}${where}${reason}`, `    task id: ${t.taskId}`];
+  const where = t.host ? ` on ${safe(t.host)}` : '';
+  const reason = t.state === 'PENDING' && t.pendingReason ? `: ${safe(t.pendingReason)}` : '';
+  const lines = [`  instance ${t.instance}: ${t.state}${where}${reason}`, `    task id: ${safe(t.taskId)}`];
   const ports = formatPorts(t.ports);
   if (ports) lines.push(`    ports: ${ports}`);
   if (t.health !== 'UNKNOWN') lines.push(`    health: ${t.health}`);
   if (t.failureCount > 0) lines.push(`    earlier failures: ${t.failureCount}`);
   const last = lastEvent(t);
-  if (last) lines.push(`    last event: ${last.state} at ${isoTime(last.at)}${last.message ? `: ${last.message}` : ''}`);
+  if (last) lines.push(`    last event: ${last.state} at ${isoTime(last.at)}${last.message ? `: ${safe(last.message)}` : ''}`);
   const observer = observerTaskUrl(t);
-  if (observer) lines.push(`    observer: ${observer}`);
+  if (observer) lines.push(`    observer: ${safe(observer)}`);
   return lines;
 }
 
@@ -86,5 +90,5 @@ export function formatJobStatus(job: JobDetail, jobPageUrl: string): string[] {
 /** `  instance 0: FAILED: Process hello exited with status 1` */
 export function formatOutcome(t: ScheduledTask): string {
   const why = taskReason(t);
-  return `  instance ${t.instance}: ${t.state}${why ? `: ${why}` : ''}`;
+  return `  instance ${t.instance}: ${t.state}${why ? `: ${safe(why)}` : ''}`;
 }

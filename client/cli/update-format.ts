@@ -8,6 +8,7 @@ import {
   type UpdateStatus,
   type UpdateSummary,
 } from '../../scheduler/api/updates-api.js';
+import { terminalSafe as safe } from './terminal-text.js';
 import { InvalidCommandError, InvalidParameterError } from '../errors.js';
 
 /**
@@ -140,7 +141,7 @@ export function formatUpdateInfo(u: JobUpdate): string[] {
     `Job: ${formatJobKey(u.job)}, UpdateID: ${u.id}`,
     `Started ${auroraTimestamp(u.createdAt)}, last activity: ${auroraTimestamp(u.lastModifiedAt)}`,
     `Current status: ${u.status}`,
-    `${u.kind === 'restart' ? 'Restart' : 'Update'} by ${u.user}${u.message ? `: ${u.message}` : ''}`,
+    `${u.kind === 'restart' ? 'Restart' : 'Update'} by ${u.user}${u.message ? `: ${safe(u.message)}` : ''}`,
     `Progress: ${updateProgress(u)}`,
   ];
   if (u.instances.length > 0) {
@@ -151,13 +152,13 @@ export function formatUpdateInfo(u: JobUpdate): string[] {
     lines.push('Update events:');
     for (const e of u.events) {
       lines.push(`  Status: ${e.status} at ${auroraTimestamp(e.at)}${e.user ? ` by ${e.user}` : ''}`);
-      if (e.message) lines.push(`      message: ${e.message}`);
+      if (e.message) lines.push(`      message: ${safe(e.message)}`);
     }
   }
   if (u.instanceEvents.length > 0) {
     lines.push('Instance events:');
     for (const e of u.instanceEvents) {
-      lines.push(`  Instance ${e.instance} at ${auroraTimestamp(e.at)}: ${e.action}${e.message ? `: ${e.message}` : ''}`);
+      lines.push(`  Instance ${e.instance} at ${auroraTimestamp(e.at)}: ${e.action}${e.message ? `: ${safe(e.message)}` : ''}`);
     }
   }
   return lines;
@@ -191,7 +192,7 @@ export function updateFailureDetails(u: JobUpdate): string[] {
   for (const e of u.instanceEvents) if (e.message) lastEventOf.set(e.instance, e.message);
   const lines = u.instances
     .filter((i) => i.status === 'FAILED')
-    .map((i) => `  instance ${i.instance}: FAILED after ${plural(i.failures, 'failure')}${lastEventOf.has(i.instance) ? `: ${lastEventOf.get(i.instance)}` : ''}`);
-  for (const e of u.events.slice(1)) lines.push(`  ${e.status}${e.user ? ` by ${e.user}` : ''}${e.message ? `: ${e.message}` : ''}`);
+    .map((i) => `  instance ${i.instance}: FAILED after ${plural(i.failures, 'failure')}${lastEventOf.has(i.instance) ? `: ${safe(lastEventOf.get(i.instance) ?? '')}` : ''}`);
+  for (const e of u.events.slice(1)) lines.push(`  ${e.status}${e.user ? ` by ${e.user}` : ''}${e.message ? `: ${safe(e.message)}` : ''}`);
   return lines;
 }

@@ -60,8 +60,9 @@ export async function checkConfigFile(ctx: CommandContext, a: { config: string; 
 export async function listConfigJobs(ctx: CommandContext, a: { config: string; json: boolean }): Promise<void> {
   const config = load(ctx, a.config, false);
   const keys = definedKeys(config.jobs);
+  // Aurora's line: `jobs=[cluster/role/env/name, ...]` (`jobs=[]` for none), in the file's order.
   if (a.json) ctx.json(config.jobs.map(keyOf));
-  else for (const k of keys) ctx.out(k);
+  else ctx.out(`jobs=[${keys.join(', ')}]`);
 }
 
 /** The JSON Schema (draft 2020-12) of the JobSpec, from the zod schema every part validates with. */

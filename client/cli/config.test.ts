@@ -62,10 +62,10 @@ describe('aurora config and job inspect/diff', () => {
     });
   });
 
-  it('config list prints the job keys', async () => {
+  it("config list prints the job keys as Aurora's jobs=[...] line, --json as JSON", async () => {
     tmp.write('two.aurora.ts', HELLO_CONFIG.replace('export const jobs = [', "export const jobs = [\n  Service({ cluster: 'devcluster', role: 'www-data', environment: 'test', name: 'other', task: Task({ processes: [hello], resources: Resources({ cpu: 1, ram: 16 * MB, disk: 16 * MB }) }) }),"));
     const r = await aurora('config', 'list', 'two.aurora.ts');
-    expect(r).toMatchObject({ code: 0, stdout: 'devcluster/www-data/test/other\ndevcluster/www-data/prod/hello\n' });
+    expect(r).toMatchObject({ code: 0, stdout: 'jobs=[devcluster/www-data/test/other, devcluster/www-data/prod/hello]\n' });
     const j = await aurora('config', 'list', 'two.aurora.ts', '--json');
     expect(JSON.parse(j.stdout)).toHaveLength(2);
   });

@@ -5,7 +5,7 @@ import type { ScheduledTask } from '../../scheduler/api/task.js';
 import type { SchedulerClient } from '../api/index.js';
 import { parseBindings } from '../config/bindings.js';
 import { compileSpec, parseKeyForCluster } from './compile-spec.js';
-import { ApiCallError, CommandFailureError, WaitTimeoutError } from '../errors.js';
+import { ApiCallError, CommandFailureError, InvalidParameterError, WaitTimeoutError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { formatJobLine, formatJobStatus, formatOutcome } from './format.js';
 import { assessGoal, assessKill, countStates, formatCounts, isTerminal, type WaitGoal } from './tasks.js';
@@ -95,11 +95,21 @@ export interface KillArgs {
   readonly wait: boolean;
   readonly waitTimeout: number;
   readonly json: boolean;
+  /** Instances the job does not have are an error rather than ignored. */
+  readonly strict?: boolean | undefined;
 }
 
 export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
-  const { job: key, instances } = parseInstanceKey(a.instancekey);
+  const { job: key, instances: asked } = parseInstanceKey(a.instancekey);
   const client = ctx.client(key.cluster);
+  // The scheduler refuses instances a job does not have; Aurora ignores them unless --strict.
+  // So a kill of some instances reads the job's instance count first (a whole-job kill does not).
+  const instances = asked ? await existingInstances(ctx, client, key, asked, a.strict === true) : undefined;
+  if (instances?.length === 0) {
+    if (a.json) ctx.json({ killed: [], jobRemoved: false, tasks: [] });
+    else ctx.out(`No instances of ${formatJobKey(key)} to kill`);
+    return;
+  }
   const what = `${formatJobKey(key)}${instances ? ` instances ${formatInstances(instances)}` : ''}`;
   const res = await client.killJob(key, {
     ...(instances ? { instances: [...instances] } : {}),
@@ -136,6 +146,21 @@ export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
   } else {
     ctx.out(`Kill requested for ${what}${res.jobRemoved ? '; the job was removed' : ''}`);
   }
+}
+
+/**
+ * The instances of `asked` the job has. The others are named on stderr and left out, or, when
+ * `strict`, an InvalidParameterError (exit 6), as Aurora's kill.
+ */
+async function existingInstances(ctx: CommandContext, client: SchedulerClient, key: JobKey, asked: readonly number[], strict: boolean): Promise<number[]> {
+  const count = (await client.getJob(key)).summary.instances;
+  const missing = asked.filter((i) => i >= count);
+  if (missing.length > 0) {
+    const words = `${formatJobKey(key)} has ${count} instance${count === 1 ? '' : 's'} (0-${count - 1}); instance${missing.length === 1 ? '' : 's'} ${formatInstances(missing)} ${missing.length === 1 ? 'does' : 'do'} not exist`;
+    if (strict) throw new InvalidParameterError(`${words} (--strict)`);
+    ctx.err(`${words}: ignored`);
+  }
+  return asked.filter((i) => i < count);
 }
 
 /**

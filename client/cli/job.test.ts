@@ -404,6 +404,30 @@ describe('aurora job', () => {
       expect(status.code).toBe(10);
     });
 
+    it("ignores instances the job does not have, saying so on stderr (Aurora's kill); --strict refuses them with exit 6", async () => {
+      const s = await scheduler();
+      tmp.write('three.aurora.ts', withInstances(3));
+      expect((await aurora('job', 'create', KEY, 'three.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      s.requests.length = 0;
+      const strict = await aurora('job', 'kill', `${KEY}/1,5-6`, '--strict');
+      expect(strict.code).toBe(6);
+      expect(strict.stderr).toContain('instances 5-6 do not exist');
+      expect(s.requests.filter((q) => q.method === 'POST')).toEqual([]);
+      const r = await aurora('job', 'kill', `${KEY}/1,5-6`);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(`${KEY} has 3 instances (0-2); instances 5-6 do not exist: ignored\n`);
+      expect(r.stdout.split('\n')[0]).toBe(`Killing 1 task of ${KEY} instances 1`);
+      expect(s.requests.filter((q) => q.method === 'POST').map((q) => q.body)).toEqual([{ instances: [1] }]);
+      s.requests.length = 0;
+      const none = await aurora('job', 'kill', `${KEY}/5`);
+      expect(none).toMatchObject({ code: 0, stdout: `No instances of ${KEY} to kill\n`, stderr: `${KEY} has 3 instances (0-2); instance 5 does not exist: ignored\n` });
+      expect(s.requests.filter((q) => q.method === 'POST')).toEqual([]);
+      // A whole-job kill is one request, with no read of the job first.
+      s.requests.length = 0;
+      expect((await aurora('job', 'kill', KEY, '--no-wait')).code).toBe(0);
+      expect(s.requests.map((q) => q.method)).toEqual(['POST']);
+    });
+
     it('follows the killed tasks by their ids once the job is gone, and prints them with --json', async () => {
       const s = await scheduler();
       tmp.write('three.aurora.ts', withInstances(3));

@@ -67,12 +67,14 @@ export function jobCommandTable(ctx: CommandContext): FastCommand[] {
         message: { type: 'string', describe: 'why, recorded with the tasks' },
         wait: { type: 'boolean', default: true, describe: 'wait until the tasks ended (--no-wait to skip)' },
         'wait-timeout': { type: 'number', default: 600, describe: 'seconds to wait for the tasks to end' },
+        strict: { type: 'boolean', default: false, describe: 'refuse instances the job does not have (exit 6) instead of ignoring them' },
         json: json('print JSON'),
       },
       run: async (a) =>
         (await actions()).killJob(ctx, {
           instancekey: a.instancekey,
           message: a.message,
+          strict: a.strict,
           wait: a.wait,
           waitTimeout: a.waitTimeout,
           json: a.json,

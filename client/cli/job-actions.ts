@@ -148,6 +148,32 @@ export async function killJob(ctx: CommandContext, a: KillArgs): Promise<void> {
   }
 }
 
+export interface KillAllArgs {
+  readonly jobkey: string;
+  readonly message?: string | undefined;
+  readonly batching: boolean;
+  readonly batchSize: number;
+  readonly waitTimeout: number;
+}
+
+/**
+ * `aurora job killall`: with batching (the default, as Aurora's), the job's instances in batches
+ * of `batchSize`, each batch waited until its tasks ended before the next, then the job itself
+ * (which removes it); `--no-batching` kills the whole job in one request.
+ */
+export async function killAll(ctx: CommandContext, a: KillAllArgs): Promise<void> {
+  const key = parseJobKey(a.jobkey);
+  const kill = (instancekey: string) => killJob(ctx, { instancekey, message: a.message, wait: true, waitTimeout: a.waitTimeout, json: false });
+  if (!a.batching) return kill(a.jobkey);
+  if (!(Number.isInteger(a.batchSize) && a.batchSize > 0)) throw new InvalidParameterError(`--batch-size must be a whole number above 0, not ${a.batchSize}`);
+  const count = (await ctx.client(key.cluster).getJob(key)).summary.instances;
+  for (let first = 0; first < count; first += a.batchSize) {
+    const batch = Array.from({ length: Math.min(a.batchSize, count - first) }, (_, i) => first + i);
+    await kill(`${a.jobkey}/${formatInstances(batch)}`);
+  }
+  await kill(a.jobkey);
+}
+
 /**
  * The instances of `asked` the job has. The others are named on stderr and left out, or, when
  * `strict`, an InvalidParameterError (exit 6), as Aurora's kill.

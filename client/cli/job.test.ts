@@ -428,6 +428,32 @@ describe('aurora job', () => {
       expect(s.requests.map((q) => q.method)).toEqual(['POST']);
     });
 
+    it('killall kills the instances in batches, each waited until it ended, then removes the job; --no-batching in one request', async () => {
+      const s = await scheduler();
+      tmp.write('three.aurora.ts', withInstances(3));
+      expect((await aurora('job', 'create', KEY, 'three.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      s.requests.length = 0;
+      const r = await aurora('job', 'killall', KEY, '--batch-size', '2', '--message', 'bye');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const kills = s.requests.filter((q) => q.method === 'POST').map((q) => q.body);
+      expect(kills).toEqual([{ instances: [0, 1], message: 'bye' }, { instances: [2], message: 'bye' }, { message: 'bye' }]);
+      const lines = r.stdout.split('\n');
+      expect(lines).toContain(`Killed ${KEY} instances 0-1: 2 KILLED`);
+      expect(lines).toContain(`Killed ${KEY} instances 2: 1 KILLED`);
+      // Each batch had ended before the next was killed.
+      const firstKill = lines.indexOf(`Killed ${KEY} instances 0-1: 2 KILLED`);
+      expect(lines.indexOf(`Killing 1 task of ${KEY} instances 2`)).toBeGreaterThan(firstKill);
+      expect((await aurora('job', 'status', KEY)).code).toBe(10);
+
+      expect((await aurora('job', 'create', KEY, 'three.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      s.requests.length = 0;
+      const all = await aurora('job', 'killall', KEY, '--no-batching');
+      expect(all.code).toBe(0);
+      expect(s.requests.filter((q) => q.method === 'POST').map((q) => q.body)).toEqual([{}]);
+      expect(all.stdout).toContain(`Killed ${KEY}: 3 KILLED; the job was removed`);
+    });
+
     it('follows the killed tasks by their ids once the job is gone, and prints them with --json', async () => {
       const s = await scheduler();
       tmp.write('three.aurora.ts', withInstances(3));

@@ -81,6 +81,19 @@ export function jobCommandTable(ctx: CommandContext): FastCommand[] {
         }),
     }),
     fastCommand({
+      words: ['job', 'killall'],
+      describe: "Kill all of a job's instances, in batches each waited until its tasks ended (Aurora's killall)",
+      positionals: { jobkey: JOB_KEY },
+      options: {
+        message: { type: 'string', describe: 'why, recorded with the tasks' },
+        batching: { type: 'boolean', default: true, describe: 'kill in batches (--no-batching: all at once)' },
+        'batch-size': { type: 'number', default: 1, describe: 'instances killed per batch' },
+        'wait-timeout': { type: 'number', default: 600, describe: 'seconds to wait for a batch to end' },
+      },
+      run: async (a) =>
+        (await actions()).killAll(ctx, { jobkey: a.jobkey, message: a.message, batching: a.batching, batchSize: a.batchSize, waitTimeout: a.waitTimeout }),
+    }),
+    fastCommand({
       words: ['job', 'restart'],
       describe: 'Restart a job, or some of its instances, in batches, each watched until healthy like an update',
       positionals: { instancekey: 'cluster/role/environment/name[/instances], instances as 0-1 or 0,2' },
@@ -125,6 +138,6 @@ export function jobCommands(y: Argv, ctx: CommandContext): Argv {
   return y.command('job', 'Create, inspect, compare, restart and kill jobs', (job) => {
     let built = job;
     for (const c of jobCommandTable(ctx)) built = registerFast(built, c);
-    return built.demandCommand(1, 'Please give a job command: create, status, list, kill, restart, inspect or diff.');
+    return built.demandCommand(1, 'Please give a job command: create, status, list, kill, killall, restart, inspect or diff.');
   });
 }

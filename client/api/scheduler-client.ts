@@ -1,3 +1,4 @@
+import type { HostStatus, HostsRequest, MaintenanceResponse } from '../../scheduler/api/maintenance-api.js';
 import type http from 'node:http';
 import type { z } from 'zod';
 import { canonicalJson } from '../../dsl/canonical-json.js';
@@ -196,6 +197,11 @@ const CHECKS = {
   cron: wire<CronJobResponse>('CronJobResponse', async () => (await cronApi()).CronJobResponseSchema),
   listCron: wire<ListCronJobsResponse>('ListCronJobsResponse', async () => (await cronApi()).ListCronJobsResponseSchema),
   error: wire<ApiErrorBody>('ApiErrorBody', async () => (await import('../../scheduler/api/errors.js')).ApiErrorBodySchema),
+  maintenance: {
+    // Operators' commands, never on the warm path: zod only.
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await import('../../scheduler/api/maintenance-api.js')).MaintenanceResponseSchema, body),
+  } satisfies Check<MaintenanceResponse>,
   listAgents: {
     // Agents' port ranges carry a refinement JSON Schema cannot state: zod only.
     fast: () => undefined,
@@ -430,6 +436,18 @@ export class SchedulerClient {
   /** Deletes ended tasks from the scheduler's history (operators only). */
   async pruneTasks(req: PruneTasksRequest = {}): Promise<PruneTasksResponse> {
     return this.call('POST', PATHS.tasksPrune, CHECKS.pruneTasks, { body: req });
+  }
+
+  /** Hosts' maintenance modes; without names, every host in maintenance. */
+  async maintenanceStatus(hosts: readonly string[] | null): Promise<HostStatus[]> {
+    return (await this.call('GET', PATHS.maintenance, CHECKS.maintenance, { query: { hosts: hosts ? hosts.join(',') : undefined } })).hosts;
+  }
+
+  /** Puts hosts in maintenance (`start`), drains them (`drain`), or ends it (`end`); operators only. */
+  async changeMaintenance(action: 'start' | 'drain' | 'end', hosts: readonly string[]): Promise<HostStatus[]> {
+    const path = { start: PATHS.maintenanceStart, drain: PATHS.maintenanceDrain, end: PATHS.maintenanceEnd }[action];
+    const body: HostsRequest = { hosts: [...hosts] };
+    return (await this.call('POST', path, CHECKS.maintenance, { body })).hosts;
   }
 
   async listAgents(): Promise<AgentInfo[]> {

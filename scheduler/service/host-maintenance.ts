@@ -95,6 +95,11 @@ export class HostMaintenanceService {
     return moved;
   }
 
+  /** A task on the host ended: a DRAINING host with nothing left is DRAINED at once. */
+  taskEnded(h: string): void {
+    if (this.host.state.maintenance(h)?.mode === 'DRAINING') this.finishIfEmpty(h);
+  }
+
   private finishIfEmpty(h: string): void {
     const m = this.host.state.maintenance(h);
     if (m?.mode === 'DRAINING' && this.activeTasks(h).length === 0) {

@@ -1008,6 +1008,7 @@ export class Scheduler {
       }
     }
     if (to === 'ASSIGNED' && updated.agentId) this.state.wakeAgent(updated.agentId);
+    if (TERMINAL_STATES.has(to) && updated.host && this.state.maintenance(updated.host)) this.maintenance.taskEnded(updated.host);
     if (TERMINAL_STATES.has(to) && (this.state.jobTasks(path)?.ended.size ?? 0) > this.history.maxPerJob) {
       const due = this.overJobLimit(path, now);
       if (due.length > 0) this.prune(due);

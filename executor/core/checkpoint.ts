@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ExecutorTaskStateSchema, TaskAssignmentSchema, type ExecutorTaskState, type TaskAssignment } from '../../scheduler/api/agent-protocol.js';
 import { HealthSchema, type Health } from '../../scheduler/api/task.js';
 import { upgradeJobSpecJson } from '../../dsl/jobspec-upgrade.js';
+import { MAX_COMMAND_BYTES } from '../../dsl/jobspec.js';
 import type { ProcessRunState, RunSummary, TaskOutcome } from './process-plan.js';
 
 /**
@@ -165,14 +166,57 @@ export function parseCheckpoint(text: string): CheckpointRecord[] {
       if (isLast) return;
       throw new CheckpointError(`checkpoint line ${i + 1} is not JSON`);
     }
-    const parsed = CheckpointRecordSchema.safeParse(upgradeAssigned(json));
+    const { json: checked, restore } = setAsideLongCommands(upgradeAssigned(json));
+    const parsed = CheckpointRecordSchema.safeParse(checked);
     if (!parsed.success) {
       if (isLast) return;
       throw new CheckpointError(`checkpoint line ${i + 1}: ${parsed.error.issues.map((x) => x.message).join('; ')}`);
     }
-    records.push(parsed.data);
+    records.push(restore(parsed.data));
   });
   return records;
+}
+
+/**
+ * The scheduler refuses command lines and shell checks over MAX_COMMAND_BYTES, but a task an
+ * older scheduler assigned may hold one, and its processes may run: its checkpoint must stay
+ * readable, or the task would be lost track of. Such commands are set aside while the record is
+ * checked and put back after; the runner then fails what cannot start, with the reason.
+ */
+function setAsideLongCommands(json: unknown): { json: unknown; restore: (r: CheckpointRecord) => CheckpointRecord } {
+  const keep = { json, restore: (r: CheckpointRecord) => r };
+  if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== 'ASSIGNED') return keep;
+  const job = (json as { assignment?: { job?: unknown } }).assignment?.job as
+    | { task?: { processes?: unknown }; healthCheck?: { checker?: { kind?: unknown; command?: unknown } } }
+    | undefined;
+  if (typeof job !== 'object' || job === null) return keep;
+  const tooLong = (s: unknown): s is string => typeof s === 'string' && Buffer.byteLength(s) > MAX_COMMAND_BYTES;
+  const processes = Array.isArray(job.task?.processes) ? (job.task.processes as unknown[]) : [];
+  const longCmdlines = new Map<number, string>();
+  processes.forEach((p, i) => {
+    const cmdline = (p as { cmdline?: unknown } | null)?.cmdline;
+    if (tooLong(cmdline)) longCmdlines.set(i, cmdline);
+  });
+  const checker = job.healthCheck?.checker;
+  const longCheck = checker?.kind === 'shell' && tooLong(checker.command) ? checker.command : null;
+  if (longCmdlines.size === 0 && longCheck === null) return keep;
+  const record = json as { assignment: { job: Record<string, unknown> } };
+  const shortJob: Record<string, unknown> = {
+    ...job,
+    task: { ...job.task, processes: processes.map((p, i) => (longCmdlines.has(i) ? { ...(p as object), cmdline: 'true' } : p)) },
+    ...(longCheck !== null ? { healthCheck: { ...job.healthCheck, checker: { ...checker, command: 'true' } } } : {}),
+  };
+  return {
+    json: { ...record, assignment: { ...record.assignment, job: shortJob } },
+    restore: (r) => {
+      if (r.type !== 'ASSIGNED') return r;
+      const j = r.assignment.job;
+      const task = { ...j.task, processes: j.task.processes.map((p, i) => ({ ...p, cmdline: longCmdlines.get(i) ?? p.cmdline })) };
+      const healthCheck =
+        longCheck !== null && j.healthCheck.checker.kind === 'shell' ? { ...j.healthCheck, checker: { ...j.healthCheck.checker, command: longCheck } } : j.healthCheck;
+      return { ...r, assignment: { ...r.assignment, job: { ...j, task, healthCheck } } };
+    },
+  };
 }
 
 /** A task assigned before update strategies keeps its checkpoint readable across an agent upgrade. */

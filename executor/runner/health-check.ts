@@ -3,11 +3,12 @@ import { connect } from 'node:net';
 import { request } from 'undici';
 import type { HealthCheckerSpec } from '../../dsl/jobspec.js';
 import { judgeHttpAnswer } from '../core/health.js';
+import { argumentProblem, shortCommand } from './process-launcher.js';
 import type { UnixUser } from './users.js';
 
 /**
  * One health check, the I/O: an HTTP GET, a TCP connect or a shell command, each within the
- * timeout. Returns `{ ok, message }`; what it means is decided in core/health.ts.
+ * timeout. Returns `{ ok, message }` and never rejects (a check that cannot even start fails); what it means is decided in core/health.ts.
  */
 
 export interface CheckContext {
@@ -19,6 +20,15 @@ export interface CheckContext {
 }
 
 export async function runHealthCheck(checker: HealthCheckerSpec, ctx: CheckContext): Promise<{ ok: boolean; message: string }> {
+  try {
+    return await runCheck(checker, ctx);
+  } catch (err) {
+    // Whatever went wrong is the check's failure, never the agent's.
+    return { ok: false, message: `${checker.kind} check could not run: ${(err as Error).message}` };
+  }
+}
+
+function runCheck(checker: HealthCheckerSpec, ctx: CheckContext): Promise<{ ok: boolean; message: string }> {
   switch (checker.kind) {
     case 'http':
       return httpCheck(checker, ctx);
@@ -63,15 +73,30 @@ function tcpCheck(port: number | undefined, timeoutMs: number): Promise<{ ok: bo
   });
 }
 
+/**
+ * Never throws nor rejects: a command that cannot start (too long for the kernel, no bash, a
+ * user that cannot be switched to) is a failed check that says why. Messages name the command by
+ * its beginning only.
+ */
 function shellCheck(command: string, ctx: CheckContext): Promise<{ ok: boolean; message: string }> {
+  const name = shortCommand(command);
+  const tooLong = argumentProblem('the command', command);
+  if (tooLong) return Promise.resolve({ ok: false, message: `shell check could not start: ${tooLong}` });
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', command], {
-      cwd: ctx.sandbox,
-      env: { ...ctx.env },
-      stdio: 'ignore',
-      detached: true,
-      ...(ctx.runAs ? { uid: ctx.runAs.uid, gid: ctx.runAs.gid } : {}),
-    });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn('bash', ['-c', command], {
+        cwd: ctx.sandbox,
+        env: { ...ctx.env },
+        stdio: 'ignore',
+        detached: true,
+        ...(ctx.runAs ? { uid: ctx.runAs.uid, gid: ctx.runAs.gid } : {}),
+      });
+    } catch (err) {
+      // node throws for some exec failures (E2BIG among them) rather than emitting 'error'.
+      resolve({ ok: false, message: `shell check could not start: ${(err as Error).message} (${name})` });
+      return;
+    }
     const timer = setTimeout(() => {
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -81,13 +106,13 @@ function shellCheck(command: string, ctx: CheckContext): Promise<{ ok: boolean; 
     }, ctx.timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);
-      resolve({ ok: false, message: `${command} could not start: ${err.message}` });
+      resolve({ ok: false, message: `shell check could not start: ${err.message} (${name})` });
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve({ ok: true, message: `${command} exited 0` });
-      else if (signal === 'SIGKILL') resolve({ ok: false, message: `${command} did not finish within ${ctx.timeoutMs} ms` });
-      else resolve({ ok: false, message: `${command} exited ${code ?? signal}` });
+      if (code === 0) resolve({ ok: true, message: `${name} exited 0` });
+      else if (signal === 'SIGKILL') resolve({ ok: false, message: `${name} did not finish within ${ctx.timeoutMs} ms` });
+      else resolve({ ok: false, message: `${name} exited ${code ?? signal}` });
     });
   });
 }

@@ -81,6 +81,26 @@ export interface LaunchRequest {
   readonly onSetupFailed?: (message: string) => void;
 }
 
+/**
+ * The most bytes the kernel lets one argument of an exec hold (Linux's MAX_ARG_STRLEN, 32 pages,
+ * its terminating NUL included). A command line runs as one argument of `bash -c`; a longer one
+ * makes the exec fail with E2BIG.
+ */
+export const MAX_ARGUMENT_BYTES = 128 * 1024;
+
+/** Why `command` cannot be one argument of an exec (`what` names it), or null when it can. */
+export function argumentProblem(what: string, command: string): string | null {
+  const bytes = Buffer.byteLength(command, 'utf8');
+  if (bytes < MAX_ARGUMENT_BYTES) return null;
+  return `${what} is ${bytes} bytes, too long for the kernel to run (at most ${MAX_ARGUMENT_BYTES - 1} bytes in one argument; E2BIG)`;
+}
+
+/** A command as messages name it: its beginning only, so a huge one does not make a huge message. */
+export function shortCommand(command: string, max = 120): string {
+  const oneLine = command.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${Buffer.byteLength(command, 'utf8')} bytes)`;
+}
+
 /** Takes setup steps here and now; the first failure stops them and is returned. */
 export function runSetup(steps: readonly SetupStep[]): string | null {
   try {
@@ -157,6 +177,8 @@ export function outputPaths(req: LaunchRequest): { stdout: string; stderr: strin
  */
 export class DirectLauncher implements ProcessLauncher {
   prepare(req: LaunchRequest): Promise<PreparedProcess> {
+    const problem = argumentProblem('its command line', req.cmdline);
+    if (problem) return Promise.reject(new Error(problem));
     try {
       return Promise.resolve(this.spawn(req));
     } catch (err) {

@@ -11,6 +11,7 @@ import {
   type SpawnRequest,
 } from '../core/spawn-protocol.js';
 import {
+  argumentProblem,
   DirectLauncher,
   launchEnv,
   outputPaths,
@@ -115,6 +116,9 @@ export class SpawnHelper implements ProcessLauncher {
   prepare(launch: LaunchRequest): Promise<PreparedProcess> {
     if (this.closed) return Promise.reject(new Error('the agent is not launching processes any more'));
     if (this.fallback) return this.fallback.prepare(launch);
+    // The helper's child would only learn it when its exec fails (and exit 126); say why now.
+    const tooLong = argumentProblem('its command line', launch.cmdline);
+    if (tooLong) return Promise.reject(new Error(tooLong));
     const id = this.nextId++;
     const request: SpawnRequest = {
       id,

@@ -337,8 +337,25 @@ export class TaskRunner {
     return null;
   }
 
-  /** One look at the task: learn what ended, ask the planner, act. */
+  /**
+   * One look at the task. Whatever goes wrong in it fails the task with the reason and never
+   * reaches the agent's event loop: nothing a task brings may crash the agent (which would meet
+   * the same task again once it restarted).
+   */
   private tick(): void {
+    try {
+      this.look();
+    } catch (err) {
+      const reason = `The agent could not supervise the task: ${(err as Error).message}`;
+      this.log(reason);
+      if (this.fatal || this.terminal) return;
+      this.fatal = { state: 'FAILED', reason };
+      this.wake();
+    }
+  }
+
+  /** One look at the task: learn what ended, ask the planner, act. */
+  private look(): void {
     if (this.stopped || this.terminal) return;
     this.observeExits();
     this.pumpLogs(false);
@@ -424,26 +441,30 @@ export class TaskRunner {
     if (this.now() < nextCheckAt(this.health, since, spec)) return;
     this.checking = true;
     const ctx = this.bindingContext();
+    // runHealthCheck never rejects; a check that cannot start is a failed check with the reason.
     void runHealthCheck(checker, {
       ports: a.ports,
       sandbox: this.options.sandbox,
       env: { ...this.processEnv(), ...bindingEnv(ctx) },
       timeoutMs: spec.timeoutSecs * 1000,
       runAs: this.options.runAs ?? null,
-    }).then((result) => {
-      this.checking = false;
-      if (this.stopped || this.terminal || this.current.killRequested) return;
-      const decision = nextHealth(this.health, { at: this.now(), ...result }, spec, since);
-      this.health = decision.track;
-      if (decision.change) {
-        this.record({ type: 'HEALTH', at: this.now(), health: decision.change.health, message: decision.change.message });
-        this.log(`${decision.change.health}: ${decision.change.message}`);
-      }
-      if (decision.kill) {
-        this.log(`${decision.kill}; killing it`);
-        this.fail(decision.kill);
-      }
-    });
+    })
+      .catch((err: unknown) => ({ ok: false, message: `the health check could not run: ${(err as Error).message}` }))
+      .then((result) => {
+        this.checking = false;
+        if (this.stopped || this.terminal || this.current.killRequested) return;
+        const decision = nextHealth(this.health, { at: this.now(), ...result }, spec, since);
+        this.health = decision.track;
+        if (decision.change) {
+          this.record({ type: 'HEALTH', at: this.now(), health: decision.change.health, message: decision.change.message });
+          this.log(`${decision.change.health}: ${decision.change.message}`);
+        }
+        if (decision.kill) {
+          this.log(`${decision.kill}; killing it`);
+          this.fail(decision.kill);
+        }
+      })
+      .catch((err: unknown) => this.log(`could not record a health check: ${(err as Error).message}`));
   }
 
   /** The agent's environment (or the configured base) with the user's identity when switching users. */

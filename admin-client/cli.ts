@@ -55,6 +55,15 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
         }),
     )
     .command(
+      'sla_host_drain <cluster>',
+      "Drain hosts while their jobs keep their SLA policies (Aurora's rules); after --force_drain_timeout the rest move",
+      (c) =>
+        hostOptions(c)
+          .positional('cluster', { type: 'string', demandOption: true })
+          .option('force_drain_timeout', { type: 'string', default: '7d', describe: 'move the rest without an SLA check this long after the request (0s: at once)' }),
+      async (a) => (await maintenance()).slaDrain(ctx, a.cluster, (await maintenance()).hostsOf(ctx, a), a.force_drain_timeout),
+    )
+    .command(
       'host_activate <cluster>',
       'End the maintenance of hosts: they take tasks again',
       (c) => hostOptions(c).positional('cluster', { type: 'string', demandOption: true }),

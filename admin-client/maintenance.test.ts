@@ -6,7 +6,7 @@ import { HELLO_CONFIG, tempDir } from '../client/testing/temp-dir.js';
 import { testClock } from '../client/testing/test-clock.js';
 import { startTestScheduler, type TestScheduler } from '../client/testing/test-scheduler.js';
 import { createAdminCli } from './cli.js';
-import { groupHosts, stateLine } from './maintenance.js';
+import { durationMs, groupHosts, stateLine } from './maintenance.js';
 
 // aurora-admin's maintenance commands against the real scheduler with two played agents.
 
@@ -77,6 +77,18 @@ describe('host maintenance commands', () => {
     const missing = await admin('host_deactivate', 'local', '--filename=nope.txt');
     expect(missing.code).toBe(6);
     expect(missing.stderr).toContain('cannot read --filename nope.txt');
+  });
+
+  it('sla_host_drain with --force_drain_timeout=0s moves everything at once; a bad timeout exits 6', async () => {
+    const s = await scheduler();
+    await s.agent({ host: 'h1' });
+    const r = await admin('sla_host_drain', 'local', '--hosts=h1', '--force_drain_timeout=0s');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(' INFO] h1 is in state: DRAINED\n');
+    const bad = await admin('sla_host_drain', 'local', '--hosts=h1', '--force_drain_timeout=soon');
+    expect(bad.code).toBe(6);
+    expect(bad.stderr).toContain("--force_drain_timeout must be a duration such as 7d, 12h, 30m or 0s, not 'soon'");
+    expect([durationMs('7d'), durationMs('30m'), durationMs('0s'), durationMs('2days'), durationMs('1.5h')]).toEqual([604_800_000, 1_800_000, 0, 172_800_000, 5_400_000]);
   });
 
   it('groups hosts by rack, or one by one', () => {

@@ -42,6 +42,29 @@ export async function deactivate(ctx: CommandContext, cluster: string, hosts: st
   for (const s of await ctx.client(cluster).changeMaintenance('start', hosts)) ctx.err(stateLine(s));
 }
 
+/**
+ * `sla_host_drain`: asks the scheduler to drain the hosts while their jobs keep their SLA
+ * policies, forced after `--force_drain_timeout`; prints the hosts' modes and what waits, and
+ * returns (follow it with host_status, as in Aurora).
+ */
+export async function slaDrain(ctx: CommandContext, cluster: string, hosts: string[], forceDrainTimeout: string): Promise<void> {
+  const timeoutMs = durationMs(forceDrainTimeout);
+  const statuses = await ctx.client(cluster).slaDrainHosts(hosts, timeoutMs);
+  for (const s of statuses) {
+    ctx.err(stateLine(s));
+    for (const w of s.waiting ?? []) ctx.err(` INFO]   ${w.taskId} waits: ${w.reason}`);
+  }
+}
+
+/** `7d`, `30m`, `0s`, `2days` (Aurora's forms): milliseconds, or InvalidParameterError. Pure. */
+export function durationMs(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|secs?|m|mins?|h|hrs?|d|days?)\s*$/i.exec(text);
+  if (!m) throw new InvalidParameterError(`--force_drain_timeout must be a duration such as 7d, 12h, 30m or 0s, not '${text}'`);
+  const unit = m[2]!.toLowerCase();
+  const scale = unit === 'ms' ? 1 : unit.startsWith('s') ? 1000 : unit.startsWith('m') ? 60_000 : unit.startsWith('h') ? 3_600_000 : 86_400_000;
+  return Math.round(Number(m[1]) * scale);
+}
+
 export async function activate(ctx: CommandContext, cluster: string, hosts: string[]): Promise<void> {
   for (const s of await ctx.client(cluster).changeMaintenance('end', hosts)) ctx.err(stateLine(s));
 }

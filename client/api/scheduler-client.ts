@@ -450,6 +450,11 @@ export class SchedulerClient {
     return (await this.call('POST', path, CHECKS.maintenance, { body })).hosts;
   }
 
+  /** Drains hosts while their jobs keep their SLA policies, forced after `forceDrainTimeoutMs`; operators only. */
+  async slaDrainHosts(hosts: readonly string[], forceDrainTimeoutMs: number): Promise<HostStatus[]> {
+    return (await this.call('POST', PATHS.maintenanceSlaDrain, CHECKS.maintenance, { body: { hosts: [...hosts], forceDrainTimeoutMs } })).hosts;
+  }
+
   async listAgents(): Promise<AgentInfo[]> {
     return (await this.call('GET', PATHS.agents, CHECKS.listAgents)).agents;
   }

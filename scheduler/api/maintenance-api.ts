@@ -9,7 +9,16 @@ export type MaintenanceMode = z.infer<typeof MaintenanceModeSchema>;
 
 /** A host's maintenance as stored (NONE is not stored). */
 export const HostMaintenanceSchema = z
-  .object({ mode: z.enum(['SCHEDULED', 'DRAINING', 'DRAINED']), since: z.number(), by: z.string() })
+  .object({
+    mode: z.enum(['SCHEDULED', 'DRAINING', 'DRAINED']),
+    since: z.number(),
+    by: z.string(),
+    /**
+     * An SLA-aware drain (sla_host_drain): tasks move only while their jobs keep their SLA, until
+     * this time, after which everything moves. Absent: a plain drain, everything moves at once.
+     */
+    slaForceAt: z.number().optional(),
+  })
   .strict();
 export type HostMaintenance = z.infer<typeof HostMaintenanceSchema>;
 
@@ -26,6 +35,16 @@ export const HostsRequestSchema = z
   .strict();
 export type HostsRequest = z.infer<typeof HostsRequestSchema>;
 
+/** `sla_host_drain`: the hosts, and how long the SLA may hold a task back (Aurora's --force_drain_timeout). */
+export const SlaDrainRequestSchema = z
+  .object({
+    hosts: HostsRequestSchema.shape.hosts,
+    /** After this long from the request, the rest are moved with no SLA check; 0 moves everything at once. */
+    forceDrainTimeoutMs: z.number().int().nonnegative(),
+  })
+  .strict();
+export type SlaDrainRequest = z.infer<typeof SlaDrainRequestSchema>;
+
 export const HostStatusSchema = z
   .object({
     host: z.string(),
@@ -36,6 +55,8 @@ export const HostStatusSchema = z
     activeTasks: z.number().int().nonnegative(),
     /** Whether an agent with this host name is registered. */
     known: z.boolean(),
+    /** Tasks an SLA-aware drain holds back, and why (at most 100 listed). */
+    waiting: z.array(z.object({ taskId: z.string(), reason: z.string() }).strict()).optional(),
   })
   .strict();
 export type HostStatus = z.infer<typeof HostStatusSchema>;

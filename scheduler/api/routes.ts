@@ -36,6 +36,8 @@ export const PATHS = {
   maintenanceStart: `${API_PREFIX}/maintenance/start`,
   /** POST: hosts take no new tasks and their tasks move elsewhere. */
   maintenanceDrain: `${API_PREFIX}/maintenance/drain`,
+  /** POST: drain hosts while their jobs keep their SLA policies, forced after a timeout (SlaDrainRequest). */
+  maintenanceSlaDrain: `${API_PREFIX}/maintenance/sla-drain`,
   /** POST: hosts are back in service. */
   maintenanceEnd: `${API_PREFIX}/maintenance/end`,
   /** GET: update summaries, newest first (`?role=&environment=&name=&status=&user=&limit=` → ListUpdatesResponse). */

@@ -45,6 +45,7 @@ interface Options {
   tlsKey: string | undefined;
   preemptionDelayMs: number;
   cronTimezone: string;
+  minRequiredInstancesForSla: number;
 }
 
 /** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
@@ -70,6 +71,9 @@ function packageVersion(): string {
 async function serve(options: Options, reader: TaskDocsReader | null): Promise<void> {
   const zoneProblem = timezoneProblem(options.cronTimezone);
   if (zoneProblem) throw new StartupError(`--cron-timezone: ${zoneProblem}`);
+  if (!Number.isInteger(options.minRequiredInstancesForSla) || options.minRequiredInstancesForSla < 1) {
+    throw new StartupError(`--min-required-instances-for-sla-check must be a whole number, 1 or more, not ${options.minRequiredInstancesForSla}`);
+  }
   let storage: SqliteStorage;
   try {
     storage = SqliteStorage.openInDataDir(options.dataDir, { reader });
@@ -110,6 +114,7 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
     restrictReads: options.restrictReads,
     preemption: { delayMs: options.preemptionDelayMs },
     cronTimezone: options.cronTimezone,
+    minRequiredInstancesForSla: options.minRequiredInstancesForSla,
     ...(tls ? { tls } : {}),
     clusterName: options.clusterName,
     longPollMs: options.longPollMs,
@@ -239,6 +244,11 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         default: DEFAULT_PREEMPTION.delayMs,
         describe: 'A pending task that fits nowhere waits this long before it preempts lower-tier work (Aurora: -preemption_delay)',
       },
+      'min-required-instances-for-sla-check': {
+        type: 'number',
+        default: 20,
+        describe: "sla_host_drain checks count and percentage SLA policies only of production jobs with at least this many active instances (Aurora's -min_required_instances_for_sla_check)",
+      },
       'cron-timezone': {
         type: 'string',
         default: 'UTC',
@@ -336,6 +346,7 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
           tlsKey: args['tls-key'],
           preemptionDelayMs: args['preemption-delay-ms'],
           cronTimezone: args['cron-timezone'],
+          minRequiredInstancesForSla: args['min-required-instances-for-sla-check'],
           },
           reader,
         ),

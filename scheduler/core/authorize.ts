@@ -61,6 +61,7 @@ export const PERMISSIONS = {
   setQuota: admin('setQuota'),
   startMaintenance: admin('startMaintenance'),
   drainHosts: admin('drainHosts'),
+  slaDrainHosts: admin('slaDrainHosts'),
   endMaintenance: admin('endMaintenance'),
   pruneTasks: admin('pruneTasks'),
 } as const;

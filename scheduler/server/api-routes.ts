@@ -26,7 +26,7 @@ import {
   ListTasksResponseSchema,
 } from '../api/jobs-api.js';
 import { GetQuotaResponseSchema, IncreaseQuotaRequestSchema, SetQuotaRequestSchema } from '../api/quota-api.js';
-import { HostsRequestSchema, MaintenanceQuerySchema, MaintenanceResponseSchema } from '../api/maintenance-api.js';
+import { HostsRequestSchema, MaintenanceQuerySchema, MaintenanceResponseSchema, SlaDrainRequestSchema } from '../api/maintenance-api.js';
 import { CronJobResponseSchema, ListCronJobsResponseSchema, ScheduleCronRequestSchema } from '../api/cron-api.js';
 import { API_PREFIX, PATHS } from '../api/routes.js';
 import {
@@ -342,6 +342,18 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       success: { status: 200, contentType: 'application/json', schema: MaintenanceResponseSchema },
       errors: ['PERMISSION_DENIED'],
       handler: ({ query }) => ({ hosts: scheduler.maintenanceStatus(query.hosts ?? null) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: PATHS.maintenanceSlaDrain,
+      operationId: 'slaDrainHosts',
+      summary: "Drain hosts while their jobs keep their SLA policies; after forceDrainTimeoutMs the rest move",
+      api: true,
+      body: SlaDrainRequestSchema,
+      access: () => write(PERMISSIONS.slaDrainHosts),
+      success: { status: 200, contentType: 'application/json', schema: MaintenanceResponseSchema },
+      errors: ['INVALID_REQUEST', 'PERMISSION_DENIED', 'STORAGE_UNAVAILABLE'],
+      handler: async ({ body, principal }) => ({ hosts: await scheduler.slaDrainHosts(body.hosts, body.forceDrainTimeoutMs, principal.name) }),
     }),
     ...(
       [

@@ -78,6 +78,8 @@ export interface SchedulerAppOptions {
   readonly securityIniPath?: string;
   /** Reads need credentials and permissions too. @default false (open, as in Aurora) */
   readonly restrictReads?: boolean;
+  /** Jobs with fewer active instances are drained without an SLA check. @default 20 (Aurora's) */
+  readonly minRequiredInstancesForSla?: number;
   /** The zone cron schedules are read in when their job sets none. @default 'UTC' */
   readonly cronTimezone?: string;
   /** Ids of new updates. @default random UUIDs */
@@ -140,6 +142,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     ...(options.placementSeed !== undefined ? { placementSeed: options.placementSeed } : {}),
     ...(options.preemption ? { preemption: options.preemption } : {}),
     ...(options.cronTimezone ? { cronTimezone: options.cronTimezone } : {}),
+    ...(options.minRequiredInstancesForSla !== undefined ? { minRequiredInstancesForSla: options.minRequiredInstancesForSla } : {}),
     ...(options.newUpdateId ? { newUpdateId: options.newUpdateId } : {}),
   });
   const background = new BackgroundTasks(scheduler, log);

@@ -124,6 +124,37 @@ describe('host maintenance', () => {
     expect((await active()).find((t) => t.jobKey.name === 'second')?.state).toBe('RUNNING');
   });
 
+  it('drains only one instance of a 2-instance job pinned to the host while its SLA holds, and the rest once forced', async () => {
+    await h.app.close();
+    await h.storage.close();
+    h = await startHarness({ clock, minRequiredInstancesForSla: 1 });
+    agents.clear();
+    await register('host1');
+    await h.app.inject({ method: 'POST', url: PATHS.quota('www-data'), headers: CLIENT, payload: { quota: { cpu: 10, ramMb: 100_000, diskMb: 100_000, gpu: 0 } } });
+    const spec = jobSpec({ service: true, instances: 2, production: true, tier: 'preferred', slaPolicy: { kind: 'count', count: 1, durationSecs: 60 } });
+    expect((await h.createJob(spec)).status).toBe(201);
+    await agentsRound();
+    await register('host2');
+    clock.advance(120_000);
+
+    const res = await h.app.inject({ method: 'POST', url: PATHS.maintenanceSlaDrain, headers: CLIENT, payload: { hosts: ['host1'], forceDrainTimeoutMs: 3_600_000 } });
+    expect(res.statusCode, res.body).toBe(200);
+    await h.settle();
+    await agentsRound();
+    for (let i = 0; i < 5; i++) await tick();
+    // One moved to host2; the other waits: its job must keep 1 instance RUNNING for 60 s.
+    expect((await active()).map((t) => t.host).sort()).toEqual(['host1', 'host2']);
+    const [s1] = await status('host1');
+    expect(s1).toMatchObject({ mode: 'DRAINING', activeTasks: 1 });
+    expect(s1?.waiting?.[0]?.reason).toBe('www-data/prod/hello must keep 1 instance(s) RUNNING for 60 s');
+
+    clock.advance(3_600_000);
+    await tick();
+    await tick();
+    expect((await active()).map((t) => t.host)).toEqual(['host2', 'host2']);
+    expect((await status('host1'))[0]?.mode).toBe('DRAINED');
+  });
+
   it('refuses an empty host list, saying what to give', async () => {
     const empty = await h.app.inject({ method: 'POST', url: PATHS.maintenanceDrain, headers: CLIENT, payload: { hosts: [] } });
     expect(empty.statusCode).toBe(400);

@@ -40,6 +40,7 @@ describe('OpenAPI document', () => {
         PATHS.maintenanceStart,
         PATHS.maintenanceDrain,
         PATHS.maintenanceEnd,
+        PATHS.maintenanceSlaDrain,
       ].sort(),
     );
     expect(Object.keys(doc.paths[PATHS.jobs])).toEqual(['post', 'get']);

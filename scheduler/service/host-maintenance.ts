@@ -1,10 +1,16 @@
 import type { HostStatus, MaintenanceMode } from '../api/maintenance-api.js';
+import { healthCheckApplies } from '../../dsl/health-check-applies.js';
+import { decideDrain, type DrainCandidate } from '../core/sla-drain.js';
+import type { InstanceObservation } from '../core/update/observation.js';
+import { jobPath } from '../storage/storage.js';
 import { ACTIVE_ON_AGENT_STATES, TERMINAL_STATES, type ScheduledTask, type TaskState } from '../api/task.js';
 import type { ClusterState } from '../state/cluster-state.js';
 
 /** What host maintenance needs of the scheduler around it. */
 export interface MaintenanceHost {
   readonly state: ClusterState;
+  /** Aurora's -min_required_instances_for_sla_check: smaller jobs are drained without an SLA check. */
+  readonly minRequiredInstancesForSla: number;
   now(): number;
   change(task: ScheduledTask, to: TaskState, message: string | null): boolean;
   durable(): Promise<void>;
@@ -50,6 +56,25 @@ export class HostMaintenanceService {
     return this.status(hosts);
   }
 
+  /**
+   * `sla_host_drain`: the hosts take no new tasks, and each task moves only while its job keeps its
+   * SLA policy (core/sla-drain.ts), until `forceDrainTimeoutMs` after now, when the rest move.
+   */
+  async slaDrain(hosts: readonly string[], forceDrainTimeoutMs: number, principal: string): Promise<HostStatus[]> {
+    const now = this.host.now();
+    this.host.state.operation(() => {
+      for (const h of unique(hosts)) {
+        if (this.host.state.maintenance(h)?.mode === 'DRAINED') continue;
+        this.host.state.putMaintenance(h, { mode: 'DRAINING', since: now, by: principal, slaForceAt: now + forceDrainTimeoutMs });
+        this.moveTasks(h);
+        this.finishIfEmpty(h);
+      }
+    });
+    await this.host.durable();
+    this.host.info(`${principal} drains ${unique(hosts).join(', ')} within SLAs, forced after ${forceDrainTimeoutMs} ms`);
+    return this.status(hosts);
+  }
+
   /** `host_activate`: the hosts are back in service. */
   async end(hosts: readonly string[], principal: string): Promise<HostStatus[]> {
     this.host.state.operation(() => {
@@ -66,7 +91,15 @@ export class HostMaintenanceService {
     return names.map((h) => {
       const m = this.host.state.maintenance(h);
       const mode: MaintenanceMode = m?.mode ?? 'NONE';
-      return { host: h, mode, since: m?.since ?? null, activeTasks: this.activeTasks(h).length, known: this.host.state.agentsOnHost(h).size > 0 };
+      const waiting = m?.mode === 'DRAINING' && m.slaForceAt !== undefined ? this.slaDecision(h, m.slaForceAt).wait.slice(0, 100) : [];
+      return {
+        host: h,
+        mode,
+        since: m?.since ?? null,
+        activeTasks: this.activeTasks(h).length,
+        known: this.host.state.agentsOnHost(h).size > 0,
+        ...(waiting.length > 0 ? { waiting: [...waiting] } : {}),
+      };
     });
   }
 
@@ -80,10 +113,13 @@ export class HostMaintenanceService {
     }
   }
 
-  /** Moves every active task off the host: DRAINING (its agent kills it, it is replaced elsewhere). */
+  /** Moves the host's active tasks off it (all, or those its SLA drain allows): DRAINING, killed by the agent, replaced elsewhere. */
   private moveTasks(h: string): number {
     let moved = 0;
+    const m = this.host.state.maintenance(h);
+    const allowed = m?.slaForceAt !== undefined ? new Set(this.slaDecision(h, m.slaForceAt).move) : null;
     for (const task of this.activeTasks(h)) {
+      if (allowed && !allowed.has(task.taskId)) continue;
       if (task.state === 'DRAINING' || task.state === 'KILLING' || task.state === 'RESTARTING' || task.state === 'PREEMPTING') continue;
       if (task.state === 'PARTITIONED') {
         // Its agent cannot be told; it runs elsewhere, and is killed if the agent comes back.
@@ -108,6 +144,43 @@ export class HostMaintenanceService {
     }
   }
 
+  /** What the SLA lets move off the host now (core/sla-drain.ts), over the jobs of its tasks. */
+  private slaDecision(h: string, forceAt: number) {
+    const state = this.host.state;
+    const candidates: DrainCandidate[] = [];
+    const jobs = new Map<string, Map<number, InstanceObservation>>();
+    const goingDown = new Map<string, Set<number>>();
+    for (const task of this.activeTasks(h)) {
+      const path = jobPath(task.jobKey);
+      const spec = state.spec(task.specHash);
+      if (!jobs.has(path)) {
+        const observed = new Map<number, InstanceObservation>();
+        const down = new Set<number>();
+        for (const [instance, ids] of state.jobTasks(path)?.byInstance ?? []) {
+          const t = ids[0] === undefined ? undefined : state.task(ids[0]);
+          if (!t) continue;
+          const tSpec = state.spec(t.specHash);
+          const running = t.state === 'RUNNING' ? lastRunningAt(t) : null;
+          observed.set(instance, { taskId: t.taskId, specHash: t.specHash, state: t.state, runningSince: running, healthy: t.health === 'HEALTHY' || (tSpec !== undefined && !healthCheckApplies(tSpec, t.ports)) });
+          if (MOVING.has(t.state)) down.add(instance);
+        }
+        jobs.set(path, observed);
+        goingDown.set(path, down);
+      }
+      if (MOVING.has(task.state) || task.state === 'PARTITIONED') continue;
+      const job = state.job(path);
+      candidates.push({
+        taskId: task.taskId,
+        jobPath: path,
+        instance: task.instance,
+        production: spec?.production ?? false,
+        policy: spec?.slaPolicy ?? null,
+        instanceCount: job?.spec.instances ?? spec?.instances ?? 1,
+      });
+    }
+    return decideDrain({ candidates, jobs, goingDown, now: this.host.now(), forceAt: forceAt, minRequiredInstances: this.host.minRequiredInstancesForSla });
+  }
+
   private activeTasks(h: string): ScheduledTask[] {
     const out: ScheduledTask[] = [];
     for (const agentId of this.host.state.agentsOnHost(h)) {
@@ -118,6 +191,14 @@ export class HostMaintenanceService {
     }
     return out;
   }
+}
+
+/** States of a task already on its way out. */
+const MOVING: ReadonlySet<string> = new Set(['DRAINING', 'KILLING', 'RESTARTING', 'PREEMPTING']);
+
+function lastRunningAt(task: ScheduledTask): number | null {
+  for (let i = task.events.length - 1; i >= 0; i--) if (task.events[i]?.state === 'RUNNING') return task.events[i]!.at;
+  return null;
 }
 
 function unique(hosts: readonly string[]): string[] {

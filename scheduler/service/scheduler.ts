@@ -83,6 +83,8 @@ export interface SchedulerOptions {
   readonly longPollMs: number;
   /** Eight random hex characters, for task and agent ids. @default crypto random */
   readonly randomHex?: () => string;
+  /** Jobs with fewer active instances are drained without an SLA check (Aurora's -min_required_instances_for_sla_check). @default 20 */
+  readonly minRequiredInstancesForSla?: number;
   /** The zone cron schedules are read in when their job sets none (Aurora's -cron_timezone). @default 'UTC' */
   readonly cronTimezone?: string;
   /** Ids of new updates. @default random UUIDs (as Aurora's) */
@@ -220,6 +222,7 @@ export class Scheduler {
     });
     this.maintenance = new HostMaintenanceService({
       state: this.state,
+      minRequiredInstancesForSla: options.minRequiredInstancesForSla ?? DEFAULT_MIN_REQUIRED_INSTANCES_FOR_SLA,
       now: () => this.clock.now(),
       change: (task, to, message) => this.change(task, to, message),
       durable: () => this.committer.durable(),
@@ -406,6 +409,10 @@ export class Scheduler {
 
   drainHosts(hosts: readonly string[], principal: string): Promise<HostStatus[]> {
     return this.maintenance.drain(hosts, principal);
+  }
+
+  slaDrainHosts(hosts: readonly string[], forceDrainTimeoutMs: number, principal: string): Promise<HostStatus[]> {
+    return this.maintenance.slaDrain(hosts, forceDrainTimeoutMs, principal);
   }
 
   endMaintenance(hosts: readonly string[], principal: string): Promise<HostStatus[]> {
@@ -1136,6 +1143,9 @@ export class Scheduler {
     return { taskId: task.taskId, jobKey: task.jobKey, instance: task.instance, ports: task.ports, specHash: task.specHash };
   }
 }
+
+/** Aurora's -min_required_instances_for_sla_check. */
+export const DEFAULT_MIN_REQUIRED_INSTANCES_FOR_SLA = 20;
 
 /** The pending reason of a task no placement pass has looked at yet. */
 const WAITING = 'Waiting for the next placement pass';

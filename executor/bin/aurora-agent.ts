@@ -24,17 +24,23 @@ export interface CliIo {
   readonly stderr: (line: string) => void;
 }
 
+/** The most log text held for the end of a turn before it is written at once. */
+const MAX_PENDING_CHARS = 256 * 1024;
+
 /**
  * Log lines are written once per event-loop turn: writes to a pipe are synchronous in node, and a
  * hundred launches in one sync log two hundred lines. Whatever is left goes out before anything
- * is written to stdout (the ready line comes after the log lines that precede it) and at exit.
+ * is written to stdout (the ready line comes after the log lines that precede it) and at exit,
+ * and at once when MAX_PENDING_CHARS are waiting (a console logger's output, however large).
  */
 function batchedStderr(): { write: (line: string) => void; flush: () => void } {
   let pending: string[] = [];
+  let pendingChars = 0;
   const flush = () => {
     if (pending.length === 0) return;
     const text = pending.join('');
     pending = [];
+    pendingChars = 0;
     process.stderr.write(text);
   };
   process.on('exit', flush);
@@ -42,6 +48,9 @@ function batchedStderr(): { write: (line: string) => void; flush: () => void } {
     write: (line) => {
       if (pending.length === 0) setImmediate(flush);
       pending.push(`${line}\n`);
+      pendingChars += line.length + 1;
+      // A console logger forwards megabytes in one turn: what waits is bounded, not the turn's output.
+      if (pendingChars >= MAX_PENDING_CHARS) flush();
     },
     flush,
   };

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, openSync, readSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import type { LoggerSpec } from '../../dsl/jobspec.js';
 import { logPath, LOG_STREAMS, type LogStream } from './sandbox.js';
 
@@ -9,14 +9,33 @@ import { logPath, LOG_STREAMS, type LogStream } from './sandbox.js';
  *
  * - `rotate` mode: once a file is past `logSizeBytes`, copies it to `<file>.1` (shifting older
  *   backups up to `logBackups`) and truncates it (logrotate's copytruncate). The writer keeps its
- *   descriptor; with O_APPEND it goes on at the new end. A file may pass the cap by what is
- *   written between two looks, and what lands between the copy and the truncation is lost.
- * - `console` and `both`: forwards new complete lines to the agent's console; with `console` the
- *   file is truncated once forwarded, so the sandbox only holds what was not forwarded yet.
+ *   descriptor; with O_APPEND it goes on at the new end. A rotated file never holds more than
+ *   `logSizeBytes`: a file that grew past several caps between two looks (a fast writer) is cut
+ *   into pieces of at most the cap, the newest in `.1`, and what does not fit in `logBackups`
+ *   pieces is dropped. The live file may pass the cap by what is written between two looks (the
+ *   runner's tick), and what lands between the copy and the truncation is lost.
+ * - `console` and `both`: forwards new complete lines to the agent's console, read from the file
+ *   a chunk at a time (the file is the buffer: at most MAX_PUMP_BYTES per file and look, the rest
+ *   at the next look). A line longer than MAX_LINE_BYTES is forwarded cut there, with CUT_MARK,
+ *   and the rest of it is dropped, so no line, however long and whether or not it ends, is held
+ *   whole. With `console` the file is truncated once everything in it was forwarded, so the
+ *   sandbox only holds what was not forwarded yet.
  * - `none`: the process writes to /dev/null (decided at spawn, see process-launcher.ts).
  *
  * A restarted agent forwards only what is written after it re-attached.
  */
+
+/** The longest line forwarded to the console, in bytes; a longer one is cut there (CUT_MARK). */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** What ends a line cut at MAX_LINE_BYTES. */
+export const CUT_MARK = ` [line cut: longer than ${MAX_LINE_BYTES} bytes]`;
+
+/** The most bytes of a file forwarded in one look (the rest waits in the file for the next). */
+export const MAX_PUMP_BYTES = 32 * 1024 * 1024;
+
+/** Bytes read (or copied) at a time. */
+const CHUNK_BYTES = 1024 * 1024;
 
 export interface PumpedRun {
   readonly process: string;
@@ -28,9 +47,17 @@ export interface PumpedRun {
 
 export type ConsoleSink = (process: string, stream: LogStream, line: string) => void;
 
+/** The beginning of a line not ended yet: at most MAX_LINE_BYTES, or nothing while the rest of a cut line is skipped. */
+interface Partial {
+  parts: Buffer[];
+  bytes: number;
+  cut: boolean;
+}
+
 export class LogPump {
   private readonly offsets = new Map<string, number>();
-  private readonly partial = new Map<string, string>();
+  private readonly partial = new Map<string, Partial>();
+  private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
 
   constructor(
     private readonly sandbox: string,
@@ -42,7 +69,7 @@ export class LogPump {
     return logger.mode === 'rotate' || logger.destination === 'console' || logger.destination === 'both';
   }
 
-  /** One look at the runs' files. Synchronous and cheap (a stat per file when nothing changed). */
+  /** One look at the runs' files. Synchronous; a stat per file when nothing changed. */
   pump(runs: readonly PumpedRun[], final = false): void {
     for (const r of runs) {
       if (r.logger.destination === 'none') continue;
@@ -72,54 +99,125 @@ export class LogPump {
     if (forwarding) {
       let offset = this.offsets.get(key) ?? (r.fromStart ? 0 : size);
       if (size < offset) offset = 0; // truncated under us
-      if (size > offset) {
-        this.forward(r.process, stream, key, readRange(path, offset, size), final);
-        offset = size;
-      } else if (final) {
-        this.forward(r.process, stream, key, '', true);
-      }
-      if (r.logger.destination === 'console' && size > 0) {
+      if (size > offset) offset = this.forwardRange(r.process, stream, key, path, offset, size, final);
+      const caughtUp = offset >= size;
+      if (final && caughtUp) this.endLine(r.process, stream, key);
+      // Emptied only once all of it went out (and nothing came since the look).
+      if (r.logger.destination === 'console' && caughtUp && size > 0 && statSync(path).size === size) {
         truncateSync(path, 0);
         offset = 0;
       }
       this.offsets.set(key, offset);
     }
     if (r.logger.mode === 'rotate' && r.logger.destination !== 'console' && size > r.logger.logSizeBytes) {
-      rotate(path, r.logger.logBackups);
+      rotate(path, r.logger.logBackups, r.logger.logSizeBytes);
       if (forwarding) this.offsets.set(key, 0);
     }
   }
 
-  private forward(process: string, stream: LogStream, key: string, text: string, final: boolean): void {
-    const all = (this.partial.get(key) ?? '') + text;
-    const lines = all.split('\n');
-    const rest = lines.pop() ?? '';
-    for (const line of lines) this.sink?.(process, stream, line);
-    if (final && rest !== '') this.sink?.(process, stream, rest);
-    this.partial.set(key, final ? '' : rest);
-  }
-}
-
-function readRange(path: string, from: number, to: number): string {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(to - from);
-    const n = readSync(fd, buf, 0, buf.length, from);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** `stdout` → `stdout.1` → ... → `stdout.<backups>` (the oldest dropped), then `stdout` emptied. */
-export function rotate(path: string, backups: number): void {
-  for (let i = backups - 1; i >= 1; i--) {
+  /** Forwards the lines in [from, to) a chunk at a time (all of it when final); returns where it stopped. */
+  private forwardRange(process: string, stream: LogStream, key: string, path: string, from: number, to: number, final: boolean): number {
+    const end = final ? to : Math.min(to, from + MAX_PUMP_BYTES);
+    const fd = openSync(path, 'r');
+    let offset = from;
     try {
-      renameSync(`${path}.${i}`, `${path}.${i + 1}`);
-    } catch {
-      // that backup does not exist yet
+      while (offset < end) {
+        const n = readSync(fd, this.chunk, 0, Math.min(CHUNK_BYTES, end - offset), offset);
+        if (n <= 0) break;
+        this.forward(process, stream, key, this.chunk.subarray(0, n));
+        offset += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return offset;
+  }
+
+  /** Splits bytes into lines; a line never holds more than MAX_LINE_BYTES here. */
+  private forward(process: string, stream: LogStream, key: string, bytes: Buffer): void {
+    let p = this.partial.get(key);
+    if (!p) this.partial.set(key, (p = { parts: [], bytes: 0, cut: false }));
+    let start = 0;
+    while (start < bytes.length) {
+      const nl = bytes.indexOf(0x0a, start);
+      const piece = bytes.subarray(start, nl === -1 ? bytes.length : nl);
+      if (!p.cut) {
+        const room = MAX_LINE_BYTES - p.bytes;
+        if (piece.length > room) {
+          // Cut at a character's start, so the line stays valid UTF-8.
+          let take = room;
+          while (take > 0 && ((piece[take] as number) & 0xc0) === 0x80) take--;
+          p.parts.push(Buffer.from(piece.subarray(0, take)));
+          this.sink?.(process, stream, Buffer.concat(p.parts).toString('utf8') + CUT_MARK);
+          p.parts = [];
+          p.bytes = 0;
+          p.cut = true;
+        } else if (piece.length > 0) {
+          // A copy: the read buffer is used again.
+          p.parts.push(Buffer.from(piece));
+          p.bytes += piece.length;
+        }
+      }
+      if (nl === -1) break;
+      if (!p.cut) this.sink?.(process, stream, Buffer.concat(p.parts).toString('utf8'));
+      p.parts = [];
+      p.bytes = 0;
+      p.cut = false;
+      start = nl + 1;
     }
   }
-  if (backups > 0) copyFileSync(path, `${path}.1`);
+
+  /** The run is over: its last line goes out even without a newline. */
+  private endLine(process: string, stream: LogStream, key: string): void {
+    const p = this.partial.get(key);
+    if (p && !p.cut && p.bytes > 0) this.sink?.(process, stream, Buffer.concat(p.parts).toString('utf8'));
+    this.partial.delete(key);
+  }
+}
+
+/**
+ * `stdout` → `stdout.1` → ... → `stdout.<backups>` (the oldest dropped), then `stdout` emptied.
+ * No backup holds more than `capBytes`: a file past several caps goes into as many backups (the
+ * newest bytes in `.1`), as many as there are, and the older bytes are dropped.
+ */
+export function rotate(path: string, backups: number, capBytes = Number.POSITIVE_INFINITY): void {
+  if (backups > 0) {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const cap = Math.max(1, capBytes);
+      const pieces = Math.min(backups, Math.max(1, Math.ceil(size / cap)));
+      for (let i = backups; i >= 1; i--) {
+        try {
+          if (i + pieces > backups) rmSync(`${path}.${i}`, { force: true });
+          else renameSync(`${path}.${i}`, `${path}.${i + pieces}`);
+        } catch {
+          // that backup does not exist yet
+        }
+      }
+      for (let j = 1; j <= pieces; j++) {
+        const end = Math.max(0, size - (j - 1) * cap);
+        copyRange(fd, `${path}.${j}`, Math.max(0, end - cap), end);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
   truncateSync(path, 0);
+}
+
+/** Copies bytes [from, to) of `fd` into a new file at `dest`, a chunk at a time. */
+function copyRange(fd: number, dest: string, from: number, to: number): void {
+  const out = openSync(dest, 'w');
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, to - from)));
+  try {
+    for (let at = from; at < to; ) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, to - at), at);
+      if (n <= 0) break;
+      writeSync(out, buf, 0, n);
+      at += n;
+    }
+  } finally {
+    closeSync(out);
+  }
 }

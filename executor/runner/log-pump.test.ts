@@ -1,0 +1,119 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LoggerSpec } from '../../dsl/jobspec.js';
+import { assignment, processSpec, taskSpec } from '../testing/fixtures.js';
+import { CUT_MARK, MAX_LINE_BYTES } from './log-pump.js';
+import { logPath, sandboxDir } from './sandbox.js';
+import { TaskManager, type TaskManagerOptions } from './task-manager.js';
+
+// Real processes writing a lot; the agent's side (this process) must stay small and the files capped.
+
+let dataDir: string;
+let manager: TaskManager | null = null;
+
+function newManager(extra: Partial<TaskManagerOptions> = {}): TaskManager {
+  manager = new TaskManager({ dataDir, host: 'test-host', killGraceMs: 300, tickMs: 50, gc: null, ...extra });
+  return manager;
+}
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'aurora-logs-'));
+});
+
+afterEach(async () => {
+  await manager?.killAll('test over');
+  manager?.close();
+  manager = null;
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const MB = 1024 * 1024;
+
+describe('console logger', () => {
+  it.each(['console', 'both'] as const)('%s: forwards a lot of output, and a 50 MB line without newline, with bounded memory: the line is cut and marked', async (destination) => {
+    const out = join(dataDir, 'agent-console.log');
+    const fd = openSync(out, 'w');
+    const rss = () => process.memoryUsage().rss;
+    const base = rss();
+    let peak = base;
+    let calls = 0;
+    newManager({
+      console: (taskId, proc, stream, line) => {
+        // Sampled inside the pump, where its buffers are alive.
+        if (++calls % 256 === 0) peak = Math.max(peak, rss());
+        writeSync(fd, `${stream} ${line}\n`);
+      },
+    });
+    const logger: LoggerSpec = { destination, mode: 'standard', logSizeBytes: 100 * MB, logBackups: 5 };
+    // 40 MB in lines of 1000 bytes, then 50 MB with no newline at all.
+    const writer = `yes "$(printf '%0999d' 7)" | head -n 40000; head -c ${50 * MB} /dev/zero | tr '\\0' x`;
+    const taskId = 't-console-big';
+    manager!.launch(assignment(taskSpec([processSpec('loud', writer, { logger })]), { taskId }));
+    const timer = setInterval(() => (peak = Math.max(peak, rss())), 5);
+    const end = await manager!.waitFor(taskId);
+    clearInterval(timer);
+    peak = Math.max(peak, rss());
+    closeSync(fd);
+    expect(end.state).toBe('FINISHED');
+    // 90 MB went through; the agent held a few MB of it at a time (loosely: garbage and the test's own noise).
+    // (It grew by ~270 MB when the pump read whole ranges and held the unended line whole.)
+    expect(peak - base).toBeLessThan(100 * MB);
+
+    const text = await readFile(out, 'utf8');
+    const lines = text.split('\n');
+    expect(lines.pop()).toBe('');
+    const regular = `stdout ${'0'.repeat(998)}7`;
+    expect(lines.length).toBe(40_001);
+    expect(lines.slice(0, 40_000).every((l) => l === regular)).toBe(true);
+    expect(lines[40_000]).toBe(`stdout ${'x'.repeat(MAX_LINE_BYTES)}${CUT_MARK}`);
+    // With console everything was forwarded, so the sandbox's file is empty; with both it has it all.
+    const kept = (await stat(logPath(sandboxDir(dataDir, taskId), 'loud', 0, 'stdout'))).size;
+    expect(kept).toBe(destination === 'console' ? 0 : 40_000 * 1000 + 50 * MB);
+  });
+});
+
+describe('rotate logger', () => {
+  it('keeps every rotated file within the cap, and the live file within the cap and one look of writes', async () => {
+    const cap = 1 * MB;
+    const logger: LoggerSpec = { destination: 'file', mode: 'rotate', logSizeBytes: cap, logBackups: 5 };
+    newManager();
+    // burst: 20 MB at once, far more than the cap between two looks.
+    // paced: 64 KiB every 10 ms, ~6.4 MB/s: a look (50 ms) sees about 320 KiB more.
+    const burst = `head -c ${20 * MB} /dev/zero | tr '\\0' b; sleep 0.5`;
+    const paced = `for i in $(seq 1 160); do head -c 65536 /dev/zero | tr '\\0' p; sleep 0.01; done`;
+    const taskId = 't-rotate-fast';
+    manager!.launch(
+      assignment(taskSpec([processSpec('burst', burst, { logger }), processSpec('paced', paced, { logger })]), { taskId }),
+    );
+    const sandbox = sandboxDir(dataDir, taskId);
+    const size = (p: string) => stat(p).then((s) => s.size, () => 0);
+    let livePaced = 0;
+    let biggestBackup = 0;
+    let done = false;
+    void manager!.waitFor(taskId).then(() => (done = true));
+    while (!done) {
+      livePaced = Math.max(livePaced, await size(logPath(sandbox, 'paced', 0, 'stdout')));
+      for (const proc of ['burst', 'paced']) {
+        for (let i = 1; i <= 5; i++) biggestBackup = Math.max(biggestBackup, await size(`${logPath(sandbox, proc, 0, 'stdout')}.${i}`));
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await manager!.waitFor(taskId)).state).toBe('FINISHED');
+    for (const proc of ['burst', 'paced']) {
+      const dir = join(sandbox, '.logs', proc, '0');
+      expect((await readdir(dir)).sort()).toEqual(['exit', 'stderr', 'stdout', 'stdout.1', 'stdout.2', 'stdout.3', 'stdout.4', 'stdout.5']);
+      for (let i = 1; i <= 5; i++) {
+        const s = await size(join(dir, `stdout.${i}`));
+        expect(s, `${proc} stdout.${i}`).toBeLessThanOrEqual(cap);
+        expect(s, `${proc} stdout.${i}`).toBeGreaterThan(0);
+      }
+      expect(await size(join(dir, 'stdout'))).toBeLessThanOrEqual(cap);
+    }
+    expect(biggestBackup).toBeLessThanOrEqual(cap);
+    // One look's writes are ~320 KiB; allowed loosely (a busy test machine delays looks), far under the 10 MB written.
+    expect(livePaced).toBeLessThanOrEqual(cap + 2 * MB);
+  });
+});

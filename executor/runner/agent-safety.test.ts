@@ -83,6 +83,14 @@ describe('a health check that cannot start', () => {
     const end = await second.waitFor('t-e2big-restart');
     expect(end.state).toBe('FAILED');
     expect(end.message).toMatch(/Failed health check: shell check could not start: .*E2BIG/);
+    second.close();
+    managers.splice(managers.indexOf(second), 1);
+
+    // And once more: the ended task is known from its checkpoint.
+    const third = newManager();
+    expect(await third.recover()).toBe(0);
+    expect(third.get('t-e2big-restart')).toMatchObject({ state: 'FAILED' });
+    expect(lines.filter((l) => l.includes('not recovered'))).toEqual([]);
     expect(unhandled).toEqual([]);
   });
 });

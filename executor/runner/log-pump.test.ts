@@ -1,11 +1,11 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoggerSpec } from '../../dsl/jobspec.js';
 import { assignment, processSpec, taskSpec } from '../testing/fixtures.js';
-import { CUT_MARK, MAX_LINE_BYTES } from './log-pump.js';
+import { CUT_MARK, LogPump, MAX_LINE_BYTES, rotate } from './log-pump.js';
 import { logPath, sandboxDir } from './sandbox.js';
 import { TaskManager, type TaskManagerOptions } from './task-manager.js';
 
@@ -115,5 +115,38 @@ describe('rotate logger', () => {
     expect(biggestBackup).toBeLessThanOrEqual(cap);
     // One look's writes are ~320 KiB; allowed loosely (a busy test machine delays looks), far under the 10 MB written.
     expect(livePaced).toBeLessThanOrEqual(cap + 2 * MB);
+  });
+});
+
+describe('rotate()', () => {
+  it('cuts a file past several caps into backups of at most the cap, the newest bytes in .1, older backups shifted', async () => {
+    const path = join(dataDir, 'stdout');
+    writeFileSync(`${path}.1`, 'old1');
+    writeFileSync(`${path}.2`, 'old2');
+    writeFileSync(path, 'aaaabbbbcc'); // 2.5 caps of 4 bytes
+    rotate(path, 5, 4);
+    const read = (suffix: string) => readFileSync(`${path}${suffix}`, 'utf8');
+    expect([read(''), read('.1'), read('.2'), read('.3'), read('.4'), read('.5')]).toEqual(['', 'bbcc', 'aabb', 'aa', 'old1', 'old2']);
+    // More pieces than backups: only the newest bytes stay.
+    writeFileSync(path, '0123456789');
+    rotate(path, 2, 3);
+    expect([read(''), read('.1'), read('.2')]).toEqual(['', '789', '456']);
+  });
+});
+
+describe('LogPump', () => {
+  it('cuts an over-long line at a character boundary and marks it', () => {
+    const sandbox = join(dataDir, 'sb');
+    mkdirSync(join(sandbox, '.logs', 'p', '0'), { recursive: true });
+    const got: string[] = [];
+    const pump = new LogPump(sandbox, (_p, _s, line) => got.push(line));
+    // 'é' is two bytes; the limit falls inside one, so the cut comes before it.
+    const long = `a${'é'.repeat(MAX_LINE_BYTES)}`;
+    writeFileSync(logPath(sandbox, 'p', 0, 'stdout'), `short\n${long}\nnext\nunended`);
+    const logger: LoggerSpec = { destination: 'both', mode: 'standard', logSizeBytes: MB, logBackups: 1 };
+    pump.pump([{ process: 'p', run: 0, logger, fromStart: true }]);
+    expect(got).toEqual(['short', `a${'é'.repeat(MAX_LINE_BYTES / 2 - 1)}${CUT_MARK}`, 'next']);
+    pump.pump([{ process: 'p', run: 0, logger, fromStart: true }], true);
+    expect(got.at(-1)).toBe('unended');
   });
 });

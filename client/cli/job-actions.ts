@@ -70,12 +70,15 @@ export async function createJob(ctx: CommandContext, a: CreateArgs): Promise<voi
   if (!a.json) ctx.out(`Job ${formatJobKey(key)} reached ${goal}: ${formatCounts(value.counts)}`);
 }
 
-export async function jobStatus(ctx: CommandContext, jobkey: string, json: boolean): Promise<void> {
+export async function jobStatus(ctx: CommandContext, jobkey: string, json: boolean, writeJson = false): Promise<void> {
   const key = parseJobKey(jobkey);
   const client = ctx.client(key.cluster);
   // Aurora's status shows the ended tasks too (its "Inactive tasks"): ask for the history.
   const job = await client.getJob(key, { history: true });
-  if (json) ctx.json(job);
+  if (writeJson) {
+    const { auroraJobStatus } = await import('./aurora-json.js');
+    ctx.json([auroraJobStatus(job, new URL(client.baseUrl).hostname)]);
+  } else if (json) ctx.json(job);
   else ctx.outLines(formatJobStatus(job, client.jobPageUrl(key)));
 }
 

@@ -286,6 +286,54 @@ describe('aurora job', () => {
       expect(job.tasks.map((t) => t.state)).toEqual(['THROTTLED', 'FAILED']);
     });
 
+    it("prints Aurora's JSON with --write-json: [{job, active, inactive}], .[0].active[N].status the state", async () => {
+      const s = await scheduler({ agent: { messages: { RUNNING: 'Task is running' } } });
+      tmp.write('two.aurora.ts', withInstances(2));
+      expect((await aurora('job', 'create', KEY, 'two.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      const r = await aurora('job', 'status', KEY, '--write-json');
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      const out = JSON.parse(r.stdout) as {
+        job: string;
+        active: { status: string; assignedTask: { taskId: string; slaveHost: string; instanceId: number; assignedPorts: object; task: Record<string, unknown> }; taskEvents: { status: string; message: string | null; scheduler: string; timestamp: number }[]; failureCount: number }[];
+        inactive: unknown[];
+      }[];
+      expect(out).toHaveLength(1);
+      const [status] = out;
+      expect(status?.job).toBe(KEY);
+      expect(status?.inactive).toEqual([]);
+      expect(status?.active.map((t) => [t.assignedTask.instanceId, t.status, t.assignedTask.slaveHost])).toEqual([
+        [0, 'RUNNING', 'host1'],
+        [1, 'RUNNING', 'host1'],
+      ]);
+      const job = await s.waitForJob('www-data/prod/hello', () => true);
+      const t0 = status?.active[0];
+      expect(t0?.assignedTask.taskId).toBe(job?.tasks.find((t) => t.instance === 0)?.taskId);
+      expect(t0?.assignedTask.task).toMatchObject({
+        job: { role: 'www-data', environment: 'prod', name: 'hello' },
+        isService: true,
+        production: false,
+        tier: job?.spec.tier,
+        priority: job?.spec.priority,
+        maxTaskFailures: job?.spec.maxTaskFailures,
+        numCpus: 0.1,
+        ramMb: 16,
+        diskMb: 16,
+      });
+      expect(t0?.failureCount).toBe(0);
+      expect(t0?.taskEvents.map((e) => e.status).at(-1)).toBe('RUNNING');
+      expect(t0?.taskEvents.at(-1)).toMatchObject({ message: 'Task is running', scheduler: '127.0.0.1' });
+      const times = t0?.taskEvents.map((e) => e.timestamp) ?? [];
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    });
+
+    it('lists ended tasks as inactive with --write-json', async () => {
+      const s = await scheduler({ agent: { lifecycle: ['RUNNING', 'FAILED'] } });
+      await aurora('job', 'create', KEY, 'hello.aurora.ts');
+      await s.waitForJob('www-data/prod/hello', (j) => j?.tasks.some((t) => t.state === 'THROTTLED') ?? false);
+      const out = JSON.parse((await aurora('job', 'status', KEY, '--write-json')).stdout) as { active: { status: string }[]; inactive: { status: string }[] }[];
+      expect(out.map((j) => [j.active.map((t) => t.status), j.inactive.map((t) => t.status)])).toEqual([[['THROTTLED'], ['FAILED']]]);
+    });
+
     it('passes on JOB_NOT_FOUND (exit 10)', async () => {
       await scheduler({ agent: false });
       const r = await aurora('job', 'status', 'devcluster/www-data/prod/nope');

@@ -49,8 +49,11 @@ export function jobCommandTable(ctx: CommandContext): FastCommand[] {
       words: ['job', 'status'],
       describe: 'Show a job: its active tasks, then its ended ones',
       positionals: { jobkey: JOB_KEY },
-      options: { json: json('print the job as JSON') },
-      run: async (a) => (await actions()).jobStatus(ctx, a.jobkey, a.json),
+      options: {
+        json: json('print the job as JSON (this project\'s shape)'),
+        'write-json': json("print Aurora's JSON: an array of {job, active, inactive}, each task as Aurora's ScheduledTask"),
+      },
+      run: async (a) => (await actions()).jobStatus(ctx, a.jobkey, a.json, a.writeJson),
     }),
     fastCommand({
       words: ['job', 'list'],

@@ -111,3 +111,27 @@ describe('a process that cannot be spawned', () => {
     });
   }
 });
+
+describe('a checkpoint that cannot be written', () => {
+  it('is logged; the task goes on and ends without crashing the agent', async () => {
+    const { rmSync, mkdirSync } = await import('node:fs');
+    const { checkpointPath, sandboxDir } = await import('./sandbox.js');
+    for (const [name, launcher] of [
+      ['helper', undefined],
+      ['direct', new DirectLauncher()],
+    ] as const) {
+      const m = newManager(launcher ? { launcher } : {});
+      const taskId = `t-nocheckpoint-${name}`;
+      launch(m, taskSpec([processSpec('app', 'sleep 0.5')]), taskId);
+      await vi.waitFor(() => expect(m.get(taskId)?.state).toBe('RUNNING'), { timeout: 10_000 });
+      // The disk refuses it from now on (a directory where the file was: EISDIR).
+      const path = checkpointPath(sandboxDir(dataDir, taskId));
+      rmSync(path);
+      mkdirSync(path);
+      const end = await m.waitFor(taskId);
+      expect(end.state).toBe('FINISHED');
+      expect(lines.some((l) => l.includes(taskId) && l.includes('could not write its checkpoint'))).toBe(true);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});

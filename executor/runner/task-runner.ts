@@ -105,6 +105,8 @@ export class TaskRunner {
   private nextPlanAt: number | null = null;
   private readonly pump: LogPump | null;
   private cleanedUp = false;
+  /** The last checkpoint append failed (logged once until one succeeds). */
+  private checkpointFailing = false;
   private readonly now: () => number;
   private resolveDone!: (state: TaskRunState) => void;
   /** Resolves with the terminal state once the task ended. */
@@ -273,7 +275,15 @@ export class TaskRunner {
   /** Appends records (in one write) and applies them. */
   private record(...records: CheckpointRecord[]): void {
     this.dirty = true;
-    this.writer.append(...records);
+    try {
+      this.writer.append(...records);
+      this.checkpointFailing = false;
+    } catch (err) {
+      // A full disk (or a sandbox removed by hand) must not crash the agent, which records from
+      // exit events and timers: the task goes on in memory, and the log says what was not kept.
+      if (!this.checkpointFailing) this.log(`could not write its checkpoint (${(err as Error).message}); going on without it`);
+      this.checkpointFailing = true;
+    }
     for (const r of records) {
       this.current = apply(this.current, r);
       if (r.type === 'TASK_STATE' && r.state === 'RUNNING') this.runningSince ??= r.at;

@@ -154,6 +154,66 @@ describe('aurora-admin', () => {
     });
   });
 
+  describe('query', () => {
+    const KEY = 'local/www-data/prod/hello';
+    /** hello with 2 instances RUNNING on host1; the tasks, by instance. */
+    async function running(): Promise<{ s: TestScheduler; tasks: ScheduledTask[] }> {
+      const s = await scheduler();
+      await s.agent({});
+      tmp.write('hello.aurora.ts', HELLO_CONFIG.replace(/devcluster/g, 'local').replace("name: 'hello',\n    task", "name: 'hello',\n    instances: 2,\n    task"));
+      const r = await aurora('job', 'create', KEY, 'hello.aurora.ts', '--wait-until', 'RUNNING');
+      expect(r.code, r.stderr).toBe(0);
+      const tasks = (await get<{ tasks: ScheduledTask[] }>(s, '/api/v1/tasks')).tasks.sort((a, b) => a.instance - b.instance);
+      return { s, tasks };
+    }
+
+    it("prints a line per RUNNING task in Aurora's default format", async () => {
+      await running();
+      const r = await admin('query', 'local', 'www-data', 'hello');
+      expect(r).toMatchObject({ code: 0, stderr: '', stdout: 'www-data/hello/0 RUNNING\nwww-data/hello/1 RUNNING\n' });
+    });
+
+    it("prints exactly the task ids with -l '%taskId%', and one instance's with --shards", async () => {
+      const { tasks } = await running();
+      const ids = await admin('query', '-l', '%taskId%', 'local', 'www-data', 'hello');
+      expect(ids).toMatchObject({ code: 0, stderr: '', stdout: tasks.map((t) => `${t.taskId}\n`).join('') });
+      const one = await admin('query', '--listformat', '%taskId%', '--shards=1', '--states=RUNNING', 'local', 'www-data', 'hello');
+      expect(one.stdout).toBe(`${tasks[1]?.taskId}\n`);
+      const both = await admin('query', '-l', '%shard%', '--shards=1,0', 'local', 'www-data', 'hello');
+      expect(both.stdout).toBe('0\n1\n');
+    });
+
+    it('fills every placeholder', async () => {
+      const { tasks } = await running();
+      const r = await admin('query', '-l', '%host% %shard% %role% %name% %status% %environment% %taskId% %slaveHost% %instanceId% %jobName%', '--shards=0', 'local', 'www-data', 'hello');
+      expect(r.stdout).toBe(`host1 0 www-data hello RUNNING prod ${tasks[0]?.taskId} host1 0 hello\n`);
+    });
+
+    it('lists the states --states names; ended ones need --force and come from the history', async () => {
+      await running();
+      expect(await admin('query', '--states=PENDING,ASSIGNED', 'local', 'www-data', 'hello')).toMatchObject({ code: 0, stdout: '' });
+      expect((await aurora('job', 'kill', `${KEY}/1`)).code).toBe(0);
+      const refused = await admin('query', '--states=KILLED', 'local', 'www-data', 'hello');
+      expect(refused).toMatchObject({ code: 6, stderr: 'Error: --force is required for expensive queries (states outside the active ones: KILLED)\n' });
+      const killed = await admin('query', '--force', '--states=KILLED,RUNNING', 'local', 'www-data', 'hello');
+      expect(killed.stdout).toBe('www-data/hello/0 RUNNING\nwww-data/hello/1 KILLED\n');
+      expect((await admin('query', 'local', 'www-data')).code).toBe(6);
+    });
+
+    it('refuses an unknown placeholder, naming the known ones, and an unknown state, before asking the scheduler (exit 6)', async () => {
+      const s = await scheduler();
+      const r = await admin('query', '-l', '%taskId% %hostname%', 'local', 'www-data', 'hello');
+      expect(r.code).toBe(6);
+      expect(r.stderr).toMatch(/^Error: unknown placeholder %hostname% in --listformat; known: %taskId%, %host%, .*%shard%.*%status%/);
+      expect(r.stderr).toContain('%environment%');
+      const state = await admin('query', '--states=RUNING', 'local', 'www-data', 'hello');
+      expect(state).toMatchObject({ code: 6 });
+      expect(state.stderr).toContain("unknown state 'RUNING'; valid states are PENDING, ");
+      expect((await admin('query', '--shards=a', 'local', 'www-data', 'hello')).code).toBe(6);
+      expect(s.requests).toEqual([]);
+    });
+  });
+
   describe('quotas', () => {
     it("set_quota sets a role's quota from Aurora's arguments, and get_quota and aurora quota get show it with the use", async () => {
       const s = await scheduler();

@@ -70,6 +70,26 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
       async (a) => (await maintenance()).activate(ctx, a.cluster, (await maintenance()).hostsOf(ctx, a)),
     )
     .command(
+      'query <cluster> [role] [job]',
+      "List a job's tasks, a line each in --listformat (Aurora's query); without --force it takes a role, a job and active states",
+      (c) =>
+        c
+          .positional('cluster', { type: 'string', demandOption: true })
+          .positional('role', { type: 'string' })
+          .positional('job', { type: 'string', describe: 'the job name (any environment)' })
+          .option('listformat', {
+            alias: 'l',
+            type: 'string',
+            default: '%role%/%jobName%/%instanceId% %status%',
+            describe: 'a line per task; placeholders: %taskId% %host% %shard% %role% %name% %environment% %status% (and Aurora\'s %slaveHost% %slaveId% %instanceId% %jobName% %failureCount%)',
+          })
+          .option('shards', { type: 'string', describe: 'only these instances, comma-separated: 0,2' })
+          .option('states', { type: 'string', default: 'RUNNING', describe: `only tasks in these states, comma-separated (${TASK_STATES.join(', ')})` })
+          .option('force', { type: 'boolean', default: false, describe: 'allow expensive queries: no role or job, or ended states' }),
+      async (a) =>
+        (await import('./query.js')).query(ctx, { cluster: a.cluster, role: a.role, job: a.job, listformat: a.listformat, shards: a.shards, states: a.states, force: a.force }),
+    )
+    .command(
       'prune_tasks <cluster>',
       "Delete ended tasks from the scheduler's history (Aurora's prune_tasks)",
       (c) =>

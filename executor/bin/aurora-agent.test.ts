@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main, parseAttributes, parsePortRange, type CliResult } from './aurora-agent.js';
+import { batchedLines, main, parseAttributes, parsePortRange, type CliResult } from './aurora-agent.js';
 
 let dataDir: string;
 let out: string[];
@@ -70,5 +70,26 @@ describe('aurora-agent', () => {
     expect(() => parsePortRange('32000-31000')).toThrow('--port-range must look like 31000-32000');
     expect(parseAttributes(['rack=r1', 'zone=a=b'])).toEqual({ rack: 'r1', zone: 'a=b' });
     expect(() => parseAttributes(['rack'])).toThrow("--attribute must look like name=value, not 'rack'");
+  });
+});
+
+describe('batched log lines', () => {
+  it('writes once per turn, and at once when much waits (a console logger forwarding megabytes in one turn)', async () => {
+    const batches: string[] = [];
+    const lines = batchedLines((text) => batches.push(text));
+    lines.write('a');
+    lines.write('b');
+    expect(batches).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual(['a\nb\n']);
+
+    batches.length = 0;
+    const line = 'x'.repeat(1000);
+    for (let i = 0; i < 10_000; i++) lines.write(line); // 10 MB in one turn
+    // Written along the way: what waits stays under a few hundred KiB.
+    expect(batches.length).toBeGreaterThan(10);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(256 * 1024 + 1001);
+    lines.flush();
+    expect(batches.join('').length).toBe(10_000 * 1001);
   });
 });

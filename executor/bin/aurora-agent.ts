@@ -32,8 +32,9 @@ const MAX_PENDING_CHARS = 256 * 1024;
  * hundred launches in one sync log two hundred lines. Whatever is left goes out before anything
  * is written to stdout (the ready line comes after the log lines that precede it) and at exit,
  * and at once when MAX_PENDING_CHARS are waiting (a console logger's output, however large).
+ * `out` gets each batch.
  */
-function batchedStderr(): { write: (line: string) => void; flush: () => void } {
+export function batchedLines(out: (text: string) => void): { write: (line: string) => void; flush: () => void } {
   let pending: string[] = [];
   let pendingChars = 0;
   const flush = () => {
@@ -41,9 +42,8 @@ function batchedStderr(): { write: (line: string) => void; flush: () => void } {
     const text = pending.join('');
     pending = [];
     pendingChars = 0;
-    process.stderr.write(text);
+    out(text);
   };
-  process.on('exit', flush);
   return {
     write: (line) => {
       if (pending.length === 0) setImmediate(flush);
@@ -54,6 +54,12 @@ function batchedStderr(): { write: (line: string) => void; flush: () => void } {
     },
     flush,
   };
+}
+
+function batchedStderr(): { write: (line: string) => void; flush: () => void } {
+  const lines = batchedLines((text) => process.stderr.write(text));
+  process.on('exit', lines.flush);
+  return lines;
 }
 
 const stderrLines = batchedStderr();

@@ -96,10 +96,12 @@ export class LogPump {
       return;
     }
     const forwarding = this.sink !== null && (r.logger.destination === 'console' || r.logger.destination === 'both');
+    const rotating = r.logger.mode === 'rotate' && r.logger.destination !== 'console' && size > r.logger.logSizeBytes;
     if (forwarding) {
       let offset = this.offsets.get(key) ?? (r.fromStart ? 0 : size);
       if (size < offset) offset = 0; // truncated under us
-      if (size > offset) offset = this.forwardRange(r.process, stream, key, path, offset, size, final);
+      // All of it when the file is about to be emptied: what was not forwarded would never be.
+      if (size > offset) offset = this.forwardRange(r.process, stream, key, path, offset, size, final || rotating);
       const caughtUp = offset >= size;
       if (final && caughtUp) this.endLine(r.process, stream, key);
       // Emptied only once all of it went out (and nothing came since the look).
@@ -109,15 +111,15 @@ export class LogPump {
       }
       this.offsets.set(key, offset);
     }
-    if (r.logger.mode === 'rotate' && r.logger.destination !== 'console' && size > r.logger.logSizeBytes) {
+    if (rotating) {
       rotate(path, r.logger.logBackups, r.logger.logSizeBytes);
       if (forwarding) this.offsets.set(key, 0);
     }
   }
 
-  /** Forwards the lines in [from, to) a chunk at a time (all of it when final); returns where it stopped. */
-  private forwardRange(process: string, stream: LogStream, key: string, path: string, from: number, to: number, final: boolean): number {
-    const end = final ? to : Math.min(to, from + MAX_PUMP_BYTES);
+  /** Forwards the lines in [from, to) a chunk at a time (all of it when `all`); returns where it stopped. */
+  private forwardRange(process: string, stream: LogStream, key: string, path: string, from: number, to: number, all: boolean): number {
+    const end = all ? to : Math.min(to, from + MAX_PUMP_BYTES);
     const fd = openSync(path, 'r');
     let offset = from;
     try {

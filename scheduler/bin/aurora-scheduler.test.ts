@@ -147,6 +147,50 @@ describe('aurora-scheduler (the compiled CLI)', () => {
     expect(stderr).toMatch(/^aurora-scheduler: cannot create data dir .*not-a-dir\/data: .*\(set --data-dir to a writable directory\)\n$/);
   });
 
+  it('refuses a 0-byte database rather than start an empty cluster, and creates one with --init, keeping the file', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'aurora-scheduler-bin-'));
+    writeFileSync(join(dataDir, 'scheduler.db'), '');
+    const refused = await run(['--http-port', '0', '--data-dir', dataDir]).exited;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('scheduler.db is empty (0 bytes), so it holds no cluster state');
+    expect(refused.stderr).toContain('--init');
+    const init = run(['--http-port', '0', '--data-dir', dataDir, '--init']);
+    const url = await init.ready;
+    expect((await call('GET', `${url}${PATHS.jobs}`)).body).toEqual({ jobs: [] });
+    expect(readdirSync(dataDir).some((f) => /^scheduler\.db\.unusable-\d+$/.test(f))).toBe(true);
+    init.child.kill('SIGTERM');
+    await init.exited;
+    // A cluster that exists is never replaced by --init.
+    const again = await run(['--http-port', '0', '--data-dir', dataDir, '--init']).exited;
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("holds a cluster's state already; --init creates a cluster only where there is none");
+  });
+
+  it('refuses a database that is not SQLite, or is corrupt, saying so; it never serves 500s behind an OK /health', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'aurora-scheduler-bin-'));
+    writeFileSync(join(dataDir, 'scheduler.db'), 'these are not the bytes of a database\n'.repeat(200));
+    const garbage = await run(['--http-port', '0', '--data-dir', dataDir]).exited;
+    expect(garbage.code).toBe(1);
+    expect(garbage.stderr).toContain('is not a SQLite database');
+    rmSync(dataDir, { recursive: true, force: true });
+    // A real database whose pages after the header are overwritten.
+    dataDir = mkdtempSync(join(tmpdir(), 'aurora-scheduler-bin-'));
+    const first = await start(dataDir);
+    expect((await call('POST', `${first.url}${PATHS.jobs}`, { spec: jobSpec() })).status).toBe(201);
+    first.child.kill('SIGTERM');
+    await first.exited;
+    const file = join(dataDir, 'scheduler.db');
+    const { openSync, writeSync, closeSync, fstatSync } = await import('node:fs');
+    const fd = openSync(file, 'r+');
+    const size = fstatSync(fd).size;
+    writeSync(fd, Buffer.alloc(size - 100, 0x5a), 0, size - 100, 100);
+    closeSync(fd);
+    const corrupt = await run(['--http-port', '0', '--data-dir', dataDir]).exited;
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stderr).toContain('scheduler.db is corrupt (database disk image is malformed); the scheduler does not serve from it');
+    expect(corrupt.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('rejects unknown flags', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'aurora-scheduler-bin-'));
     const { exited } = run(['--http-prot', '0']);

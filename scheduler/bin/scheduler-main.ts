@@ -46,6 +46,7 @@ interface Options {
   preemptionDelayMs: number;
   cronTimezone: string;
   minRequiredInstancesForSla: number;
+  init: boolean;
 }
 
 /** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
@@ -76,9 +77,11 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
   }
   let storage: SqliteStorage;
   try {
-    storage = SqliteStorage.openInDataDir(options.dataDir, { reader });
+    storage = SqliteStorage.openInDataDir(options.dataDir, { reader, init: options.init });
   } catch (e) {
-    if (e instanceof StorageOpenError) throw new StartupError(`${e.message} (set --data-dir to a writable directory)`);
+    if (e instanceof StorageOpenError) {
+      throw new StartupError(e.message.startsWith('cannot ') ? `${e.message} (set --data-dir to a writable directory)` : e.message);
+    }
     throw e;
   }
   let agentSecret: string | null = null;
@@ -133,7 +136,7 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
   });
   } catch (e) {
     await storage.close();
-    if (e instanceof SecurityIniError) throw new StartupError(e.message);
+    if (e instanceof SecurityIniError || e instanceof StorageOpenError) throw new StartupError(e.message);
     throw e;
   }
   // Set once the state is loaded (loading grows the heap fast and should not collect at every
@@ -244,6 +247,11 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         default: DEFAULT_PREEMPTION.delayMs,
         describe: 'A pending task that fits nowhere waits this long before it preempts lower-tier work (Aurora: -preemption_delay)',
       },
+      init: {
+        type: 'boolean',
+        default: false,
+        describe: 'Create a new, empty cluster where the database is unusable (empty or corrupt; it is kept beside); without it such a database stops the start',
+      },
       'min-required-instances-for-sla-check': {
         type: 'number',
         default: 20,
@@ -347,6 +355,7 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
           preemptionDelayMs: args['preemption-delay-ms'],
           cronTimezone: args['cron-timezone'],
           minRequiredInstancesForSla: args['min-required-instances-for-sla-check'],
+          init: args.init,
           },
           reader,
         ),

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobSpec } from '../../dsl/jobspec.js';
@@ -58,14 +58,36 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
-  /** Opens (creating if needed) `<dataDir>/scheduler.db`. */
-  static openInDataDir(dataDir: string, options: SqliteStorageOptions = {}): SqliteStorage {
+  /**
+   * Opens `<dataDir>/scheduler.db`, creating it only where there is none. A file that is empty or
+   * not a SQLite database is refused, never taken for a new cluster: with `init` it is moved aside
+   * and a new, empty cluster is created instead.
+   */
+  static openInDataDir(dataDir: string, options: SqliteStorageOptions & { readonly init?: boolean } = {}): SqliteStorage {
     try {
       mkdirSync(dataDir, { recursive: true });
     } catch (e) {
       throw new StorageOpenError(`cannot create data dir ${dataDir}: ${(e as Error).message}`);
     }
-    return new SqliteStorage(join(dataDir, DATABASE_FILE), options);
+    const file = join(dataDir, DATABASE_FILE);
+    let found = inspectDatabaseFile(file);
+    if (found === 'ok' && options.init && !readable(file)) found = 'not-sqlite';
+    if (found === 'ok' && options.init) {
+      throw new StorageOpenError(
+        `${file} holds a cluster's state already; --init creates a cluster only where there is none or the database is unusable (move the file away yourself to start over)`,
+      );
+    }
+    if (found === 'empty' || found === 'not-sqlite') {
+      const what = found === 'empty' ? 'is empty (0 bytes)' : 'is not a SQLite database';
+      if (!options.init) {
+        throw new StorageOpenError(
+          `the scheduler database ${file} ${what}, so it holds no cluster state; the scheduler does not start an empty cluster in its place. Restore it from a backup, or start with --init to create a new, empty cluster (the file is kept beside it)`,
+        );
+      }
+      const aside = `${file}.unusable-${Date.now()}`;
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    }
+    return new SqliteStorage(file, options);
   }
 
   private readonly reader: TaskDocsReader | null;
@@ -86,7 +108,7 @@ export class SqliteStorage implements Storage {
       if (options.maxPageCount !== undefined) this.db.pragma(`max_page_count = ${Math.floor(options.maxPageCount)}`);
     } catch (e) {
       if (e instanceof StorageOpenError) throw e;
-      throw new StorageOpenError(`cannot open scheduler database ${file}: ${(e as Error).message}`);
+      throw new StorageOpenError(storageProblem(file, e));
     }
   }
 
@@ -106,6 +128,14 @@ export class SqliteStorage implements Storage {
   }
 
   async load(): Promise<LoadedState> {
+    try {
+      return await this.loadAll();
+    } catch (e) {
+      throw new StorageOpenError(storageProblem(this.file, e));
+    }
+  }
+
+  private async loadAll(): Promise<LoadedState> {
     const specs = new Map<string, JobSpec>();
     for (const row of this.stmt('SELECT hash, spec_json FROM job_specs').iterate() as Iterable<{ hash: string; spec_json: string }>) {
       // A spec stored before update strategies reads as today's, under the hash it was stored by.
@@ -252,6 +282,47 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/** What the database file is, from its size and its first 16 bytes (SQLite's header). */
+export function inspectDatabaseFile(file: string): 'absent' | 'empty' | 'not-sqlite' | 'ok' {
+  if (!existsSync(file)) return 'absent';
+  if (statSync(file).size === 0) return existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0 ? 'ok' : 'empty';
+  const header = Buffer.alloc(16);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.toString('latin1') === 'SQLite format 3\0' ? 'ok' : 'not-sqlite';
+}
+
+/** Whether a database with a SQLite header opens, passes quick_check and has our schema (for --init only: it reads the whole file). */
+function readable(file: string): boolean {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const check = db.pragma('quick_check', { simple: true });
+      db.prepare('SELECT COUNT(*) FROM schema_migrations').get();
+      return check === 'ok';
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** A message for a database that cannot be opened or read: corrupt, full disk, or otherwise. */
+function storageProblem(file: string, e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const message = (e as Error).message ?? String(e);
+  if (code === 'SQLITE_FULL') return `the disk holding ${file} is full (${message}); make room, then start the scheduler again`;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || e instanceof SyntaxError) {
+    return `the scheduler database ${file} is corrupt (${message}); the scheduler does not serve from it. Restore it from a backup, or start with --init to create a new, empty cluster (the file is kept beside it)`;
+  }
+  return `cannot open scheduler database ${file}: ${message}`;
 }
 
 function migrate(db: Database.Database, migrations: readonly Migration[]): void {

@@ -28,13 +28,16 @@ import type { UnixUser } from './users.js';
  * recording how the command ended; the shell runs a trap only once its foreground command is
  * over. The command runs in the foreground, not with `&`: a non-interactive shell starts
  * background jobs with SIGINT and SIGQUIT ignored, and a process cannot undo that (and dash
- * starts a foreground command with vfork, which costs no copy of its memory).
+ * starts a foreground command with vfork, which costs no copy of its memory). A
+ * `.thermos_profile` in the sandbox is sourced first, as Thermos does.
  */
 const WRAPPER_BODY = [
   "trap ':' TERM INT HUP",
   'for f in $AURORA_CGROUP_PROCS; do echo $$ > "$f" 2>/dev/null; done',
   'unset AURORA_CGROUP_PROCS',
-  '$aurora_as bash -c "$1"',
+  // Thermos sources the sandbox's .thermos_profile before each process (a profile that fails
+  // fails the process); without one the command line runs alone, as bash's only command.
+  'if [ -f .thermos_profile ]; then $aurora_as bash -c ". ./.thermos_profile || exit \\$?\n$1"; else $aurora_as bash -c "$1"; fi',
   'code=$?',
   `printf '%s\\n' "$code" > "$2.tmp" && mv -f "$2.tmp" "$2"`,
   'exit "$code"',

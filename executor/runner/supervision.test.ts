@@ -298,6 +298,30 @@ describe('users, docker, garbage collection, pid reuse', () => {
   });
 });
 
+describe('Thermos profiles', () => {
+  it.each([
+    ['the spawn helper', true],
+    ['the direct launcher', false],
+  ])("sources the sandbox's .thermos_profile before each process (%s), as Aurora's http example relies on", async (_what, helper) => {
+    if (!helper) await newManager({ spawnHelper: false });
+    const writer = processSpec('writer', "echo 'export IT_WORKED=hello' > .thermos_profile");
+    const reader = processSpec('reader', 'echo "it worked: $IT_WORKED"');
+    const sandbox = launch(taskSpec([writer, reader], { constraints: [{ order: ['writer', 'reader'] }] }), `t-profile-${helper}`);
+    const end = await manager.waitFor(`t-profile-${helper}`);
+    expect(end.state).toBe('FINISHED');
+    expect(await fileText(logPath(sandbox, 'reader', 0, 'stdout'))).toBe('it worked: hello\n');
+  });
+
+  it('fails a process whose profile fails, with the profile\'s status', async () => {
+    const bad = processSpec('bad', "echo 'return 3' > .thermos_profile");
+    const after = processSpec('after', 'echo never');
+    const sandbox = launch(taskSpec([bad, after], { constraints: [{ order: ['bad', 'after'] }], finalizationWaitSecs: 1 }), 't-profile-bad');
+    const end = await manager.waitFor('t-profile-bad');
+    expect(end.processes.after?.[0]).toMatchObject({ state: 'FAILED', exitCode: 3 });
+    expect(await fileText(logPath(sandbox, 'after', 0, 'stdout'))).toBe('');
+  });
+});
+
 describe('spawn helper', () => {
   it('a task outlives its spawn helper: the runner still learns how its process ended, and new launches run', async () => {
     const helper = manager.launcher;

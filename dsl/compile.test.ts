@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileJob, formatPath } from './compile.js';
+import { portAliases } from './port-aliases.js';
 import {
+  Announcer,
   BatchUpdateStrategy,
   GB,
   Job,
@@ -85,6 +87,23 @@ describe('compileJob', () => {
     expect(result.spec.ports).toEqual(['admin', 'http']);
     expect(result.spec.task.processes[0]?.cmdline).toContain('{{thermos.ports[http]}}');
     expect(result.spec.task.processes[0]?.cmdline).toContain('{{mesos.instance}}');
+  });
+
+  it("gives an announcer's portmap alias its target's port, not a port of its own", () => {
+    const job = Job({
+      cluster: 'c',
+      role: 'r',
+      environment: 'devel',
+      announce: Announcer({ portmap: { alias: 'http' } }),
+      task: Task({
+        processes: [Process({ name: 'web', cmdline: 'serve --port {{thermos.ports[http]}} --also {{thermos.ports[alias]}}' })],
+        resources,
+      }),
+    });
+    const result = compileJob(job);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(result.spec.ports).toEqual(['http']);
+    expect(portAliases(result.spec.announce)).toEqual([['alias', 'http']]);
   });
 
   it('binds --bind values and reports unbound variables with their path', () => {

@@ -4,6 +4,7 @@ import { jobSpecSchemaFor, type JobSpec, type UpdateStrategySpec } from './jobsp
 import { keepCallSite } from './node.js';
 import type { ProcessDef } from './process.js';
 import { MB } from './units.js';
+import { portAliases } from './port-aliases.js';
 import {
   bindDeep,
   bindString,
@@ -409,6 +410,10 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
   const ports = portsReferencedDeep(bound);
   for (const p of announcedPorts(bound.announce)) ports.add(p);
   for (const p of Object.keys(bound.container?.docker.portMappings ?? {})) ports.add(p);
+  // An alias is its target's port: the target is requested, the alias never on its own.
+  for (const [alias, target] of portAliases(bound.announce)) {
+    if (ports.delete(alias)) ports.add(target);
+  }
   bound.ports = [...ports].sort();
 
   const seen = new Set<string>();

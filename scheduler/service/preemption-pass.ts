@@ -84,7 +84,7 @@ export function choosePreemptions(
           tier: victimTier,
           priority: victimSpec.priority,
           resources: victimSpec.task.resources,
-          portCount: Object.keys(t.ports).length,
+          portCount: new Set(Object.values(t.ports)).size,
         });
       }
       if (tasks.length > 0) hosts.push({ agentId: agent.agentId, free, freePorts: state.pool.columns.freePorts[index] ?? 0, tasks });

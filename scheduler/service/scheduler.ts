@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { portAliases } from '../../dsl/port-aliases.js';
 import { formatJobKey } from '../../dsl/job-key.js';
 import { specHash, type JobSpec } from '../../dsl/jobspec.js';
 import { ENVIRONMENT_RULE, environmentAllowed } from '../../dsl/key.js';
@@ -784,7 +785,7 @@ export class Scheduler {
           agentId: agent.agentId,
           host: agent.host,
           observerUrl: agent.observerUrl,
-          ports: a.ports,
+          ports: withPortAliases(a.ports, this.state.spec(task.specHash)),
         });
       }
       const unplacedGroups = new Set<string>();
@@ -1142,6 +1143,15 @@ export class Scheduler {
   private launchOf(task: ScheduledTask): TaskLaunch {
     return { taskId: task.taskId, jobKey: task.jobKey, instance: task.instance, ports: task.ports, specHash: task.specHash };
   }
+}
+
+/** The assigned ports, with each announcer alias under its target's number (one port, two names). */
+function withPortAliases(ports: Readonly<Record<string, number>>, spec: JobSpec | undefined): Record<string, number> {
+  const aliases = portAliases(spec?.announce ?? null);
+  if (aliases.length === 0) return { ...ports };
+  const out: Record<string, number> = { ...ports };
+  for (const [alias, target] of aliases) if (ports[target] !== undefined) out[alias] = ports[target];
+  return out;
 }
 
 /** Aurora's -min_required_instances_for_sla_check. */

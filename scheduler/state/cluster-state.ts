@@ -259,7 +259,8 @@ export class ClusterState {
   holdingOf(task: ScheduledTask): Holding {
     const spec = this.specs.get(task.specHash);
     if (!spec) throw new Error(`task ${task.taskId} refers to spec ${task.specHash}, which is not loaded`);
-    return { jobKey: jobPath(task.jobKey), resources: spec.task.resources, ports: Object.values(task.ports) };
+    // An announcer alias names its target's port again: each number is held once.
+    return { jobKey: jobPath(task.jobKey), resources: spec.task.resources, ports: [...new Set(Object.values(task.ports))] };
   }
 
   /** How many stored tasks are in each state. */

@@ -94,7 +94,13 @@ describe('host maintenance', () => {
     const moved = (await h.tasks('?role=www-data')).filter((t) => t.host === 'host1');
     expect(moved.every((t) => t.events.some((e) => e.state === 'DRAINING' && e.message === 'Draining host host1'))).toBe(true);
 
+    // The cluster page lists the host in maintenance, and its agent with its mode.
+    const page = (await h.app.inject({ method: 'GET', url: PATHS.ui })).body;
+    expect(page).toMatch(/<h2>Hosts in maintenance<\/h2>\s*<table><tr><th>Host<\/th><th>Mode<\/th><th>Tasks left<\/th><\/tr>\s*<tr><td>host1<\/td><td><span class="state DRAINED">DRAINED<\/span><\/td><td>0<\/td><\/tr>/);
+    expect(page).toContain('<span class="state ACTIVE">ACTIVE</span> <span class="state DRAINED">DRAINED</span>');
+
     expect((await post(PATHS.maintenanceEnd, ['host1'])).body.hosts[0]).toMatchObject({ mode: 'NONE' });
+    expect((await h.app.inject({ method: 'GET', url: PATHS.ui })).body).not.toContain('Hosts in maintenance');
     expect(await status()).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import type { JobSpec } from '../../dsl/jobspec.js';
 import type { AgentInfo } from '../api/agent-protocol.js';
 import type { JobDetail, JobSummary } from '../api/jobs-api.js';
 import type { GetQuotaResponse, ResourceAmounts } from '../api/quota-api.js';
+import type { HostStatus } from '../api/maintenance-api.js';
 import { PATHS } from '../api/routes.js';
 import type { ScheduledTask, TaskState } from '../api/task.js';
 import { currentTasks } from '../core/job-summary.js';
@@ -17,11 +18,11 @@ const STYLE = `
   code { background: #f6f6f6; padding: 0 0.2rem; }
   .state { font-weight: 600; }
   .RUNNING, .FINISHED, .ACTIVE, .ROLLED_FORWARD, .SUCCEEDED, .STARTED, .KILLED_EXISTING { color: #1a7f37; }
-  .PENDING, .THROTTLED, .ASSIGNED, .STARTING, .KILLING, .RESTARTING, .PREEMPTING, .DRAINING, .PARTITIONED { color: #9a6700; }
+  .PENDING, .THROTTLED, .ASSIGNED, .STARTING, .KILLING, .RESTARTING, .PREEMPTING, .DRAINING, .PARTITIONED, .SCHEDULED { color: #9a6700; }
   .ROLLING_FORWARD, .ROLLING_BACK, .UPDATING { color: #9a6700; }
   .ROLL_FORWARD_AWAITING_PULSE, .ROLL_BACK_AWAITING_PULSE { color: #9a6700; }
   .FAILED, .LOST, .KILLED, .ROLLED_BACK, .ERROR { color: #cf222e; }
-  .ROLL_FORWARD_PAUSED, .ROLL_BACK_PAUSED, .ABORTED, .CANCELLED_NEW { color: #57606a; }
+  .ROLL_FORWARD_PAUSED, .ROLL_BACK_PAUSED, .ABORTED, .CANCELLED_NEW, .DRAINED { color: #57606a; }
   .INSTANCE_UPDATED, .INSTANCE_ROLLED_BACK { color: #1a7f37; }
   .INSTANCE_UPDATING, .INSTANCE_ROLLING_BACK { color: #9a6700; }
   .INSTANCE_UPDATE_FAILED, .INSTANCE_ROLLBACK_FAILED { color: #cf222e; }
@@ -80,7 +81,13 @@ function counts(c: Partial<Record<TaskState, number>>): SafeHtml {
 /** The most agents the cluster page lists; a 10,000-host cluster is summarized, not drawn. */
 export const AGENTS_SHOWN = 500;
 
-export function rolesPage(cluster: string, jobs: readonly JobSummary[], allAgents: readonly AgentInfo[]): string {
+export function rolesPage(
+  cluster: string,
+  jobs: readonly JobSummary[],
+  allAgents: readonly AgentInfo[],
+  maintenance: readonly Pick<HostStatus, 'host' | 'mode' | 'activeTasks'>[] = [],
+): string {
+  const modeOf = new Map(maintenance.map((m) => [m.host, m.mode]));
   const agents = allAgents.slice(0, AGENTS_SHOWN);
   const byStatus = new Map<string, number>();
   for (const a of allAgents) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
@@ -95,6 +102,14 @@ ${
     : html`<table><tr><th>Role</th><th>Jobs</th></tr>
 ${[...roles].map(([role, n]) => html`<tr><td><a href="${ui(role)}">${role}</a></td><td>${n}</td></tr>\n`)}</table>`
 }
+${
+  maintenance.length > 0
+    ? html`<h2>Hosts in maintenance</h2>
+<table><tr><th>Host</th><th>Mode</th><th>Tasks left</th></tr>
+${maintenance.map((m) => html`<tr><td>${m.host}</td><td>${stateCell(m.mode)}</td><td>${m.activeTasks}</td></tr>\n`)}</table>
+<p><small>Back in service with <code>aurora-admin host_activate ${cluster} --hosts=HOST</code>.</small></p>`
+    : ''
+}
 <h2>Agents</h2>
 ${allAgents.length > 0 ? html`<p>${allAgents.length} agent${allAgents.length === 1 ? '' : 's'}: ${summary}${
     allAgents.length > agents.length ? html`; the first ${agents.length} by host below, all of them in <a href="${PATHS.agents}">${PATHS.agents}</a>` : ''
@@ -104,7 +119,7 @@ ${
     ? html`<p>No agents registered.</p>`
     : html`<table><tr><th>Host</th><th>Status</th><th>Resources</th><th>Attributes</th><th>Last seen</th></tr>
 ${agents.map(
-  (a) => html`<tr><td>${link(a.observerUrl, a.host)}</td><td>${stateCell(a.status)}</td>
+  (a) => html`<tr><td>${link(a.observerUrl, a.host)}</td><td>${stateCell(a.status)}${modeOf.has(a.host) ? html` ${stateCell(modeOf.get(a.host)!)}` : ''}</td>
 <td>${a.resources.cpu} cpu, ${a.resources.ramMb} MiB ram, ${a.resources.diskMb} MiB disk${
     a.resources.gpu ? `, ${a.resources.gpu} gpu` : ''
   }, ports ${a.portRange.begin}-${a.portRange.end}</td>

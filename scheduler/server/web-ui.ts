@@ -46,7 +46,7 @@ export function webUiRoutes(scheduler: Scheduler): Route[] {
       access: () => read(PERMISSIONS.getJobs()),
       success: page,
       errors: [],
-      handler: () => rolesPage(cluster, scheduler.listJobs(), scheduler.listAgents()),
+      handler: () => rolesPage(cluster, scheduler.listJobs(), scheduler.listAgents(), scheduler.maintenanceStatus(null)),
     }),
     // `updates` and `cron` are the cluster's pages, not roles: a static path wins over `:role`.
     defineRoute({

@@ -3,6 +3,7 @@ import { securityHeaders } from '../../scheduler/api/constants.js';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
+import { realpath } from 'node:fs/promises';
 import { logPath } from '../runner/sandbox.js';
 import {
   DEFAULT_READ_LENGTH,
@@ -101,13 +102,13 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
 
   const sendLog = async (params: LogRef, query: unknown, reply: FastifyReply) => {
     const tail = parseTail(query);
-    const { path, task, stream, run } = await resolveLog(store, params);
+    const { path, root, task, stream, run } = await resolveLog(store, params);
     reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
     if (queryParam(query, 'download') !== undefined) {
       reply.header('content-disposition', attachment(attachmentName(task.state.taskId, params.process, String(run), `${stream}.log`)));
     }
-    if (tail !== undefined) return reply.send((await readTail(path, tail)).text);
-    return reply.send(await readWhole(path));
+    if (tail !== undefined) return reply.send((await readTail(path, tail, root)).text);
+    return reply.send(await readWhole(path, root));
   };
 
   const runOf = (task: ObservedTask, process: string, run: number) => {
@@ -147,7 +148,7 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
         if (!latest) continue;
         const read = async (stream: 'stdout' | 'stderr') => {
           try {
-            return (await readTail(logPath(task.sandbox, p.name, latest.run, stream), TAIL_BYTES)).text;
+            return (await readTail(logPath(task.sandbox, p.name, latest.run, stream), TAIL_BYTES, await realpath(task.sandbox))).text;
           } catch {
             return null;
           }
@@ -162,14 +163,14 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
 
   app.get<{ Params: LogRef }>('/task/:taskId/tail/:process/:run/:stream', async (req, reply) => {
     try {
-      const { path, task, stream, run } = await resolveLog(store, req.params);
+      const { path, root, task, stream, run } = await resolveLog(store, req.params);
       const page = renderLogPage(site, {
         taskId: task.state.taskId,
         jobTitle: jobTitle(task),
         process: req.params.process,
         run: runOf(task, req.params.process, run),
         stream,
-        tail: await readRange(path, undefined, LOG_PAGE_TAIL),
+        tail: await readRange(path, undefined, LOG_PAGE_TAIL, root),
         ...(options.followIntervalMs !== undefined ? { intervalMs: options.followIntervalMs } : {}),
       });
       return reply.type(HTML).header('cache-control', 'no-store').send(page);
@@ -200,7 +201,7 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
         const listing = await listDirectory(task.state.taskId, task.sandbox, path);
         return reply.type(HTML).send(renderListing(site, jobTitle(task), listing, now()));
       }
-      const head = await readRange(file.real, 0, FILE_VIEW_BYTES);
+      const head = await readRange(file.real, 0, FILE_VIEW_BYTES, file.root);
       const page = renderFile(site, { taskId: task.state.taskId, jobTitle: jobTitle(task), path: file.rel, mtime: file.mtime, head }, now());
       return reply.type(HTML).header('cache-control', 'no-store').send(page);
     } catch (err) {
@@ -216,7 +217,7 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
         .type('application/octet-stream')
         .header('content-disposition', attachment(attachmentName(basename(file.rel))))
         .header('cache-control', 'no-store')
-        .send(await readWhole(file.real));
+        .send(await readWhole(file.real, file.root));
     } catch (err) {
       return fail(reply, err, true);
     }
@@ -253,8 +254,8 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
   app.get<{ Params: LogRef }>('/api/tasks/:taskId/logdata/:process/:run/:stream', async (req, reply) => {
     try {
       const { offset, length } = parseRange(req.query, DEFAULT_READ_LENGTH, MAX_READ_LENGTH);
-      const { path, task, run } = await resolveLog(store, req.params);
-      const body: LogDataResponse = { ...(await readRange(path, offset, length)), runState: runOf(task, req.params.process, run).state };
+      const { path, root, task, run } = await resolveLog(store, req.params);
+      const body: LogDataResponse = { ...(await readRange(path, offset, length, root)), runState: runOf(task, req.params.process, run).state };
       return reply.header('cache-control', 'no-store').send(body);
     } catch (err) {
       return fail(reply, err, false);
@@ -275,7 +276,7 @@ export function createObserverApp(options: ObserverOptions): FastifyInstance {
       const { offset, length } = parseRange(req.query, DEFAULT_READ_LENGTH, MAX_READ_LENGTH);
       const task = await store.get(req.params.taskId);
       const file = await resolveSandboxFile(task.sandbox, queryParam(req.query, 'path') ?? '');
-      const body: FileDataResponse = { taskId: task.state.taskId, path: file.rel, ...(await readRange(file.real, offset ?? 0, length)) };
+      const body: FileDataResponse = { taskId: task.state.taskId, path: file.rel, ...(await readRange(file.real, offset ?? 0, length, file.root)) };
       return reply.header('cache-control', 'no-store').send(body);
     } catch (err) {
       return fail(reply, err, false);

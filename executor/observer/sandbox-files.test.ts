@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cutCharacterBytes, normalizeSandboxPath, readRange } from './sandbox-files.js';
+import { cutCharacterBytes, normalizeSandboxPath, openInside, readRange, resolveSandboxPath } from './sandbox-files.js';
 
 describe('normalizeSandboxPath', () => {
   it.each([
@@ -22,13 +22,15 @@ describe('normalizeSandboxPath', () => {
 
 describe('readRange', () => {
   let dir: string;
+  let root: string;
   let file: string;
   // 'a' (1 byte), 'é' (2), '€' (3), '😀' (4), 'z' (1): 11 bytes.
   const text = 'aé€😀z';
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aurora-range-'));
-    file = join(dir, 'log');
+    root = await realpath(dir);
+    file = join(root, 'log');
     await writeFile(file, text);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -44,7 +46,7 @@ describe('readRange', () => {
     const parts: string[] = [];
     let offset = 0;
     for (let i = 0; i < 20 && offset < 11; i++) {
-      const r = await readRange(file, offset, 4);
+      const r = await readRange(file, offset, 4, root);
       parts.push(r.data);
       offset = r.next;
     }
@@ -53,17 +55,46 @@ describe('readRange', () => {
   });
 
   it('starts a tail at a whole character', async () => {
-    expect(await readRange(file, undefined, 6)).toEqual({ offset: 6, next: 11, size: 11, data: '😀z' });
-    expect(await readRange(file, undefined, 7)).toEqual({ offset: 6, next: 11, size: 11, data: '😀z' });
-    expect(await readRange(file, undefined, 100)).toEqual({ offset: 0, next: 11, size: 11, data: text });
+    expect(await readRange(file, undefined, 6, root)).toEqual({ offset: 6, next: 11, size: 11, data: '😀z' });
+    expect(await readRange(file, undefined, 7, root)).toEqual({ offset: 6, next: 11, size: 11, data: '😀z' });
+    expect(await readRange(file, undefined, 100, root)).toEqual({ offset: 0, next: 11, size: 11, data: text });
   });
 
   it('still moves on when the length is shorter than the character', async () => {
-    const r = await readRange(file, 6, 2);
+    const r = await readRange(file, 6, 2, root);
     expect(r).toMatchObject({ offset: 6, next: 8 });
   });
 
   it('answers an empty range past the end', async () => {
-    expect(await readRange(file, 50, 10)).toEqual({ offset: 11, next: 11, size: 11, data: '' });
+    expect(await readRange(file, 50, 10, root)).toEqual({ offset: 11, next: 11, size: 11, data: '' });
+  });
+});
+
+describe('what is opened is what was checked', () => {
+  let base: string;
+  let sandbox: string;
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'aurora-race-')));
+    sandbox = join(base, 'sandbox');
+    await mkdir(join(sandbox, 'data'), { recursive: true });
+    await writeFile(join(sandbox, 'data', 'file.txt'), 'inside');
+    await mkdir(join(base, 'outside'));
+    await writeFile(join(base, 'outside', 'file.txt'), 'SECRET');
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('refuses a file whose directory became a symlink out of the sandbox after the check', async () => {
+    const checked = await resolveSandboxPath(sandbox, 'data/file.txt');
+    // The task swaps the checked directory for a symlink to outside.
+    await rename(join(sandbox, 'data'), join(sandbox, 'data.old'));
+    await symlink(join(base, 'outside'), join(sandbox, 'data'));
+    try {
+      await expect(readRange(checked.real, 0, 100, checked.root)).rejects.toThrow('resolves outside the task sandbox');
+      await expect(openInside(join(sandbox, 'data'), checked.root, true)).rejects.toThrow('resolves outside the task sandbox');
+    } finally {
+      await rm(join(sandbox, 'data'));
+      await rename(join(sandbox, 'data.old'), join(sandbox, 'data'));
+    }
+    expect((await readRange(checked.real, 0, 100, checked.root)).data).toBe('inside');
   });
 });

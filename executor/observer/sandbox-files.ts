@@ -1,5 +1,5 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { constants, type ReadStream } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { isPlainName, LOG_STREAMS, logPath, type LogStream } from '../runner/sandbox.js';
 import type { ByteRange, SandboxEntry, SandboxListingResponse } from './api.js';
@@ -19,6 +19,8 @@ export interface SandboxPath {
   readonly rel: string;
   /** The real path on disk, inside the sandbox. */
   readonly real: string;
+  /** The sandbox's real path: what is opened is checked against it again (the path may change meanwhile). */
+  readonly root: string;
   readonly isDirectory: boolean;
   readonly size: number;
   readonly mtime: number;
@@ -50,13 +52,40 @@ export async function resolveSandboxPath(sandbox: string, raw: string): Promise<
     throw new ObserverError('INVALID_PATH', `'${rel}' resolves outside the task sandbox (through a symlink): refused`);
   }
   const info = await stat(real);
-  return { rel, real, isDirectory: info.isDirectory(), size: info.size, mtime: info.mtimeMs };
+  return { rel, real, root, isDirectory: info.isDirectory(), size: info.size, mtime: info.mtimeMs };
+}
+
+/**
+ * Opens a path checked before and checks again what was opened: a task may swap a directory for
+ * a symlink between the check and the open, so the file descriptor's own path (Linux's
+ * /proc/self/fd) must be inside the sandbox too. Where /proc cannot tell, the earlier check is all.
+ */
+export async function openInside(path: string, root: string, directory = false): Promise<FileHandle> {
+  const handle = await open(path, directory ? constants.O_RDONLY | constants.O_DIRECTORY : constants.O_RDONLY);
+  try {
+    const actual = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+    if (actual !== null && actual !== root && !actual.startsWith(root + sep)) {
+      throw new ObserverError('INVALID_PATH', 'The path resolves outside the task sandbox (through a symlink): refused');
+    }
+    return handle;
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
 }
 
 export async function listDirectory(taskId: string, sandbox: string, raw: string): Promise<SandboxListingResponse> {
   const dir = await resolveSandboxPath(sandbox, raw);
   if (!dir.isDirectory) throw new ObserverError('INVALID_REQUEST', `'${dir.rel}' is a file, not a directory`);
-  const names = (await readdir(dir.real)).sort();
+  // Listed through the opened directory, so what is listed is what was checked.
+  const handle = await openInside(dir.real, dir.root, true);
+  let names: string[];
+  try {
+    const viaFd = `/proc/self/fd/${handle.fd}`;
+    names = (await readdir(viaFd).catch(() => readdir(dir.real))).sort();
+  } finally {
+    await handle.close();
+  }
   const entries = await Promise.all(
     names.slice(0, MAX_LISTING).map(async (name): Promise<SandboxEntry | null> => {
       try {
@@ -99,7 +128,7 @@ export interface LogRef {
 export async function resolveLog(
   store: TaskStore,
   ref: LogRef,
-): Promise<{ path: string; task: ObservedTask; stream: LogStream; run: number }> {
+): Promise<{ path: string; root: string; task: ObservedTask; stream: LogStream; run: number }> {
   for (const [what, value] of [
     ['task id', ref.taskId],
     ['process', ref.process],
@@ -126,7 +155,7 @@ export async function resolveLog(
   }
   const root = await realpath(task.sandbox);
   if (!real.startsWith(root + sep)) throw new ObserverError('INVALID_PATH', 'That log is outside the task sandbox');
-  return { path: real, task, stream, run: Number(ref.run) };
+  return { path: real, root, task, stream, run: Number(ref.run) };
 }
 
 /** `?offset=&length=` of a byte-range read; no offset means the tail of `length` bytes. */
@@ -159,8 +188,8 @@ export function cutCharacterBytes(buf: Uint8Array): number {
  * Reads `length` bytes at `offset` (or the last `length` bytes), as UTF-8 text that neither
  * starts nor ends inside a character: `next` is where the following read should start.
  */
-export async function readRange(path: string, offset: number | undefined, length: number): Promise<ByteRange> {
-  const handle = await open(path, 'r');
+export async function readRange(path: string, offset: number | undefined, length: number, root: string): Promise<ByteRange> {
+  const handle = await openInside(path, root);
   try {
     const { size } = await handle.stat();
     let start = offset === undefined ? Math.max(0, size - length) : Math.min(offset, size);
@@ -184,15 +213,15 @@ export async function readRange(path: string, offset: number | undefined, length
 }
 
 /** The last `bytes` bytes of a file (all of it if shorter), as text. */
-export async function readTail(path: string, bytes: number): Promise<{ text: string; truncated: boolean; size: number }> {
-  const range = await readRange(path, undefined, bytes);
+export async function readTail(path: string, bytes: number, root: string): Promise<{ text: string; truncated: boolean; size: number }> {
+  const range = await readRange(path, undefined, bytes, root);
   return { text: range.data, truncated: range.offset > 0, size: range.size };
 }
 
 /** The whole file as a stream. */
-export async function readWhole(path: string): Promise<ReadStream> {
-  await stat(path);
-  return createReadStream(path);
+export async function readWhole(path: string, root: string): Promise<ReadStream> {
+  const handle = await openInside(path, root);
+  return handle.createReadStream();
 }
 
 /** A file name safe in a Content-Disposition header. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -223,6 +223,31 @@ describe('resources', () => {
     expect(end.processes.hog).toHaveLength(1);
     const sample = ResourceSampleSchema.safeParse(JSON.parse((await fileText(join(sandbox, '.resources.json'))) || 'null'));
     if (sample.success) expect(sample.data.enforcement).toBe(cgroups!.version === 'v1' ? 'cgroup-v1' : 'cgroup-v2');
+    await vi.waitFor(() => expect(existsSync(cgroup.dirs[0]!)).toBe(false), { timeout: 5000 });
+  });
+
+  it.skipIf(!cgroups)('with cgroups a double-forked daemon gets SIGTERM and the grace period when its task is killed, then no orphan is left', async () => {
+    await newManager({ cgroups, killGraceMs: 2000 });
+    // The daemon escapes the process group (setsid, double fork) and records the SIGTERM it gets.
+    const daemon = `setsid bash -c 'trap "echo term > got-term; exit 0" TERM; while true; do sleep 0.1; done' < /dev/null > /dev/null 2>&1 &`;
+    const sandbox = launch(small(taskSpec([processSpec('main', `${daemon} sleep 1000`)])), 't-daemon');
+    await vi.waitFor(() => expect(manager.get('t-daemon')?.state).toBe('RUNNING'));
+    const cgroup = new TaskCgroup(cgroups!, 't-daemon');
+    const wrapperPgid = () => manager.get('t-daemon')!.processes.main![0]!.pgid;
+    // Wait until the daemon has its own session and runs its loop (its trap is set by then).
+    await vi.waitFor(
+      () =>
+        expect(
+          cgroup.pids().some((p) => {
+            const st = readProcStat(p);
+            return st !== null && st !== undefined && st.pgrp !== wrapperPgid() && readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep');
+          }),
+        ).toBe(true),
+      { timeout: 10_000 },
+    );
+    manager.kill('t-daemon', 'test kill');
+    expect((await manager.waitFor('t-daemon')).state).toBe('KILLED');
+    await vi.waitFor(async () => expect(await fileText(join(sandbox, 'got-term'))).toBe('term\n'), { timeout: 5000 });
     await vi.waitFor(() => expect(existsSync(cgroup.dirs[0]!)).toBe(false), { timeout: 5000 });
   });
 

@@ -302,21 +302,39 @@ export class TaskRunner {
     this.cleanedUp = true;
     this.pumpLogs(true);
     const cgroup = this.cgroupNow;
-    const sweep = () => {
-      if (!cgroup) return;
-      // Whatever escaped its process group (setsid, double fork) is still in the cgroup: no orphan survives.
-      for (const pid of cgroup.pids()) {
+    const signalAll = (signal: NodeJS.Signals): number => {
+      let signalled = 0;
+      for (const pid of cgroup?.pids() ?? []) {
         try {
-          process.kill(pid, 'SIGKILL');
+          process.kill(pid, signal);
+          signalled++;
         } catch {
           // gone
         }
       }
-      // Once more later: a launcher may still be taking a cancelled launch's setup steps.
+      return signalled;
+    };
+    const destroy = () => {
+      if (!cgroup) return;
       cgroup.destroy();
+      // Once more later: a launcher may still be taking a cancelled launch's setup steps.
       setTimeout(() => cgroup.destroy(), 2000).unref();
     };
-    sweep();
+    // Whatever escaped its process group (setsid, double fork: daemons) is still in the cgroup. As
+    // Thermos does, it gets SIGTERM and the grace period to exit on its own, then SIGKILL: no
+    // orphan survives. Without cgroups such escapees cannot be found (see docs/CONFIGURATION.md).
+    if (cgroup && signalAll('SIGTERM') > 0) {
+      const graceEnd = Date.now() + this.options.killGraceMs;
+      const poll = setInterval(() => {
+        if (cgroup.pids().length > 0 && Date.now() < graceEnd) return;
+        clearInterval(poll);
+        signalAll('SIGKILL');
+        destroy();
+      }, 50);
+      poll.unref();
+    } else {
+      destroy();
+    }
     if (this.current.assignment.job.container) void removeContainer(this.taskId);
   }
 

@@ -72,6 +72,7 @@ beforeAll(async () => {
   await symlink(`../${DONE_ID}`, join(sandbox, 'sibling'));
   await symlink('data', join(sandbox, 'data-link'));
   await symlink('missing', join(sandbox, 'dangling'));
+  await symlink('/nonexistent-outside-path', join(sandbox, 'escape-missing'));
 
   // A finished task.
   const done = sandboxDir(dataDir, DONE_ID);
@@ -401,6 +402,9 @@ describe('the sandbox browser', () => {
     ['passwd', 'resolves outside the task sandbox'],
     ['sibling/secret.txt', 'resolves outside the task sandbox'],
     ['.logs/hello/2/stdout', 'resolves outside the task sandbox'],
+    // A link to a path outside that does not exist is refused the same way: no answer tells what exists outside.
+    ['escape-missing', "'escape-missing' resolves outside the task sandbox (through a symlink): refused"],
+    ['escape/no-such-file', 'resolves outside the task sandbox'],
   ];
 
   it.each(refusals)('refuses the page of %s', async (path, message) => {

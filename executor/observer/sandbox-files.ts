@@ -45,14 +45,48 @@ export async function resolveSandboxPath(sandbox: string, raw: string): Promise<
   try {
     real = await realpath(join(root, rel));
   } catch {
-    // A dangling symlink lands here too; say so only if it points outside.
+    // A dangling symlink lands here too. One pointing outside is refused like one whose target
+    // exists, so the answer never tells whether a path outside the sandbox exists.
+    if (await leavesSandbox(root, rel)) throw outside(rel);
     throw new ObserverError('PATH_NOT_FOUND', `No file or directory '${rel}' in the task sandbox`);
   }
-  if (real !== root && !real.startsWith(root + sep)) {
-    throw new ObserverError('INVALID_PATH', `'${rel}' resolves outside the task sandbox (through a symlink): refused`);
-  }
+  if (real !== root && !real.startsWith(root + sep)) throw outside(rel);
   const info = await stat(real);
   return { rel, real, root, isDirectory: info.isDirectory(), size: info.size, mtime: info.mtimeMs };
+}
+
+function outside(rel: string): ObserverError {
+  return new ObserverError('INVALID_PATH', `'${rel}' resolves outside the task sandbox (through a symlink): refused`);
+}
+
+/**
+ * Whether following `rel` from the sandbox's root leaves it, by the symlinks' own targets, for a
+ * path that does not resolve (a dangling link): the walk stops where a component is missing.
+ */
+export async function leavesSandbox(root: string, rel: string): Promise<boolean> {
+  const inside = (p: string) => p === root || p.startsWith(root + sep);
+  const pending = rel.split('/').filter(Boolean);
+  let current = root;
+  for (let hops = 0; pending.length > 0 && hops < 64; hops++) {
+    const next = join(current, pending.shift()!);
+    let info;
+    try {
+      info = await lstat(next);
+    } catch {
+      return !inside(next);
+    }
+    if (!info.isSymbolicLink()) {
+      current = next;
+      continue;
+    }
+    const target = await readlink(next);
+    const resolved = target.startsWith('/') ? target : join(current, target);
+    if (!inside(resolved)) return true;
+    // Follow the link within the sandbox: its own components come first.
+    pending.unshift(...resolved.slice(root.length).split('/').filter(Boolean));
+    current = root;
+  }
+  return !inside(current);
 }
 
 /**

@@ -64,6 +64,18 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
       async (a) => (await maintenance()).slaDrain(ctx, a.cluster, (await maintenance()).hostsOf(ctx, a), a.force_drain_timeout),
     )
     .command(
+      'reconcile_tasks <cluster>',
+      "Ask every agent to report every task it runs now, and reconcile them (Aurora's reconcile_tasks)",
+      (c) =>
+        c
+          .positional('cluster', { type: 'string', demandOption: true })
+          .option('type', { choices: ['explicit', 'implicit'] as const, default: 'explicit' as const, describe: "Aurora's reconciliation types: both are a full report from every agent here" }),
+      async (a) => {
+        const r = await ctx.client(a.cluster).reconcileTasks();
+        ctx.out(`Task reconciliation triggered: ${r.askedNow} of ${r.agents} active agent(s) report now; the others report on their next sync`);
+      },
+    )
+    .command(
       'host_activate <cluster>',
       'End the maintenance of hosts: they take tasks again',
       (c) => hostOptions(c).positional('cluster', { type: 'string', demandOption: true }),

@@ -91,6 +91,14 @@ describe('host maintenance commands', () => {
     expect([durationMs('7d'), durationMs('30m'), durationMs('0s'), durationMs('2days'), durationMs('1.5h')]).toEqual([604_800_000, 1_800_000, 0, 172_800_000, 5_400_000]);
   });
 
+  it('reconcile_tasks asks every agent to report now', async () => {
+    const s = await scheduler();
+    await s.agent({ host: 'h1' });
+    const r = await admin('reconcile_tasks', 'local');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Task reconciliation triggered: [01] of 1 active agent\(s\) report now; the others report on their next sync\n$/);
+  });
+
   it('groups hosts by rack, or one by one', () => {
     const agents: { host: string; attributes: Record<string, string> }[] = [
       { host: 'a', attributes: { rack: 'r1' } },

@@ -1,4 +1,5 @@
 import type { HostStatus, HostsRequest, MaintenanceResponse } from '../../scheduler/api/maintenance-api.js';
+import type { ReconcileResponse } from '../../scheduler/api/agent-protocol.js';
 import type http from 'node:http';
 import type { z } from 'zod';
 import { canonicalJson } from '../../dsl/canonical-json.js';
@@ -197,6 +198,10 @@ const CHECKS = {
   cron: wire<CronJobResponse>('CronJobResponse', async () => (await cronApi()).CronJobResponseSchema),
   listCron: wire<ListCronJobsResponse>('ListCronJobsResponse', async () => (await cronApi()).ListCronJobsResponseSchema),
   error: wire<ApiErrorBody>('ApiErrorBody', async () => (await import('../../scheduler/api/errors.js')).ApiErrorBodySchema),
+  reconcile: {
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await import('../../scheduler/api/agent-protocol.js')).ReconcileResponseSchema, body),
+  } satisfies Check<ReconcileResponse>,
   maintenance: {
     // Operators' commands, never on the warm path: zod only.
     fast: () => undefined,
@@ -453,6 +458,11 @@ export class SchedulerClient {
   /** Drains hosts while their jobs keep their SLA policies, forced after `forceDrainTimeoutMs`; operators only. */
   async slaDrainHosts(hosts: readonly string[], forceDrainTimeoutMs: number): Promise<HostStatus[]> {
     return (await this.call('POST', PATHS.maintenanceSlaDrain, CHECKS.maintenance, { body: { hosts: [...hosts], forceDrainTimeoutMs } })).hosts;
+  }
+
+  /** Every agent reports every task it runs now; the scheduler reconciles (operators only). */
+  async reconcileTasks(): Promise<ReconcileResponse> {
+    return this.call('POST', PATHS.agentsReconcile, CHECKS.reconcile);
   }
 
   async listAgents(): Promise<AgentInfo[]> {

@@ -161,3 +161,7 @@ export type ListAgentsResponse = z.infer<typeof ListAgentsResponseSchema>;
 
 export const GetSpecResponseSchema = z.object({ spec: JobSpecSchema }).strict();
 export type GetSpecResponse = z.infer<typeof GetSpecResponseSchema>;
+
+/** `aurora-admin reconcile_tasks`: how many active agents there are, and how many were asked to report at once. */
+export const ReconcileResponseSchema = z.object({ agents: z.number().int(), askedNow: z.number().int() }).strict();
+export type ReconcileResponse = z.infer<typeof ReconcileResponseSchema>;

@@ -55,6 +55,8 @@ export const PATHS = {
   tasksPrune: `${API_PREFIX}/tasks/prune`,
   /** GET: agents known to the scheduler (ListAgentsResponse). */
   agents: `${API_PREFIX}/agents`,
+  /** POST: every agent reports every task it runs now (aurora-admin reconcile_tasks). */
+  agentsReconcile: `${API_PREFIX}/agents/reconcile`,
   /** POST: an agent registers (AgentRegistration → AgentRegisterResponse). */
   agentRegister: `${API_PREFIX}/agents/register`,
   /** POST: an agent syncs (AgentSyncRequest → AgentSyncResponse), held open as a long poll. */

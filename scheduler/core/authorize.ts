@@ -63,6 +63,7 @@ export const PERMISSIONS = {
   drainHosts: admin('drainHosts'),
   slaDrainHosts: admin('slaDrainHosts'),
   endMaintenance: admin('endMaintenance'),
+  triggerExplicitTaskReconciliation: admin('triggerExplicitTaskReconciliation'),
   pruneTasks: admin('pruneTasks'),
 } as const;
 

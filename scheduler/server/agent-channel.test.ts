@@ -192,6 +192,19 @@ describe('agent channel', () => {
     expect(await answer).toEqual({ launch: [], kill: [id], ack: [] });
   });
 
+  it('answers a held sync at once on reconcile_tasks, so the agent reports every task now', async () => {
+    const { agentId } = await h.register('host1');
+    const held = await heldSync(agentId, 5_000);
+    const res = await h.app.inject({ method: 'POST', url: PATHS.agentsReconcile, headers: CLIENT });
+    expect(res.json()).toEqual({ agents: 1, askedNow: 1 });
+    expect(await held.answer).toMatchObject({ launch: [], kill: [] });
+    // Only once: the next held sync waits again.
+    const again = await heldSync(agentId, 5_000);
+    expect(h.app.longPolls.isHeld(agentId)).toBe(true);
+    h.app.longPolls.close();
+    await again.answer;
+  });
+
   it('answers an idle sync with nothing once the long poll is over', async () => {
     const short = await startHarness({ longPollMs: 20 });
     try {

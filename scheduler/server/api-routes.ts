@@ -8,6 +8,7 @@ import {
   AgentSyncResponseSchema,
   GetSpecResponseSchema,
   ListAgentsResponseSchema,
+  ReconcileResponseSchema,
   type AgentSyncResponse,
 } from '../api/agent-protocol.js';
 import { ApiError } from '../api/errors.js';
@@ -94,7 +95,31 @@ function hangUp(reply: FastifyReply): { signal: AbortSignal; done(): void } {
 }
 
 export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes, agentAuth }: ApiContext): Route[] {
+  /** Agents whose held sync reconcile_tasks asked to answer at once. */
+  const reconcileNow = new Set<string>();
   return [
+    defineRoute({
+      method: 'POST',
+      url: PATHS.agentsReconcile,
+      operationId: 'triggerExplicitTaskReconciliation',
+      summary: "Every agent reports every task it runs now (a held sync is answered at once); the scheduler reconciles what they report",
+      api: true,
+      access: () => write(PERMISSIONS.triggerExplicitTaskReconciliation),
+      success: { status: 200, contentType: 'application/json', schema: ReconcileResponseSchema },
+      errors: ['PERMISSION_DENIED'],
+      handler: () => {
+        const agents = scheduler.listAgents().filter((a) => a.status === 'ACTIVE');
+        let asked = 0;
+        for (const a of agents) {
+          if (!longPolls.isHeld(a.agentId)) continue;
+          reconcileNow.add(a.agentId);
+          longPolls.wake(a.agentId);
+          asked++;
+        }
+        // Agents not held now are between syncs: their next sync is a full report anyway.
+        return { agents: agents.length, askedNow: asked };
+      },
+    }),
     defineRoute({
       method: 'POST',
       url: PATHS.jobs,
@@ -521,7 +546,8 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
             Math.min(body.waitMs, longPollMs),
             () => {
               const work = scheduler.workFor(body.agentId, reported);
-              return { ready: hasWork(work), value: work };
+              // reconcile_tasks: answer now, so the agent reports every task it runs at once.
+              return { ready: hasWork(work) || reconcileNow.delete(body.agentId), value: work };
             },
             gone.signal,
           );

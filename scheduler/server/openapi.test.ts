@@ -41,6 +41,7 @@ describe('OpenAPI document', () => {
         PATHS.maintenanceDrain,
         PATHS.maintenanceEnd,
         PATHS.maintenanceSlaDrain,
+        PATHS.agentsReconcile,
       ].sort(),
     );
     expect(Object.keys(doc.paths[PATHS.jobs])).toEqual(['post', 'get']);

@@ -121,7 +121,7 @@ describe('aurora cron', () => {
     for (const verb of ['schedule <jobkey> <config>', 'deschedule <jobkey>', 'start <jobkey>', 'show <jobkey>']) expect(r.stdout).toContain(`aurora cron ${verb}`);
     // The nouns, most used first, each on one line.
     const top = (await aurora('--help')).stdout.split('\n').filter((l) => /^ {2}aurora \w+ /.test(l));
-    expect(top.map((l) => l.trim().split(/\s+/)[1])).toEqual(['job', 'update', 'cron', 'quota', 'config', 'task']);
+    expect(top.map((l) => l.trim().split(/\s+/)[1])).toEqual(['job', 'update', 'cron', 'quota', 'sla', 'config', 'task']);
     expect(top.every((l) => l.length <= 100)).toBe(true);
   });
 });

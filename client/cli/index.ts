@@ -18,15 +18,16 @@ export function createCli(options: CliOptions): { run(): Promise<ExitCode> } {
         // implementation when they run, and the tables other than job's load only when yargs
         // parses (job's serves the fast path too).
         async (y, ctx) => {
-          const [{ cronCommands }, { updateCommands }, { configCommands }, { taskCommands }, { quotaCommands }] = await Promise.all([
+          const [{ cronCommands }, { updateCommands }, { configCommands }, { taskCommands }, { quotaCommands }, { slaCommands }] = await Promise.all([
             import('./cron.js'),
             import('./update.js'),
             import('./config.js'),
             import('./task.js'),
             import('./quota.js'),
+            import('./sla.js'),
           ]);
           let registered = jobCommands(y, ctx);
-          for (const nouns of [updateCommands, cronCommands, quotaCommands, configCommands, taskCommands]) registered = nouns(registered, ctx);
+          for (const nouns of [updateCommands, cronCommands, quotaCommands, slaCommands, configCommands, taskCommands]) registered = nouns(registered, ctx);
           return registered;
         },
         jobCommandTable,

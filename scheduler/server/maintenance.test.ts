@@ -3,44 +3,20 @@
  * reports what it is told to launch as RUNNING and what it is told to kill as KILLED).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentTaskReport } from '../api/agent-protocol.js';
 import type { HostStatus } from '../api/maintenance-api.js';
 import { PATHS } from '../api/routes.js';
 import type { ScheduledTask } from '../api/task.js';
-import { FakeClock, jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
+import { PlayedAgents } from '../testing/played-agents.js';
+import { FakeClock, jobSpec, startHarness, type Harness } from '../testing/scheduler-harness.js';
 
 const CLIENT = { 'x-aurora-client': 'test' };
 
 let h: Harness;
 let clock: FakeClock;
-/** Each played agent's id and the tasks it runs. */
-let agents: Map<string, Set<string>>;
-
-async function register(host: string): Promise<string> {
-  const { agentId } = await h.register(host);
-  agents.set(agentId, new Set());
-  return agentId;
-}
-
-/** Every played agent syncs until nothing is new. */
-async function agentsRound(): Promise<void> {
-  const ended = new Map<string, AgentTaskReport[]>();
-  for (let i = 0; i < 20; i++) {
-    let quiet = true;
-    for (const [agentId, running] of agents) {
-      const mine = ended.get(agentId) ?? [];
-      ended.set(agentId, []);
-      const answer = await h.sync(agentId, [...[...running].map((id) => report(id, 'RUNNING')), ...mine]);
-      for (const launch of answer.launch) running.add(launch.taskId);
-      for (const id of answer.kill) {
-        running.delete(id);
-        ended.get(agentId)!.push(report(id, 'KILLED'));
-      }
-      if (mine.length > 0 || answer.launch.length > 0 || answer.kill.length > 0) quiet = false;
-    }
-    if (quiet) return;
-  }
-}
+/** The agents the test plays. */
+let played: PlayedAgents;
+const register = (host: string) => played.register(host);
+const agentsRound = () => played.round();
 
 async function tick(): Promise<void> {
   clock.advance(1_000);
@@ -66,8 +42,8 @@ const active = async (): Promise<ScheduledTask[]> =>
 
 beforeEach(async () => {
   clock = new FakeClock();
-  agents = new Map();
   h = await startHarness({ clock });
+  played = new PlayedAgents(() => h);
 });
 afterEach(() => h.close());
 
@@ -124,8 +100,8 @@ describe('host maintenance', () => {
     h = await startHarness({ clock, dataDir });
     expect((await status('host1'))[0]?.mode).toBe('SCHEDULED');
     await post(PATHS.maintenanceEnd, ['host1']);
-    agents.clear();
-    agents.set((await h.register('host1', { agentId: [...(await h.app.scheduler.listAgents())].find((a) => a.host === 'host1')!.agentId })).agentId, new Set());
+    played = new PlayedAgents(() => h);
+    played.add((await h.register('host1', { agentId: h.app.scheduler.listAgents().find((a) => a.host === 'host1')!.agentId })).agentId);
     await agentsRound();
     expect((await active()).find((t) => t.jobKey.name === 'second')?.state).toBe('RUNNING');
   });
@@ -134,7 +110,7 @@ describe('host maintenance', () => {
     await h.app.close();
     await h.storage.close();
     h = await startHarness({ clock, minRequiredInstancesForSla: 1 });
-    agents.clear();
+    played = new PlayedAgents(() => h);
     await register('host1');
     await h.app.inject({ method: 'POST', url: PATHS.quota('www-data'), headers: CLIENT, payload: { quota: { cpu: 10, ramMb: 100_000, diskMb: 100_000, gpu: 0 } } });
     const spec = jobSpec({ service: true, instances: 2, production: true, tier: 'preferred', slaPolicy: { kind: 'count', count: 1, durationSecs: 60 } });

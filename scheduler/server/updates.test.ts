@@ -5,12 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { specHash, type JobSpec } from '../../dsl/jobspec.js';
-import type { AgentTaskReport } from '../api/agent-protocol.js';
 import type { CronJobView } from '../api/cron-api.js';
 import { PATHS } from '../api/routes.js';
 import type { ScheduledTask } from '../api/task.js';
 import type { JobUpdate } from '../api/updates-api.js';
-import { FakeClock, jobSpec, report, startHarness, type Harness } from '../testing/scheduler-harness.js';
+import { PlayedAgents } from '../testing/played-agents.js';
+import { FakeClock, jobSpec, startHarness, type Harness } from '../testing/scheduler-harness.js';
 
 const CLIENT = { 'x-aurora-client': 'test' };
 const JOB = { role: 'www-data', environment: 'prod', name: 'hello' };
@@ -18,8 +18,6 @@ const JOB = { role: 'www-data', environment: 'prod', name: 'hello' };
 let h: Harness;
 let clock: FakeClock;
 let agentId: string;
-/** What the played agent reports for a launched task of a spec: RUNNING unless the test says FAILED. */
-let failingSpecs: Set<string>;
 let updateIds: number;
 
 function service(overrides: Partial<JobSpec> = {}, updateConfig: Partial<JobSpec['updateConfig']> = {}): JobSpec {
@@ -27,27 +25,9 @@ function service(overrides: Partial<JobSpec> = {}, updateConfig: Partial<JobSpec
   return { ...base, updateConfig: { ...base.updateConfig, watchSecs: 10, maxPerInstanceFailures: 0, maxTotalFailures: 0, ...updateConfig } };
 }
 
-/** Tasks the played agent runs. */
-let running: Set<string>;
-
-/** The played agent: syncs until quiet; launches come back RUNNING (FAILED for failing specs), kills KILLED. */
-async function agentRound(): Promise<void> {
-  let ended: AgentTaskReport[] = [];
-  for (let i = 0; i < 20; i++) {
-    const answer = await h.sync(agentId, [...[...running].map((id) => report(id, 'RUNNING')), ...ended]);
-    const quiet = ended.length === 0;
-    ended = [];
-    for (const launch of answer.launch) {
-      if (failingSpecs.has(launch.specHash)) ended.push(report(launch.taskId, 'FAILED', 'health check failed'));
-      else running.add(launch.taskId);
-    }
-    for (const id of answer.kill) {
-      running.delete(id);
-      ended.push(report(id, 'KILLED'));
-    }
-    if (quiet && answer.launch.length === 0 && answer.kill.length === 0) return;
-  }
-}
+/** The played agent (one, on host1). */
+let played: PlayedAgents;
+const agentRound = () => played.round();
 
 /** Time passes in steps the played agent syncs between (it would be LOST after 30 s of silence). */
 async function tick(ms: number): Promise<void> {
@@ -87,10 +67,9 @@ async function startUpdate(spec: JobSpec): Promise<JobUpdate> {
 beforeEach(async () => {
   clock = new FakeClock();
   updateIds = 0;
-  failingSpecs = new Set();
-  running = new Set();
   h = await startHarness({ clock, newUpdateId: () => `update-${++updateIds}` });
-  agentId = (await h.register('host1')).agentId;
+  played = new PlayedAgents(() => h);
+  agentId = await played.register('host1');
 });
 afterEach(() => h.close());
 
@@ -130,7 +109,7 @@ describe('rolling updates', () => {
     const v1 = service();
     await createRunning(v1);
     const bad = service({ healthCheck: { ...v1.healthCheck, intervalSecs: 1 } }, { rollbackOnFailure: true });
-    failingSpecs.add(specHash(bad));
+    played.failing.add(specHash(bad));
     const started = await startUpdate(bad);
     // The first instance's v2 task fails, is replaced, fails again: past its budget of 0.
     for (let i = 0; i < 4; i++) await tick(1_000);
@@ -243,7 +222,7 @@ describe('rolling updates', () => {
     await h.app.close();
     await h.storage.close();
     h = await startHarness({ clock, dataDir, newUpdateId: () => `update-${++updateIds}` });
-    agentId = (await h.register('host1', { agentId })).agentId;
+    played.add((await h.register('host1', { agentId })).agentId);
     const after = await update(started.id);
     expect(after.instances.map((i) => i.status)).toEqual(before.instances.map((i) => i.status));
     for (let i = 0; i < 5; i++) await tick(10_000);

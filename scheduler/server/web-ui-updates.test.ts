@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../dsl/jobspec.js';
-import type { AgentTaskReport } from '../api/agent-protocol.js';
 import { PATHS } from '../api/routes.js';
 import type { JobUpdate } from '../api/updates-api.js';
-import { FakeClock, jobSpec, report, startHarness, type Harness, type HarnessOptions } from '../testing/scheduler-harness.js';
+import { PlayedAgents } from '../testing/played-agents.js';
+import { FakeClock, jobSpec, startHarness, type Harness, type HarnessOptions } from '../testing/scheduler-harness.js';
 import { foldMissed } from './web-pages-updates.js';
 
 const CLIENT = { 'x-aurora-client': 'test' };
@@ -22,37 +22,22 @@ let h: Harness;
 /** The harness of the running test, closed after it (a pure test starts none). */
 let open: Harness | undefined;
 let clock: FakeClock;
-let agentId: string;
-let running: Set<string>;
+let played: PlayedAgents;
 
 async function start(options: HarnessOptions = {}): Promise<void> {
   clock = new FakeClock();
-  running = new Set();
   let ids = 0;
   h = await startHarness({ clock, newUpdateId: () => `update-${++ids}`, ...options });
   open = h;
-  agentId = (await h.register('host1')).agentId;
+  played = new PlayedAgents(() => h);
+  await played.register('host1');
 }
 afterEach(async () => {
   await open?.close();
   open = undefined;
 });
 
-/** The played agent: runs what it is told to launch, reports kills as KILLED, until quiet. */
-async function agentRound(): Promise<void> {
-  let ended: AgentTaskReport[] = [];
-  for (let i = 0; i < 20; i++) {
-    const answer = await h.sync(agentId, [...[...running].map((id) => report(id, 'RUNNING')), ...ended]);
-    const quiet = ended.length === 0;
-    ended = [];
-    for (const launch of answer.launch) running.add(launch.taskId);
-    for (const id of answer.kill) {
-      running.delete(id);
-      ended.push(report(id, 'KILLED'));
-    }
-    if (quiet && answer.launch.length === 0 && answer.kill.length === 0) return;
-  }
-}
+const agentRound = () => played.round();
 
 async function tick(ms: number): Promise<void> {
   for (let left = ms; left > 0; left -= 20_000) {

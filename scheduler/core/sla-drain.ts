@@ -1,4 +1,5 @@
 import type { SlaPolicySpec } from '../../dsl/jobspec.js';
+import { coordinatorVerdict, DEFAULT_COORDINATOR_ANSWER_TTL_MS, type CoordinatorAnswers, type CoordinatorQuestion } from './sla-coordinator.js';
 import type { InstanceObservation } from './update/observation.js';
 import { slaAllowsTakeDown } from './update/sla.js';
 
@@ -9,8 +10,11 @@ import { slaAllowsTakeDown } from './update/sla.js';
  *
  * - Count and percentage policies apply to production jobs with at least `minRequiredInstances`
  *   active instances (Aurora's -min_required_instances_for_sla_check, 20); other tasks move at once.
- * - A coordinator policy is not asked here: such tasks wait until the drain is forced.
- * - From `forceAt` on (the drain's request time plus --force_drain_timeout), everything moves.
+ * - A coordinator policy applies to every job, whatever its tier and size: the task moves when
+ *   its coordinator said yes (core/sla-coordinator.ts). Without a usable answer it waits, and the
+ *   decision lists the questions for the service to ask.
+ * - From `forceAt` on (the drain's request time plus --force_drain_timeout), everything moves
+ *   without a check, and no coordinator is asked.
  */
 
 export interface DrainCandidate {
@@ -34,6 +38,10 @@ export interface DrainInput {
   /** Everything moves from this time on; null: never forced. */
   readonly forceAt: number | null;
   readonly minRequiredInstances: number;
+  /** Coordinators' answers so far, by task id. @default none */
+  readonly coordinatorAnswers?: CoordinatorAnswers;
+  /** How long a coordinator's answer counts. @default 30 s */
+  readonly coordinatorAnswerTtlMs?: number;
 }
 
 export interface DrainDecision {
@@ -41,13 +49,16 @@ export interface DrainDecision {
   readonly move: readonly string[];
   /** Tasks that wait, and why. */
   readonly wait: readonly { readonly taskId: string; readonly reason: string }[];
-  /** When to look again without a change (a running instance will have run long enough, or the force time). */
+  /** When to look again without a change (a running instance will have run long enough, a coordinator's no runs out, or the force time). */
   readonly wakeAt: number | null;
+  /** Coordinators to ask about waiting tasks (each with Aurora's forceMaintenanceCountdownMs). */
+  readonly ask: readonly CoordinatorQuestion[];
 }
 
 export function decideDrain(input: DrainInput): DrainDecision {
   const move: string[] = [];
   const wait: { taskId: string; reason: string }[] = [];
+  const ask: CoordinatorQuestion[] = [];
   let wakeAt: number | null = input.forceAt !== null && input.now < input.forceAt ? input.forceAt : null;
   const earliest = (t: number | null) => {
     if (t !== null && (wakeAt === null || t < wakeAt)) wakeAt = t;
@@ -66,7 +77,24 @@ export function decideDrain(input: DrainInput): DrainDecision {
       continue;
     }
     if (c.policy.kind === 'coordinator') {
-      wait.push({ taskId: c.taskId, reason: `its job's coordinator SLA policy (${c.policy.coordinatorUrl}) is not asked; it moves when the drain is forced` });
+      const ttl = input.coordinatorAnswerTtlMs ?? DEFAULT_COORDINATOR_ANSWER_TTL_MS;
+      const verdict = coordinatorVerdict(c.policy, input.coordinatorAnswers?.get(c.taskId), input.now, ttl);
+      if (verdict.ok) {
+        move.push(c.taskId);
+        jobDown.add(c.instance);
+        continue;
+      }
+      earliest(verdict.wakeAt);
+      wait.push({ taskId: c.taskId, reason: verdict.reason });
+      if (verdict.ask) {
+        const countdown = input.forceAt === null ? null : Math.max(0, input.forceAt - input.now);
+        ask.push({
+          taskId: c.taskId,
+          coordinatorUrl: c.policy.coordinatorUrl,
+          statusKey: c.policy.statusKey,
+          params: countdown === null ? {} : { forceMaintenanceCountdownMs: String(countdown) },
+        });
+      }
       continue;
     }
     const verdict = slaAllowsTakeDown({ policy: c.policy, instanceCount: c.instanceCount }, observed, c.instance, jobDown, input.now);
@@ -80,5 +108,5 @@ export function decideDrain(input: DrainInput): DrainDecision {
       wait.push({ taskId: c.taskId, reason: `${c.jobPath} must keep ${need} RUNNING for ${p.durationSecs} s` });
     }
   }
-  return { move, wait, wakeAt };
+  return { move, wait, wakeAt, ask };
 }

@@ -1,5 +1,6 @@
 import { TERMINAL_STATES, type TaskState } from '../../api/constants.js';
 import type { InstanceEvent, InstanceProgress, UpdateSettings } from '../../api/updates-api.js';
+import type { CoordinatorQuestion } from '../sla-coordinator.js';
 import type { InstanceObservation } from './observation.js';
 import type { SlaVerdict } from './sla.js';
 import type { Direction } from './update-record.js';
@@ -37,6 +38,8 @@ export interface InstanceOutcome {
   readonly wakeAt: number | null;
   /** Set when the instance finished (SUCCEEDED or FAILED) in this evaluation. */
   readonly event: InstanceEvent | null;
+  /** A coordinator to ask before the task may go (a coordinator SLA policy). */
+  readonly ask?: CoordinatorQuestion;
 }
 
 /** The task is already on its way out; whatever replaces it is the scheduler's (desiredSpecFor). */
@@ -102,7 +105,7 @@ function takeDown(p: InstanceProgress, obs: InstanceObservation, kind: 'replace'
   // Only a RUNNING task counts toward the SLA; taking down one that is not costs it nothing.
   if (obs.state === 'RUNNING') {
     const verdict = ctx.mayTakeDown(p.instance);
-    if (!verdict.ok) return waiting(p, verdict.wakeAt);
+    if (!verdict.ok) return verdict.ask ? { ...waiting(p, verdict.wakeAt), ask: verdict.ask } : waiting(p, verdict.wakeAt);
   }
   const message = ctx.kind === 'restart' ? `Restarted by job restart ${ctx.updateId}` : `Killed for job update ${ctx.updateId}`;
   return { progress: p, action: { kind, instance: p.instance, taskId: obs.taskId, message }, wakeAt: null, event: null };

@@ -347,9 +347,29 @@ describe('SLA-aware updates', () => {
     expect(step.wakeAt).toBeNull(); // nothing gets there by waiting: only a change will
   });
 
+  it('under a coordinator policy, takes down only the tasks the coordinator said yes to, and lists whom to ask', () => {
+    const coordinator = { kind: 'coordinator' as const, coordinatorUrl: 'http://c/sla', statusKey: 'drain' };
+    const answers = new Map<string, { allowed: boolean; at: number; detail: string }>();
+    const job = new FakeJob({ instances: 3, sla: { policy: coordinator, instanceCount: 3, coordinatorAnswers: answers } });
+    job.plan({ settings: settings({ slaAware: true, strategy: { kind: 'queue', groupSize: 3 } }) });
+    const first = job.step(T0);
+    expect(first.actions).toEqual([]);
+    expect(first.ask?.map((q) => [q.taskId, q.coordinatorUrl])).toEqual([
+      ['t0-1', 'http://c/sla'],
+      ['t1-2', 'http://c/sla'],
+      ['t2-3', 'http://c/sla'],
+    ]);
+    answers.set('t0-1', { allowed: true, at: T0 + 10, detail: 'yes' });
+    answers.set('t1-2', { allowed: false, at: T0 + 10, detail: 'no' });
+    const second = job.step(T0 + 20);
+    expect(job.log).toEqual(['replace 0']);
+    expect(second.ask?.map((q) => q.taskId)).toEqual(['t2-3']);
+    expect(second.wakeAt).toBe(T0 + 10 + 30_000); // t1's no runs out: ask again then
+  });
+
   it.each([
     { name: 'not SLA-aware', slaAware: false, policy: sla.policy },
-    { name: 'a coordinator policy', slaAware: true, policy: { kind: 'coordinator' as const, coordinatorUrl: 'http://c', statusKey: 'drain' } },
+    { name: 'not SLA-aware, a coordinator policy', slaAware: false, policy: { kind: 'coordinator' as const, coordinatorUrl: 'http://c', statusKey: 'drain' } },
     { name: 'no policy', slaAware: true, policy: null },
   ])('$name: no SLA gate', ({ slaAware, policy }) => {
     const job = new FakeJob({ instances: 3, sla: { policy, instanceCount: 3 } });

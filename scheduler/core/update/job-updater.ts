@@ -8,6 +8,7 @@ import {
   type UpdateSettings,
   type UpdateStatus,
 } from '../../api/updates-api.js';
+import type { CoordinatorQuestion } from '../sla-coordinator.js';
 import { evaluateInstance, targetSpec, type InstanceContext, type UpdateAction } from './instance-updater.js';
 import type { InstanceObservation } from './observation.js';
 import { slaAllowsTakeDown, type SlaInput } from './sla.js';
@@ -51,6 +52,8 @@ export interface UpdateStep {
   readonly actions: readonly UpdateAction[];
   /** evaluate again at this time even if nothing changes (watchSecs, pulse expiry); null: only on change */
   readonly wakeAt: number | null;
+  /** Coordinators to ask before tasks may go (an SLA-aware update under a coordinator policy); absent when none. */
+  readonly ask?: readonly CoordinatorQuestion[];
 }
 
 export interface PlanUpdateInput {
@@ -198,6 +201,7 @@ export function evaluateUpdate(
   let changed = false;
   let actions: UpdateAction[] = [];
   let wakes: number[] = [];
+  let asks: CoordinatorQuestion[] = [];
   /** Instances this step takes down: the observations do not show it yet, the SLA must. */
   const goingDown = new Set<number>();
   const slaAware = settings.slaAware && sla !== null;
@@ -243,6 +247,7 @@ export function evaluateUpdate(
         if (outcome.action.kind !== 'add') goingDown.add(p.instance);
       }
       if (outcome.wakeAt !== null) wakes.push(outcome.wakeAt);
+      if (outcome.ask) asks.push(outcome.ask);
       if (outcome.event !== null) {
         instanceEvents.push(outcome.event);
         finishedThisRound = true;
@@ -262,6 +267,7 @@ export function evaluateUpdate(
       batchesStarted = 0;
       actions = [];
       wakes = [];
+      asks = [];
       goingDown.clear();
       toEvaluate = [];
       finishedThisRound = false;
@@ -296,7 +302,7 @@ export function evaluateUpdate(
   if (deadline !== null) wakes.push(deadline + 1);
   const wakeAt = wakes.length === 0 ? null : Math.min(...wakes);
   // The pulse was checked above, so a rollback begun in this step is rolling.
-  return { update: changed ? record(rollingStatus(direction)) : update, actions, wakeAt };
+  return { update: changed ? record(rollingStatus(direction)) : update, actions, wakeAt, ...(asks.length > 0 ? { ask: asks } : {}) };
 }
 
 function doneMessage(instances: readonly InstanceProgress[], direction: Direction, kind: 'update' | 'restart'): string {

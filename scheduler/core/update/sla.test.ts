@@ -46,8 +46,23 @@ describe('taking an instance down under an SLA', () => {
     expect(slaAllowsTakeDown({ policy, instanceCount: ran.length }, job(ran), 0, new Set(goingDown ?? []), T0)).toEqual(verdict);
   });
 
-  it('a coordinator policy never holds the update', () => {
-    const policy: SlaPolicySpec = { kind: 'coordinator', coordinatorUrl: 'http://c', statusKey: 'drain' };
-    expect(slaAllowsTakeDown({ policy, instanceCount: 1 }, job([null]), 0, new Set(), T0)).toEqual({ ok: true });
+});
+
+describe('taking an instance down under a coordinator policy', () => {
+  const policy: SlaPolicySpec = { kind: 'coordinator', coordinatorUrl: 'http://c/sla', statusKey: 'drain' };
+  const sla = (answers: [string, { allowed: boolean; at: number }][]) => ({
+    policy,
+    instanceCount: 2,
+    coordinatorAnswers: new Map(answers.map(([id, a]) => [id, { ...a, detail: 'd' }])),
+    coordinatorAnswerTtlMs: 30_000,
+  });
+
+  it.each<{ name: string; answers: [string, { allowed: boolean; at: number }][]; verdict: ReturnType<typeof slaAllowsTakeDown> }>([
+    { name: 'no answer: wait, and ask about the task (no params for an update, as Aurora)', answers: [], verdict: { ok: false, wakeAt: null, ask: { taskId: 't0', coordinatorUrl: 'http://c/sla', statusKey: 'drain', params: {} } } },
+    { name: 'yes: go', answers: [['t0', { allowed: true, at: T0 }]], verdict: { ok: true } },
+    { name: 'a yes about another task counts for nothing', answers: [['t1', { allowed: true, at: T0 }]], verdict: { ok: false, wakeAt: null, ask: { taskId: 't0', coordinatorUrl: 'http://c/sla', statusKey: 'drain', params: {} } } },
+    { name: 'no: wait until the answer runs out', answers: [['t0', { allowed: false, at: T0 - 5_000 }]], verdict: { ok: false, wakeAt: T0 + 25_000 } },
+  ])('$name', ({ answers, verdict }) => {
+    expect(slaAllowsTakeDown(sla(answers), job([600, 600]), 0, new Set(), T0)).toEqual(verdict);
   });
 });

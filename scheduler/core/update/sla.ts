@@ -1,15 +1,21 @@
 import type { SlaPolicySpec } from '../../../dsl/jobspec.js';
+import { coordinatorVerdict, DEFAULT_COORDINATOR_ANSWER_TTL_MS, type CoordinatorAnswers, type CoordinatorQuestion } from '../sla-coordinator.js';
 import type { InstanceObservation } from './observation.js';
 
 /**
  * SLA-aware updates (`slaAware`): an update takes a RUNNING instance down only while the rest of
- * the job keeps its SLA policy, as Aurora's SlaManager does for update kills.
+ * the job keeps its SLA policy, as Aurora's SlaManager does for update kills; under a coordinator
+ * policy, only once the job's coordinator said yes for that task.
  */
 
 export interface SlaInput {
   readonly policy: SlaPolicySpec | null;
   /** The job's instance count, the base of a percentage policy. */
   readonly instanceCount: number;
+  /** Coordinators' answers so far, by task id (core/sla-coordinator.ts). @default none */
+  readonly coordinatorAnswers?: CoordinatorAnswers;
+  /** How long a coordinator's answer counts. @default 30 s */
+  readonly coordinatorAnswerTtlMs?: number;
 }
 
 export interface SlaRequirement {
@@ -20,8 +26,8 @@ export interface SlaRequirement {
 }
 
 /**
- * What the policy requires, or null when the updater does not check it: no policy, or a
- * coordinator policy (only an external coordinator can answer it; the updater goes on without).
+ * What a count or percentage policy requires, or null: no policy, or a coordinator policy (only
+ * the coordinator can say; see slaAllowsTakeDown).
  */
 export function slaRequirement(sla: SlaInput): SlaRequirement | null {
   const policy = sla.policy;
@@ -32,13 +38,22 @@ export function slaRequirement(sla: SlaInput): SlaRequirement | null {
   return { running, durationMs: policy.durationSecs * 1000 };
 }
 
-export type SlaVerdict = { readonly ok: true } | { readonly ok: false; readonly wakeAt: number | null };
+export type SlaVerdict =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly wakeAt: number | null;
+      /** The coordinator to ask about the candidate's task (a coordinator policy without a usable answer). */
+      readonly ask?: CoordinatorQuestion;
+    };
 
 /**
  * May the update take `candidate` down now? Yes if, without it and without `goingDown` (what the
  * update takes down at the same moment, which the observations do not show yet), the instances
  * RUNNING for the policy's duration still meet the requirement. Otherwise wait, until the next
  * running instance will have run long enough (wakeAt), or until something changes (null).
+ * Under a coordinator policy: yes once the coordinator said yes for the candidate's task;
+ * otherwise wait, with the question to ask.
  */
 export function slaAllowsTakeDown(
   sla: SlaInput,
@@ -47,6 +62,14 @@ export function slaAllowsTakeDown(
   goingDown: ReadonlySet<number>,
   now: number,
 ): SlaVerdict {
+  if (sla.policy?.kind === 'coordinator') {
+    const taskId = observed.get(candidate)?.taskId;
+    if (taskId === undefined) return { ok: true };
+    const verdict = coordinatorVerdict(sla.policy, sla.coordinatorAnswers?.get(taskId), now, sla.coordinatorAnswerTtlMs ?? DEFAULT_COORDINATOR_ANSWER_TTL_MS);
+    if (verdict.ok) return verdict;
+    const { coordinatorUrl, statusKey } = sla.policy;
+    return { ok: false, wakeAt: verdict.wakeAt, ...(verdict.ask ? { ask: { taskId, coordinatorUrl, statusKey, params: {} } } : {}) };
+  }
   const req = slaRequirement(sla);
   if (req === null) return { ok: true };
   let counted = 0;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JobSpec } from '../../dsl/jobspec.js';
 import { sampleJobSpec } from '../../dsl/testing/sample-spec.js';
 import type { ScheduledTask } from '../api/task.js';
 import { coordinatorRequest, coordinatorVerdict, judgeCoordinatorAnswer, type CoordinatorPolicy } from './sla-coordinator.js';
@@ -42,7 +43,7 @@ describe('what an answer at hand decides', () => {
 
 describe('the request', () => {
   it("is Aurora's: ?task=cluster/role/env/name/instance, and {taskConfig, task, ...params} with the task in Aurora's shape", () => {
-    const spec = { ...sampleJobSpec(), production: true, tier: 'preferred' };
+    const spec: JobSpec = { ...sampleJobSpec(), production: true, tier: 'preferred' };
     const task: ScheduledTask = {
       taskId: 'task-1',
       jobKey: spec.key,

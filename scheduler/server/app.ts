@@ -2,6 +2,7 @@ import type { FlappingPolicy } from '../core/flapping.js';
 import type { HistoryPolicy } from '../core/history-pruning.js';
 import type { PlacementSettings } from '../service/placement-pass.js';
 import type { PreemptionSettings } from '../service/preemption-pass.js';
+import type { SlaCoordinatorSettings } from '../service/sla-coordinator.js';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { z } from 'zod';
 import { formatPath } from '../../dsl/compile.js';
@@ -80,6 +81,8 @@ export interface SchedulerAppOptions {
   readonly restrictReads?: boolean;
   /** Jobs with fewer active instances are drained without an SLA check. @default 20 (Aurora's) */
   readonly minRequiredInstancesForSla?: number;
+  /** Requests to SLA coordinators: timeout, largest answer, how long an answer counts. @default 10 s, 64 KiB, 30 s */
+  readonly slaCoordinator?: Partial<SlaCoordinatorSettings>;
   /** The zone cron schedules are read in when their job sets none. @default 'UTC' */
   readonly cronTimezone?: string;
   /** Ids of new updates. @default random UUIDs */
@@ -143,6 +146,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     ...(options.preemption ? { preemption: options.preemption } : {}),
     ...(options.cronTimezone ? { cronTimezone: options.cronTimezone } : {}),
     ...(options.minRequiredInstancesForSla !== undefined ? { minRequiredInstancesForSla: options.minRequiredInstancesForSla } : {}),
+    ...(options.slaCoordinator ? { slaCoordinator: options.slaCoordinator } : {}),
     ...(options.newUpdateId ? { newUpdateId: options.newUpdateId } : {}),
   });
   const background = new BackgroundTasks(scheduler, log);

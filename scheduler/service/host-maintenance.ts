@@ -1,5 +1,6 @@
 import type { HostStatus, MaintenanceMode } from '../api/maintenance-api.js';
 import { healthCheckApplies } from '../../dsl/health-check-applies.js';
+import type { CoordinatorAnswers, CoordinatorQuestion } from '../core/sla-coordinator.js';
 import { decideDrain, type DrainCandidate } from '../core/sla-drain.js';
 import type { InstanceObservation } from '../core/update/observation.js';
 import { jobPath } from '../storage/storage.js';
@@ -11,6 +12,11 @@ export interface MaintenanceHost {
   readonly state: ClusterState;
   /** Aurora's -min_required_instances_for_sla_check: smaller jobs are drained without an SLA check. */
   readonly minRequiredInstancesForSla: number;
+  /** Coordinators' answers at hand (coordinator SLA policies), and how long one counts. */
+  coordinatorAnswers(): CoordinatorAnswers;
+  readonly coordinatorAnswerTtlMs: number;
+  /** Asks coordinators, beside the scheduler's work; answers come back through Scheduler's coordinatorAnswered. */
+  askCoordinators(questions: readonly CoordinatorQuestion[]): void;
   now(): number;
   change(task: ScheduledTask, to: TaskState, message: string | null): boolean;
   durable(): Promise<void>;
@@ -117,7 +123,12 @@ export class HostMaintenanceService {
   private moveTasks(h: string): number {
     let moved = 0;
     const m = this.host.state.maintenance(h);
-    const allowed = m?.slaForceAt !== undefined ? new Set(this.slaDecision(h, m.slaForceAt).move) : null;
+    let allowed: Set<string> | null = null;
+    if (m?.slaForceAt !== undefined) {
+      const decision = this.slaDecision(h, m.slaForceAt);
+      allowed = new Set(decision.move);
+      if (decision.ask.length > 0) this.host.askCoordinators(decision.ask);
+    }
     for (const task of this.activeTasks(h)) {
       if (allowed && !allowed.has(task.taskId)) continue;
       if (task.state === 'DRAINING' || task.state === 'KILLING' || task.state === 'RESTARTING' || task.state === 'PREEMPTING') continue;
@@ -178,7 +189,16 @@ export class HostMaintenanceService {
         instanceCount: job?.spec.instances ?? spec?.instances ?? 1,
       });
     }
-    return decideDrain({ candidates, jobs, goingDown, now: this.host.now(), forceAt: forceAt, minRequiredInstances: this.host.minRequiredInstancesForSla });
+    return decideDrain({
+      candidates,
+      jobs,
+      goingDown,
+      now: this.host.now(),
+      forceAt: forceAt,
+      minRequiredInstances: this.host.minRequiredInstancesForSla,
+      coordinatorAnswers: this.host.coordinatorAnswers(),
+      coordinatorAnswerTtlMs: this.host.coordinatorAnswerTtlMs,
+    });
   }
 
   private activeTasks(h: string): ScheduledTask[] {

@@ -12,6 +12,7 @@ import {
   type UpdateUserAction,
 } from '../api/updates-api.js';
 import { applyUserAction, desiredSpecFor, evaluateUpdate, planUpdate, type UpdateAction } from '../core/update/job-updater.js';
+import type { CoordinatorAnswers, CoordinatorQuestion } from '../core/sla-coordinator.js';
 import type { InstanceObservation } from '../core/update/observation.js';
 import { resolveUpdateSettings } from '../core/update/settings.js';
 import type { ClusterState } from '../state/cluster-state.js';
@@ -32,6 +33,11 @@ export interface UpdateHost {
   addTask(spec: JobSpec, hash: string, instance: number, failureCount: number, message: string): ScheduledTask;
   durable(): Promise<void>;
   info(message: string): void;
+  /** Coordinators' answers at hand (coordinator SLA policies), and how long one counts. */
+  coordinatorAnswers(): CoordinatorAnswers;
+  readonly coordinatorAnswerTtlMs: number;
+  /** Asks coordinators, beside the scheduler's work; each answer drives the job's update again. */
+  askCoordinators(questions: readonly CoordinatorQuestion[]): void;
 }
 
 /**
@@ -210,7 +216,10 @@ export class JobUpdates {
       const step = evaluateUpdate(update, this.observe(path), this.host.now(), {
         policy: target?.slaPolicy ?? null,
         instanceCount: update.toInstanceCount,
+        coordinatorAnswers: this.host.coordinatorAnswers(),
+        coordinatorAnswerTtlMs: this.host.coordinatorAnswerTtlMs,
       });
+      if (step.ask) this.host.askCoordinators(step.ask);
       for (const action of step.actions) this.perform(update, action);
       const changed = JSON.stringify(step.update) !== JSON.stringify(update);
       if (changed) this.put(update, step.update);

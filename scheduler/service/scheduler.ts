@@ -59,6 +59,8 @@ import { choosePreemptions, DEFAULT_PREEMPTION, type PreemptionSettings } from '
 import { CronJobs } from './cron-jobs.js';
 import { HostMaintenanceService } from './host-maintenance.js';
 import { JobUpdates } from './job-updates.js';
+import { SlaCoordinators, type SlaCoordinatorSettings } from './sla-coordinator.js';
+import type { CoordinatorQuestion } from '../core/sla-coordinator.js';
 import { SchedulingLoop } from './scheduling-loop.js';
 
 /**
@@ -86,6 +88,8 @@ export interface SchedulerOptions {
   readonly randomHex?: () => string;
   /** Jobs with fewer active instances are drained without an SLA check (Aurora's -min_required_instances_for_sla_check). @default 20 */
   readonly minRequiredInstancesForSla?: number;
+  /** Requests to SLA coordinators: timeout, largest answer, how long an answer counts. @default 10 s, 64 KiB, 30 s */
+  readonly slaCoordinator?: Partial<SlaCoordinatorSettings>;
   /** The zone cron schedules are read in when their job sets none (Aurora's -cron_timezone). @default 'UTC' */
   readonly cronTimezone?: string;
   /** Ids of new updates. @default random UUIDs (as Aurora's) */
@@ -156,6 +160,8 @@ export class Scheduler {
   private readonly updates: JobUpdates;
   private readonly cron: CronJobs;
   private readonly maintenance: HostMaintenanceService;
+  /** Asks the coordinators of coordinator SLA policies, for drains and SLA-aware updates. */
+  readonly coordinators: SlaCoordinators;
   /** Jobs whose active update must look at a change, driven once the change is durable. */
   private readonly updatesToDrive = new Set<string>();
 
@@ -205,7 +211,25 @@ export class Scheduler {
       () => this.placementPass(),
       (e) => this.log.warn(`placement pass failed: ${e.stack ?? e.message}`),
     );
+    this.coordinators = new SlaCoordinators(
+      {
+        clusterName: options.clusterName,
+        now: () => this.clock.now(),
+        task: (id) => this.state.task(id),
+        spec: (hash) => this.state.spec(hash),
+        answered: (task) => this.coordinatorAnswered(task),
+        info: (m) => this.log.info(m),
+        warn: (m) => this.log.warn(m),
+      },
+      options.slaCoordinator,
+    );
+    const coordinatorHooks = {
+      coordinatorAnswers: () => this.coordinators.answers(),
+      coordinatorAnswerTtlMs: this.coordinators.settings.answerTtlMs,
+      askCoordinators: (questions: readonly CoordinatorQuestion[]) => this.coordinators.ask(questions),
+    };
     this.updates = new JobUpdates({
+      ...coordinatorHooks,
       state: this.state,
       clusterName: options.clusterName,
       now: () => this.clock.now(),
@@ -222,6 +246,7 @@ export class Scheduler {
       info: (m) => this.log.info(m),
     });
     this.maintenance = new HostMaintenanceService({
+      ...coordinatorHooks,
       state: this.state,
       minRequiredInstancesForSla: options.minRequiredInstancesForSla ?? DEFAULT_MIN_REQUIRED_INSTANCES_FOR_SLA,
       now: () => this.clock.now(),
@@ -742,6 +767,25 @@ export class Scheduler {
     this.loop.request();
   }
 
+  /**
+   * A coordinator answered about the task: the drain of its host and its job's update decide
+   * again (a yes moves it now), and the next question to that coordinator waits until this is
+   * durable.
+   */
+  private async coordinatorAnswered(task: ScheduledTask): Promise<void> {
+    if (this.closed) return;
+    const path = jobPath(task.jobKey);
+    try {
+      this.state.operation(() => {
+        if (task.host && this.state.maintenance(task.host)?.mode === 'DRAINING') this.maintenance.tick();
+      });
+    } catch (e) {
+      this.log.warn(`drain after a coordinator's answer on ${task.taskId}: ${(e as Error).stack ?? (e as Error).message}`);
+    }
+    if (this.state.activeUpdate(path)) this.driveUpdate(path);
+    await this.committer.durable();
+  }
+
   /** Runs the scheduling loop now and waits for it and every commit to finish (tests, shutdown). */
   async idle(): Promise<void> {
     for (let i = 0; i < 1000; i++) {
@@ -758,6 +802,7 @@ export class Scheduler {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.coordinators.close();
     this.loop.stop();
     await this.committer.settle();
     this.committer.close();

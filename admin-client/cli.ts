@@ -9,7 +9,7 @@ import { InvalidParameterError, NetworkError } from '../client/errors.js';
 import type { ExitCode } from '../client/exit-codes.js';
 import { terminalSafe } from '../client/cli/terminal-text.js';
 
-/** `aurora-admin`: operator commands. Backups come in a later issue. */
+/** `aurora-admin` (also `aurora_admin`): operator commands. */
 export function createAdminCli(options: CliOptions): { run(): Promise<ExitCode> } {
   return { run: () => runCommandLine('aurora-admin', options, adminCommands) };
 }
@@ -138,6 +138,55 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
       async (a) => (await import('./quota.js')).increaseQuota(ctx, a.cluster, quotaArgs(a), a.json),
     )
     .command(
+      'scheduler_backup_now <cluster>',
+      'Back up the whole scheduler state now, into its backup dir',
+      (c) => clusterAndJson(c),
+      async (a) => (await backups()).backupNow(ctx, a.cluster, a.json),
+    )
+    .command(
+      'scheduler_list_backups <cluster>',
+      'List the backups available for recovery, oldest first',
+      (c) => clusterAndJson(c),
+      async (a) => (await backups()).listBackups(ctx, a.cluster, a.json),
+    )
+    .command(
+      'scheduler_stage_recovery <cluster> <backup_id>',
+      'Read a backup and stage it for recovery (nothing changes until scheduler_commit_recovery)',
+      (c) => clusterAndJson(c).positional('backup_id', { type: 'string', demandOption: true, describe: 'a name scheduler_list_backups prints' }),
+      async (a) => (await backups()).stageRecovery(ctx, a.cluster, a.backup_id, a.json),
+    )
+    .command(
+      'scheduler_print_recovery_tasks <cluster>',
+      "Print the staged recovery's active tasks (Aurora's columns: Role Job Shard Status Task ID)",
+      (c) =>
+        clusterAndJson(c).option('states', { type: 'string', describe: `only tasks in these states, comma-separated [default: every state but ${terminalStates()}]` }),
+      async (a) => (await backups()).printRecoveryTasks(ctx, a.cluster, { states: a.states, json: a.json }),
+    )
+    .command(
+      'scheduler_delete_recovery_tasks <cluster> <task_ids>',
+      'Delete tasks from the staged recovery: a comma-separated list of task ids',
+      (c) => clusterAndJson(c).positional('task_ids', { type: 'string', demandOption: true }),
+      async (a) => (await backups()).deleteRecoveryTasks(ctx, a.cluster, a.task_ids, a.json),
+    )
+    .command(
+      'scheduler_commit_recovery <cluster>',
+      'Replace the scheduler state with the staged recovery; the scheduler starts again from it',
+      (c) => clusterAndJson(c),
+      async (a) => (await backups()).commitRecovery(ctx, a.cluster, a.json),
+    )
+    .command(
+      'scheduler_unload_recovery <cluster>',
+      'Drop the staged recovery',
+      (c) => clusterAndJson(c),
+      async (a) => (await backups()).unloadRecovery(ctx, a.cluster, a.json),
+    )
+    .command(
+      'scheduler_snapshot <cluster>',
+      "Compact the scheduler store's log into its snapshot, and wait for it",
+      (c) => clusterAndJson(c),
+      async (a) => (await backups()).snapshot(ctx, a.cluster, a.json),
+    )
+    .command(
       'hash_password',
       'Read a password (typed without echo, or piped in) and print its hash for security.ini',
       (c) => c,
@@ -146,6 +195,11 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
 }
 
 const maintenance = () => import('./maintenance.js');
+const backups = () => import('./backups.js');
+
+function clusterAndJson(c: Argv) {
+  return c.positional('cluster', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false, describe: 'print JSON' });
+}
 
 /** `--hosts=h1,h2` or `--filename=FILE`, as Aurora's maintenance commands take them. */
 function hostOptions(c: Argv) {

@@ -1,3 +1,11 @@
+import type {
+  BackupNowResponse,
+  DeleteRecoveryTasksResponse,
+  ListBackupsResponse,
+  RecoveryStatus,
+  RecoveryTasksResponse,
+  SnapshotResponse,
+} from '../../scheduler/api/backup-api.js';
 import type { HostStatus, HostsRequest, MaintenanceResponse } from '../../scheduler/api/maintenance-api.js';
 import type { ReconcileResponse } from '../../scheduler/api/agent-protocol.js';
 import type http from 'node:http';
@@ -182,6 +190,8 @@ function wire<T>(name: WireName, schema: () => Promise<z.ZodType<T>>): Check<T> 
 const jobsApi = () => import('../../scheduler/api/jobs-api.js');
 const updatesApi = () => import('../../scheduler/api/updates-api.js');
 const cronApi = () => import('../../scheduler/api/cron-api.js');
+type BackupApi = typeof import('../../scheduler/api/backup-api.js');
+const backupSchema = async <K extends keyof BackupApi>(name: K): Promise<BackupApi[K]> => (await import('../../scheduler/api/backup-api.js'))[name];
 let specSchema: Promise<typeof import('../../dsl/jobspec.js')> | undefined;
 /** The JobSpec schema (zod and all), loaded once; started early it loads while the scheduler answers. */
 const jobSpecModule = () => (specSchema ??= import('../../dsl/jobspec.js'));
@@ -207,6 +217,22 @@ const CHECKS = {
     fast: () => undefined,
     full: async (body: unknown) => zodVerdict((await import('../../scheduler/api/maintenance-api.js')).MaintenanceResponseSchema, body),
   } satisfies Check<MaintenanceResponse>,
+  backups: {
+    // Operators' commands, never on the warm path: zod only.
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict(await backupSchema('BackupNowResponseSchema'), body),
+  } satisfies Check<BackupNowResponse>,
+  listBackups: { fast: () => undefined, full: async (body: unknown) => zodVerdict(await backupSchema('ListBackupsResponseSchema'), body) } satisfies Check<ListBackupsResponse>,
+  recovery: { fast: () => undefined, full: async (body: unknown) => zodVerdict(await backupSchema('RecoveryStatusSchema'), body) } satisfies Check<RecoveryStatus>,
+  recoveryTasks: {
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict(await backupSchema('RecoveryTasksResponseSchema'), body),
+  } satisfies Check<RecoveryTasksResponse>,
+  deleteRecoveryTasks: {
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict(await backupSchema('DeleteRecoveryTasksResponseSchema'), body),
+  } satisfies Check<DeleteRecoveryTasksResponse>,
+  snapshot: { fast: () => undefined, full: async (body: unknown) => zodVerdict(await backupSchema('SnapshotResponseSchema'), body) } satisfies Check<SnapshotResponse>,
   listAgents: {
     // Agents' port ranges carry a refinement JSON Schema cannot state: zod only.
     fast: () => undefined,
@@ -463,6 +489,43 @@ export class SchedulerClient {
   /** Every agent reports every task it runs now; the scheduler reconciles (operators only). */
   async reconcileTasks(): Promise<ReconcileResponse> {
     return this.call('POST', PATHS.agentsReconcile, CHECKS.reconcile);
+  }
+
+  /** A backup of the whole state now (operators only). */
+  async backupNow(): Promise<BackupNowResponse> {
+    return this.call('POST', PATHS.backups, CHECKS.backups, { extraTimeMs: 10 * 60_000 });
+  }
+
+  async listBackups(): Promise<ListBackupsResponse> {
+    return this.call('GET', PATHS.backups, CHECKS.listBackups);
+  }
+
+  async stageRecovery(backup: string): Promise<RecoveryStatus> {
+    return this.call('POST', PATHS.recoveryStage, CHECKS.recovery, { body: { backup }, extraTimeMs: 10 * 60_000 });
+  }
+
+  async recoveryStatus(): Promise<RecoveryStatus> {
+    return this.call('GET', PATHS.recovery, CHECKS.recovery);
+  }
+
+  async queryRecovery(query: { taskIds?: string; states?: string; role?: string; environment?: string; name?: string } = {}): Promise<RecoveryTasksResponse> {
+    return this.call('GET', PATHS.recoveryTasks, CHECKS.recoveryTasks, { query });
+  }
+
+  async deleteRecoveryTasks(taskIds: readonly string[]): Promise<DeleteRecoveryTasksResponse> {
+    return this.call('POST', PATHS.recoveryTasksDelete, CHECKS.deleteRecoveryTasks, { body: { taskIds: [...taskIds] } });
+  }
+
+  async commitRecovery(): Promise<RecoveryStatus> {
+    return this.call('POST', PATHS.recoveryCommit, CHECKS.recovery, { extraTimeMs: 10 * 60_000 });
+  }
+
+  async unloadRecovery(): Promise<RecoveryStatus> {
+    return this.call('POST', PATHS.recoveryUnload, CHECKS.recovery);
+  }
+
+  async snapshot(): Promise<SnapshotResponse> {
+    return this.call('POST', PATHS.storageSnapshot, CHECKS.snapshot, { extraTimeMs: 10 * 60_000 });
   }
 
   async listAgents(): Promise<AgentInfo[]> {

@@ -30,6 +30,18 @@ export const PATHS = {
     `${PATHS.job(role, environment, name)}/update/${encodeURIComponent(action)}`,
   /** POST: restart instances in batches, gated by health like an update (StartRestartRequest → UpdateResponse). */
   jobRestart: (role: string, environment: string, name: string) => `${PATHS.job(role, environment, name)}/restart`,
+  /** POST: run a shell command in the sandbox of an instance's task (RunTaskCommandRequest → RunTaskCommandResponse). */
+  taskRun: (role: string, environment: string, name: string, instance: number) => `${PATHS.job(role, environment, name)}/instances/${instance}/run`,
+  /** POST: one file of an instance's sandbox (ReadTaskFileRequest → ReadTaskFileResponse). */
+  taskFileRead: (role: string, environment: string, name: string, instance: number) => `${PATHS.job(role, environment, name)}/instances/${instance}/files/read`,
+  /** POST: write a file into an instance's sandbox (WriteTaskFileRequest → WriteTaskFileResponse). */
+  taskFileWrite: (role: string, environment: string, name: string, instance: number) => `${PATHS.job(role, environment, name)}/instances/${instance}/files/write`,
+  /** GET: where an instance's task runs: host, user, sandbox path, ports (TaskSandboxResponse). */
+  taskSandbox: (role: string, environment: string, name: string, instance: number) => `${PATHS.job(role, environment, name)}/instances/${instance}/sandbox`,
+  /** GET: the bytes of a relayed write command, for the agent it was queued for (AgentCommandUploadResponse). */
+  agentCommandUpload: (commandId: string) => `${API_PREFIX}/agents/commands/${encodeURIComponent(commandId)}/upload`,
+  /** POST: an agent's result of a relayed command (AgentCommandResult). */
+  agentCommandResult: (commandId: string) => `${API_PREFIX}/agents/commands/${encodeURIComponent(commandId)}/result`,
   /** GET: hosts' maintenance modes (`?hosts=a,b`; every host in maintenance without it → MaintenanceResponse). */
   maintenance: `${API_PREFIX}/maintenance`,
   /** POST: hosts take no new tasks (HostsRequest → MaintenanceResponse). */
@@ -40,6 +52,10 @@ export const PATHS = {
   maintenanceSlaDrain: `${API_PREFIX}/maintenance/sla-drain`,
   /** POST: hosts are back in service. */
   maintenanceEnd: `${API_PREFIX}/maintenance/end`,
+  /** POST: what each job on the hosts would keep up if they went down (SlaProbeHostsRequest → SlaProbeHostsResponse). */
+  slaProbeHosts: `${API_PREFIX}/sla/probe-hosts`,
+  /** POST: the hosts that can go down with every job keeping its SLA (SlaSafeDomainRequest → SlaSafeDomainResponse). */
+  slaSafeDomain: `${API_PREFIX}/sla/safe-domain`,
   /** GET: update summaries, newest first (`?role=&environment=&name=&status=&user=&limit=` → ListUpdatesResponse). */
   updates: `${API_PREFIX}/updates`,
   /** GET: cron jobs (`?role=&environment=` → ListCronJobsResponse). */
@@ -57,6 +73,22 @@ export const PATHS = {
   agents: `${API_PREFIX}/agents`,
   /** POST: every agent reports every task it runs now (aurora-admin reconcile_tasks). */
   agentsReconcile: `${API_PREFIX}/agents/reconcile`,
+  /** GET: the backups in the backup dir (ListBackupsResponse); POST: a backup now (BackupNowResponse). */
+  backups: `${API_PREFIX}/backups`,
+  /** GET: the staged recovery, if any (RecoveryStatus). */
+  recovery: `${API_PREFIX}/recovery`,
+  /** POST: stage a backup for recovery (StageRecoveryRequest → RecoveryStatus). */
+  recoveryStage: `${API_PREFIX}/recovery/stage`,
+  /** GET: the staged recovery's tasks (RecoveryTasksQuery → RecoveryTasksResponse). */
+  recoveryTasks: `${API_PREFIX}/recovery/tasks`,
+  /** POST: delete tasks from the staged recovery (DeleteRecoveryTasksRequest → DeleteRecoveryTasksResponse). */
+  recoveryTasksDelete: `${API_PREFIX}/recovery/tasks/delete`,
+  /** POST: replace the store with the staged recovery; the scheduler then starts again from it. */
+  recoveryCommit: `${API_PREFIX}/recovery/commit`,
+  /** POST: drop the staged recovery. */
+  recoveryUnload: `${API_PREFIX}/recovery/unload`,
+  /** POST: compact the store's log into its snapshot (SnapshotResponse). */
+  storageSnapshot: `${API_PREFIX}/storage/snapshot`,
   /** POST: an agent registers (AgentRegistration → AgentRegisterResponse). */
   agentRegister: `${API_PREFIX}/agents/register`,
   /** POST: an agent syncs (AgentSyncRequest → AgentSyncResponse), held open as a long poll. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import yargs from 'yargs';
 import { DEFAULT_SCHEDULER_PORT } from '../api/routes.js';
 import { SecurityIniError } from '../server/access-control.js';
-import { createSchedulerApp, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS, DEFAULT_MAX_BODY_BYTES } from '../server/app.js';
+import { createSchedulerApp, type SchedulerAppOptions, DEFAULT_AGENT_LOST_TIMEOUT_MS, DEFAULT_LONG_POLL_MS, DEFAULT_MAX_BODY_BYTES } from '../server/app.js';
 import { SqliteStorage, StorageOpenError } from '../storage/sqlite-storage.js';
 import type { TaskDocsReader } from '../storage/task-docs-reader.js';
 import { timezoneProblem } from '../core/cron/schedule.js';
@@ -16,6 +16,9 @@ import { DEFAULT_MAX_INSTANCES_PER_JOB } from '../core/admission.js';
 import { DEFAULT_HISTORY_POLICY, type HistoryPolicy } from '../core/history-pruning.js';
 import { DEFAULT_PLACEMENT, type PlacementSettings } from '../service/placement-pass.js';
 import { DEFAULT_PREEMPTION } from '../service/preemption-pass.js';
+import { DEFAULT_EXECUTOR_ALLOWANCE, type ExecutorAllowance } from '../core/effective-resources.js';
+import { DEFAULT_BACKUP_INTERVAL_MS, DEFAULT_MAX_SAVED_BACKUPS, type BackupSettings } from '../service/backups.js';
+import { join } from 'node:path';
 
 /**
  * `aurora-scheduler` (entered through aurora-scheduler.ts): opens the data dir, serves the API,
@@ -46,7 +49,9 @@ interface Options {
   preemptionDelayMs: number;
   cronTimezone: string;
   minRequiredInstancesForSla: number;
+  executorAllowance: ExecutorAllowance;
   init: boolean;
+  backups: BackupSettings | null;
 }
 
 /** `2days`, `48h`, `1hrs`, `30m`, `500ms` (Aurora's forms and the short ones) in milliseconds. */
@@ -59,6 +64,14 @@ function parseDuration(flag: string, text: string): number {
 }
 
 class StartupError extends Error {}
+
+/** What is wrong with the --executor-* flags: amounts are 0 or more, ram and disk whole MiB as a task's are. */
+function executorAllowanceProblem(allowance: ExecutorAllowance): string | null {
+  if (!Number.isFinite(allowance.cpu) || allowance.cpu < 0) return `--executor-cpu must be 0 or more, not ${allowance.cpu}`;
+  if (!Number.isInteger(allowance.ramMb) || allowance.ramMb < 0) return `--executor-ram-mb must be a whole number of MiB, 0 or more, not ${allowance.ramMb}`;
+  if (!Number.isInteger(allowance.diskMb) || allowance.diskMb < 0) return `--executor-disk-mb must be a whole number of MiB, 0 or more, not ${allowance.diskMb}`;
+  return null;
+}
 
 function packageVersion(): string {
   try {
@@ -75,6 +88,8 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
   if (!Number.isInteger(options.minRequiredInstancesForSla) || options.minRequiredInstancesForSla < 1) {
     throw new StartupError(`--min-required-instances-for-sla-check must be a whole number, 1 or more, not ${options.minRequiredInstancesForSla}`);
   }
+  const allowanceProblem = executorAllowanceProblem(options.executorAllowance);
+  if (allowanceProblem) throw new StartupError(allowanceProblem);
   let storage: SqliteStorage;
   try {
     storage = SqliteStorage.openInDataDir(options.dataDir, { reader, init: options.init });
@@ -108,9 +123,7 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
       throw new StartupError(`cannot read the TLS certificate or key: ${(e as Error).message}`);
     }
   }
-  let app;
-  try {
-    app = await createSchedulerApp({
+  const appOptions = {
     storage,
     agentSecret,
     ...(options.securityIni !== undefined ? { securityIniPath: options.securityIni } : {}),
@@ -129,11 +142,17 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
     history: options.history,
     placement: options.placement,
     maxBodyBytes: options.maxBodyBytes,
+    executorAllowance: options.executorAllowance,
+    backups: options.backups,
+    onRecoveryCommitted: () => void restartAfterRecovery(),
     logger: {
       level: 'info',
       stream: options.logFormat === 'json' ? process.stderr : textLogStream(process.stderr, 'aurora-scheduler'),
     },
-  });
+  } satisfies SchedulerAppOptions;
+  let app: Awaited<ReturnType<typeof createSchedulerApp>>;
+  try {
+    app = await createSchedulerApp(appOptions);
   } catch (e) {
     await storage.close();
     if (e instanceof SecurityIniError || e instanceof StorageOpenError) throw new StartupError(e.message);
@@ -165,6 +184,28 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
   process.stdout.write(`aurora-scheduler: serving cluster ${options.clusterName} at ${tls ? 'https' : 'http'}://${host}:${address.port}\n`);
 
   let stopping = false;
+  /**
+   * A committed recovery left the store holding a backup: the scheduler starts again from it
+   * in this process (Aurora's scheduler exits for its supervisor to start it again), on the
+   * same address, so agents and clients find it where it was.
+   */
+  async function restartAfterRecovery(): Promise<void> {
+    if (stopping) return;
+    const old = app;
+    old.log.warn('recovery committed: starting again from the store');
+    try {
+      // Time for the answer to the commit to reach the operator before connections are closed.
+      await new Promise((r) => setTimeout(r, 200));
+      await old.close();
+      app = await createSchedulerApp(appOptions);
+      await app.listen({ host: options.httpHost, port: address.port });
+      app.log.warn(`serving again from the recovered store at ${tls ? 'https' : 'http'}://${host}:${address.port}`);
+    } catch (e) {
+      process.stderr.write(`aurora-scheduler: could not start again after the recovery: ${(e as Error).stack ?? String(e)}\n`);
+      await storage.close();
+      process.exit(1);
+    }
+  }
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -247,6 +288,21 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         default: DEFAULT_PREEMPTION.delayMs,
         describe: 'A pending task that fits nowhere waits this long before it preempts lower-tier work (Aurora: -preemption_delay)',
       },
+      'executor-cpu': {
+        type: 'number',
+        default: DEFAULT_EXECUTOR_ALLOWANCE.cpu,
+        describe: "Cpu every task holds on its host and may use on top of its own, for the executor's part of it; quota does not count it (Aurora: -thermos_executor_cpu, 0.25)",
+      },
+      'executor-ram-mb': {
+        type: 'number',
+        default: DEFAULT_EXECUTOR_ALLOWANCE.ramMb,
+        describe: "MiB of ram every task holds and is limited to on top of its own: the process wrappers, so a task asking for 1 MiB runs; quota does not count it (Aurora: -thermos_executor_ram, 128MB)",
+      },
+      'executor-disk-mb': {
+        type: 'number',
+        default: DEFAULT_EXECUTOR_ALLOWANCE.diskMb,
+        describe: 'MiB of disk every task holds and may fill on top of its own: the checkpoint and samples the agent keeps in its sandbox; quota does not count it',
+      },
       init: {
         type: 'boolean',
         default: false,
@@ -256,6 +312,20 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         type: 'number',
         default: 20,
         describe: "sla_host_drain checks count and percentage SLA policies only of production jobs with at least this many active instances (Aurora's -min_required_instances_for_sla_check)",
+      },
+      'backup-dir': {
+        type: 'string',
+        describe: "Where backups of the whole state are written (Aurora: -backup_dir) [default: <data-dir>/backups]",
+      },
+      'backup-interval-ms': {
+        type: 'number',
+        default: DEFAULT_BACKUP_INTERVAL_MS,
+        describe: 'A backup this often (Aurora: -backup_interval, 1 hour); 0 backs up only on demand (aurora_admin scheduler_backup_now)',
+      },
+      'max-saved-backups': {
+        type: 'number',
+        default: DEFAULT_MAX_SAVED_BACKUPS,
+        describe: 'Backups kept in --backup-dir; older ones are removed (Aurora: -max_saved_backups)',
       },
       'cron-timezone': {
         type: 'string',
@@ -296,6 +366,12 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
       }
       if (!Number.isInteger(args['heap-growing-percent']) || args['heap-growing-percent'] < 0) {
         throw new Error('--heap-growing-percent must be a whole number of 0 or more');
+      }
+      if (!Number.isInteger(args['max-saved-backups']) || args['max-saved-backups'] < 1) {
+        throw new Error('--max-saved-backups must be a whole number of at least 1');
+      }
+      if (!Number.isInteger(args['backup-interval-ms']) || args['backup-interval-ms'] < 0) {
+        throw new Error('--backup-interval-ms must be a whole number of milliseconds, 0 or more');
       }
       if (!Number.isInteger(args['history-max-per-job']) || args['history-max-per-job'] < 0) {
         throw new Error('--history-max-per-job must be a whole number of 0 or more');
@@ -353,9 +429,15 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
           tlsCert: args['tls-cert'],
           tlsKey: args['tls-key'],
           preemptionDelayMs: args['preemption-delay-ms'],
+          executorAllowance: { cpu: args['executor-cpu'], ramMb: args['executor-ram-mb'], diskMb: args['executor-disk-mb'] },
           cronTimezone: args['cron-timezone'],
           minRequiredInstancesForSla: args['min-required-instances-for-sla-check'],
           init: args.init,
+          backups: {
+            dir: args['backup-dir'] ?? join(args['data-dir'], 'backups'),
+            intervalMs: args['backup-interval-ms'],
+            keep: args['max-saved-backups'],
+          },
           },
           reader,
         ),

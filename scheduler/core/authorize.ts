@@ -49,6 +49,11 @@ export const PERMISSIONS = {
   scheduleCronJob: onJob('scheduleCronJob'),
   descheduleCronJob: onJob('descheduleCronJob'),
   startCronJob: onJob('startCronJob'),
+  /**
+   * `aurora task run|scp` in the job's sandboxes (not an Aurora RPC: Aurora's client used ssh).
+   * A grant of the role's `thrift.AuroraSchedulerManager:*` covers it.
+   */
+  runTaskCommand: onJob('runTaskCommand'),
   /** Reads (checked only with --restrict-reads). */
   getJobs: onRole('getJobs'),
   getJobSummary: onJob('getJobSummary'),
@@ -57,6 +62,8 @@ export const PERMISSIONS = {
   getJobUpdateSummaries: onRole('getJobUpdateSummaries'),
   getJobUpdateDetails: onJob('getJobUpdateDetails'),
   maintenanceStatus: admin('maintenanceStatus'),
+  /** The SLA reports of hosts (sla_probe_hosts, sla_list_safe_domain), over every role's tasks. */
+  getTasksWithoutConfigs: onRole('getTasksWithoutConfigs'),
   /** Operators' acts. */
   setQuota: admin('setQuota'),
   startMaintenance: admin('startMaintenance'),
@@ -65,6 +72,14 @@ export const PERMISSIONS = {
   endMaintenance: admin('endMaintenance'),
   triggerExplicitTaskReconciliation: admin('triggerExplicitTaskReconciliation'),
   pruneTasks: admin('pruneTasks'),
+  performBackup: admin('performBackup'),
+  listBackups: admin('listBackups'),
+  stageRecovery: admin('stageRecovery'),
+  queryRecovery: admin('queryRecovery'),
+  deleteRecoveryTasks: admin('deleteRecoveryTasks'),
+  commitRecovery: admin('commitRecovery'),
+  unloadRecovery: admin('unloadRecovery'),
+  snapshot: admin('snapshot'),
 } as const;
 
 /** Every RPC name a permission may name, by domain, for warnings about unknown names in a security.ini. */
@@ -74,7 +89,7 @@ export const KNOWN_RPCS: Readonly<Record<string, readonly string[]>> = {
     'replaceCronTemplate', 'startJobUpdate', 'pauseJobUpdate', 'resumeJobUpdate', 'abortJobUpdate', 'rollbackJobUpdate',
     'pulseJobUpdate', 'getRoleSummary', 'getJobSummary', 'getTasksStatus', 'getTasksWithoutConfigs', 'getPendingReason',
     'getConfigSummary', 'getJobs', 'getQuota', 'populateJobConfig', 'getJobUpdateSummaries', 'getJobUpdateDetails',
-    'getJobUpdateDiff', 'getTierConfigs',
+    'getJobUpdateDiff', 'getTierConfigs', 'runTaskCommand',
   ],
   [ADMIN_DOMAIN]: [
     'setQuota', 'forceTaskState', 'performBackup', 'listBackups', 'stageRecovery', 'queryRecovery', 'deleteRecoveryTasks',

@@ -3,9 +3,10 @@ import type { HistoryPolicy } from '../core/history-pruning.js';
 import type { PlacementSettings } from '../service/placement-pass.js';
 import type { PreemptionSettings } from '../service/preemption-pass.js';
 import type { SlaCoordinatorSettings } from '../service/sla-coordinator.js';
+import type { ExecutorAllowance } from '../core/effective-resources.js';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { z } from 'zod';
-import { formatPath } from '../../dsl/compile.js';
+import { invalidRequest, parseRequestPart, sendResult } from '../../web/route.js';
 import { ApiError } from '../api/errors.js';
 import { PATHS } from '../api/routes.js';
 import { ANONYMOUS, type Authorizer } from '../core/authorize.js';
@@ -22,6 +23,11 @@ import { buildOpenApi } from './openapi.js';
 import { defineRoute, PUBLIC, type Route } from './route.js';
 import { refusalPage } from './web-pages.js';
 import { webUiRoutes } from './web-ui.js';
+import { slaRoutes } from './sla-routes.js';
+import { TaskCommandRelay } from './task-command-relay.js';
+import { taskCommandRoutes } from './task-command-routes.js';
+import { backupRoutes } from './backup-routes.js';
+import type { BackupSettings } from '../service/backups.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,6 +74,12 @@ export interface SchedulerAppOptions {
   readonly placementSeed?: number;
   /** When and how much pending work may preempt. @default Aurora's 3 minutes' delay */
   readonly preemption?: Partial<PreemptionSettings>;
+  /**
+   * What every task holds and is limited to on top of its resources, for the executor's part of
+   * it; quota does not count it (core/effective-resources.ts). @default none (aurora-scheduler's
+   * --executor-* flags default to DEFAULT_EXECUTOR_ALLOWANCE)
+   */
+  readonly executorAllowance?: ExecutorAllowance;
   /** The largest request body, in bytes; agent syncs may be 8 times larger. @default 1 MiB */
   readonly maxBodyBytes?: number;
   /**
@@ -89,6 +101,14 @@ export interface SchedulerAppOptions {
   readonly newUpdateId?: () => string;
   /** Serve https with this PEM certificate and key. @default http */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** The backup dir, interval and how many to keep. @default null (no backups) */
+  readonly backups?: BackupSettings | null;
+  /**
+   * Called once a committed recovery was answered: the store holds the backup and this app's
+   * state is stale, so the caller closes it and opens a new one on the same store (the daemon
+   * does; tests may too). Until then every change is refused with RECOVERING. @default nothing
+   */
+  readonly onRecoveryCommitted?: () => void;
 }
 
 export const DEFAULT_LONG_POLL_MS = 20_000;
@@ -144,10 +164,13 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     ...(options.placement ? { placement: options.placement } : {}),
     ...(options.placementSeed !== undefined ? { placementSeed: options.placementSeed } : {}),
     ...(options.preemption ? { preemption: options.preemption } : {}),
+    ...(options.executorAllowance ? { executorAllowance: options.executorAllowance } : {}),
     ...(options.cronTimezone ? { cronTimezone: options.cronTimezone } : {}),
     ...(options.minRequiredInstancesForSla !== undefined ? { minRequiredInstancesForSla: options.minRequiredInstancesForSla } : {}),
     ...(options.slaCoordinator ? { slaCoordinator: options.slaCoordinator } : {}),
     ...(options.newUpdateId ? { newUpdateId: options.newUpdateId } : {}),
+    backups: options.backups ?? null,
+    version: options.version ?? '0.0.0',
   });
   const background = new BackgroundTasks(scheduler, log);
   let security: LoadedSecurity | null = null;
@@ -170,8 +193,16 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
   app.decorate('scheduler', scheduler);
   app.decorate('background', background);
   app.decorate('longPolls', longPolls);
+  // aurora task run|scp: commands wait for their agent's sync, which a new one cuts short.
+  const taskCommands = new TaskCommandRelay({ wake: (agentId) => longPolls.wake(agentId) });
 
-  const routes: Route[] = [...apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes, agentAuth }), ...webUiRoutes(scheduler)];
+  const routes: Route[] = [
+    ...apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes, agentAuth, agentCommands: taskCommands }),
+    ...taskCommandRoutes({ scheduler, relay: taskCommands, agentAuth, log: (line) => log.info(line) }),
+    ...backupRoutes(scheduler, () => options.onRecoveryCommitted?.()),
+    ...slaRoutes(scheduler),
+    ...webUiRoutes(scheduler),
+  ];
   // Built on first request: generating it from every schema costs start-up time nobody may need.
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
   const apiRoutesOnly = [...routes];
@@ -222,6 +253,13 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     }),
   );
   for (const route of routes) register(app, route, accessControl);
+  // After a committed recovery the store holds the backup and this state is stale: nothing may
+  // change it (and so write over the backup) until the scheduler has started again.
+  app.addHook('onRequest', async (request) => {
+    if (scheduler.backups.committed && request.method !== 'GET') {
+      throw new ApiError('RECOVERING', 'the scheduler is starting again from a recovered backup; retry in a few seconds');
+    }
+  });
   app.addHook('onSend', async (_request, reply) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
   });
@@ -250,6 +288,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     background.stop();
     longPolls.close();
     jobWatchers.close();
+    taskCommands.close();
   });
   app.addHook('onClose', async () => scheduler.close());
   return app;
@@ -284,42 +323,22 @@ function register(app: FastifyInstance, route: Route, accessControl: AccessContr
     url: route.url,
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     handler: async (request, reply) => {
-      const params = parse(route.params, request.params, 'path');
-      const query = parse(route.query, request.query, 'query');
+      const params = parseRequestPart(route.params, request.params, 'path');
+      const query = parseRequestPart(route.query, request.query, 'query');
       const body = route.body ? parseBody(route, request.body) : undefined;
       const base = { params, query, body, headers: request.headers };
       const access = route.access({ ...base, principal: ANONYMOUS });
       const principal = await accessControl.check(request, access);
       const input = { ...base, principal };
-      const result = await route.handler(input, reply);
-      if (reply.sent || result === reply) return reply;
-      const type = route.success.contentType === 'application/json' ? 'application/json' : `${route.success.contentType}; charset=utf-8`;
-      return reply.code(route.success.status).type(type).send(result);
+      return sendResult(route, await route.handler(input, reply), reply);
     },
   });
-}
-
-function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
-  if (!schema) return value;
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw invalidRequest(result.error, where);
-  return result.data;
 }
 
 function parseBody(route: Route, value: unknown): unknown {
   const result = (route.body as z.ZodType).safeParse(value);
   if (result.success) return result.data;
   throw route.bodyError ? route.bodyError(result.error) : invalidRequest(result.error, 'body');
-}
-
-function invalidRequest(error: z.ZodError, where: string): ApiError {
-  const details = error.issues.map((i) => ({
-    path: formatPath(i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))),
-    message: i.message,
-  }));
-  const first = details[0];
-  const at = first?.path ? ` at ${first.path}` : '';
-  return new ApiError('INVALID_REQUEST', `invalid ${where}${at}: ${first?.message ?? 'unknown problem'}`, details);
 }
 
 /** Every error leaves as ApiErrorBody with a stable code. */

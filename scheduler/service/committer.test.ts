@@ -4,7 +4,7 @@ import { ApiError } from '../api/errors.js';
 import type { ScheduledTask } from '../api/task.js';
 import { ClusterState } from '../state/cluster-state.js';
 import { SqliteStorage } from '../storage/sqlite-storage.js';
-import type { Storage, WriteBatch } from '../storage/storage.js';
+import type { LoadedState, Storage, WriteBatch } from '../storage/storage.js';
 import { jobSpec, scheduledTask } from '../testing/scheduler-harness.js';
 import { Committer } from './committer.js';
 
@@ -29,6 +29,12 @@ class GatedStorage implements Storage {
     this.batches.push(batch);
     await new Promise<void>((open, fail) => this.gates.push({ open, fail }));
     await this.inner.commit(batch);
+  }
+  replaceAll(state: LoadedState) {
+    return this.inner.replaceAll(state);
+  }
+  compact() {
+    return this.inner.compact();
   }
   close() {
     return this.inner.close();

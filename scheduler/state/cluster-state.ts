@@ -4,6 +4,7 @@ import type { CronJob } from '../api/cron-api.js';
 import type { HostMaintenance } from '../api/maintenance-api.js';
 import type { ResourceAmounts } from '../api/quota-api.js';
 import { ACTIVE_UPDATE_STATUSES, MAX_UPDATES_PER_JOB, type JobUpdate } from '../api/updates-api.js';
+import { effectiveResources, NO_ALLOWANCE, type ExecutorAllowance } from '../core/effective-resources.js';
 import { HostPool, type Holding, type HostSpec } from '../core/placement/index.js';
 import { countsAgainstQuota } from '../core/quota.js';
 import { jobPath, type LoadedState, type StoredAgent, type StoredJob } from '../storage/storage.js';
@@ -91,8 +92,14 @@ export class ClusterState {
   /**
    * @param versionBase where job versions start: a restarted scheduler must not reuse the
    *   numbers of the previous one (clients compare versions for equality).
+   * @param allowance the executor allowance every task holds on its agent on top of its own
+   *   resources (core/effective-resources.ts); fixed for the life of the state, so what a hold
+   *   took its release gives back.
    */
-  constructor(versionBase: number) {
+  constructor(
+    versionBase: number,
+    readonly allowance: ExecutorAllowance = NO_ALLOWANCE,
+  ) {
     this.versionCounter = versionBase;
   }
 
@@ -127,6 +134,25 @@ export class ClusterState {
       for (const id of sorted) jobTasks.ended.add(id);
     }
     this.changes = new ChangeSet();
+  }
+
+  /**
+   * Everything the store should hold, in the shape `load` takes (backups). Stored values are
+   * never mutated in place (every change replaces the object), so the snapshot shares them and
+   * costs only its arrays and maps; it stays what it was however the state changes afterwards.
+   */
+  snapshot(): LoadedState {
+    return {
+      specs: new Map(this.specs),
+      jobs: [...this.jobMap.values()],
+      // The map keeps first insertion order, which is creation order: what `load` expects.
+      tasks: [...this.taskMap.values()],
+      agents: [...this.agentMap.values()],
+      quotas: new Map(this.quotaMap),
+      updates: [...this.updateMap.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      cronJobs: new Map(this.cronMap),
+      maintenance: new Map(this.maintenanceMap),
+    };
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -255,12 +281,17 @@ export class ClusterState {
     return this.capacity;
   }
 
-  /** What a task holds on its agent, for the placement pool. */
+  /** What a task holds on its agent, for the placement pool: its effective resources. */
   holdingOf(task: ScheduledTask): Holding {
     const spec = this.specs.get(task.specHash);
     if (!spec) throw new Error(`task ${task.taskId} refers to spec ${task.specHash}, which is not loaded`);
     // An announcer alias names its target's port again: each number is held once.
-    return { jobKey: jobPath(task.jobKey), resources: spec.task.resources, ports: [...new Set(Object.values(task.ports))] };
+    return { jobKey: jobPath(task.jobKey), resources: this.effectiveResources(spec), ports: [...new Set(Object.values(task.ports))] };
+  }
+
+  /** What a task of `spec` holds on a host and is limited to: its resources and the executor allowance. */
+  effectiveResources(spec: JobSpec): JobSpec['task']['resources'] {
+    return effectiveResources(spec.task.resources, this.allowance);
   }
 
   /** How many stored tasks are in each state. */

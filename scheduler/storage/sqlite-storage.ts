@@ -10,7 +10,7 @@ import type { JobUpdate } from '../api/updates-api.js';
 import type { ScheduledTask } from '../api/task.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { forEachTaskDoc, TaskDocsReader } from './task-docs-reader.js';
-import { StorageCommitError, jobRefOf, type LoadedState, type Storage, type StoredAgent, type StoredJob, type WriteBatch } from './storage.js';
+import { StorageCommitError, batchOf, jobRefOf, type LoadedState, type Storage, type StoredAgent, type StoredJob, type WriteBatch } from './storage.js';
 
 export const DATABASE_FILE = 'scheduler.db';
 
@@ -90,7 +90,8 @@ export class SqliteStorage implements Storage {
     return new SqliteStorage(file, options);
   }
 
-  private readonly reader: TaskDocsReader | null;
+  /** Taken by the first load; a later one (after a recovery) reads the file itself. */
+  private reader: TaskDocsReader | null;
 
   /** `':memory:'` gives a private in-memory database. */
   constructor(
@@ -155,6 +156,7 @@ export class SqliteStorage implements Storage {
     const span = this.stmt('SELECT COALESCE(MAX(seq) - MIN(seq) + 1, 0) FROM tasks').pluck().get() as number;
     // Starting a worker costs more than it saves on a small store.
     const reader = this.reader ?? (span > 20_000 ? TaskDocsReader.start(this.file) : null);
+    this.reader = null;
     await forEachTaskDoc(
       this.file,
       reader,
@@ -186,6 +188,39 @@ export class SqliteStorage implements Storage {
     } catch (e) {
       throw new StorageCommitError(`the scheduler database ${this.file} did not take the change: ${(e as Error).message}`);
     }
+  }
+
+  async replaceAll(state: LoadedState): Promise<void> {
+    try {
+      this.db.transaction(() => {
+        // Children before parents (tasks and jobs name specs).
+        for (const table of ['task_events', 'tasks', 'jobs', 'agents', 'quotas', 'job_updates', 'cron_jobs', 'host_maintenance', 'job_specs']) {
+          if (this.hasTable(table)) this.db.prepare(`DELETE FROM ${table}`).run();
+        }
+        this.write(batchOf(state));
+      })();
+    } catch (e) {
+      throw new StorageCommitError(`the scheduler database ${this.file} did not take the recovery: ${(e as Error).message}`);
+    }
+  }
+
+  async compact(): Promise<string> {
+    const before = this.walBytes();
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    if (result && result.busy !== 0) return `the store is busy (a reader holds the log); ${before} bytes of log were left for the next snapshot`;
+    return `the store's log (${before} bytes) was written into ${this.file} and truncated`;
+  }
+
+  private walBytes(): number {
+    try {
+      return statSync(`${this.file}-wal`).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private hasTable(name: string): boolean {
+    return this.stmt("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   }
 
   private write(batch: WriteBatch): void {

@@ -78,7 +78,31 @@ export interface Storage {
    * when it rejects, none of it was applied.
    */
   commit(batch: WriteBatch): Promise<void>;
+  /**
+   * Replaces the whole record with `state`, atomically (a committed recovery): afterwards `load`
+   * returns `state`, tasks in its order.
+   */
+  replaceAll(state: LoadedState): Promise<void>;
+  /**
+   * Compacts the store's log into its snapshot (Aurora's scheduler_snapshot), and says what it
+   * did in a line for the operator.
+   */
+  compact(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A write batch that inserts every entity of `state` (into an empty store: tasks in its order). */
+export function batchOf(state: LoadedState): WriteBatch {
+  return {
+    specs: new Map(state.specs),
+    jobs: new Map(state.jobs.map((j) => [jobPath(j.spec.key), j])),
+    tasks: new Map(state.tasks.map((t) => [t.taskId, t])),
+    agents: new Map(state.agents.map((a) => [a.agentId, a])),
+    quotas: new Map(state.quotas),
+    updates: new Map(state.updates.map((u) => [u.id, u])),
+    cronJobs: new Map(state.cronJobs),
+    maintenance: new Map(state.maintenance),
+  };
 }
 
 /** The store cannot take a commit (a full disk, a lost connection): nothing of it was kept. */

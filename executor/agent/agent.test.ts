@@ -193,6 +193,9 @@ describe('agent channel', () => {
       resources: { cpu: 2, ramMb: 1024, diskMb: 2048, gpu: 0 },
       portRange: { begin: 31000, end: 31100 },
       version: expect.any(String),
+      // Where its sandboxes are (for aurora task ssh), and that it runs relayed task commands.
+      sandboxRoot: join(dataDir, 'sandboxes'),
+      taskCommands: true,
     });
     await vi.waitFor(() => expect(agent.loop.agentId).toBe('agent-1'), { timeout: 10_000 });
     expect((await readFile(agentIdPath(dataDir), 'utf8')).trim()).toBe('agent-1');

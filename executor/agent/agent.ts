@@ -1,13 +1,16 @@
 import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { AgentResources } from '../../scheduler/api/agent-protocol.js';
 import { createObserverApp } from '../observer/app.js';
 import { detectCgroups } from '../runner/cgroups.js';
 import { DEFAULT_DOCKER_SOCKET, detectDocker } from '../runner/docker.js';
+import { sandboxesDir } from '../runner/sandbox.js';
 import { DEFAULT_GC, TaskManager } from '../runner/task-manager.js';
 import { SchedulerClient } from './scheduler-client.js';
 import { SyncLoop } from './sync-loop.js';
+import { TaskCommands } from './task-commands.js';
 import { agentVersion } from './version.js';
 
 /**
@@ -128,6 +131,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     ...(options.agentSecret ? { agentSecret: options.agentSecret } : {}),
     ...(options.ca ? { ca: options.ca } : {}),
   });
+  // aurora task run|scp: commands the scheduler relays, run in the tasks' sandboxes as their users.
+  const identity = () => {
+    const who = loop.identity;
+    if (!who) throw new Error('the agent is not registered with the scheduler now');
+    return who;
+  };
+  const commands = new TaskCommands({
+    target: (taskId) => manager.commandTarget(taskId),
+    upload: (commandId) => client.getCommandUpload(commandId, identity()),
+    report: (commandId, result) => client.postCommandResult(commandId, result, identity()),
+    log: options.log,
+  });
   const loop = new SyncLoop({
     client,
     tasks: manager,
@@ -139,7 +154,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       resources: options.resources,
       portRange: { begin: options.portRange.begin, end: options.portRange.end },
       version: agentVersion(),
+      sandboxRoot: resolve(sandboxesDir(options.dataDir)),
+      taskCommands: true,
     },
+    onCommands: (relayed) => commands.handle(relayed),
     ...(options.syncWaitMs !== undefined ? { waitMs: options.syncWaitMs } : {}),
     ...(options.initialBackoffMs !== undefined ? { initialBackoffMs: options.initialBackoffMs } : {}),
     log: options.log,

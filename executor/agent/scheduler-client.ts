@@ -15,6 +15,7 @@ import {
 } from '../../scheduler/api/agent-protocol.js';
 import { ApiErrorBodySchema } from '../../scheduler/api/errors.js';
 import { PATHS } from '../../scheduler/api/routes.js';
+import { AgentCommandUploadResponseSchema, type AgentCommandResult } from '../../scheduler/api/task-commands-api.js';
 
 /** The agent's side of the agent channel, over undici. */
 
@@ -89,6 +90,17 @@ export class SchedulerClient {
     return answer.spec;
   }
 
+  /** The bytes of a relayed write command (aurora task scp into a sandbox). */
+  async getCommandUpload(commandId: string, as: AgentIdentity, signal?: AbortSignal): Promise<Buffer> {
+    const answer = await this.send('GET', PATHS.agentCommandUpload(commandId), undefined, AgentCommandUploadResponseSchema, this.options.timeoutMs ?? 10_000, signal, identityHeaders(as));
+    return Buffer.from(answer.data, 'base64');
+  }
+
+  /** The result of a relayed command. */
+  async postCommandResult(commandId: string, result: AgentCommandResult, as: AgentIdentity, signal?: AbortSignal): Promise<void> {
+    await this.send('POST', PATHS.agentCommandResult(commandId), result, null, this.options.timeoutMs ?? 10_000, signal, identityHeaders(as));
+  }
+
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
@@ -107,7 +119,8 @@ export class SchedulerClient {
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
-    schema: S,
+    /** null: the answer has no body worth reading (204). */
+    schema: S | null,
     timeoutMs: number,
     signal: AbortSignal | undefined,
     extraHeaders: Record<string, string> = {},
@@ -147,12 +160,17 @@ export class SchedulerClient {
       if (res.statusCode >= 500) throw new SchedulerUnreachableError(`HTTP ${res.statusCode} from ${path}`);
       throw new SchedulerError(res.statusCode, 'HTTP_ERROR', `HTTP ${res.statusCode} from ${path}: ${text.slice(0, 200)}`);
     }
+    if (schema === null) return undefined as z.infer<S>;
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new SchedulerError(res.statusCode, 'BAD_RESPONSE', `unexpected answer from ${path}: ${parsed.error.issues[0]?.message ?? 'not JSON'}`);
     }
     return parsed.data;
   }
+}
+
+function identityHeaders(as: AgentIdentity): Record<string, string> {
+  return { [AGENT_ID_HEADER]: as.agentId, [AGENT_TOKEN_HEADER]: as.token };
 }
 
 /** `connect ECONNREFUSED 127.0.0.1:8081` rather than a stack. */

@@ -1,7 +1,8 @@
 import type { JobSpec } from '../../dsl/jobspec.js';
 import type { AgentRegistration, AgentTaskReport, TaskAssignment, TaskLaunch } from '../../scheduler/api/agent-protocol.js';
+import type { AgentCommand } from '../../scheduler/api/task-commands-api.js';
 import { loadAgentId, saveAgentId } from './agent-id.js';
-import { SchedulerError, type SchedulerClient } from './scheduler-client.js';
+import { SchedulerError, type AgentIdentity, type SchedulerClient } from './scheduler-client.js';
 import { SpecCache } from './spec-cache.js';
 
 /**
@@ -37,6 +38,8 @@ export interface SyncLoopOptions {
   /** @default 5000 */
   readonly maxBackoffMs?: number;
   readonly log: (line: string) => void;
+  /** Commands a sync answer relays from users (aurora task run, scp). @default none taken */
+  readonly onCommands?: (commands: readonly AgentCommand[]) => void;
 }
 
 type Connection = 'connecting' | 'connected' | 'unreachable';
@@ -86,6 +89,11 @@ export class SyncLoop {
   /** The id the scheduler knows this agent by, once registered. */
   get agentId(): string | null {
     return this.registeredAs;
+  }
+
+  /** The agent's id and token with the scheduler now, once registered: what its other calls carry. */
+  get identity(): AgentIdentity | null {
+    return this.registeredAs === null ? null : { agentId: this.registeredAs, token: this.token };
   }
 
   /** How many syncs the scheduler has answered. */
@@ -240,8 +248,9 @@ export class SyncLoop {
         backoff = initial;
         this.options.tasks.acknowledge(answer.ack);
         for (const id of answer.kill) this.options.tasks.kill(id, 'Killed by the scheduler');
+        if (answer.commands && answer.commands.length > 0) this.options.onCommands?.(answer.commands);
         for (const { assignment, specHash } of await this.resolve(answer.launch)) this.options.tasks.launch(assignment, specHash);
-        const idle = answer.launch.length === 0 && answer.kill.length === 0;
+        const idle = answer.launch.length === 0 && answer.kill.length === 0 && !answer.commands?.length;
         // A scheduler that answers at once with nothing to do must not be hammered.
         if (idle && !this.dirty && Date.now() - startedAt < 100) await this.pause(250);
       } catch (err) {

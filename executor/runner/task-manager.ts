@@ -14,6 +14,7 @@ import {
 } from '../core/checkpoint.js';
 import { endedTaskReport, readEndedTask, type EndedTask } from '../core/ended-task.js';
 import type { SetupStep } from '../core/spawn-protocol.js';
+import type { BindingContext } from '../core/bindings.js';
 import { selectReports, taskReport } from '../core/report.js';
 import { MAX_ENDED_REPORTS_PER_SYNC } from '../../scheduler/api/agent-protocol.js';
 import { sandboxesToCollect, type GcPolicy, type SandboxInfo } from '../core/sandbox-gc.js';
@@ -81,6 +82,14 @@ function closedAncestor(dir: string): string | null {
     }
     if (d === dirname(d)) return null;
   }
+}
+
+/** A live task as a command run in it sees it (TaskManager.commandTarget). */
+export interface CommandTarget {
+  readonly sandbox: string;
+  readonly binding: BindingContext;
+  readonly env: Readonly<Record<string, string>>;
+  readonly runAs: UnixUser | null;
 }
 
 export const DEFAULT_RETENTION_MS = 10 * 60 * 1000;
@@ -374,6 +383,16 @@ export class TaskManager {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Where and how a command a user runs in a live task goes (aurora task run, scp): its sandbox,
+   * bindings, environment and user; undefined when this agent runs no such task now.
+   */
+  commandTarget(taskId: string): CommandTarget | undefined {
+    const runner = this.runners.get(taskId);
+    if (!runner || runner.terminal) return undefined;
+    return { sandbox: runner.sandbox, ...runner.commandContext() };
   }
 
   /** The tasks this agent supervises, and those that ended since it started (not the ones it found ended). */

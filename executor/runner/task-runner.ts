@@ -227,6 +227,15 @@ export class TaskRunner {
     return this.options.sandbox;
   }
 
+  /**
+   * What a command a user runs in this task gets (aurora task run): the task's bindings, the
+   * environment its processes get, and its user (null: the agent's own).
+   */
+  commandContext(): { readonly binding: BindingContext; readonly env: Record<string, string>; readonly runAs: UnixUser | null } {
+    const binding = this.bindingContext();
+    return { binding, env: { ...this.processEnv(), ...bindingEnv(binding) }, runAs: this.options.runAs ?? null };
+  }
+
   /** The task's cgroups could not be made: the monitor enforces its limits. */
   private cgroupFailed(message: string): void {
     const cgroup = this.cgroupNow;

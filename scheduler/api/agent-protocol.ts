@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JobKeySchema } from '../../dsl/job-key.js';
 import { JobSpecSchema } from '../../dsl/jobspec.js';
+import { AgentCommandSchema } from './task-commands-api.js';
 import { HealthSchema } from './task.js';
 
 /**
@@ -35,6 +36,17 @@ export const PortRangeSchema = z
   .strict()
   .refine((r) => r.begin <= r.end, 'port range must not end before it begins');
 
+/**
+ * What an agent says of `aurora task run|scp|ssh` when it registers; both optional, so an older
+ * agent registers as before (and is told it is too old when a user asks it for a command).
+ */
+const TASK_COMMAND_FIELDS = {
+  /** The absolute directory holding its tasks' sandboxes (`<sandboxRoot>/<taskId>`), for `aurora task ssh`. */
+  sandboxRoot: z.string().optional(),
+  /** It runs the commands the scheduler relays (the `commands` of a sync's answer). */
+  taskCommands: z.boolean().optional(),
+};
+
 export const AgentRegistrationSchema = z
   .object({
     /** The id the agent had before (kept in its data dir); absent on first start. */
@@ -46,6 +58,7 @@ export const AgentRegistrationSchema = z
     resources: AgentResourcesSchema,
     portRange: PortRangeSchema,
     version: z.string(),
+    ...TASK_COMMAND_FIELDS,
   })
   .strict();
 export type AgentRegistration = z.infer<typeof AgentRegistrationSchema>;
@@ -136,6 +149,11 @@ export const AgentSyncResponseSchema = z
      * recorded durably: the agent stops reporting them, so syncs stay small whatever its history.
      */
     ack: z.array(z.string()),
+    /**
+     * Commands users asked for in this agent's tasks (aurora task run, scp); absent when there
+     * are none. Only agents that registered with `taskCommands` get any.
+     */
+    commands: z.array(AgentCommandSchema).optional(),
   })
   .strict();
 export type AgentSyncResponse = z.infer<typeof AgentSyncResponseSchema>;
@@ -152,6 +170,7 @@ export const AgentInfoSchema = z
     /** ACTIVE while it syncs; LOST once it missed its syncs. Maintenance states come later. */
     status: z.enum(['ACTIVE', 'LOST']),
     lastSeenAt: z.number(),
+    ...TASK_COMMAND_FIELDS,
   })
   .strict();
 export type AgentInfo = z.infer<typeof AgentInfoSchema>;

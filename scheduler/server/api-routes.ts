@@ -43,6 +43,7 @@ import { PERMISSIONS } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
 import type { AgentAuth } from './agent-auth.js';
 import type { LongPolls } from './long-polls.js';
+import type { AgentCommandQueue } from './task-command-relay.js';
 import { AGENT, defineRoute, read, write, type Route } from './route.js';
 
 export interface ApiContext {
@@ -55,6 +56,8 @@ export interface ApiContext {
   /** The app's body limit; syncs may be 8 times larger (an agent's every active task). */
   readonly maxBodyBytes: number;
   readonly agentAuth: AgentAuth;
+  /** Commands users asked for in agents' tasks (aurora task run, scp), handed out with syncs. @default none */
+  readonly agentCommands?: AgentCommandQueue;
 }
 
 export const JobParamsSchema = z.object({ role: z.string(), environment: z.string(), name: z.string() }).strict();
@@ -94,7 +97,7 @@ function hangUp(reply: FastifyReply): { signal: AbortSignal; done(): void } {
   return { signal: controller.signal, done: () => reply.raw.off('close', onClose) };
 }
 
-export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes, agentAuth }: ApiContext): Route[] {
+export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBodyBytes, agentAuth, agentCommands }: ApiContext): Route[] {
   /** Agents whose held sync reconcile_tasks asked to answer at once. */
   const reconcileNow = new Set<string>();
   return [
@@ -537,8 +540,11 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
       handler: async ({ body }, reply) => {
         agentAuth.checkSync(body.agentId, body.token, body.seq);
         const { response, reported } = await scheduler.syncAgent(body);
+        const commandsFor = () => agentCommands?.hasQueued(body.agentId) ?? false;
+        /** The answer with the commands queued for the agent, if any (taken: they count as delivered). */
+        const withCommands = (answer: AgentSyncResponse): AgentSyncResponse => (commandsFor() ? { ...answer, commands: agentCommands!.take(body.agentId) } : answer);
         // Acknowledgements go back at once, so the agent's next sync (the one held) is small.
-        if (hasWork(response) || response.ack.length > 0) return response;
+        if (hasWork(response) || response.ack.length > 0 || commandsFor()) return withCommands(response);
         const gone = hangUp(reply);
         try {
           const work = await longPolls.hold(
@@ -547,11 +553,14 @@ export function apiRoutes({ scheduler, longPolls, jobWatchers, longPollMs, maxBo
             () => {
               const work = scheduler.workFor(body.agentId, reported);
               // reconcile_tasks: answer now, so the agent reports every task it runs at once.
-              return { ready: hasWork(work) || reconcileNow.delete(body.agentId), value: work };
+              return { ready: hasWork(work) || commandsFor() || reconcileNow.delete(body.agentId), value: work };
             },
             gone.signal,
           );
-          return { ...work, ack: response.ack };
+          const answer = withCommands({ ...work, ack: response.ack });
+          // An agent that hung up never gets this answer: its commands wait for its next sync.
+          if (gone.signal.aborted && answer.commands) agentCommands!.putBack(body.agentId, answer.commands);
+          return answer;
         } finally {
           gone.done();
         }

@@ -126,7 +126,7 @@ describe('backups and recovery', () => {
     expect(committed.status, JSON.stringify(committed.body)).toBe(200);
     await new Promise((r) => setImmediate(r));
     expect(restarts).toBe(1);
-    const refused = await h.app.inject({ method: 'POST', url: PATHS.jobs, headers: CLIENT, payload: { spec: service({ name: 'late' }) } });
+    const refused = await h.app.inject({ method: 'POST', url: PATHS.jobs, headers: CLIENT, payload: { spec: jobSpec({ name: 'late' }) } });
     expect(refused.statusCode).toBe(503);
     expect(refused.json().error.code).toBe('RECOVERING');
 

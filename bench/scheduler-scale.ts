@@ -7,7 +7,9 @@
  * - status-10k-instances: `aurora job status` of that job, the whole CLI command;
  * - rss-100k: the scheduler's RSS holding 100,000 tasks (90,000 RUNNING, 10,000 that fit nowhere);
  * - restart-serving-100k: the scheduler started again on that store, until /health answers;
- * - restart-first-pass-100k: until its first placement passes have looked at the stored pending work.
+ * - restart-first-pass-100k: until its first placement passes have looked at the stored pending work;
+ * - backup-100k, backup-100k-size, health-during-backup-max, stage-recovery-100k: a backup of that
+ *   state (aurora_admin scheduler_backup_now), the slowest /health while it is written, and staging it.
  *
  *   npm run bench:scheduler [-- --agents 200 --json]
  */
@@ -151,6 +153,33 @@ try {
   rows.push({ figure: 'rss-100k', value: Math.max(rssBefore, rssAfter), unit: 'MB', goal: '< 400' });
   say(`scheduler RSS with ${total + argv.instances} tasks after the restart: ${rssAfter.toFixed(0)} MB`);
   say(`agents fetched ${agents.reduce((n, a) => n + a.specFetches, 0)} specs for ${total} launches`);
+
+  // A backup of the whole state while the agents sync, and how long /health waits meanwhile
+  // (the backup is written in chunks, so the scheduler keeps serving); then staging it.
+  let slowestHealth = 0;
+  let backingUp = true;
+  const probe = (async () => {
+    while (backingUp) {
+      const t = performance.now();
+      await fetch(`${url}${PATHS.health}`);
+      slowestHealth = Math.max(slowestHealth, performance.now() - t);
+      await sleep(20);
+    }
+  })();
+  started = performance.now();
+  const backup = await api<{ backup: { name: string; bytes: number } }>('POST', `${url}${PATHS.backups}`);
+  const backupSecs = (performance.now() - started) / 1000;
+  backingUp = false;
+  await probe;
+  started = performance.now();
+  await api('POST', `${url}${PATHS.recoveryStage}`, { backup: backup.backup.name });
+  const stageSecs = (performance.now() - started) / 1000;
+  await api('POST', `${url}${PATHS.recoveryUnload}`);
+  rows.push({ figure: 'backup-100k', value: backupSecs, unit: 's', goal: '-' });
+  rows.push({ figure: 'backup-100k-size', value: backup.backup.bytes / 1024 / 1024, unit: 'MB', goal: '-' });
+  rows.push({ figure: 'health-during-backup-max', value: slowestHealth / 1000, unit: 's', goal: '< 0.5' });
+  rows.push({ figure: 'stage-recovery-100k', value: stageSecs, unit: 's', goal: '-' });
+  say(`backup of ${total + argv.instances} tasks: ${backupSecs.toFixed(2)} s, ${(backup.backup.bytes / 1024 / 1024).toFixed(1)} MB; slowest /health meanwhile ${slowestHealth.toFixed(0)} ms; staged in ${stageSecs.toFixed(2)} s`);
 } finally {
   await scheduler.stop('SIGKILL');
   await Promise.all(agents.map((a) => a.stop()));

@@ -64,6 +64,64 @@ function adminCommands(y: Argv, ctx: CommandContext): Argv {
       async (a) => (await maintenance()).slaDrain(ctx, a.cluster, (await maintenance()).hostsOf(ctx, a), a.force_drain_timeout),
     )
     .command(
+      'sla_probe_hosts <cluster> <percentage> <duration>',
+      "For each production job on the hosts: what share would stay up for DURATION if the hosts went down, as Aurora's (HOST JOB PREDICTED_SLA SAFE? PREDICTED_SAFE_IN)",
+      (c) =>
+        hostOptions(c)
+          .positional('cluster', { type: 'string', demandOption: true })
+          .positional('percentage', { type: 'string', demandOption: true, describe: 'percentage of tasks that must stay up, within (0, 100]' })
+          .positional('duration', { type: 'string', demandOption: true, describe: 'how long a task must have been up, XdYhZmWs (such as 30m or 1d3h)' })
+          .option('grouping', { type: 'string', default: 'by_host', describe: 'hosts that go down together: by_host, by_rack (the rack attribute) or none (all of them)' })
+          .option('min_job_instance_count', { type: 'number', default: 10, describe: 'production jobs with fewer live tasks are left out' })
+          .option('json', { type: 'boolean', default: false, describe: "print the scheduler's answer as JSON" }),
+      async (a) =>
+        (await import('./sla.js')).probeHosts(ctx, a.cluster, {
+          percentage: a.percentage,
+          duration: a.duration,
+          hosts: a.hosts,
+          filename: a.filename,
+          grouping: a.grouping,
+          minJobInstanceCount: a.min_job_instance_count,
+          json: a.json,
+        }),
+    )
+    .command(
+      'sla_list_safe_domain <cluster> <percentage> <duration>',
+      "List the hosts whose tasks can go down with every production job keeping PERCENTAGE up for DURATION, as Aurora's",
+      (c) =>
+        c
+          .positional('cluster', { type: 'string', demandOption: true })
+          .positional('percentage', { type: 'string', demandOption: true, describe: 'percentage of tasks that must stay up, within (0, 100]' })
+          .positional('duration', { type: 'string', demandOption: true, describe: 'how long a task must have been up, XdYhZmWs (such as 30m or 1d3h)' })
+          .option('exclude_file', { alias: 'X', type: 'string', describe: 'leave these hosts out of the list: a file, one host a line' })
+          .option('exclude_hosts', { alias: 'x', type: 'string', describe: 'leave these hosts out of the list, comma-separated' })
+          .option('include_file', { alias: 'I', type: 'string', describe: 'look only at jobs on these hosts: a file, one host a line' })
+          .option('include_hosts', { alias: 'i', type: 'string', describe: 'look only at jobs on these hosts, comma-separated' })
+          .option('override_file', {
+            alias: ['o', 'override_jobs'],
+            type: 'string',
+            describe: "per-job limits instead of PERCENTAGE and DURATION, a line each: 'cluster/role/env/job percentage duration' (such as cl/www-data/prod/hello 95 2h)",
+          })
+          .option('list_jobs', { alias: 'l', type: 'boolean', default: false, describe: 'a line per job on each host: HOST JOB PREDICTED_SLA DURATION_SECONDS' })
+          .option('grouping', { type: 'string', default: 'by_host', describe: 'hosts that go down together (a group is safe only whole): by_host, by_rack or none' })
+          .option('min_job_instance_count', { type: 'number', default: 10, describe: 'production jobs with fewer live tasks are left out' })
+          .option('json', { type: 'boolean', default: false, describe: "print the safe groups as JSON" }),
+      async (a) =>
+        (await import('./sla.js')).listSafeDomain(ctx, a.cluster, {
+          percentage: a.percentage,
+          duration: a.duration,
+          excludeFile: a.exclude_file,
+          excludeHosts: a.exclude_hosts,
+          includeFile: a.include_file,
+          includeHosts: a.include_hosts,
+          overrideFile: a.override_file,
+          listJobs: a.list_jobs,
+          grouping: a.grouping,
+          minJobInstanceCount: a.min_job_instance_count,
+          json: a.json,
+        }),
+    )
+    .command(
       'reconcile_tasks <cluster>',
       "Ask every agent to report every task it runs now, and reconcile them (Aurora's reconcile_tasks)",
       (c) =>

@@ -8,6 +8,7 @@ import type {
 } from '../../scheduler/api/backup-api.js';
 import type { HostStatus, HostsRequest, MaintenanceResponse } from '../../scheduler/api/maintenance-api.js';
 import type { ReconcileResponse } from '../../scheduler/api/agent-protocol.js';
+import type { SlaProbeHostsRequest, SlaProbeHostsResponse, SlaSafeDomainRequest, SlaSafeDomainResponse } from '../../scheduler/api/sla-api.js';
 import type http from 'node:http';
 import type { z } from 'zod';
 import { canonicalJson } from '../../dsl/canonical-json.js';
@@ -208,6 +209,15 @@ const CHECKS = {
   cron: wire<CronJobResponse>('CronJobResponse', async () => (await cronApi()).CronJobResponseSchema),
   listCron: wire<ListCronJobsResponse>('ListCronJobsResponse', async () => (await cronApi()).ListCronJobsResponseSchema),
   error: wire<ApiErrorBody>('ApiErrorBody', async () => (await import('../../scheduler/api/errors.js')).ApiErrorBodySchema),
+  slaProbeHosts: {
+    // Operators' commands, never on the warm path: zod only.
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await import('../../scheduler/api/sla-api.js')).SlaProbeHostsResponseSchema, body),
+  } satisfies Check<SlaProbeHostsResponse>,
+  slaSafeDomain: {
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await import('../../scheduler/api/sla-api.js')).SlaSafeDomainResponseSchema, body),
+  } satisfies Check<SlaSafeDomainResponse>,
   reconcile: {
     fast: () => undefined,
     full: async (body: unknown) => zodVerdict((await import('../../scheduler/api/agent-protocol.js')).ReconcileResponseSchema, body),
@@ -484,6 +494,16 @@ export class SchedulerClient {
   /** Drains hosts while their jobs keep their SLA policies, forced after `forceDrainTimeoutMs`; operators only. */
   async slaDrainHosts(hosts: readonly string[], forceDrainTimeoutMs: number): Promise<HostStatus[]> {
     return (await this.call('POST', PATHS.maintenanceSlaDrain, CHECKS.maintenance, { body: { hosts: [...hosts], forceDrainTimeoutMs } })).hosts;
+  }
+
+  /** What each production job on the hosts would keep up if they went down (aurora-admin sla_probe_hosts). */
+  async slaProbeHosts(req: SlaProbeHostsRequest): Promise<SlaProbeHostsResponse> {
+    return this.call('POST', PATHS.slaProbeHosts, CHECKS.slaProbeHosts, { body: req });
+  }
+
+  /** The groups of hosts that can go down with every job keeping its SLA (aurora-admin sla_list_safe_domain). */
+  async slaSafeDomain(req: SlaSafeDomainRequest): Promise<SlaSafeDomainResponse> {
+    return this.call('POST', PATHS.slaSafeDomain, CHECKS.slaSafeDomain, { body: req });
   }
 
   /** Every agent reports every task it runs now; the scheduler reconciles (operators only). */

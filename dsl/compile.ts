@@ -1,8 +1,12 @@
 import type { z } from 'zod';
+import type { ContainerDef, VolumeProps } from './container.js';
+import { DSL_DEFAULTS } from './defaults.js';
 import type { JobDef } from './job.js';
+import type { JobKey } from './key.js';
 import { jobSpecSchemaFor, type JobSpec, type UpdateStrategySpec } from './jobspec.js';
 import { keepCallSite } from './node.js';
 import type { ProcessDef } from './process.js';
+import { flatConstraints } from './task.js';
 import { MB } from './units.js';
 import { portAliases } from './port-aliases.js';
 import {
@@ -13,13 +17,13 @@ import {
   type BindingValues,
   type Bindings,
   type Path,
+  type Scope,
   type UnboundVariable,
 } from './templates.js';
 import { HEALTH_CHECK_DEFAULTS, type HealthCheckConfigDef, type HealthCheckerDef } from './health-check.js';
 import { LIFECYCLE_DEFAULTS, type HttpLifecycleConfigProps, type LifecycleConfigDef } from './lifecycle.js';
 import { LOGGER_DEFAULTS, type LoggerDef } from './logger.js';
 import type { AnnouncerDef, PartitionPolicyDef, SlaPolicyDef } from './policies.js';
-import type { DockerDef } from './container.js';
 import { UPDATE_CONFIG_DEFAULTS, type UpdateConfigDef, type UpdateStrategyDef } from './update-config.js';
 
 /** One thing wrong with a job definition, located by its path inside the job. */
@@ -37,20 +41,13 @@ export type CompileResult =
   | { readonly ok: true; readonly spec: JobSpec }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
-/** Aurora's defaults, resolved in this one place. */
+/** Aurora's defaults (from the one table, dsl/defaults.ts), by the object they apply to. */
 export const DEFAULTS = {
-  process: { maxFailures: 1, daemon: false, ephemeral: false, minDuration: 5, final: false },
-  task: { maxFailures: 1, maxConcurrency: 0, finalizationWait: 30 },
-  job: {
-    instances: 1,
-    service: false,
-    cronCollisionPolicy: 'KILL_EXISTING',
-    production: false,
-    priority: 0,
-    maxTaskFailures: 1,
-  },
-  resources: { gpu: 0 },
-  partitionPolicy: { reschedule: true, delaySecs: 0 },
+  process: DSL_DEFAULTS.ProcessProps,
+  task: DSL_DEFAULTS.TaskProps,
+  job: DSL_DEFAULTS.JobProps,
+  resources: DSL_DEFAULTS.ResourcesProps,
+  partitionPolicy: DSL_DEFAULTS.PartitionPolicyProps,
 } as const;
 
 function compileLogger(l: LoggerDef | undefined) {
@@ -62,8 +59,11 @@ function compileLogger(l: LoggerDef | undefined) {
   };
 }
 
+/** A spec value before it is checked: numbers may still be `{{template}}` strings (see compileJob). */
+type Unchecked<T> = T extends number ? T | string : T extends readonly (infer E)[] ? Unchecked<E>[] : T extends object ? { [K in keyof T]: Unchecked<T[K]> } : T;
+
 /** The strategy an update runs with: the one given, else the batchSize/waitForBatchCompletion shorthand's. */
-function compileUpdateStrategy(u: UpdateConfigDef | undefined): UpdateStrategySpec {
+function compileUpdateStrategy(u: UpdateConfigDef | undefined): Unchecked<UpdateStrategySpec> {
   const d = UPDATE_CONFIG_DEFAULTS;
   const s: UpdateStrategyDef | undefined = u?.updateStrategy;
   switch (s?.kind) {
@@ -174,21 +174,39 @@ function compileLifecycle(l: LifecycleConfigDef | undefined) {
   };
 }
 
-function compileContainer(c: DockerDef | undefined) {
+function compileVolume(v: VolumeProps) {
+  return { containerPath: v.containerPath, hostPath: v.hostPath, mode: v.mode ?? DSL_DEFAULTS.VolumeProps.mode };
+}
+
+function compileContainer(c: ContainerDef | undefined) {
   if (!c) return null;
+  if (c.kind === 'Mesos') {
+    const image = c.image;
+    return {
+      mesos: {
+        image:
+          image === undefined
+            ? null
+            : image.kind === 'AppcImage'
+              ? { kind: 'appc' as const, name: image.name, imageId: image.imageId }
+              : { kind: 'docker' as const, name: image.name, tag: image.tag ?? DSL_DEFAULTS.DockerImageProps.tag },
+        volumes: (c.volumes ?? []).map(compileVolume),
+      },
+    };
+  }
   return {
     docker: {
       image: c.image,
       parameters: (c.parameters ?? []).map((p) => ({ name: p.name, value: p.value })),
       portMappings: { ...(c.portMappings ?? {}) },
-      volumes: (c.volumes ?? []).map((v) => ({ containerPath: v.containerPath, hostPath: v.hostPath, mode: v.mode ?? 'RO' })),
+      volumes: (c.volumes ?? []).map(compileVolume),
     },
   };
 }
 
 function compileAnnounce(a: AnnouncerDef | undefined) {
   if (!a) return null;
-  const primaryPort = a.primaryPort ?? 'http';
+  const primaryPort = a.primaryPort ?? DSL_DEFAULTS.AnnouncerProps.primaryPort;
   return { primaryPort, portmap: { ...(a.portmap ?? { aurora: primaryPort }) }, zkPath: a.zkPath ?? null };
 }
 
@@ -197,11 +215,11 @@ function compileSlaPolicy(p: SlaPolicyDef | undefined) {
     case undefined:
       return null;
     case 'CountSlaPolicy':
-      return { kind: 'count' as const, count: p.count, durationSecs: p.durationSecs ?? 0 };
+      return { kind: 'count' as const, count: p.count, durationSecs: p.durationSecs ?? DSL_DEFAULTS.CountSlaPolicyProps.durationSecs };
     case 'PercentageSlaPolicy':
-      return { kind: 'percentage' as const, percentage: p.percentage, durationSecs: p.durationSecs ?? 0 };
+      return { kind: 'percentage' as const, percentage: p.percentage, durationSecs: p.durationSecs ?? DSL_DEFAULTS.PercentageSlaPolicyProps.durationSecs };
     case 'CoordinatorSlaPolicy':
-      return { kind: 'coordinator' as const, coordinatorUrl: p.coordinatorUrl, statusKey: p.statusKey ?? 'drain' };
+      return { kind: 'coordinator' as const, coordinatorUrl: p.coordinatorUrl, statusKey: p.statusKey ?? DSL_DEFAULTS.CoordinatorSlaPolicyProps.statusKey };
   }
 }
 
@@ -271,27 +289,58 @@ export function originOf(path: Path, origins: readonly OriginRecord[]): IssueOri
 }
 
 /**
- * Applies `.bind()` bindings scoped to the objects that carry them (inner binds win), returning
- * plain copies that keep each DSL object's call site. Variables no scope binds are left for the
- * job-level pass (`{{cluster}}`..., `--bind`). Pure.
+ * The layers variables are looked up in at one object, the first winning: `--bind` values from
+ * the command line, then the config's `.bind()`s (inner merged over outer), then the job's key.
  */
-function applyScopedBindings<T>(value: T, scope: BindingValues, problems: Map<string, string>): T {
+function layers(cli: Bindings, config: BindingValues, key: Bindings): readonly BindingValues[] {
+  return [cli, config, key];
+}
+
+/**
+ * Applies bindings to every string of a DSL object tree: the command line's over the `.bind()`s
+ * of the objects that carry them (inner binds win), over the job's key. Returns plain copies that
+ * keep each DSL object's call site. Variables nothing binds are left, for the report. Pure.
+ */
+function applyScopedBindings<T>(value: T, scope: BindingValues, outer: { cli: Bindings; key: Bindings }, problems: Map<string, string>): T {
   if (typeof value === 'string') {
-    if (Object.keys(scope).length === 0) return value;
+    if (!value.includes('{{')) return value;
     const found: UnboundVariable[] = [];
-    const out = bindString(value, scope, [], found, { reportUnbound: false });
+    const out = bindString(value, layers(outer.cli, scope, outer.key), [], found, { reportUnbound: false });
     for (const f of found) if (f.problem) problems.set(f.variable, f.problem);
     return out as T;
   }
-  if (Array.isArray(value)) return value.map((v) => applyScopedBindings(v, scope, problems)) as T;
+  if (Array.isArray(value)) return value.map((v) => applyScopedBindings(v, scope, outer, problems)) as T;
   if (value !== null && typeof value === 'object') {
     const own = (value as { bindings?: BindingValues }).bindings;
     const inner = own ? mergeBindings(scope, own) : scope;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k !== 'bindings') out[k] = applyScopedBindings(v, inner, problems);
+    for (const [k, v] of Object.entries(value)) if (k !== 'bindings') out[k] = applyScopedBindings(v, inner, outer, problems);
     return keepCallSite(out, value) as T;
   }
   return value;
+}
+
+/**
+ * The key a job compiles to, its templates bound (`role: '{{profile.role}}'` with the job's
+ * `.bind({ profile })`, or `--bind profile.role=...`, which wins): what `aurora job inspect KEY`
+ * is matched against. The name defaults to the task's, then to its first process's, each bound in
+ * its own scope. Variables nothing binds stay as they are. Pure.
+ */
+export function resolveJobKey(job: JobDef, cli: Bindings = {}): JobKey {
+  const bind = (text: string, scope: BindingValues): string =>
+    text.includes('{{') ? bindString(text, [cli, scope], [], [], { reportUnbound: false }) : text;
+  const jobScope = mergeBindings({}, job.bindings ?? {});
+  const taskScope = mergeBindings(jobScope, job.task.bindings ?? {});
+  const first = job.task.processes[0];
+  const name =
+    job.name !== undefined
+      ? bind(job.name, jobScope)
+      : job.task.name !== undefined
+        ? bind(job.task.name, taskScope)
+        : first
+          ? bind(first.name, mergeBindings(taskScope, first.bindings ?? {}))
+          : '';
+  return { cluster: bind(job.cluster, jobScope), role: bind(job.role, jobScope), environment: bind(job.environment, jobScope), name };
 }
 
 /** Aurora's constraint value forms; every problem with the attribute's path. Pure. */
@@ -322,20 +371,22 @@ function constraintIssues(constraints: Readonly<Record<string, string>>, role: s
   return issues;
 }
 
-/** Resolves defaults, binds client-time templates, collects named ports and validates. Pure. */
-export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options: CompileOptions = {}): CompileResult {
+/**
+ * Resolves defaults, binds client-time templates, collects named ports and validates. `cli` are
+ * the command line's `--bind` values: they win over every `.bind()` in the config, at every level
+ * (Aurora's end-to-end test relies on `--bind profile.instances=3` over a bound profile). Number
+ * fields may hold a `{{template}}`; once bound it must read as a number. Pure.
+ */
+export function compileJob(jobDef: JobDef, cli: Bindings = {}, options: CompileOptions = {}): CompileResult {
   const scopedProblems = new Map<string, string>();
-  const job = applyScopedBindings(jobDef, {}, scopedProblems);
+  const key = resolveJobKey(jobDef, cli);
+  const keyBindings: Bindings = { ...key };
+  const job = applyScopedBindings(jobDef, {}, { cli, key: keyBindings }, scopedProblems);
   const task = job.task;
   const taskName = task.name ?? task.processes[0]?.name ?? '';
   const name = job.name ?? taskName;
-  const bindings: Bindings = {
-    ...extraBindings,
-    cluster: job.cluster,
-    role: job.role,
-    environment: job.environment,
-    name,
-  };
+  const constraints = flatConstraints(task.constraints);
+  const bindings: Scope = [cli, keyBindings];
   const origins: OriginRecord[] = [];
   const at = (path: Path, node: object | undefined, fields?: Record<string, string>): void => {
     if (node) origins.push({ path, node, ...(fields ? { fields } : {}) });
@@ -348,7 +399,7 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
     at(['task', 'processes', i, 'logger'], p.logger, { logSizeBytes: 'rotate', logBackups: 'rotate' });
     at(['task', 'processes', i, 'logger'], p.logger?.rotate, { logSizeBytes: 'logSize', logBackups: 'backups' });
   });
-  (task.constraints ?? []).forEach((c, i) => at(['task', 'constraints', i], c));
+  constraints.forEach((c, i) => at(['task', 'constraints', i], c));
   at(['task', 'resources'], task.resources, { ramMb: 'ram', diskMb: 'disk' });
   at(['updateConfig'], job.updateConfig);
   at(['updateConfig', 'strategy'], job.updateConfig?.updateStrategy, { groupSize: 'batchSize' });
@@ -356,8 +407,12 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
   at(['healthCheck', 'checker'], job.healthCheckConfig?.healthChecker, { command: 'shellCommand' });
   at(['lifecycle'], job.lifecycle);
   at(['lifecycle', 'http'], job.lifecycle?.http ?? undefined);
-  at(['container'], job.container, { docker: 'image' });
+  at(['container'], job.container, { docker: 'image', mesos: 'image' });
   at(['container', 'docker'], job.container);
+  at(['container', 'mesos'], job.container);
+  at(['container', 'mesos', 'image'], job.container?.kind === 'Mesos' ? job.container.image : undefined, { imageId: 'imageId' });
+  if (job.container?.kind === 'Mesos') job.container.volumes?.forEach((v, i) => at(['container', 'mesos', 'volumes', i], v));
+  if (job.container?.kind === 'Docker') job.container.volumes?.forEach((v, i) => at(['container', 'docker', 'volumes', i], v));
   at(['announce'], job.announce);
   at(['slaPolicy'], job.slaPolicy);
   at(['partitionPolicy'], job.partitionPolicy);
@@ -383,11 +438,11 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
     task: {
       name: taskName,
       processes: task.processes.map(compileProcess),
-      constraints: (task.constraints ?? []).map((c) => ({ order: [...c.order] })),
+      constraints: constraints.map((c) => ({ order: [...c.order] })),
       resources: {
         cpu: task.resources.cpu,
-        ramMb: task.resources.ram / MB,
-        diskMb: task.resources.disk / MB,
+        ramMb: inMb(task.resources.ram),
+        diskMb: inMb(task.resources.disk),
         gpu: task.resources.gpu ?? DEFAULTS.resources.gpu,
       },
       maxFailures: task.maxFailures ?? DEFAULTS.task.maxFailures,
@@ -409,7 +464,7 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
   // when the task uses that port anyway.
   const ports = portsReferencedDeep(bound);
   for (const p of announcedPorts(bound.announce)) ports.add(p);
-  for (const p of Object.keys(bound.container?.docker.portMappings ?? {})) ports.add(p);
+  for (const p of Object.keys(bound.container?.docker?.portMappings ?? {})) ports.add(p);
   // An alias is its target's port: the target is requested, the alias never on its own.
   for (const [alias, target] of portAliases(bound.announce)) {
     if (ports.delete(alias)) ports.add(target);
@@ -429,8 +484,13 @@ export function compileJob(jobDef: JobDef, extraBindings: Bindings = {}, options
   }
   issues.push(...constraintIssues(bound.constraints, bound.key.role));
   issues.push(...updateConfigIssues(job.updateConfig));
-  const parsed = jobSpecSchemaFor(options.extraEnvironments).safeParse(bound);
-  if (!parsed.success) issues.push(...zodIssues(parsed.error, bound).map((i) => atShorthand(i, job.updateConfig)));
+  const parsed = parseWithNumbers(jobSpecSchemaFor(options.extraEnvironments), bound);
+  if (!parsed.success) {
+    // A number field whose template is unbound was reported above, by its variable.
+    const reported = new Set(issues.map((i) => formatPath(i.path)));
+    const more = zodIssues(parsed.error, bound).filter((i) => !(typeof i.found === 'string' && i.found.includes('{{') && reported.has(formatPath(i.path))));
+    issues.push(...more.map((i) => atShorthand(i, job.updateConfig)));
+  }
   if (issues.length > 0 || !parsed.success) {
     return {
       ok: false,
@@ -450,11 +510,75 @@ function atShorthand(issue: ConfigIssue, u: UpdateConfigDef | undefined): Config
   return { ...issue, path: ['updateConfig', 'batchSize'] };
 }
 
+/** Sizes in bytes (a number, or a string of one once its template is bound) in MiB; anything else as it is. */
+function inMb(bytes: number | string): number | string {
+  const n = typeof bytes === 'number' ? bytes : numberIn(bytes);
+  return n === undefined ? bytes : n / MB;
+}
+
+const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*$/i;
+
+/** The number a bound template reads as (`'3'`, `'0.5'`), or undefined. Pure. */
+export function numberIn(text: string): number | undefined {
+  return NUMBER_TEXT.test(text) ? Number(text) : undefined;
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * A union's issues as those of its most specific branch (the one that got deepest into the
+ * value), so `container.docker.portMappings.http` is reported rather than "Invalid input".
+ */
+function flatIssues(issues: readonly ZodIssue[], prefix: readonly PropertyKey[] = []): ZodIssue[] {
+  return issues.flatMap((i): ZodIssue[] => {
+    const path = [...prefix, ...i.path];
+    if (i.code !== 'invalid_union' || i.errors.length === 0) return [{ ...i, path }];
+    const depth = (branch: readonly ZodIssue[]) => Math.min(...branch.map((b) => b.path.length));
+    const best = i.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+    return depth(best) > 0 ? flatIssues(best, path) : [{ ...i, path }];
+  });
+}
+
+function isNumberExpected(i: ZodIssue): boolean {
+  return i.code === 'invalid_type' && i.expected === 'number';
+}
+
+/**
+ * Parses the spec, reading each number field that holds a string (a bound `{{template}}`) as the
+ * number it spells, as Pystachio coerces `'{{profile.instances}}'` to an Integer. A string that
+ * is no number is left for the report. Mutates `value`, a fresh copy made by bindDeep.
+ */
+function parseWithNumbers<S extends z.ZodType>(schema: S, value: Record<string, unknown>): z.ZodSafeParseResult<z.output<S>> {
+  let parsed = schema.safeParse(value);
+  for (let round = 0; !parsed.success && round < 5; round++) {
+    let changed = false;
+    for (const i of flatIssues(parsed.error.issues)) {
+      if (!isNumberExpected(i)) continue;
+      const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      const found = valueAt(value, path);
+      const n = typeof found === 'string' ? numberIn(found) : undefined;
+      if (n !== undefined && setAt(value, path, n)) changed = true;
+    }
+    if (!changed) break;
+    parsed = schema.safeParse(value);
+  }
+  return parsed;
+}
+
+function setAt(value: unknown, path: Path, to: unknown): boolean {
+  const parent = valueAt(value, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (parent === null || typeof parent !== 'object' || last === undefined) return false;
+  (parent as Record<string | number, unknown>)[last] = to;
+  return true;
+}
+
 function zodIssues(error: z.ZodError, value: unknown): ConfigIssue[] {
-  return error.issues.map((i) => {
+  return flatIssues(error.issues).map((i) => {
     const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     const found = valueAt(value, path);
-    return { path, message: i.message, found };
+    const message = isNumberExpected(i) && typeof found === 'string' ? 'expected a number' : i.message;
+    return { path, message, found };
   });
 }
 

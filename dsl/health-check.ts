@@ -1,4 +1,7 @@
+import { DSL_DEFAULTS } from './defaults.js';
 import { make, type Bindable } from './node.js';
+import type { NumberOrTemplate } from './templates.js';
+
 /** Props of an {@link HttpHealthChecker}: GET an endpoint on a named port. */
 export interface HttpHealthCheckerProps {
   /**
@@ -20,7 +23,7 @@ export interface HttpHealthCheckerProps {
    * Status the endpoint must answer with; 0 accepts any 2xx.
    * @default 0
    */
-  readonly expectedResponseCode?: number;
+  readonly expectedResponseCode?: NumberOrTemplate;
 }
 
 export interface HttpHealthCheckerDef extends HttpHealthCheckerProps, Bindable {
@@ -75,27 +78,27 @@ export interface HealthCheckConfigProps {
    * Seconds after start during which failures do not count.
    * @default 15
    */
-  readonly initialIntervalSecs?: number;
+  readonly initialIntervalSecs?: NumberOrTemplate;
   /**
    * Seconds between checks.
    * @default 10
    */
-  readonly intervalSecs?: number;
+  readonly intervalSecs?: NumberOrTemplate;
   /**
    * Seconds a check may take.
    * @default 1
    */
-  readonly timeoutSecs?: number;
+  readonly timeoutSecs?: NumberOrTemplate;
   /**
    * Consecutive failures tolerated before the task is unhealthy and killed.
    * @default 0
    */
-  readonly maxConsecutiveFailures?: number;
+  readonly maxConsecutiveFailures?: NumberOrTemplate;
   /**
    * Consecutive successes needed before the task counts as healthy.
    * @default 1
    */
-  readonly minConsecutiveSuccesses?: number;
+  readonly minConsecutiveSuccesses?: NumberOrTemplate;
 }
 
 export interface HealthCheckConfigDef extends HealthCheckConfigProps, Bindable {
@@ -106,14 +109,4 @@ export function HealthCheckConfig(props: HealthCheckConfigProps = {}): HealthChe
   return make('HealthCheckConfig', props);
 }
 
-export const HEALTH_CHECK_DEFAULTS = {
-  port: 'health',
-  endpoint: '/health',
-  expectedResponse: 'ok',
-  expectedResponseCode: 0,
-  initialIntervalSecs: 15,
-  intervalSecs: 10,
-  timeoutSecs: 1,
-  maxConsecutiveFailures: 0,
-  minConsecutiveSuccesses: 1,
-} as const;
+export const HEALTH_CHECK_DEFAULTS = { ...DSL_DEFAULTS.HttpHealthCheckerProps, ...DSL_DEFAULTS.HealthCheckConfigProps } as const;

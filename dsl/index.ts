@@ -5,9 +5,37 @@
 export { KB, MB, GB, TB } from './units.js';
 export { Process, type ProcessProps, type ProcessDef } from './process.js';
 export { Resources, type ResourcesProps, type ResourcesDef } from './resources.js';
-export { Task, SequentialTask, SimpleTask, Tasks, order, type TaskProps, type TaskDef, type OrderDef } from './task.js';
-export { Job, Service, Constraint, type JobProps, type JobDef } from './job.js';
-export { thermos, mesos, type BindingValue, type BindingValues } from './templates.js';
+export {
+  Task,
+  SequentialTask,
+  SimpleTask,
+  Tasks,
+  order,
+  type TaskProps,
+  type TaskDef,
+  type OrderDef,
+  type OrderConstraints,
+} from './task.js';
+export { Job, MesosJob, Service, Constraint, type JobProps, type JobDef } from './job.js';
+export { thermos, mesos, type BindingValue, type BindingValues, type Template, type NumberOrTemplate } from './templates.js';
+export {
+  Struct,
+  Default,
+  Required,
+  Integer,
+  Float,
+  type StructType,
+  type StructValue,
+  type StructProps,
+  type StructFields,
+  type FieldType,
+  type FieldSpec,
+  type DefaultField,
+  type RequiredField,
+  type IntegerType,
+  type FloatType,
+} from './struct.js';
+export { currentUser, fileDigest, type DigestAlgorithm } from './host.js';
 export type { Bindable } from './node.js';
 export { Logger, RotatePolicy, type LoggerProps, type LoggerDef, type RotatePolicyProps, type RotatePolicyDef } from './logger.js';
 export {
@@ -46,7 +74,25 @@ export {
   type HttpLifecycleConfigProps,
   type HttpLifecycleConfigDef,
 } from './lifecycle.js';
-export { Docker, type DockerProps, type DockerDef, type VolumeProps } from './container.js';
+export {
+  Docker,
+  Mesos,
+  DockerImage,
+  AppcImage,
+  Volume,
+  Mode,
+  type DockerProps,
+  type DockerDef,
+  type VolumeProps,
+  type VolumeDef,
+  type MesosProps,
+  type MesosDef,
+  type DockerImageProps,
+  type DockerImageDef,
+  type AppcImageProps,
+  type AppcImageDef,
+  type ContainerDef,
+} from './container.js';
 export {
   Announcer,
   CountSlaPolicy,

@@ -1,16 +1,23 @@
 import { make, type Bindable } from './node.js';
-import type { DockerDef } from './container.js';
+import type { ContainerDef } from './container.js';
 import type { HealthCheckConfigDef } from './health-check.js';
 import type { LifecycleConfigDef } from './lifecycle.js';
 import type { AnnouncerDef, PartitionPolicyDef, SlaPolicyDef } from './policies.js';
 import type { TaskDef } from './task.js';
+import type { NumberOrTemplate } from './templates.js';
 import type { UpdateConfigDef } from './update-config.js';
 
 /** Props of a {@link Job}: a task run as N instances under `cluster/role/environment/name`. */
 export interface JobProps {
-  /** Cluster the job runs in, as named in clusters.json (`devcluster` is built in). */
+  /**
+   * Cluster the job runs in, as named in clusters.json (`devcluster` is built in). Like every key
+   * field it may be a template (`'{{profile.cluster}}'`), bound before the key is matched.
+   */
   readonly cluster: string;
-  /** Role (the Unix user and quota owner) that owns the job. */
+  /**
+   * Role (the Unix user and quota owner) that owns the job: a name, a template such as
+   * `'{{profile.role}}'`, or `currentUser()`.
+   */
   readonly role: string;
   /**
    * Environment: `prod`, `devel`, `test` or `staging<N>`, or one the cluster allows
@@ -28,7 +35,7 @@ export interface JobProps {
    * Number of instances.
    * @default 1
    */
-  readonly instances?: number;
+  readonly instances?: NumberOrTemplate;
   /**
    * A service is restarted whenever it ends, however it ends.
    * @default false
@@ -65,12 +72,12 @@ export interface JobProps {
    * Priority among the role's jobs; higher preempts lower.
    * @default 0
    */
-  readonly priority?: number;
+  readonly priority?: NumberOrTemplate;
   /**
    * Failures of one instance before the scheduler stops rescheduling it; -1 means never give up.
    * @default 1
    */
-  readonly maxTaskFailures?: number;
+  readonly maxTaskFailures?: NumberOrTemplate;
   /**
    * Placement constraints by host attribute: a value `{ rack: 'r1' }`, any of several
    * `'r1,r2'`, negated `'!r1'` (or `'!r1,r2'`), at most N instances per value `'limit:1'`, and
@@ -104,10 +111,10 @@ export interface JobProps {
    */
   readonly lifecycle?: LifecycleConfigDef;
   /**
-   * Run the task in a container.
+   * Run the task in a container: `Docker({...})`, or `Mesos({...})` (Aurora's unified containerizer).
    * @default none (processes run on the host, in the sandbox)
    */
-  readonly container?: DockerDef;
+  readonly container?: ContainerDef;
   /**
    * Publish the task's ports for service discovery.
    * @default none
@@ -133,6 +140,9 @@ export interface JobDef extends JobProps, Bindable {
 export function Job(props: JobProps): JobDef {
   return make('Job', props);
 }
+
+/** Aurora's name for {@link Job} (`MesosJob(...)` in Aurora configs): the same factory. */
+export const MesosJob: typeof Job = Job;
 
 /** A job whose instances are restarted whenever they end: `Service({...})` is `Job({ ..., service: true })`. */
 export function Service(props: Omit<JobProps, 'service'>): JobDef {

@@ -199,7 +199,18 @@ export const LifecycleSpecSchema = z
   .strict();
 export type LifecycleSpec = z.infer<typeof LifecycleSpecSchema>;
 
-export const ContainerSpecSchema = z
+/** A host path mounted into a container, read-only or read-write. */
+export const VolumeSpecSchema = z
+  .object({
+    containerPath: z.string().min(1, 'a volume needs a containerPath'),
+    hostPath: z.string().min(1, 'a volume needs a hostPath'),
+    mode: z.enum(['RO', 'RW']),
+  })
+  .strict();
+export type VolumeSpec = z.infer<typeof VolumeSpecSchema>;
+
+/** A Docker container (Aurora's `Docker(...)`), run by the agent's Docker engine. */
+export const DockerContainerSpecSchema = z
   .object({
     docker: z
       .object({
@@ -207,13 +218,30 @@ export const ContainerSpecSchema = z
         parameters: z.array(z.object({ name: z.string(), value: z.string() }).strict()),
         /** Named port (assigned on the host) to the port inside the container. */
         portMappings: z.record(z.string(), z.number().int().min(1).max(65535)),
-        volumes: z.array(
-          z.object({ containerPath: z.string(), hostPath: z.string(), mode: z.enum(['RO', 'RW']) }).strict(),
-        ),
+        volumes: z.array(VolumeSpecSchema),
       })
       .strict(),
   })
   .strict();
+export type DockerContainerSpec = z.infer<typeof DockerContainerSpecSchema>;
+
+/** The image of a Mesos container: a Docker image by name and tag, or an appc image by id. */
+export const MesosImageSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('docker'), name: z.string().min(1, 'a DockerImage needs a name'), tag: z.string().min(1, 'a DockerImage needs a tag') }).strict(),
+  z.object({ kind: z.literal('appc'), name: z.string().min(1, 'an AppcImage needs a name'), imageId: z.string().min(1, 'an AppcImage needs an imageId') }).strict(),
+]);
+export type MesosImageSpec = z.infer<typeof MesosImageSpecSchema>;
+
+/** A container of the Mesos (unified) containerizer (Aurora's `Mesos(image=..., volumes=[...])`); no image: the host's filesystem. */
+export const MesosContainerSpecSchema = z
+  .object({
+    mesos: z.object({ image: MesosImageSpecSchema.nullable(), volumes: z.array(VolumeSpecSchema) }).strict(),
+  })
+  .strict();
+export type MesosContainerSpec = z.infer<typeof MesosContainerSpecSchema>;
+
+/** The task's container: `{ docker }` or `{ mesos }`. */
+export const ContainerSpecSchema = z.union([DockerContainerSpecSchema, MesosContainerSpecSchema]);
 export type ContainerSpec = z.infer<typeof ContainerSpecSchema>;
 
 export const AnnounceSpecSchema = z

@@ -1,4 +1,7 @@
+import { DSL_DEFAULTS } from './defaults.js';
 import { make, type Bindable } from './node.js';
+import type { NumberOrTemplate } from './templates.js';
+
 /** Props of an {@link HttpLifecycleConfig}: graceful shutdown over HTTP before any signal. */
 export interface HttpLifecycleConfigProps {
   /**
@@ -20,12 +23,12 @@ export interface HttpLifecycleConfigProps {
    * Seconds to wait after the graceful request.
    * @default 5
    */
-  readonly gracefulShutdownWaitSecs?: number;
+  readonly gracefulShutdownWaitSecs?: NumberOrTemplate;
   /**
    * Seconds to wait after the shutdown request, before SIGTERM.
    * @default 5
    */
-  readonly shutdownWaitSecs?: number;
+  readonly shutdownWaitSecs?: NumberOrTemplate;
 }
 
 export interface HttpLifecycleConfigDef extends HttpLifecycleConfigProps, Bindable {
@@ -56,10 +59,4 @@ export function LifecycleConfig(props: LifecycleConfigProps = {}): LifecycleConf
 /** A lifecycle with no graceful shutdown: processes get SIGTERM, then SIGKILL. */
 export const DisableLifecycle: LifecycleConfigDef = LifecycleConfig({ http: null });
 
-export const LIFECYCLE_DEFAULTS = {
-  port: 'health',
-  gracefulShutdownEndpoint: '/quitquitquit',
-  shutdownEndpoint: '/abortabortabort',
-  gracefulShutdownWaitSecs: 5,
-  shutdownWaitSecs: 5,
-} as const;
+export const LIFECYCLE_DEFAULTS = DSL_DEFAULTS.HttpLifecycleConfigProps;

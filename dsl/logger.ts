@@ -1,5 +1,6 @@
 import { make, type Bindable } from './node.js';
-import { MB } from './units.js';
+import { DSL_DEFAULTS } from './defaults.js';
+import type { NumberOrTemplate } from './templates.js';
 
 /** Props of a {@link RotatePolicy}: how big a log file grows and how many old ones are kept. */
 export interface RotatePolicyProps {
@@ -7,12 +8,12 @@ export interface RotatePolicyProps {
    * Bytes a log file may reach before it is rotated.
    * @default 100 * MB
    */
-  readonly logSize?: number;
+  readonly logSize?: NumberOrTemplate;
   /**
    * Rotated files kept besides the current one.
    * @default 5
    */
-  readonly backups?: number;
+  readonly backups?: NumberOrTemplate;
 }
 
 export interface RotatePolicyDef extends RotatePolicyProps, Bindable {
@@ -51,4 +52,4 @@ export function Logger(props: LoggerProps = {}): LoggerDef {
   return make('Logger', props);
 }
 
-export const LOGGER_DEFAULTS = { destination: 'file', mode: 'standard', logSize: 100 * MB, backups: 5 } as const;
+export const LOGGER_DEFAULTS = { ...DSL_DEFAULTS.LoggerProps, ...DSL_DEFAULTS.RotatePolicyProps } as const;

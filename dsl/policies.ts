@@ -1,4 +1,6 @@
 import { make, type Bindable } from './node.js';
+import type { NumberOrTemplate } from './templates.js';
+
 /** Props of an {@link Announcer}: endpoints to publish for service discovery. */
 export interface AnnouncerProps {
   /**
@@ -29,17 +31,23 @@ export function Announcer(props: AnnouncerProps = {}): AnnouncerDef {
 /** SLA: at least `count` instances must be RUNNING for `durationSecs` before maintenance may take one. */
 export interface CountSlaPolicyProps {
   /** Instances that must stay RUNNING (at least 1). */
-  readonly count: number;
-  /** @default 0 */
-  readonly durationSecs?: number;
+  readonly count: NumberOrTemplate;
+  /**
+   * Seconds each of them must have been RUNNING.
+   * @default 0
+   */
+  readonly durationSecs?: NumberOrTemplate;
 }
 
 /** SLA: at least `percentage` of instances must be RUNNING for `durationSecs`. */
 export interface PercentageSlaPolicyProps {
   /** Percentage of instances that must stay RUNNING (more than 0, at most 100). */
-  readonly percentage: number;
-  /** @default 0 */
-  readonly durationSecs?: number;
+  readonly percentage: NumberOrTemplate;
+  /**
+   * Seconds each of them must have been RUNNING.
+   * @default 0
+   */
+  readonly durationSecs?: NumberOrTemplate;
 }
 
 /** SLA: an external coordinator is asked before an instance is taken. */
@@ -81,7 +89,7 @@ export interface PartitionPolicyProps {
    * Seconds to wait before replacing it.
    * @default 0
    */
-  readonly delaySecs?: number;
+  readonly delaySecs?: NumberOrTemplate;
 }
 
 export interface PartitionPolicyDef extends PartitionPolicyProps, Bindable {

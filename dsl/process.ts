@@ -1,5 +1,6 @@
 import { make, type Bindable } from './node.js';
 import type { LoggerDef } from './logger.js';
+import type { NumberOrTemplate } from './templates.js';
 
 /** Props of a {@link Process}: one command line the executor supervises. */
 export interface ProcessProps {
@@ -11,7 +12,7 @@ export interface ProcessProps {
    * How many times the process may fail before the task gives up on it; 0 means retry forever.
    * @default 1
    */
-  readonly maxFailures?: number;
+  readonly maxFailures?: NumberOrTemplate;
   /**
    * Restart the process even when it exits successfully.
    * @default false
@@ -26,7 +27,7 @@ export interface ProcessProps {
    * Seconds to wait between restarts of this process.
    * @default 5
    */
-  readonly minDuration?: number;
+  readonly minDuration?: NumberOrTemplate;
   /**
    * Run after every other process has ended (or the task failed or was killed), for cleanup.
    * @default false

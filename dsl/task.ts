@@ -1,6 +1,7 @@
 import { make, type Bindable } from './node.js';
 import { Process, type ProcessDef } from './process.js';
 import { Resources, type ResourcesDef } from './resources.js';
+import type { NumberOrTemplate } from './templates.js';
 import { GB } from './units.js';
 
 /** An ordering constraint: each process starts only after the one before it succeeded. */
@@ -10,9 +11,26 @@ export interface OrderDef extends Bindable {
   readonly order: readonly string[];
 }
 
-/** `order(install, run)`: run `install` to success before `run` starts. Accepts processes or names. */
-export function order(...processes: ReadonlyArray<ProcessDef | string>): OrderDef {
+/** One ordering constraint (what {@link order} returns a list of). */
+function orderConstraint(processes: ReadonlyArray<ProcessDef | string>): OrderDef {
   return make('Order', { order: processes.map((p) => (typeof p === 'string' ? p : p.name)) });
+}
+
+/**
+ * `order(install, run)`: run `install` to success before `run` starts. Accepts processes or names.
+ * As in Aurora it returns a list (of one constraint), so `constraints: order(a, b)` works, several
+ * join with spreads (`[...order(a, b), ...order(c, d)]`), and `[order(a, b)]` still works too.
+ */
+export function order(...processes: ReadonlyArray<ProcessDef | string>): readonly OrderDef[] {
+  return Object.freeze([orderConstraint(processes)]);
+}
+
+/** What `constraints` holds: ordering constraints, or lists of them (nested lists are flattened). */
+export type OrderConstraints = ReadonlyArray<OrderDef | readonly OrderDef[]>;
+
+/** The constraints of a task as one flat list. */
+export function flatConstraints(constraints: OrderConstraints | undefined): OrderDef[] {
+  return (constraints ?? []).flatMap((c): OrderDef[] => (Array.isArray(c) ? [...(c as readonly OrderDef[])] : [c as OrderDef]));
 }
 
 /** Props of a {@link Task}: the processes one instance runs, and what it reserves. */
@@ -25,34 +43,35 @@ export interface TaskProps {
   /** The processes the executor runs in this task's sandbox. */
   readonly processes: readonly ProcessDef[];
   /**
-   * Ordering constraints between processes, made with {@link order}.
+   * Ordering constraints between processes, made with {@link order}: `order(a, b)`,
+   * `[...order(a, b), ...order(c, d)]` or `[order(a, b), order(c, d)]` (nested lists are flattened).
    * @default [] (every process starts at once)
    */
-  readonly constraints?: readonly OrderDef[];
+  readonly constraints?: OrderConstraints;
   /** What one instance reserves on its host. */
   readonly resources: ResourcesDef;
   /**
    * How many processes may fail before the task fails.
    * @default 1
    */
-  readonly maxFailures?: number;
+  readonly maxFailures?: NumberOrTemplate;
   /**
    * How many processes may run at once; 0 means no limit.
    * @default 0
    */
-  readonly maxConcurrency?: number;
+  readonly maxConcurrency?: NumberOrTemplate;
   /**
    * Seconds the final processes get to run once the task ends.
    * @default 30
    */
-  readonly finalizationWait?: number;
+  readonly finalizationWait?: NumberOrTemplate;
 }
 
 export interface TaskDef extends TaskProps, Bindable {
   readonly kind: 'Task';
 }
 
-/** A task: `Task({ processes: [a, b], constraints: [order(a, b)], resources })`. */
+/** A task: `Task({ processes: [a, b], constraints: order(a, b), resources })`. */
 export function Task(props: TaskProps): TaskDef {
   return make('Task', props);
 }
@@ -60,7 +79,7 @@ export function Task(props: TaskProps): TaskDef {
 /** A task whose processes run one after another, in the order given (final processes excepted). */
 export function SequentialTask(props: TaskProps): TaskDef {
   const sequence = props.processes.filter((p) => !p.final);
-  const constraints = sequence.length > 1 ? [order(...sequence), ...(props.constraints ?? [])] : props.constraints;
+  const constraints = sequence.length > 1 ? [orderConstraint(sequence), ...flatConstraints(props.constraints)] : props.constraints;
   return make('Task', { ...props, ...(constraints ? { constraints } : {}) });
 }
 
@@ -83,12 +102,20 @@ function sumOf(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-function combinedResources(tasks: readonly TaskDef[], pick: (values: number[]) => number): ResourcesDef {
-  const gpus = tasks.map((t) => t.resources.gpu ?? 0);
+/** The numbers of one resource of the tasks; a `{{template}}` cannot be added up before it is bound. */
+function numbers(values: readonly NumberOrTemplate[], what: string, field: string): number[] {
+  return values.map((v) => {
+    if (typeof v === 'number') return v;
+    throw new Error(`Tasks.${what}() cannot add up ${field} '${v}': a template is bound only when the job is compiled; give the tasks numeric resources`);
+  });
+}
+
+function combinedResources(tasks: readonly TaskDef[], pick: (values: number[]) => number, what: string): ResourcesDef {
+  const gpus = numbers(tasks.map((t) => t.resources.gpu ?? 0), what, 'gpu');
   return Resources({
-    cpu: pick(tasks.map((t) => t.resources.cpu)),
-    ram: pick(tasks.map((t) => t.resources.ram)),
-    disk: pick(tasks.map((t) => t.resources.disk)),
+    cpu: pick(numbers(tasks.map((t) => t.resources.cpu), what, 'cpu')),
+    ram: pick(numbers(tasks.map((t) => t.resources.ram), what, 'ram')),
+    disk: pick(numbers(tasks.map((t) => t.resources.disk), what, 'disk')),
     ...(gpus.some((g) => g > 0) ? { gpu: pick(gpus) } : {}),
   });
 }
@@ -99,7 +126,7 @@ function merged(tasks: readonly TaskDef[], what: string): { head: TaskDef; proce
   return {
     head,
     processes: tasks.flatMap((t) => t.processes),
-    constraints: tasks.flatMap((t) => t.constraints ?? []),
+    constraints: tasks.flatMap((t) => flatConstraints(t.constraints)),
   };
 }
 
@@ -112,12 +139,12 @@ export const Tasks = Object.freeze({
    */
   combine(...tasks: TaskDef[]): TaskDef {
     const { head, processes, constraints } = merged(tasks, 'combine');
-    const waits = tasks.map((t) => t.finalizationWait).filter((w): w is number => w !== undefined);
+    const waits = numbers(tasks.map((t) => t.finalizationWait).filter((w) => w !== undefined), 'combine', 'finalizationWait');
     return make('Task', {
       ...head,
       processes,
       constraints,
-      resources: combinedResources(tasks, sumOf),
+      resources: combinedResources(tasks, sumOf, 'combine'),
       ...(waits.length > 0 ? { finalizationWait: Math.max(...waits) } : {}),
     });
   },
@@ -133,14 +160,14 @@ export const Tasks = Object.freeze({
     for (let i = 1; i < tasks.length; i++) {
       const before = (tasks[i - 1] as TaskDef).processes.filter((p) => !p.final);
       const after = (tasks[i] as TaskDef).processes.filter((p) => !p.final);
-      for (const a of before) for (const b of after) chain.push(order(a, b));
+      for (const a of before) for (const b of after) chain.push(orderConstraint([a, b]));
     }
-    const waits = tasks.map((t) => t.finalizationWait).filter((w): w is number => w !== undefined);
+    const waits = numbers(tasks.map((t) => t.finalizationWait).filter((w) => w !== undefined), 'concat', 'finalizationWait');
     return make('Task', {
       ...head,
       processes,
       constraints: [...constraints, ...chain],
-      resources: combinedResources(tasks, (v) => Math.max(...v)),
+      resources: combinedResources(tasks, (v) => Math.max(...v), 'concat'),
       ...(waits.length > 0 ? { finalizationWait: sumOf(waits) } : {}),
     });
   },

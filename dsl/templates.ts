@@ -11,6 +11,18 @@ const EXECUTOR_TIME = /^(thermos|mesos)(\.|\[|$)/;
 const PORT_REF = /\{\{\s*thermos\.ports\[\s*([\w\-.]+)\s*\]\s*\}\}/g;
 /** The executor-time variables the executor binds. */
 const KNOWN_EXECUTOR_TIME = /^(thermos\.ports\[\s*[\w\-.]+\s*\]|thermos\.task_id|mesos\.instance|mesos\.hostname)$/;
+/** How deep a bound value may itself hold templates that are bound in turn (a cycle stops here). */
+const MAX_NESTING = 10;
+
+/**
+ * A string holding a `{{template}}`, such as `'{{profile.instances}}'`: what a number field
+ * accepts besides a number. The type only admits strings that contain `{{...}}`, so a typo such
+ * as `instances: 'three'` is a type error.
+ */
+export type Template = `${string}{{${string}}}${string}`;
+
+/** A number, or a `{{template}}` bound to one when the job is compiled. */
+export type NumberOrTemplate = number | Template;
 
 /** A value a template variable may be bound to: a scalar, or an object whose fields are named `{{a.b}}`. */
 export type BindingValue = string | number | boolean | { readonly [key: string]: BindingValue };
@@ -18,7 +30,18 @@ export type BindingValue = string | number | boolean | { readonly [key: string]:
 export type BindingValues = { readonly [key: string]: BindingValue };
 /** Flat client-time bindings (`--bind key=value`, `{{cluster}}`, ...); nested values are allowed too. */
 export type Bindings = BindingValues;
+/**
+ * Where variables are looked up: bindings, or layers of them, the first layer that binds a
+ * variable winning (`[commandLine, configBinds, jobKey]`).
+ */
+export type Scope = BindingValues | readonly BindingValues[];
 export type Path = ReadonlyArray<string | number>;
+
+/**
+ * Hidden property of a bound object (a Struct value) listing its Required fields that were not
+ * given, so `{{profile.role}}` can say why it is unbound.
+ */
+export const MISSING_FIELDS: unique symbol = Symbol.for('aurora.dsl.missingFields') as never;
 
 export interface UnboundVariable {
   readonly variable: string;
@@ -55,18 +78,61 @@ export function lookupBinding(scope: BindingValues, name: string): BindingValue 
   return value;
 }
 
+/** The layers of a scope, the first one winning. */
+function layersOf(scope: Scope): readonly BindingValues[] {
+  return Array.isArray(scope) ? (scope as readonly BindingValues[]) : [scope as BindingValues];
+}
+
+/** The value of `name` in the first layer of `scope` that binds it, or undefined. Pure. */
+export function lookupScope(scope: Scope, name: string): BindingValue | undefined {
+  for (const layer of layersOf(scope)) {
+    const v = lookupBinding(layer, name);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/**
+ * Why `{{name}}` is unbound when the reason is a Required Struct field that was not given
+ * (`profile.role`), or undefined. Pure.
+ */
+function missingFieldProblem(scope: Scope, name: string): string | undefined {
+  const parts = name.split('.');
+  for (const layer of layersOf(scope)) {
+    let value: BindingValue | undefined = layer;
+    for (let i = 0; i < parts.length; i++) {
+      if (typeof value !== 'object' || value === null) break;
+      const part = parts[i] as string;
+      const missing = (value as { [MISSING_FIELDS]?: readonly string[] })[MISSING_FIELDS];
+      if (i > 0 && i === parts.length - 1 && missing?.includes(part)) {
+        const owner = parts.slice(0, i).join('.');
+        return (
+          `{{${name}}} is not bound: ${part} is Required in the Struct bound as ${owner}, and it was not given; ` +
+          `give it where the Struct value is made, or pass --bind ${name}=VALUE`
+        );
+      }
+      value = Object.prototype.hasOwnProperty.call(value, part) ? (value as BindingValues)[part] : undefined;
+    }
+  }
+  return undefined;
+}
+
 export interface BindOptions {
   /** Report variables the scope does not bind (the outermost pass); otherwise leave them. */
   readonly reportUnbound: boolean;
 }
 
-/** Replaces client-time variables in one string; reports the ones it could not bind. */
+/**
+ * Replaces client-time variables in one string; reports the ones it could not bind. A bound value
+ * that holds templates itself is bound in turn, in the same scope (as Pystachio does).
+ */
 export function bindString(
   text: string,
-  bindings: BindingValues,
+  bindings: Scope,
   path: Path,
   unbound: UnboundVariable[],
   options: BindOptions = { reportUnbound: true },
+  depth = 0,
 ): string {
   return text.replace(TEMPLATE, (whole, raw: string) => {
     const name = raw.trim();
@@ -80,9 +146,11 @@ export function bindString(
       }
       return whole;
     }
-    const value = lookupBinding(bindings, name);
+    const value = lookupScope(bindings, name);
     if (value === undefined) {
-      if (options.reportUnbound) unbound.push({ variable: name, path });
+      const problem = missingFieldProblem(bindings, name);
+      // A reason is kept even by inner passes, for the outer pass's report.
+      if (options.reportUnbound || problem) unbound.push({ variable: name, path, ...(problem ? { problem } : {}) });
       return whole;
     }
     if (typeof value === 'object') {
@@ -91,12 +159,18 @@ export function bindString(
       unbound.push({ variable: name, path, problem: `{{${name}}} is bound to an object, not a value; name one of its fields${fields ? `, such as ${fields}` : ''}` });
       return whole;
     }
-    return String(value);
+    const bound = String(value);
+    if (!bound.includes('{{')) return bound;
+    if (depth >= MAX_NESTING) {
+      unbound.push({ variable: name, path, problem: `{{${name}}} is bound to a value that refers back to itself (through ${MAX_NESTING} levels of templates)` });
+      return whole;
+    }
+    return bindString(bound, bindings, path, unbound, options, depth + 1);
   });
 }
 
 /** Binds every string in a JSON-like value, returning a new value. */
-export function bindDeep<T>(value: T, bindings: BindingValues, path: Path, unbound: UnboundVariable[]): T {
+export function bindDeep<T>(value: T, bindings: Scope, path: Path, unbound: UnboundVariable[]): T {
   if (typeof value === 'string') return bindString(value, bindings, path, unbound) as T;
   if (Array.isArray(value)) return value.map((v, i) => bindDeep(v, bindings, [...path, i], unbound)) as T;
   if (value !== null && typeof value === 'object') {

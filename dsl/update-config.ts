@@ -1,4 +1,6 @@
+import { DSL_DEFAULTS } from './defaults.js';
 import { make, type Bindable } from './node.js';
+import type { NumberOrTemplate } from './templates.js';
 
 /** Props of a {@link QueueUpdateStrategy}: up to `batchSize` instances update at once, refilled as each finishes. */
 export interface QueueUpdateStrategyProps {
@@ -6,7 +8,7 @@ export interface QueueUpdateStrategyProps {
    * Instances updating at once; as one finishes, the next starts.
    * @default 1
    */
-  readonly batchSize?: number;
+  readonly batchSize?: NumberOrTemplate;
 }
 
 /** Props of a {@link BatchUpdateStrategy}: batches of `batchSize`, each waiting for the one before. */
@@ -15,7 +17,7 @@ export interface BatchUpdateStrategyProps {
    * Instances in a batch; a batch starts once the whole batch before it has finished.
    * @default 1
    */
-  readonly batchSize?: number;
+  readonly batchSize?: NumberOrTemplate;
   /**
    * Pause the update after each batch, until `aurora update resume`.
    * @default false
@@ -29,7 +31,7 @@ export interface VariableBatchUpdateStrategyProps {
    * Sizes of the batches in order (`[1, 2, 3]`: one instance, then two, then three at a time);
    * the last size repeats until every instance is updated. At least one size.
    */
-  readonly batchSizes: readonly number[];
+  readonly batchSizes: readonly NumberOrTemplate[];
   /**
    * Pause the update after each batch, until `aurora update resume`.
    * @default false
@@ -79,22 +81,22 @@ export interface UpdateConfigProps {
    * `BatchUpdateStrategy` with `waitForBatchCompletion`). Not with `updateStrategy`.
    * @default 1
    */
-  readonly batchSize?: number;
+  readonly batchSize?: NumberOrTemplate;
   /**
    * Seconds an updated instance must stay RUNNING (and healthy) to count as a success.
    * @default 45
    */
-  readonly watchSecs?: number;
+  readonly watchSecs?: NumberOrTemplate;
   /**
    * Restarts of one instance tolerated during the update.
    * @default 0
    */
-  readonly maxPerInstanceFailures?: number;
+  readonly maxPerInstanceFailures?: NumberOrTemplate;
   /**
    * Instances that may fail before the whole update fails.
    * @default 0
    */
-  readonly maxTotalFailures?: number;
+  readonly maxTotalFailures?: NumberOrTemplate;
   /**
    * Roll back to the previous config when the update fails.
    * @default true
@@ -110,7 +112,7 @@ export interface UpdateConfigProps {
    * When set, the update pauses unless `aurora update pulse` is called within this many seconds.
    * @default none
    */
-  readonly pulseIntervalSecs?: number;
+  readonly pulseIntervalSecs?: NumberOrTemplate;
   /**
    * Take an instance down for its update only while the job keeps its SLA policy
    * (`slaPolicy`, or the cluster's default) without it.
@@ -127,13 +129,4 @@ export function UpdateConfig(props: UpdateConfigProps = {}): UpdateConfigDef {
   return make('UpdateConfig', props);
 }
 
-export const UPDATE_CONFIG_DEFAULTS = {
-  batchSize: 1,
-  watchSecs: 45,
-  maxPerInstanceFailures: 0,
-  maxTotalFailures: 0,
-  rollbackOnFailure: true,
-  waitForBatchCompletion: false,
-  autopauseAfterBatch: false,
-  slaAware: false,
-} as const;
+export const UPDATE_CONFIG_DEFAULTS = { ...DSL_DEFAULTS.UpdateConfigProps, ...DSL_DEFAULTS.BatchUpdateStrategyProps } as const;

@@ -3,6 +3,7 @@ import type { JobSpec } from '../../dsl/jobspec.js';
 import type { Bindings } from '../../dsl/templates.js';
 import { cacheDirFor } from '../config/cache.js';
 import { cachedSpec } from '../config/fast-path.js';
+import { userName } from '../config/host.js';
 import type { CommandContext } from './context.js';
 
 /** The cache directory of this run (see client/config/cache.ts), from the CLI's environment. */
@@ -61,11 +62,12 @@ export async function compileSpec(
   extraEnvironments: readonly string[] = [],
 ): Promise<JobSpec> {
   const dir = cacheDir(ctx);
+  const user = userName(ctx.env);
   if (extraEnvironments.length === 0) {
-    const hit = cachedSpec(file, { cwd: ctx.cwd, cacheDir: dir, jobKey: formatJobKey(key), bindings });
+    const hit = cachedSpec(file, { cwd: ctx.cwd, cacheDir: dir, jobKey: formatJobKey(key), bindings, user });
     if (hit !== undefined) return hit as JobSpec;
   }
   const { loadConfig, compileConfigJob } = await import('../config/loader.js');
-  const config = loadConfig(file, { cwd: ctx.cwd, cacheDir: dir });
+  const config = loadConfig(file, { cwd: ctx.cwd, cacheDir: dir, user });
   return compileConfigJob(config, key, bindings, { extraEnvironments });
 }

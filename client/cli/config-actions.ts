@@ -4,10 +4,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { environmentAllowed, formatJobKey } from '../../dsl/key.js';
 import { JobSpecSchema } from '../../dsl/jobspec.js';
+import type { Bindings } from '../../dsl/templates.js';
 import { parseBindings } from '../config/bindings.js';
 import { configRepoTsconfig, dslDeclarationBundle } from '../config/declarations.js';
 import { displayPath, formatDiagnostics, type ConfigDiagnostic } from '../config/diagnostics.js';
 import { dslEntryPoint } from '../config/dsl-location.js';
+import { userName } from '../config/host.js';
 import { definedKeys, keyOf } from '../config/jobs.js';
 import { compileConfigJobs, loadConfig, type LoadedConfig } from '../config/loader.js';
 import { InvalidConfigurationError, InvalidParameterError } from '../errors.js';
@@ -17,7 +19,7 @@ import type { CommandContext } from './context.js';
 /** Loads a config; with --json, a failure is printed as JSON diagnostics before it is thrown. */
 function load(ctx: CommandContext, file: string, json: boolean): LoadedConfig {
   try {
-    return loadConfig(file, { cwd: ctx.cwd, cacheDir: cacheDir(ctx) });
+    return loadConfig(file, { cwd: ctx.cwd, cacheDir: cacheDir(ctx), user: userName(ctx.env) });
   } catch (err) {
     if (json && err instanceof InvalidConfigurationError) {
       ctx.json({ file, ok: false, jobs: [], errors: (err as { diagnostics?: unknown }).diagnostics ?? err.details });
@@ -27,8 +29,8 @@ function load(ctx: CommandContext, file: string, json: boolean): LoadedConfig {
 }
 
 /** Environments the clusters allow besides Aurora's, read only when a job needs one. */
-async function extraEnvironmentsFor(ctx: CommandContext, config: LoadedConfig): Promise<(cluster: string) => readonly string[]> {
-  if (config.jobs.every((j) => environmentAllowed(j.environment))) return () => [];
+async function extraEnvironmentsFor(ctx: CommandContext, config: LoadedConfig, bindings: Bindings): Promise<(cluster: string) => readonly string[]> {
+  if (config.jobs.every((j) => environmentAllowed(keyOf(j, bindings).environment))) return () => [];
   await ctx.loadServices();
   return (cluster) => ctx.clusters().byName.get(cluster)?.allowedEnvironments ?? [];
 }
@@ -40,7 +42,7 @@ function jsonDiagnostic(d: ConfigDiagnostic, cwd: string): Record<string, unknow
 export async function checkConfigFile(ctx: CommandContext, a: { config: string; bind: readonly string[]; json: boolean }): Promise<void> {
   const bindings = parseBindings(a.bind);
   const config = load(ctx, a.config, a.json);
-  const { specs, diagnostics } = compileConfigJobs(config, bindings, { extraEnvironments: await extraEnvironmentsFor(ctx, config) });
+  const { specs, diagnostics } = compileConfigJobs(config, bindings, { extraEnvironments: await extraEnvironmentsFor(ctx, config, bindings) });
   const keys = specs.map((s) => formatJobKey(s.key));
   if (a.json) {
     ctx.json({ file: config.displayName, ok: diagnostics.length === 0, jobs: keys, errors: diagnostics.map((d) => jsonDiagnostic(d, ctx.cwd)) });
@@ -57,11 +59,12 @@ export async function checkConfigFile(ctx: CommandContext, a: { config: string; 
   }
 }
 
-export async function listConfigJobs(ctx: CommandContext, a: { config: string; json: boolean }): Promise<void> {
+export async function listConfigJobs(ctx: CommandContext, a: { config: string; bind: readonly string[]; json: boolean }): Promise<void> {
+  const bindings = parseBindings(a.bind);
   const config = load(ctx, a.config, false);
-  const keys = definedKeys(config.jobs);
+  const keys = definedKeys(config.jobs, bindings);
   // Aurora's line: `jobs=[cluster/role/env/name, ...]` (`jobs=[]` for none), in the file's order.
-  if (a.json) ctx.json(config.jobs.map(keyOf));
+  if (a.json) ctx.json(config.jobs.map((j) => keyOf(j, bindings)));
   else ctx.out(`jobs=[${keys.join(', ')}]`);
 }
 

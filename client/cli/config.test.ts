@@ -167,6 +167,7 @@ describe('aurora config and job inspect/diff', () => {
     } catch (err) {
       out = String((err as { stdout?: Buffer }).stdout);
     }
-    expect(out).toMatch(/bad\.aurora\.ts\(9,61\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    // A number field takes a number or a '{{template}}', not any string.
+    expect(out).toMatch(/bad\.aurora\.ts\(9,61\): error TS2322: Type '"0\.1"' is not assignable to type 'NumberOrTemplate'/);
   });
 });

@@ -28,8 +28,9 @@ export function configCommands(y: Argv, ctx: CommandContext): Argv {
         (c) =>
           c
             .positional('config', { type: 'string', demandOption: true, describe: 'the *.aurora.ts file' })
+            .option('bind', { type: 'string', array: true, default: [] as string[], describe: 'bind a {{template}} variable (in a templated job key too): --bind key=value (repeatable)' })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        async (a) => (await implementation()).listConfigJobs(ctx, { config: a.config, json: a.json }),
+        async (a) => (await implementation()).listConfigJobs(ctx, { config: a.config, bind: a.bind, json: a.json }),
       )
       .command(
         'schema',

@@ -71,12 +71,17 @@ export function formatInspect(spec: JobSpec): string[] {
   lines.push(
     `  graceful shutdown:  ${l ? `POST ${l.gracefulShutdownEndpoint}, then ${l.shutdownEndpoint} on port '${l.port}'${spec.ports.includes(l.port) ? '' : ' (not used: the task has no such port)'}` : 'off (signals only)'}`,
   );
-  if (spec.container) {
+  if (spec.container && 'docker' in spec.container) {
     const d = spec.container.docker;
     lines.push(`  container:          docker ${d.image}`);
     for (const p of d.parameters) lines.push(`    --${p.name}=${p.value}`);
     for (const [name, port] of Object.entries(d.portMappings)) lines.push(`    port ${name} -> ${port} in the container`);
     for (const v of d.volumes) lines.push(`    volume ${v.hostPath} -> ${v.containerPath} (${v.mode})`);
+  } else if (spec.container) {
+    const { image, volumes } = spec.container.mesos;
+    const shown = !image ? 'no image (the host filesystem)' : image.kind === 'docker' ? `docker image ${image.name}:${image.tag}` : `appc image ${image.name} (${image.imageId})`;
+    lines.push(`  container:          mesos, ${shown}`);
+    for (const v of volumes) lines.push(`    volume ${v.hostPath} -> ${v.containerPath} (${v.mode})`);
   }
   if (spec.announce) lines.push(`  announce:           primary port '${spec.announce.primaryPort}', ${canonicalJson(spec.announce.portmap)}`);
   if (spec.slaPolicy) lines.push(`  SLA policy:         ${canonicalJson(spec.slaPolicy)}`);

@@ -104,12 +104,15 @@ function writeAtomically(file: string, text: string): void {
   }
 }
 
-/** Current content hashes of files, or undefined when one cannot be read. */
-function currentHashes(files: readonly string[]): Map<string, string> | undefined {
+/**
+ * Current content hashes of files, or undefined when one cannot be read: of their text (config
+ * files), or of their bytes (files a config read, as client/config/host.ts hashes them).
+ */
+function currentHashes(files: readonly string[], as: 'text' | 'binary' = 'text'): Map<string, string> | undefined {
   const out = new Map<string, string>();
   for (const f of files) {
     try {
-      out.set(f, sha256(readFileSync(f, 'utf8')));
+      out.set(f, as === 'text' ? sha256(readFileSync(f, 'utf8')) : createHash('sha256').update(readFileSync(f)).digest('hex'));
     } catch {
       return undefined;
     }
@@ -142,18 +145,30 @@ export class LoaderCache {
     return path.join(this.dir, 'specs', `${id.slice(0, 40)}.json`);
   }
 
-  /** A spec compiled before from this exact program for `memoKey` (job key, bindings, rules). */
+  /**
+   * A spec compiled before from this exact program for `memoKey` (job key, bindings, rules, user),
+   * while every file the config read (fileDigest) still has the content it had.
+   */
   readSpec(program: CachedProgram, memoKey: string): unknown {
-    const v = readJson(this.specFile(program, memoKey)) as { memoKey?: string; spec?: unknown } | undefined;
-    return v?.memoKey === memoKey ? v.spec : undefined;
+    const v = readJson(this.specFile(program, memoKey)) as { memoKey?: string; spec?: unknown; inputs?: unknown } | undefined;
+    if (v?.memoKey !== memoKey) return undefined;
+    const inputs = Array.isArray(v.inputs) ? (v.inputs as { path?: unknown; hash?: unknown }[]) : [];
+    if (inputs.some((i) => typeof i.path !== 'string' || typeof i.hash !== 'string')) return undefined;
+    const hashes = currentHashes(inputs.map((i) => i.path as string), 'binary');
+    if (!hashes || inputs.some((i) => hashes.get(i.path as string) !== i.hash)) return undefined;
+    return v.spec;
   }
 
-  writeSpec(program: CachedProgram, memoKey: string, spec: unknown): void {
-    writeAtomically(this.specFile(program, memoKey), JSON.stringify({ memoKey, spec }));
+  /** Caches a spec; `inputs` are the files the config read, each with the sha256 of its content. */
+  writeSpec(program: CachedProgram, memoKey: string, spec: unknown, inputs: readonly { path: string; hash: string }[] = []): void {
+    writeAtomically(this.specFile(program, memoKey), JSON.stringify({ memoKey, spec, inputs }));
   }
 }
 
-/** The memo key of a compiled spec: the job key, the bindings and the cluster's extra environments. */
-export function specMemoKey(jobKey: string, bindings: unknown, extraEnvironments: readonly string[] = []): string {
-  return canonicalJson({ jobKey, bindings, extraEnvironments });
+/**
+ * The memo key of a compiled spec: the job key, the bindings, the cluster's extra environments and
+ * the user (what a config's currentUser() returns).
+ */
+export function specMemoKey(jobKey: string, bindings: unknown, extraEnvironments: readonly string[] = [], user = ''): string {
+  return canonicalJson({ jobKey, bindings, extraEnvironments, user });
 }

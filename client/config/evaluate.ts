@@ -22,6 +22,8 @@ export interface EvaluateOptions {
   /** The runnable form of a config file (from the cache, or transpiled now). */
   readonly runnable: (file: string) => RunnableFile;
   readonly timeoutMs?: number;
+  /** What `@aurora/dsl` is in the config: the DSL with the loader's host functions. @default the DSL itself */
+  readonly dsl?: object;
 }
 
 /** The config files that ran, for mapping positions in stacks back to their sources. */
@@ -97,7 +99,7 @@ export function evaluateConfig(entry: string, options: EvaluateOptions): Evaluat
     const loaded: LoadedModule = { file, source: runnable.source, map, module: { exports: {} } };
     modules.set(file, loaded);
     const requireFrom = (specifier: string): unknown => {
-      if (specifier === DSL_SPECIFIER) return dsl;
+      if (specifier === DSL_SPECIFIER) return options.dsl ?? dsl;
       if (!isAllowedImport(specifier)) throw new RefusedImport(refusedImportMessage(specifier));
       const target = options.resolveImport(specifier, file);
       if (!target) throw new RefusedImport(`cannot import '${specifier}': no such config file (configs import .ts files)`);

@@ -9,7 +9,7 @@ import { dslEntryPoint } from './dsl-location.js';
  */
 export function cachedSpec(
   file: string,
-  options: { cwd: string; cacheDir: string | undefined; jobKey: string; bindings: unknown; dslEntry?: string },
+  options: { cwd: string; cacheDir: string | undefined; jobKey: string; bindings: unknown; user: string; dslEntry?: string },
 ): unknown {
   if (!options.cacheDir) return undefined;
   try {
@@ -17,7 +17,7 @@ export function cachedSpec(
     const dslEntry = options.dslEntry ?? dslEntryPoint();
     const program = cache.readProgram(path.resolve(options.cwd, file), toolSalt(dslEntry));
     if (!program || program.diagnostics.length > 0) return undefined;
-    return cache.readSpec(program, specMemoKey(options.jobKey, options.bindings));
+    return cache.readSpec(program, specMemoKey(options.jobKey, options.bindings, [], options.user));
   } catch {
     return undefined;
   }

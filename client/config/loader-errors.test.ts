@@ -204,12 +204,14 @@ export const jobs = [Job({ cluster: 'devcluster', role: 'r', environment: 'prod'
     const cacheDir = path.join(tmp.dir, 'cache');
     tmp.write('common.ts', `export const cmd = 'echo {{v}}';\n`);
     tmp.write('c.aurora.ts', CONFIG);
-    const ask = (v: string) => cachedSpec('c.aurora.ts', { cwd: tmp.dir, cacheDir, jobKey: 'devcluster/r/prod/c', bindings: { v } });
+    const ask = (v: string, user = 'alice') => cachedSpec('c.aurora.ts', { cwd: tmp.dir, cacheDir, jobKey: 'devcluster/r/prod/c', bindings: { v }, user });
     expect(ask('1')).toBeUndefined();
-    const config = loadConfig('c.aurora.ts', { cwd: tmp.dir, cacheDir });
+    const config = loadConfig('c.aurora.ts', { cwd: tmp.dir, cacheDir, user: 'alice' });
     const spec = compileConfigJob(config, parseJobKey('devcluster/r/prod/c'), { v: '1' });
     expect(ask('1')).toEqual(spec);
     expect(ask('2')).toBeUndefined();
+    // Another user may get another job (currentUser()), so the user is part of the key.
+    expect(ask('1', 'bob')).toBeUndefined();
     tmp.write('common.ts', `export const cmd = 'echo {{v}} changed';\n`);
     expect(ask('1')).toBeUndefined();
   });

@@ -12,6 +12,8 @@ import { LOADER_CACHE_FORMAT } from './compiler-settings.js';
 import { displayPath, formatDiagnostics, type ConfigDiagnostic } from './diagnostics.js';
 import { dslEntryPoint } from './dsl-location.js';
 import { evaluateConfig, type ModuleTable } from './evaluate.js';
+import * as dsl from '../../dsl/index.js';
+import { configHost, userName, type ConfigInput } from './host.js';
 import { definedKeys, findJob, jobsDefinedBy, keyOf } from './jobs.js';
 import { refineToField } from './locate.js';
 import { checkAndTranspile, resolveConfigImport, transpileConfig } from './typecheck.js';
@@ -23,6 +25,8 @@ export interface LoadOptions {
   readonly dslEntry?: string;
   /** Cache of type-checks, transpiled files and compiled specs (see cache.ts). @default none */
   readonly cacheDir?: string | undefined;
+  /** What the config's `currentUser()` returns. @default the user running the client (see userName) */
+  readonly user?: string;
 }
 
 /** A config file, type-checked and evaluated. */
@@ -41,6 +45,10 @@ export interface LoadedConfig {
   readonly cache: LoaderCache | undefined;
   /** The config files that ran, to map DSL call sites to lines. */
   readonly modules: ModuleTable;
+  /** What `currentUser()` returned: part of a compiled spec's cache key. */
+  readonly user: string;
+  /** Files the config read (fileDigest), with their content hashes: part of a compiled spec's cache key. */
+  readonly inputs: readonly ConfigInput[];
 }
 
 /** Per-job compile options that depend on the job's cluster. */
@@ -93,7 +101,10 @@ export function loadConfig(file: string, options: LoadOptions): LoadedConfig {
   if (program.diagnostics.length > 0) throw invalid(shown, program.diagnostics, options.cwd);
 
   const byPath = new Map(program.files.map((f) => [f.path, f]));
+  const user = options.user ?? userName(process.env);
+  const host = configHost(abs, user);
   const evaluated = evaluateConfig(abs, {
+    dsl: Object.freeze({ ...dsl, currentUser: host.currentUser, fileDigest: host.fileDigest }),
     resolveImport: (spec, from) => byPath.get(from)?.imports[spec] ?? resolveConfigImport(spec, from, dslEntry),
     runnable: (f) => {
       const source = readFileSync(f, 'utf8');
@@ -115,6 +126,8 @@ export function loadConfig(file: string, options: LoadOptions): LoadedConfig {
     program,
     cache,
     modules: evaluated.modules,
+    user,
+    inputs: host.inputs(),
   };
 }
 
@@ -150,7 +163,7 @@ export function compileConfigJobs(
   const specs: JobSpec[] = [];
   const diagnostics: ConfigDiagnostic[] = [];
   for (const job of config.jobs) {
-    const key = keyOf(job);
+    const key = keyOf(job, bindings);
     const result = compileJob(job, bindings, { extraEnvironments: rules.extraEnvironments?.(key.cluster) ?? [] });
     if (result.ok) specs.push(result.spec);
     else diagnostics.push(...result.issues.map((i) => issueDiagnostic(config, key, i)));
@@ -165,11 +178,11 @@ export function compileConfigJob(
   bindings: Bindings,
   options: { readonly extraEnvironments?: readonly string[] } = {},
 ): JobSpec {
-  const job = findJob(config.jobs, key);
+  const job = findJob(config.jobs, key, bindings);
   if (!job) {
-    throw new InvalidConfigurationError(
-      `Job ${formatJobKey(key)} not found in ${config.displayName}; it defines: ${definedKeys(config.jobs).join(', ')}`,
-    );
+    const defined = definedKeys(config.jobs, bindings);
+    const unbound = defined.some((k) => k.includes('{{')) ? '; a key holding {{...}} needs its variables bound, with .bind() in the config or --bind NAME=VALUE' : '';
+    throw new InvalidConfigurationError(`Job ${formatJobKey(key)} not found in ${config.displayName}; it defines: ${defined.join(', ')}${unbound}`);
   }
   const extraEnvironments = options.extraEnvironments ?? [];
   const compiled = compileJob(job, bindings, { extraEnvironments });
@@ -181,6 +194,6 @@ export function compileConfigJob(
       config.cwd,
     );
   }
-  config.cache?.writeSpec(config.program, specMemoKey(formatJobKey(key), bindings, extraEnvironments), compiled.spec);
+  config.cache?.writeSpec(config.program, specMemoKey(formatJobKey(key), bindings, extraEnvironments, config.user), compiled.spec, config.inputs);
   return compiled.spec;
 }

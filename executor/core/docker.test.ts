@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerName, dockerExecCmdline, dockerRunArgs, noDockerReason, shellQuote } from './docker.js';
+import { containerName, dockerContainerOf, dockerExecCmdline, dockerRunArgs, noDockerReason, shellQuote } from './docker.js';
 
 // No Docker engine runs on the build machine: these test the argument building only. The runner
 // test covers the no-engine path (the task fails at once with the reason).
@@ -31,6 +31,24 @@ describe('docker', () => {
     expect(dockerExecCmdline('t-1', "echo 'hi' $HOME", { A: 'b c' })).toBe(
       `exec docker exec -i -w /mnt/mesos/sandbox -e 'A=b c' ${containerName('t-1')} bash -c 'echo '\\''hi'\\'' $HOME'`,
     );
+  });
+
+  it("runs a Mesos container's Docker image as a Docker container on the host's network; refuses appc and image-less ones", () => {
+    const volumes = [{ containerPath: 'etc/x', hostPath: '/etc/x', mode: 'RO' as const }];
+    expect(dockerContainerOf(container)).toEqual({ ok: true, container });
+    expect(dockerContainerOf({ mesos: { image: { kind: 'docker', name: 'http_example_netcat', tag: 'latest' }, volumes } })).toEqual({
+      ok: true,
+      container: { docker: { image: 'http_example_netcat:latest', parameters: [{ name: 'network', value: 'host' }], portMappings: {}, volumes } },
+    });
+    const appc = dockerContainerOf({ mesos: { image: { kind: 'appc', name: 'app', imageId: 'sha512-abc' }, volumes } });
+    expect(appc).toEqual({
+      ok: false,
+      reason:
+        'This agent has no Mesos containerizer; the task needs appc image app (sha512-abc). It runs Docker images only (Docker({ image }) or Mesos({ image: DockerImage(...) })), on agents with a Docker engine',
+    });
+    const none = dockerContainerOf({ mesos: { image: null, volumes } });
+    expect(none.ok).toBe(false);
+    if (!none.ok) expect(none.reason).toMatch(/^This agent has no Mesos containerizer; the task needs a Mesos container without an image/);
   });
 
   it('says why a task cannot run without an engine', () => {

@@ -1,4 +1,4 @@
-import type { ContainerSpec } from '../../dsl/jobspec.js';
+import type { ContainerSpec, DockerContainerSpec } from '../../dsl/jobspec.js';
 
 /**
  * A task in a Docker container, the pure part: the `docker run` arguments that start the task's
@@ -23,7 +23,7 @@ export function shellQuote(word: string): string {
 
 export interface DockerRunInput {
   readonly taskId: string;
-  readonly container: ContainerSpec;
+  readonly container: DockerContainerSpec;
   readonly sandbox: string;
   /** Ports the scheduler assigned, by name. */
   readonly ports: Readonly<Record<string, number>>;
@@ -54,6 +54,27 @@ export function dockerExecCmdline(taskId: string, cmdline: string, env: Readonly
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `-e ${shellQuote(`${k}=${v}`)}`);
   return ['exec docker exec -i', `-w ${CONTAINER_SANDBOX}`, ...envArgs, containerName(taskId), 'bash -c', shellQuote(cmdline)].join(' ');
+}
+
+/**
+ * How a task's container runs on this agent: a Docker container as it is; a Mesos (unified
+ * containerizer) container with a Docker image as a Docker container of that image, on the host's
+ * network as the unified containerizer runs it, its volumes mounted. An appc image, or a Mesos
+ * container without an image, needs the Mesos containerizer, which this agent does not have: the
+ * task fails with that reason. Pure.
+ */
+export function dockerContainerOf(container: ContainerSpec): { ok: true; container: DockerContainerSpec } | { ok: false; reason: string } {
+  if ('docker' in container) return { ok: true, container };
+  const { image, volumes } = container.mesos;
+  if (image?.kind === 'docker') {
+    const ref = `${image.name}:${image.tag}`;
+    return { ok: true, container: { docker: { image: ref, parameters: [{ name: 'network', value: 'host' }], portMappings: {}, volumes } } };
+  }
+  const needs = image ? `appc image ${image.name} (${image.imageId})` : 'a Mesos container without an image';
+  return {
+    ok: false,
+    reason: `This agent has no Mesos containerizer; the task needs ${needs}. It runs Docker images only (Docker({ image }) or Mesos({ image: DockerImage(...) })), on agents with a Docker engine`,
+  };
 }
 
 /** The reason a task with a container fails on an agent without an engine; `why` is e.g. `no /var/run/docker.sock`. */

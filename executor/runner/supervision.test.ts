@@ -283,6 +283,20 @@ describe('users, docker, garbage collection, pid reuse', () => {
     expect(end.processes.app).toEqual([]);
   });
 
+  it('fails a task with a Mesos container at once: a Docker image without an engine, an appc image always', async () => {
+    await newManager({ docker: { available: false, why: 'no /var/run/docker.sock' } });
+    const image = { kind: 'docker' as const, name: 'http_example_netcat', tag: 'latest' };
+    launch(taskSpec([processSpec('app', 'echo hi')]), 't-mesos-docker', {}, { container: { mesos: { image, volumes: [] } } });
+    const docker = await manager.waitFor('t-mesos-docker');
+    expect([docker.state, docker.message]).toEqual(['FAILED', 'This agent has no Docker engine (no /var/run/docker.sock); the task needs image http_example_netcat:latest']);
+    const appc = { kind: 'appc' as const, name: 'http_example_netcat', imageId: 'sha512-1' };
+    launch(taskSpec([processSpec('app', 'echo hi')]), 't-mesos-appc', {}, { container: { mesos: { image: appc, volumes: [] } } });
+    const end = await manager.waitFor('t-mesos-appc');
+    expect(end.state).toBe('FAILED');
+    expect(end.message).toMatch(/^This agent has no Mesos containerizer; the task needs appc image http_example_netcat \(sha512-1\)/);
+    expect(end.processes.app).toEqual([]);
+  });
+
   it("collects finished sandboxes, never a running task's", async () => {
     launch(taskSpec([processSpec('quick', 'echo done')]), 't-finished');
     launch(taskSpec([processSpec('slow', 'sleep 1000')]), 't-running');

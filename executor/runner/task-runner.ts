@@ -11,7 +11,7 @@ import {
   type ProcessRun,
   type TaskRunState,
 } from '../core/checkpoint.js';
-import { CONTAINER_SANDBOX, dockerExecCmdline } from '../core/docker.js';
+import { CONTAINER_SANDBOX, dockerContainerOf, dockerExecCmdline } from '../core/docker.js';
 import { activeChecker, INITIAL_HEALTH_TRACK, nextCheckAt, nextHealth, type HealthTrack } from '../core/health.js';
 import { describeExit, findCycle, planTask, type Plan, type RunSummary, type TaskOutcome } from '../core/process-plan.js';
 import { formatMiB } from '../core/resource-usage.js';
@@ -253,8 +253,9 @@ export class TaskRunner {
   /** Starts the task's container (after its cgroups, if they are being made); processes wait for it. */
   private prepareContainer(): void {
     const a = this.current.assignment;
-    const container = a.job.container;
-    if (!container) return;
+    const runnable = a.job.container ? dockerContainerOf(a.job.container) : undefined;
+    if (!runnable?.ok) return;
+    const container = runnable.container;
     const env = bindingEnv({ ...this.bindingContext(), sandbox: CONTAINER_SANDBOX });
     this.log(`starting container ${container.docker.image}`);
     const before = this.preparing ?? Promise.resolve();
@@ -363,7 +364,8 @@ export class TaskRunner {
     const cycle = findCycle(task);
     if (cycle) return `Cycles detected in the task schedule: ${cycle.join(' -> ')}`;
     if (job.container) {
-      const problem = dockerProblem(this.options.docker ?? NO_DOCKER, job.container.docker.image);
+      const runnable = dockerContainerOf(job.container);
+      const problem = runnable.ok ? dockerProblem(this.options.docker ?? NO_DOCKER, runnable.container.docker.image) : runnable.reason;
       if (problem) return problem;
     }
     for (const p of task.processes) {

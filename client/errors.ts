@@ -94,6 +94,23 @@ export class InterruptedError extends CliError {
   readonly exitCode = EXIT.INTERRUPTED;
 }
 
+/** `aurora task scp` could not copy a file: refused, missing, too large. Exit 1, as scp's. */
+export class CopyFailureError extends CliError {
+  override readonly name = 'CopyFailureError';
+  readonly exitCode = EXIT.COPY_FAILURE;
+}
+
+/** A program run for the user (`aurora task ssh` runs ssh) ended with a status the CLI ends with too. */
+export class ChildExitError extends CliError {
+  override readonly name = 'ChildExitError';
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The text a CLI prints for an error, and the exit code it ends with. Pure. */
 export function describeError(err: unknown): { lines: string[]; exitCode: ExitCode } {
   if (err instanceof CliError) {

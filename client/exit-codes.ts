@@ -5,6 +5,8 @@
  */
 export const EXIT = {
   OK: 0,
+  /** `aurora task scp` could not copy: a path outside the sandbox, missing, too large (scp's own status, which Aurora's client passed on). */
+  COPY_FAILURE: 1,
   /** The config file does not type-check, throws, or does not compile into a valid job. */
   INVALID_CONFIGURATION: 3,
   /** The command ran but did not achieve what it was asked to (tasks failed, ...). */

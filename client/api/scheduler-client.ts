@@ -45,6 +45,14 @@ import type {
   UpdateSummary,
   UpdateUserAction,
 } from '../../scheduler/api/updates-api.js';
+import type {
+  ReadTaskFileResponse,
+  RunTaskCommandRequest,
+  RunTaskCommandResponse,
+  TaskSandboxResponse,
+  WriteTaskFileRequest,
+  WriteTaskFileResponse,
+} from '../../scheduler/api/task-commands-api.js';
 import type { Cluster } from '../clusters.js';
 import { ApiCallError, AuthError, InterruptedError, NetworkError, PermissionError } from '../errors.js';
 import { exchange } from './http.js';
@@ -52,6 +60,11 @@ import { compileShape, type ShapeCheck } from './json-shape.js';
 import { describeNetworkFailure, isCertificateFailure } from './network-errors.js';
 import { MAX_JOB_WAIT_MS, MAX_TASK_IDS_PER_QUERY, MAX_TASK_PAGE } from './wire.js';
 import { WIRE_SCHEMAS, type WireName } from './wire-schemas.js';
+
+/** Time a relayed task command may take to reach its agent and come back, on top of its own. */
+const TASK_DELIVERY_MS = 45_000;
+/** The scheduler's default timeout of a task command (scheduler/api/task-commands-api.ts, without loading zod). */
+const DEFAULT_TASK_COMMAND_TIMEOUT_MS = 60_000;
 
 /** HTTP basic credentials (the CLI reads them from ~/.netrc for BASIC clusters). */
 export interface Credentials {
@@ -191,6 +204,7 @@ function wire<T>(name: WireName, schema: () => Promise<z.ZodType<T>>): Check<T> 
 const jobsApi = () => import('../../scheduler/api/jobs-api.js');
 const updatesApi = () => import('../../scheduler/api/updates-api.js');
 const cronApi = () => import('../../scheduler/api/cron-api.js');
+const taskCommandsApi = () => import('../../scheduler/api/task-commands-api.js');
 type BackupApi = typeof import('../../scheduler/api/backup-api.js');
 const backupSchema = async <K extends keyof BackupApi>(name: K): Promise<BackupApi[K]> => (await import('../../scheduler/api/backup-api.js'))[name];
 let specSchema: Promise<typeof import('../../dsl/jobspec.js')> | undefined;
@@ -243,6 +257,23 @@ const CHECKS = {
     full: async (body: unknown) => zodVerdict(await backupSchema('DeleteRecoveryTasksResponseSchema'), body),
   } satisfies Check<DeleteRecoveryTasksResponse>,
   snapshot: { fast: () => undefined, full: async (body: unknown) => zodVerdict(await backupSchema('SnapshotResponseSchema'), body) } satisfies Check<SnapshotResponse>,
+  taskCommand: {
+    // aurora task run|scp|ssh, never on the warm path: zod only.
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await taskCommandsApi()).RunTaskCommandResponseSchema, body),
+  } satisfies Check<RunTaskCommandResponse>,
+  readTaskFile: {
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await taskCommandsApi()).ReadTaskFileResponseSchema, body),
+  } satisfies Check<ReadTaskFileResponse>,
+  writeTaskFile: {
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await taskCommandsApi()).WriteTaskFileResponseSchema, body),
+  } satisfies Check<WriteTaskFileResponse>,
+  taskSandbox: {
+    fast: () => undefined,
+    full: async (body: unknown) => zodVerdict((await taskCommandsApi()).TaskSandboxResponseSchema, body),
+  } satisfies Check<TaskSandboxResponse>,
   listAgents: {
     // Agents' port ranges carry a refinement JSON Schema cannot state: zod only.
     fast: () => undefined,
@@ -546,6 +577,30 @@ export class SchedulerClient {
 
   async snapshot(): Promise<SnapshotResponse> {
     return this.call('POST', PATHS.storageSnapshot, CHECKS.snapshot, { extraTimeMs: 10 * 60_000 });
+  }
+
+  /**
+   * Runs a shell command in the sandbox of an instance's task, as the task's user, through its
+   * agent (aurora task run); the call waits for the command (its timeout, default 60 s, and some).
+   */
+  async runTaskCommand(key: JobKey, instance: number, req: RunTaskCommandRequest): Promise<RunTaskCommandResponse> {
+    const path = PATHS.taskRun(key.role, key.environment, key.name, instance);
+    return this.call('POST', path, CHECKS.taskCommand, { body: req, extraTimeMs: (req.timeoutMs ?? DEFAULT_TASK_COMMAND_TIMEOUT_MS) + TASK_DELIVERY_MS });
+  }
+
+  /** One file of an instance's sandbox (aurora task scp from a task); ApiCallError INVALID_PATH, PATH_NOT_FOUND, FILE_TOO_LARGE. */
+  async readTaskFile(key: JobKey, instance: number, path: string): Promise<ReadTaskFileResponse> {
+    return this.call('POST', PATHS.taskFileRead(key.role, key.environment, key.name, instance), CHECKS.readTaskFile, { body: { path }, extraTimeMs: TASK_DELIVERY_MS });
+  }
+
+  /** Writes a file into an instance's sandbox (aurora task scp to a task). */
+  async writeTaskFile(key: JobKey, instance: number, req: WriteTaskFileRequest): Promise<WriteTaskFileResponse> {
+    return this.call('POST', PATHS.taskFileWrite(key.role, key.environment, key.name, instance), CHECKS.writeTaskFile, { body: req, extraTimeMs: TASK_DELIVERY_MS });
+  }
+
+  /** Where an instance's task runs: host, user, sandbox, ports (aurora task ssh). */
+  async taskSandbox(key: JobKey, instance: number): Promise<TaskSandboxResponse> {
+    return this.call('GET', PATHS.taskSandbox(key.role, key.environment, key.name, instance), CHECKS.taskSandbox);
   }
 
   async listAgents(): Promise<AgentInfo[]> {

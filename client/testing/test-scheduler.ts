@@ -14,7 +14,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import {
+  AGENT_ID_HEADER,
   AGENT_SECRET_HEADER,
+  AGENT_TOKEN_HEADER,
   type AgentRegisterResponse,
   type AgentRegistration,
   type AgentSyncResponse,
@@ -22,6 +24,7 @@ import {
   type ExecutorTaskState,
 } from '../../scheduler/api/agent-protocol.js';
 import { MAX_JOB_WAIT_MS } from '../../scheduler/api/constants.js';
+import type { AgentCommand, AgentCommandResult } from '../../scheduler/api/task-commands-api.js';
 import type { JobDetail } from '../../scheduler/api/jobs-api.js';
 import { API_PREFIX, PATHS } from '../../scheduler/api/routes.js';
 import { createSchedulerApp, type SchedulerAppOptions } from '../../scheduler/server/app.js';
@@ -77,6 +80,12 @@ export interface PlayedAgentOptions {
   readonly killsEnd?: boolean;
   /** Registers and never syncs (an agent that went away). @default false */
   readonly idle?: boolean;
+  /**
+   * Runs the commands the scheduler relays (aurora task run, scp): the agent registers as one
+   * that takes them, with its sandboxes under /sandboxes, and answers each with this; a write
+   * command's bytes come as `upload`. @default an agent that takes none
+   */
+  readonly commands?: (command: AgentCommand, upload: Buffer | null) => AgentCommandResult | Promise<AgentCommandResult>;
 }
 
 export interface PlayedAgent {
@@ -131,7 +140,8 @@ export async function startTestScheduler(options: TestSchedulerOptions = {}): Pr
   });
   const requests: RecordedRequest[] = [];
   const awaited: { matches: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
-  const isAgentChannel = (url: string): boolean => url.startsWith(`${PATHS.agentRegister}`) || url.startsWith(PATHS.agentSync) || url.startsWith('/api/v1/specs/');
+  const isAgentChannel = (url: string): boolean =>
+    url.startsWith(`${PATHS.agentRegister}`) || url.startsWith(PATHS.agentSync) || url.startsWith('/api/v1/specs/') || url.startsWith(`${PATHS.agents}/commands/`);
   const ownRead = (headers: Record<string, unknown>): boolean => headers[OWN_READ] !== undefined;
   app.addHook('onRequest', async (request) => {
     if (isAgentChannel(request.url) || ownRead(request.headers)) return;
@@ -223,6 +233,7 @@ async function playAgent(app: FastifyInstance, o: PlayedAgentOptions): Promise<P
     resources: { cpu: 64, ramMb: 65536, diskMb: 1024 * 1024, gpu: 0, ...o.resources },
     portRange: { begin: 31000, end: 31999 },
     version: 'client-test',
+    ...(o.commands ? { sandboxRoot: '/sandboxes', taskCommands: true } : {}),
   };
   const res = await app.inject({ method: 'POST', url: PATHS.agentRegister, headers: { [AGENT_SECRET_HEADER]: TEST_AGENT_SECRET }, payload: registration });
   if (res.statusCode !== 200) throw new Error(`the played agent could not register: ${res.statusCode} ${res.body}`);
@@ -268,7 +279,20 @@ async function playAgent(app: FastifyInstance, o: PlayedAgentOptions): Promise<P
         if (t) t.killed = true;
         news = true;
       }
+      for (const command of work.commands ?? []) void answerCommand(command).catch((err: unknown) => failures.push(err));
     }
+  };
+  const identity = { [AGENT_ID_HEADER]: agentId, [AGENT_TOKEN_HEADER]: token };
+  /** Plays the agent's half of a relayed command: the bytes of a write, then the result. */
+  const answerCommand = async (command: AgentCommand): Promise<void> => {
+    let upload: Buffer | null = null;
+    if (command.kind === 'write') {
+      const res = await app.inject({ method: 'GET', url: PATHS.agentCommandUpload(command.commandId), headers: identity });
+      upload = Buffer.from((res.json() as { data: string }).data, 'base64');
+    }
+    const result = await o.commands!(command, upload);
+    const res = await app.inject({ method: 'POST', url: PATHS.agentCommandResult(command.commandId), headers: identity, payload: result });
+    if (res.statusCode !== 204) throw new Error(`the played agent's command result was refused: ${res.statusCode} ${res.body}`);
   };
   // A refused sync is a bug in this helper or the scheduler: make the test that caused it fail loudly.
   loop().catch((err: unknown) => {

@@ -56,6 +56,8 @@ describe('OpenAPI document', () => {
         PATHS.recoveryCommit,
         PATHS.recoveryUnload,
         PATHS.storageSnapshot,
+        PATHS.slaProbeHosts,
+        PATHS.slaSafeDomain,
       ].sort(),
     );
     expect(Object.keys(doc.paths[PATHS.jobs])).toEqual(['post', 'get']);

@@ -32,6 +32,7 @@ import { compileJob } from '../dsl/compile.js';
 import { Job, MB, Process, Resources, Task } from '../dsl/index.js';
 import { CHECKPOINT_VERSION, formatRecord, parseCheckpoint, replayCheckpoint, type CheckpointRecord, type TaskRunState } from '../executor/core/checkpoint.js';
 import { TaskManager } from '../executor/runner/task-manager.js';
+import { DEFAULT_EXECUTOR_ALLOWANCE } from '../scheduler/core/effective-resources.js';
 import { specHash } from '../dsl/jobspec.js';
 
 const argv = await yargs(hideBin(process.argv))
@@ -56,7 +57,8 @@ const agent = await startAgent({
   extraArgs: [
     '--kill-grace-ms', '500',
     '--cpu', String(Math.max(2, N * 0.1 + 1)),
-    '--ram-mb', String(N * 8 + 1024),
+    // Each task holds its 4 MiB and the scheduler's default executor allowance.
+    '--ram-mb', String(N * (8 + DEFAULT_EXECUTOR_ALLOWANCE.ramMb) + 1024),
     ...(argv['spawn-helper'] ? [] : ['--no-spawn-helper']),
     ...(argv['spawn-spares'] !== undefined ? ['--spawn-spares', String(argv['spawn-spares'])] : []),
   ],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cgroupLimits, coresUsed, limitViolation, MiB, parseProcStat, sumUsage, treePids, type ProcStat } from './resource-usage.js';
+import { sampleJobSpec } from '../../dsl/testing/sample-spec.js';
+import { cgroupLimits, coresUsed, limitExceeded, limitViolation, MiB, parseProcStat, sumUsage, taskLimits, treePids, type ProcStat } from './resource-usage.js';
 
 const resources = { cpu: 0.5, ramMb: 128, diskMb: 64, gpu: 0 };
 
@@ -38,5 +39,25 @@ describe('resource use', () => {
 
   it('maps resources to cgroup settings', () => {
     expect(cgroupLimits(resources)).toEqual({ memoryBytes: 128 * MiB, cpuShares: 512, cpuWeight: 50, cpuQuotaUs: 50_000, cpuPeriodUs: 100_000 });
+  });
+
+  describe('with the executor allowance of the launch', () => {
+    const tiny = { cpu: 0.1, ramMb: 1, diskMb: 8, gpu: 0 };
+    const allowance = { cpu: 0.25, ramMb: 16, diskMb: 1 };
+    const job = { ...sampleJobSpec(), task: { ...sampleJobSpec().task, resources: tiny } };
+
+    it('limits a task to its resources and the allowance; a launch without one to its resources', () => {
+      expect(taskLimits({ job, allowance })).toEqual({ cpu: 0.35, ramMb: 17, diskMb: 9, gpu: 0 });
+      expect(taskLimits({ job })).toEqual(tiny);
+      expect(cgroupLimits(taskLimits({ job, allowance })).memoryBytes).toBe(17 * MiB);
+    });
+
+    it('lets a 1 MiB task use the allowance, and says both parts of the limit when it is over', () => {
+      expect(limitViolation(tiny, { rssBytes: 7 * MiB, diskBytes: 48 * 1024 }, allowance)).toBeNull();
+      expect(limitViolation(tiny, { rssBytes: 7 * MiB, diskBytes: 0 })).toBe('exceeded ram limit 1 MiB (used 7 MiB)');
+      expect(limitViolation(tiny, { rssBytes: 20 * MiB, diskBytes: 0 }, allowance)).toBe('exceeded ram limit 17 MiB (used 20 MiB; 1 MiB asked and 16 MiB executor allowance)');
+      expect(limitViolation(tiny, { rssBytes: 0, diskBytes: 10 * MiB }, allowance)).toBe('exceeded disk limit 9 MiB (used 10 MiB; 8 MiB asked and 1 MiB executor allowance)');
+      expect(limitExceeded('ram', 1, 16, null)).toBe('exceeded ram limit 17 MiB (used more; 1 MiB asked and 16 MiB executor allowance)');
+    });
   });
 });

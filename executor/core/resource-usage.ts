@@ -1,10 +1,21 @@
 import type { ResourcesSpec } from '../../dsl/jobspec.js';
+import type { TaskAssignment } from '../../scheduler/api/agent-protocol.js';
+import { effectiveResources, NO_ALLOWANCE, type ExecutorAllowance } from '../../scheduler/core/effective-resources.js';
 
 /**
  * Resource use, the pure part: reading /proc/<pid>/stat text, finding a process tree, turning
  * cpu ticks into cores, and deciding when a task is over its limits (with the reason
  * "exceeded ram limit 128 MiB (used 131 MiB)"). No file access, no clock.
+ *
+ * A task's limits are its resources plus the executor allowance its launch carried (the
+ * scheduler placed it with that much: scheduler/core/effective-resources.ts, the one rule both
+ * read).
  */
+
+/** The limits the agent holds a task to: its resources and the allowance of its launch (none if it carried none). */
+export function taskLimits(assignment: Pick<TaskAssignment, 'job' | 'allowance'>): ResourcesSpec {
+  return effectiveResources(assignment.job.task.resources, assignment.allowance ?? NO_ALLOWANCE);
+}
 
 export const MiB = 1024 * 1024;
 
@@ -98,13 +109,29 @@ export function formatMiB(bytes: number): string {
   return `${Math.ceil(bytes / MiB)} MiB`;
 }
 
-/** Why a task must die for its resource use, or null when it is within its limits. */
-export function limitViolation(resources: ResourcesSpec, usage: { rssBytes: number; diskBytes: number }): string | null {
-  const ram = resources.ramMb * MiB;
-  if (usage.rssBytes > ram) return `exceeded ram limit ${resources.ramMb} MiB (used ${formatMiB(usage.rssBytes)})`;
-  const disk = resources.diskMb * MiB;
-  if (usage.diskBytes > disk) return `exceeded disk limit ${resources.diskMb} MiB (used ${formatMiB(usage.diskBytes)})`;
+/**
+ * Why a task must die for its resource use, or null when it is within its limits: its
+ * `resources` plus the executor `allowance`.
+ */
+export function limitViolation(
+  resources: ResourcesSpec,
+  usage: { rssBytes: number; diskBytes: number },
+  allowance: ExecutorAllowance = NO_ALLOWANCE,
+): string | null {
+  const limits = effectiveResources(resources, allowance);
+  if (usage.rssBytes > limits.ramMb * MiB) return limitExceeded('ram', resources.ramMb, allowance.ramMb, usage.rssBytes);
+  if (usage.diskBytes > limits.diskMb * MiB) return limitExceeded('disk', resources.diskMb, allowance.diskMb, usage.diskBytes);
   return null;
+}
+
+/**
+ * "exceeded ram limit 128 MiB (used 131 MiB)", or with an executor allowance "exceeded ram limit
+ * 17 MiB (used 20 MiB; 1 MiB asked and 16 MiB executor allowance)"; `usedBytes` null is "more".
+ */
+export function limitExceeded(resource: 'ram' | 'disk', askedMb: number, allowanceMb: number, usedBytes: number | null): string {
+  const used = usedBytes === null ? 'more' : formatMiB(usedBytes);
+  const parts = allowanceMb > 0 ? `; ${askedMb} MiB asked and ${allowanceMb} MiB executor allowance` : '';
+  return `exceeded ${resource} limit ${askedMb + allowanceMb} MiB (used ${used}${parts})`;
 }
 
 /** The cgroup v1/v2 settings for a task's resources: memory in bytes, cpu shares/weight and a quota per 100 ms period. */

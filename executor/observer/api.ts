@@ -107,7 +107,10 @@ export const TaskSummarySchema = z
     /** UNKNOWN until a health check answered. */
     health: HealthSchema,
     healthMessage: z.string().nullable(),
-    /** What the task reserved. */
+    /**
+     * What the task holds and is limited to: its resources and the executor allowance of its
+     * launch (its JobSpec has what it asked for).
+     */
     resources: ResourcesSpecSchema,
     /** The latest resource sample of a live task; null for a finished task or when none was taken. */
     usage: TaskUsageSchema.nullable(),

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCheckpoint, replayCheckpoint, runningRuns, TERMINAL_TASK_STATES, type TaskRunState } from '../core/checkpoint.js';
 import { RESOURCE_SAMPLE_FILE, ResourceSampleSchema, type ResourceSample } from '../core/resource-sample.js';
+import { taskLimits } from '../core/resource-usage.js';
 import { checkpointPath, isPlainName, sandboxDir, sandboxesDir } from '../runner/sandbox.js';
 import {
   OBSERVER_PATHS,
@@ -175,7 +176,8 @@ export function summarize(task: ObservedTask): TaskSummary {
     ports: { ...s.assignment.ports },
     health: s.health,
     healthMessage: s.healthMessage,
-    resources: s.assignment.job.task.resources,
+    // What the agent limits it to (its usage is shown against this); the job shows what it asked for.
+    resources: taskLimits(s.assignment),
     usage: sample ? { at: sample.at, cpu: sample.cpu, rssBytes: sample.rssBytes, diskBytes: sample.diskBytes, enforcement: sample.enforcement } : null,
   };
 }

@@ -130,9 +130,10 @@ export class ResourceMonitor {
     await writeFile(`${file}.tmp`, JSON.stringify(sample));
     await rename(`${file}.tmp`, file);
     if (task.state.killRequested) return;
-    const resources = task.state.assignment.job.task.resources;
-    // With a cgroup the kernel holds the memory limit (the runner reports its OOM kills).
-    const violation = limitViolation(resources, { rssBytes: task.cgroup ? 0 : total.rssBytes, diskBytes });
+    const { assignment } = task.state;
+    // With a cgroup the kernel holds the memory limit (the runner reports its OOM kills). The
+    // limits are the task's resources and the executor allowance of its launch.
+    const violation = limitViolation(assignment.job.task.resources, { rssBytes: task.cgroup ? 0 : total.rssBytes, diskBytes }, assignment.allowance);
     if (violation) {
       this.options.log(`task ${taskId}: ${violation}; killing it`);
       task.fail(violation);

@@ -16,6 +16,7 @@ import { endedTaskReport, readEndedTask, type EndedTask } from '../core/ended-ta
 import type { SetupStep } from '../core/spawn-protocol.js';
 import type { BindingContext } from '../core/bindings.js';
 import { selectReports, taskReport } from '../core/report.js';
+import { taskLimits } from '../core/resource-usage.js';
 import { MAX_ENDED_REPORTS_PER_SYNC } from '../../scheduler/api/agent-protocol.js';
 import { sandboxesToCollect, type GcPolicy, type SandboxInfo } from '../core/sandbox-gc.js';
 import { TaskCgroup, type CgroupSupport } from './cgroups.js';
@@ -191,7 +192,8 @@ export class TaskManager {
     const support = this.options.cgroups;
     if (!support) return null;
     const cgroup = new TaskCgroup(support, assignment.taskId);
-    return { cgroup, cgroupSetup: cgroup.setupSteps(assignment.job.task.resources, user) };
+    // The limits are what the scheduler placed: the task's resources and the launch's executor allowance.
+    return { cgroup, cgroupSetup: cgroup.setupSteps(taskLimits(assignment), user) };
   }
 
   /** Calls `listener` after any state change of any task. Returns a function that unsubscribes. */

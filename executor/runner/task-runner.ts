@@ -14,7 +14,7 @@ import {
 import { CONTAINER_SANDBOX, dockerContainerOf, dockerExecCmdline } from '../core/docker.js';
 import { activeChecker, INITIAL_HEALTH_TRACK, nextCheckAt, nextHealth, type HealthTrack } from '../core/health.js';
 import { describeExit, findCycle, planTask, type Plan, type RunSummary, type TaskOutcome } from '../core/process-plan.js';
-import { formatMiB } from '../core/resource-usage.js';
+import { limitExceeded } from '../core/resource-usage.js';
 import type { SetupStep } from '../core/spawn-protocol.js';
 import type { TaskCgroup } from './cgroups.js';
 import { CheckpointWriter } from './checkpoint-file.js';
@@ -670,9 +670,8 @@ export class TaskRunner {
     const kills = cgroup.oomKills();
     if (kills <= this.oomKillsSeen) return;
     this.oomKillsSeen = kills;
-    const resources = this.current.assignment.job.task.resources;
-    const peak = cgroup.peakBytes();
-    const reason = `exceeded ram limit ${resources.ramMb} MiB (used ${peak === null ? 'more' : formatMiB(peak)})`;
+    const { assignment } = this.current;
+    const reason = limitExceeded('ram', assignment.job.task.resources.ramMb, assignment.allowance?.ramMb ?? 0, cgroup.peakBytes());
     this.log(`${reason}; the kernel killed a process, killing the task`);
     this.fail(reason);
   }

@@ -109,6 +109,20 @@ export const AgentSyncRequestSchema = z
 export type AgentSyncRequest = z.infer<typeof AgentSyncRequestSchema>;
 
 /**
+ * What the scheduler adds to every task's resources for the executor's part of it (its
+ * `--executor-*` flags): it places the task with this much more, and the agent limits the task
+ * to its resources plus this (scheduler/core/effective-resources.ts). Quota does not count it.
+ */
+export const ExecutorAllowanceSchema = z
+  .object({
+    cpu: z.number().nonnegative(),
+    ramMb: z.number().int().nonnegative(),
+    diskMb: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ExecutorAllowance = z.infer<typeof ExecutorAllowanceSchema>;
+
+/**
  * A task to launch, as the scheduler sends it: the JobSpec goes by hash, so a job of a thousand
  * instances does not send its spec a thousand times. The agent fetches a spec it lacks once
  * (`PATHS.spec`) and keeps it.
@@ -122,6 +136,8 @@ export const TaskLaunchSchema = z
     ports: z.record(z.string(), z.number().int()),
     /** `specHash` of the JobSpec the task runs. */
     specHash: z.string(),
+    /** The allowance the scheduler placed the task with; absent is none. */
+    allowance: ExecutorAllowanceSchema.optional(),
   })
   .strict();
 export type TaskLaunch = z.infer<typeof TaskLaunchSchema>;
@@ -135,6 +151,8 @@ export const TaskAssignmentSchema = z
     /** Ports the scheduler assigned from the agent's range, by name. */
     ports: z.record(z.string(), z.number().int()),
     job: JobSpecSchema,
+    /** The executor allowance of the launch: the agent's limits are the task's resources plus this. Absent is none. */
+    allowance: ExecutorAllowanceSchema.optional(),
   })
   .strict();
 export type TaskAssignment = z.infer<typeof TaskAssignmentSchema>;

@@ -19,7 +19,8 @@ import type { Tier } from './tiers.js';
  *
  * Room: a revocable victim's cpu does not count toward the room it makes (as in Aurora: revocable
  * tasks run on cpu the host lends, which preempting them does not free); its ram, disk, gpus and
- * ports do.
+ * ports do. Resources here are what tasks hold on their hosts, the executor allowance included
+ * (core/effective-resources.ts), as placement counts them: a victim frees what it holds.
  */
 
 /** A task as preemption sees it: who owns it and what it holds. */
@@ -30,6 +31,7 @@ export interface PreemptionSubject {
   /** The resolved tier (tiers.ts); `preferred` is production. */
   readonly tier: Tier;
   readonly priority: number;
+  /** Its effective resources: what it holds (a victim) or needs (the pending task) on a host. */
   readonly resources: ResourcesSpec;
 }
 

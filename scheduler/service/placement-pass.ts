@@ -74,7 +74,9 @@ export function planPass(state: ClusterState, blocked: BlockedGroups, batchSize:
     room -= taken.length;
     groups.push({
       jobKey: group.jobPath,
-      resources: spec.task.resources,
+      // Placement holds what the task will hold: its resources and the executor allowance.
+      resources: state.effectiveResources(spec),
+      requested: spec.task.resources,
       portNames: spec.ports,
       constraints: spec.constraints,
       taskIds: taken.map((t) => t.taskId),

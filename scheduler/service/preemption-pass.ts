@@ -83,14 +83,15 @@ export function choosePreemptions(
           jobKey: jobPath(t.jobKey),
           tier: victimTier,
           priority: victimSpec.priority,
-          resources: victimSpec.task.resources,
+          // What the victim holds on the host, as placement counts it: killing it frees that.
+          resources: state.effectiveResources(victimSpec),
           portCount: new Set(Object.values(t.ports)).size,
         });
       }
       if (tasks.length > 0) hosts.push({ agentId: agent.agentId, free, freePorts: state.pool.columns.freePorts[index] ?? 0, tasks });
     }
     const proposal = findPreemption(
-      { role: pending.jobKey.role, jobKey: job.jobKey, tier, priority: spec.priority, resources: spec.task.resources, portCount: spec.ports.length },
+      { role: pending.jobKey.role, jobKey: job.jobKey, tier, priority: spec.priority, resources: state.effectiveResources(spec), portCount: spec.ports.length },
       hosts,
     );
     if (!proposal || proposal.victims.length === 0) continue;

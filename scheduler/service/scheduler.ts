@@ -45,6 +45,7 @@ import {
 } from '../core/agent-sync.js';
 import { DEFAULT_FLAPPING_POLICY, flappingPenaltyMs, ranForMs, type FlappingPolicy } from '../core/flapping.js';
 import { DEFAULT_HISTORY_POLICY, expiredTasks, overJobLimit, type HistoryPolicy } from '../core/history-pruning.js';
+import { isNoAllowance, type ExecutorAllowance } from '../core/effective-resources.js';
 import { dedicatedConstraintProblem } from '../core/placement/index.js';
 import { addAmounts, checkQuota, countsAgainstQuota, NO_RESOURCES, scaleAmounts } from '../core/quota.js';
 import { transition } from '../core/task-state-machine.js';
@@ -114,6 +115,12 @@ export interface SchedulerOptions {
   readonly placementSeed?: number;
   /** When and how much pending work may preempt. @default Aurora's 3 minutes' delay */
   readonly preemption?: Partial<PreemptionSettings>;
+  /**
+   * What every task holds and is limited to on top of its resources (core/effective-resources.ts);
+   * quota does not count it. @default none (aurora-scheduler's flags default to
+   * DEFAULT_EXECUTOR_ALLOWANCE)
+   */
+  readonly executorAllowance?: ExecutorAllowance;
 }
 
 /** Fields of a task that change with a transition besides its state. */
@@ -202,7 +209,7 @@ export class Scheduler {
     this.startedAt = this.clock.now();
     this.seed = options.placementSeed ?? this.startedAt;
     // Versions of a new start never repeat the previous start's: clients compare them for equality.
-    this.state = new ClusterState(this.startedAt * 1000);
+    this.state = new ClusterState(this.startedAt * 1000, options.executorAllowance);
     this.committer = new Committer(this.state, options.storage, {
       onCommitted: (changes) => this.committed(changes),
       onFailed: (e) => this.log.warn(`a commit failed and was undone: ${e.message}`),
@@ -1185,8 +1192,10 @@ export class Scheduler {
     return agent;
   }
 
+  /** A launch carries the allowance the task was placed with: the agent limits the task to what it holds. */
   private launchOf(task: ScheduledTask): TaskLaunch {
-    return { taskId: task.taskId, jobKey: task.jobKey, instance: task.instance, ports: task.ports, specHash: task.specHash };
+    const launch: TaskLaunch = { taskId: task.taskId, jobKey: task.jobKey, instance: task.instance, ports: task.ports, specHash: task.specHash };
+    return isNoAllowance(this.state.allowance) ? launch : { ...launch, allowance: this.state.allowance };
   }
 }
 

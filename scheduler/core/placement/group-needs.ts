@@ -6,7 +6,10 @@ import { resourceUnits, type ResourceUnits } from './resource-units.js';
 /** The part of a placement group that decides where its tasks fit. */
 export interface GroupSpec {
   readonly jobKey: string;
+  /** What each task holds: its effective resources. */
   readonly resources: ResourcesSpec;
+  /** What each task asked for, when it differs from `resources` (for pending reasons). */
+  readonly requested?: ResourcesSpec;
   readonly portNames: readonly string[];
   readonly constraints: Readonly<Record<string, string>>;
 }
@@ -19,6 +22,8 @@ export interface GroupSpec {
 export class GroupNeeds {
   readonly jobKey: string;
   readonly resources: ResourcesSpec;
+  /** What each task asked for; `resources` less the executor allowance. */
+  readonly requested: ResourcesSpec;
   readonly units: ResourceUnits;
   /** Distinct port names in the order they are given ports. */
   readonly portNames: readonly string[];
@@ -34,6 +39,7 @@ export class GroupNeeds {
   constructor(pool: HostPool, group: GroupSpec) {
     this.jobKey = group.jobKey;
     this.resources = group.resources;
+    this.requested = group.requested ?? group.resources;
     this.units = resourceUnits(group.resources);
     this.portNames = [...new Set(group.portNames)];
     this.constraints = parseConstraints(group.constraints);

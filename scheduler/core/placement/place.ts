@@ -18,7 +18,13 @@ import { HostScorer, type PlacementPolicy } from './score.js';
 export interface PlacementGroup {
   /** `role/environment/name`. */
   readonly jobKey: string;
+  /** What each task holds on its host: its effective resources (core/effective-resources.ts). */
   readonly resources: ResourcesSpec;
+  /**
+   * What each task asked for, where `resources` adds the executor allowance to it: a pending
+   * reason then says both. @default resources
+   */
+  readonly requested?: ResourcesSpec;
   /** Named ports each task needs, given ports in this order. */
   readonly portNames: readonly string[];
   /** Attribute name to `v`, `v1,v2`, `!v`, `!v1,v2` or `limit:N`. */

@@ -1,7 +1,7 @@
 import { signatureOf } from './constraints.js';
 import type { GroupNeeds } from './group-needs.js';
 import type { HostPool } from './host-pool.js';
-import { fromUnits } from './resource-units.js';
+import { fromUnits, toUnits } from './resource-units.js';
 
 /**
  * Why a task fits nowhere, in words for `aurora job status` and the web UI. One counting pass
@@ -9,7 +9,9 @@ import { fromUnits } from './resource-units.js';
  * the job may not use counts only as such, and an unavailable host only under its status) and
  * keeps counts and extremes, never a record per host. Reasons come in check order, one clause
  * each, joined with '; ', each with how many agents it applies to: "2 agents are dedicated to
- * other jobs; Insufficient ram on 1 agent (needs 128 MiB, largest free 64 MiB)".
+ * other jobs; Insufficient ram on 1 agent (needs 128 MiB, largest free 64 MiB)". Where the
+ * executor allowance adds to what the task asked for, the need says both: "needs 17 MiB: 1 MiB
+ * and 16 MiB executor allowance".
  */
 
 type ScalarResource = 'cpu' | 'ram' | 'disk' | 'gpu';
@@ -54,6 +56,7 @@ export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
     if (freePorts[host]! < portsNeeded) fails(4, freePorts[host]!);
   }
   const shown = [needs.resources.cpu, needs.resources.ramMb, needs.resources.diskMb, needs.resources.gpu];
+  const asked = [needs.requested.cpu, needs.requested.ramMb, needs.requested.diskMb, needs.requested.gpu];
 
   const clauses: string[] = [];
   if (dedicatedElsewhere > 0) clauses.push(`${agents(dedicatedElsewhere)} ${dedicatedElsewhere === 1 ? 'is' : 'are'} dedicated to other jobs`);
@@ -63,7 +66,9 @@ export function explainUnplaced(pool: HostPool, needs: GroupNeeds): string {
   RESOURCES.forEach((resource, r) => {
     if (short[r] === 0) return;
     const unit = UNITS[resource];
-    clauses.push(`Insufficient ${resource} on ${agents(short[r]!)} (needs ${unit(shown[r]!)}, largest free ${unit(fromUnits(mostFree[r]!))})`);
+    const allowance = fromUnits(toUnits(shown[r]!) - toUnits(asked[r]!));
+    const need = allowance > 0 ? `${unit(shown[r]!)}: ${unit(asked[r]!)} and ${unit(allowance)} executor allowance` : unit(shown[r]!);
+    clauses.push(`Insufficient ${resource} on ${agents(short[r]!)} (needs ${need}, largest free ${unit(fromUnits(mostFree[r]!))})`);
   });
   if (short[4]! > 0) clauses.push(`Insufficient ports on ${agents(short[4]!)} (needs ${portsNeeded}, most free ${Math.max(mostFree[4]!, 0)})`);
   for (const c of needs.constraints.all) {

@@ -49,6 +49,7 @@ interface Options {
   preemptionDelayMs: number;
   cronTimezone: string;
   minRequiredInstancesForSla: number;
+  slaCoordinatorTimeoutMs: number;
   executorAllowance: ExecutorAllowance;
   init: boolean;
   backups: BackupSettings | null;
@@ -88,6 +89,7 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
   if (!Number.isInteger(options.minRequiredInstancesForSla) || options.minRequiredInstancesForSla < 1) {
     throw new StartupError(`--min-required-instances-for-sla-check must be a whole number, 1 or more, not ${options.minRequiredInstancesForSla}`);
   }
+  if (options.slaCoordinatorTimeoutMs <= 0) throw new StartupError('--sla-coordinator-timeout must be more than 0, such as 10s or 1m');
   const allowanceProblem = executorAllowanceProblem(options.executorAllowance);
   if (allowanceProblem) throw new StartupError(allowanceProblem);
   let storage: SqliteStorage;
@@ -131,6 +133,7 @@ async function serve(options: Options, reader: TaskDocsReader | null): Promise<v
     preemption: { delayMs: options.preemptionDelayMs },
     cronTimezone: options.cronTimezone,
     minRequiredInstancesForSla: options.minRequiredInstancesForSla,
+    slaCoordinator: { timeoutMs: options.slaCoordinatorTimeoutMs },
     ...(tls ? { tls } : {}),
     clusterName: options.clusterName,
     longPollMs: options.longPollMs,
@@ -313,6 +316,11 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
         default: 20,
         describe: "sla_host_drain checks count and percentage SLA policies only of production jobs with at least this many active instances (Aurora's -min_required_instances_for_sla_check)",
       },
+      'sla-coordinator-timeout': {
+        type: 'string',
+        default: '10s',
+        describe: "A coordinator SLA policy's URL that has not answered within this long said no, for now (Aurora: -sla_coordinator_timeout)",
+      },
       'backup-dir': {
         type: 'string',
         describe: "Where backups of the whole state are written (Aurora: -backup_dir) [default: <data-dir>/backups]",
@@ -432,6 +440,7 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
           executorAllowance: { cpu: args['executor-cpu'], ramMb: args['executor-ram-mb'], diskMb: args['executor-disk-mb'] },
           cronTimezone: args['cron-timezone'],
           minRequiredInstancesForSla: args['min-required-instances-for-sla-check'],
+          slaCoordinatorTimeoutMs: parseDuration('sla-coordinator-timeout', args['sla-coordinator-timeout']),
           init: args.init,
           backups: {
             dir: args['backup-dir'] ?? join(args['data-dir'], 'backups'),

@@ -110,7 +110,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   await manager.recover();
   manager.startMonitoring();
 
-  const observer = createObserverApp({ dataDir: options.dataDir, host: options.host, schedulerUrl: options.schedulerUrl });
+  const observer = createObserverApp({ dataDir: options.dataDir, host: options.host, schedulerUrl: options.schedulerUrl, log: options.log });
   try {
     await observer.listen({ host: options.observerHost, port: options.observerPort });
   } catch (err) {

@@ -127,6 +127,35 @@ export const TaskListResponseSchema = z
   .strict();
 export type TaskListResponse = z.infer<typeof TaskListResponseSchema>;
 
+/** A query parameter given at most once (twice is a bad request). */
+const once = (name: string) => z.string({ error: `give ${name} once` }).optional();
+
+export const TaskParamsSchema = z.object({ taskId: z.string() }).strict();
+export type TaskParams = z.infer<typeof TaskParamsSchema>;
+
+/** A run's log: `:taskId/:process/:run/:stream`, checked against the sandbox when it is read. */
+export const LogParamsSchema = z.object({ taskId: z.string(), process: z.string(), run: z.string(), stream: z.string() }).strict();
+export type LogParams = z.infer<typeof LogParamsSchema>;
+
+/** `?tail=BYTES` (the end of the log only) and `?download` (as an attachment, on the page route). */
+export const LogQuerySchema = z.object({ tail: once('tail'), download: once('download') });
+export type LogQuery = z.infer<typeof LogQuerySchema>;
+
+/** `?offset=&length=` of a byte-range read, in bytes; no offset is the tail. */
+export const ByteRangeQuerySchema = z.object({ offset: once('offset'), length: once('length') });
+export type ByteRangeQuery = z.infer<typeof ByteRangeQuerySchema>;
+
+/** `?path=` relative to the task's sandbox ('' or absent: the sandbox itself). */
+export const SandboxPathQuerySchema = z.object({ path: once('path') });
+export type SandboxPathQuery = z.infer<typeof SandboxPathQuerySchema>;
+
+export const FileDataQuerySchema = SandboxPathQuerySchema.extend(ByteRangeQuerySchema.shape);
+export type FileDataQuery = z.infer<typeof FileDataQuerySchema>;
+
+/** The tasks page: `?job=TEXT` keeps the tasks whose key or id holds TEXT, `?finished=all` lists every finished one. */
+export const TasksPageQuerySchema = z.object({ job: once('job'), finished: once('finished') });
+export type TasksPageQuery = z.infer<typeof TasksPageQuerySchema>;
+
 export const TaskListQuerySchema = z
   .object({
     state: z.enum(['active', 'finished', 'all']).default('all'),
@@ -197,17 +226,8 @@ export type SandboxListingResponse = z.infer<typeof SandboxListingResponseSchema
 export const FileDataResponseSchema = ByteRangeSchema.extend({ taskId: z.string(), path: z.string() }).strict();
 export type FileDataResponse = z.infer<typeof FileDataResponseSchema>;
 
-/** Errors, in the scheduler's shape: `{ error: { code, message } }`. */
-export const ObserverErrorCodeSchema = z.enum([
-  'TASK_NOT_FOUND',
-  'LOG_NOT_FOUND',
-  'PATH_NOT_FOUND',
-  'INVALID_PATH',
-  'INVALID_REQUEST',
-  'CHECKPOINT_UNREADABLE',
-]);
-export type ObserverErrorCode = z.infer<typeof ObserverErrorCodeSchema>;
-export const ObserverErrorBodySchema = z
-  .object({ error: z.object({ code: ObserverErrorCodeSchema, message: z.string() }).strict() })
-  .strict();
-export type ObserverErrorBody = z.infer<typeof ObserverErrorBodySchema>;
+/*
+ * Errors are the scheduler's: one catalog (scheduler/api/errors.ts, ApiErrorBodySchema), one body
+ * `{ error: { code, message, details? } }`. The observer answers TASK_NOT_FOUND, LOG_NOT_FOUND,
+ * PATH_NOT_FOUND, INVALID_PATH, INVALID_REQUEST, CHECKPOINT_UNREADABLE, NOT_FOUND and INTERNAL.
+ */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { ApiErrorBodySchema } from '../../scheduler/api/errors.js';
 import { RESOURCE_SAMPLE_FILE, type ResourceSample } from '../core/resource-sample.js';
 import { assignment, processSpec, taskSpec } from '../testing/fixtures.js';
 import { CheckpointWriter } from '../runner/checkpoint-file.js';
@@ -12,12 +13,11 @@ import { checkpointPath, logPath, runLogDir, sandboxDir } from '../runner/sandbo
 import {
   FileDataResponseSchema,
   LogDataResponseSchema,
-  ObserverErrorBodySchema,
   SandboxListingResponseSchema,
   TaskDetailResponseSchema,
   TaskListResponseSchema,
 } from './api.js';
-import { createObserverApp } from './app.js';
+import { createObserverApp, toObserverError } from './app.js';
 
 // Sandboxes written by hand, as the runner and the monitor would leave them: the observer only reads files.
 
@@ -276,7 +276,7 @@ describe('logs', () => {
   it.each(['offset=-1', 'offset=x', 'length=0', `length=${2 * MIB}`])('refuses a range with %s', async (q) => {
     const res = await get(`/api/tasks/${TASK_ID}/logdata/hello/0/stdout?${q}`);
     expect(res.statusCode).toBe(400);
-    expect(ObserverErrorBodySchema.parse(res.json()).error.code).toBe('INVALID_REQUEST');
+    expect(ApiErrorBodySchema.parse(res.json()).error.code).toBe('INVALID_REQUEST');
   });
 
   it.each([
@@ -290,7 +290,7 @@ describe('logs', () => {
   ])('refuses %s', async (url) => {
     const res = await get(url);
     expect(res.statusCode).toBe(400);
-    expect(ObserverErrorBodySchema.parse(res.json()).error.code).toBe('INVALID_PATH');
+    expect(ApiErrorBodySchema.parse(res.json()).error.code).toBe('INVALID_PATH');
     expect(res.body).not.toContain('root:');
   });
 
@@ -422,7 +422,7 @@ describe('the sandbox browser', () => {
     for (const route of ['files', 'filedata']) {
       const res = await get(`/api/tasks/${TASK_ID}/${route}?path=${encodeURIComponent(path)}`);
       expect(res.statusCode, route).toBe(400);
-      const body = ObserverErrorBodySchema.parse(res.json());
+      const body = ApiErrorBodySchema.parse(res.json());
       expect(body.error.code).toBe('INVALID_PATH');
       expect(body.error.message).toContain(message);
     }
@@ -500,6 +500,57 @@ describe('JSON', () => {
   it('answers 404 JSON for an unknown task', async () => {
     const res = await get('/api/tasks/nope');
     expect(res.statusCode).toBe(404);
-    expect(ObserverErrorBodySchema.parse(res.json())).toEqual({ error: { code: 'TASK_NOT_FOUND', message: 'No task nope on this host' } });
+    expect(ApiErrorBodySchema.parse(res.json())).toEqual({ error: { code: 'TASK_NOT_FOUND', message: 'No task nope on this host' } });
+  });
+});
+
+describe('errors, as the scheduler answers them', () => {
+  it('answers an unknown API route with NOT_FOUND JSON and an unknown page with a page', async () => {
+    const res = await get('/api/nothing?x=1');
+    expect(res.statusCode).toBe(404);
+    expect(ApiErrorBodySchema.parse(res.json()).error).toEqual({
+      code: 'NOT_FOUND',
+      message: 'no route GET /api/nothing on this observer; its tasks are listed at /api/tasks',
+    });
+    const page = await get('/nothing');
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('No page /nothing on this observer');
+  });
+
+  it('refuses a repeated query parameter on a page with a page naming it', async () => {
+    const res = await get(`/task/${TASK_ID}/files?path=data&path=data`);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.body).toContain('invalid query at path: give path once');
+  });
+
+  it('names no host path when a checkpoint cannot be read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aurora-observer-errors-'));
+    try {
+      const broken = sandboxDir(dir, 'broken-task');
+      await mkdir(broken, { recursive: true });
+      // A checkpoint that is a link to itself: stat fails with ELOOP, whose message names the path.
+      await symlink(checkpointPath(broken), checkpointPath(broken));
+      const observer = createObserverApp({ dataDir: dir, host: 'h' });
+      for (const url of ['/api/tasks/broken-task', '/task/broken-task']) {
+        const res = await observer.inject({ url });
+        expect(res.statusCode, url).toBe(500);
+        expect(res.body, url).toContain('The checkpoint of task broken-task cannot be read: ELOOP');
+        expect(res.body, url).not.toContain(dir);
+      }
+      expect(ApiErrorBodySchema.parse((await observer.inject({ url: '/api/tasks/broken-task' })).json()).error.code).toBe('CHECKPOINT_UNREADABLE');
+      await observer.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers what is not a refusal as INTERNAL without its message, which goes to the log', () => {
+    const logged: string[] = [];
+    const failure = Object.assign(new Error("EACCES: permission denied, open '/var/lib/aurora/sandboxes/t/.logs/p/0/stdout'"), { code: 'EACCES' });
+    const error = toObserverError(failure, (line) => logged.push(line));
+    expect(error.toBody()).toEqual({ error: { code: 'INTERNAL', message: "internal error; the agent's log has details" } });
+    expect(logged.join('\n')).toContain('/var/lib/aurora/sandboxes/t');
   });
 });

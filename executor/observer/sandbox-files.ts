@@ -3,7 +3,8 @@ import { lstat, open, readdir, readlink, realpath, stat, type FileHandle } from 
 import { join, sep } from 'node:path';
 import { isPlainName, LOG_STREAMS, logPath, type LogStream } from '../runner/sandbox.js';
 import type { ByteRange, SandboxEntry, SandboxListingResponse } from './api.js';
-import { ObserverError, type ObservedTask, type TaskStore } from './task-store.js';
+import { ApiError } from '../../scheduler/api/errors.js';
+import type { ObservedTask, TaskStore } from './task-store.js';
 
 /**
  * Files inside a task's sandbox, and nothing outside it: every path is relative to the sandbox,
@@ -28,12 +29,12 @@ export interface SandboxPath {
 
 /** Checks a path the user gave without touching the disk: relative, no `..`, no NUL. */
 export function normalizeSandboxPath(raw: string): string {
-  if (raw.includes('\0')) throw new ObserverError('INVALID_PATH', 'The path contains a NUL byte');
+  if (raw.includes('\0')) throw new ApiError('INVALID_PATH', 'The path contains a NUL byte');
   if (raw.startsWith('/')) {
-    throw new ObserverError('INVALID_PATH', `'${raw}' is an absolute path: give a path relative to the task sandbox`);
+    throw new ApiError('INVALID_PATH', `'${raw}' is an absolute path: give a path relative to the task sandbox`);
   }
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new ObserverError('INVALID_PATH', `'${raw}' leaves the task sandbox: '..' is not allowed`);
+  if (parts.includes('..')) throw new ApiError('INVALID_PATH', `'${raw}' leaves the task sandbox: '..' is not allowed`);
   return parts.join('/');
 }
 
@@ -48,15 +49,15 @@ export async function resolveSandboxPath(sandbox: string, raw: string): Promise<
     // A dangling symlink lands here too. One pointing outside is refused like one whose target
     // exists, so the answer never tells whether a path outside the sandbox exists.
     if (await leavesSandbox(root, rel)) throw outside(rel);
-    throw new ObserverError('PATH_NOT_FOUND', `No file or directory '${rel}' in the task sandbox`);
+    throw new ApiError('PATH_NOT_FOUND', `No file or directory '${rel}' in the task sandbox`);
   }
   if (real !== root && !real.startsWith(root + sep)) throw outside(rel);
   const info = await stat(real);
   return { rel, real, root, isDirectory: info.isDirectory(), size: info.size, mtime: info.mtimeMs };
 }
 
-function outside(rel: string): ObserverError {
-  return new ObserverError('INVALID_PATH', `'${rel}' resolves outside the task sandbox (through a symlink): refused`);
+function outside(rel: string): ApiError {
+  return new ApiError('INVALID_PATH', `'${rel}' resolves outside the task sandbox (through a symlink): refused`);
 }
 
 /**
@@ -99,7 +100,7 @@ export async function openInside(path: string, root: string, directory = false):
   try {
     const actual = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
     if (actual !== null && actual !== root && !actual.startsWith(root + sep)) {
-      throw new ObserverError('INVALID_PATH', 'The path resolves outside the task sandbox (through a symlink): refused');
+      throw new ApiError('INVALID_PATH', 'The path resolves outside the task sandbox (through a symlink): refused');
     }
     return handle;
   } catch (e) {
@@ -110,7 +111,7 @@ export async function openInside(path: string, root: string, directory = false):
 
 export async function listDirectory(taskId: string, sandbox: string, raw: string): Promise<SandboxListingResponse> {
   const dir = await resolveSandboxPath(sandbox, raw);
-  if (!dir.isDirectory) throw new ObserverError('INVALID_REQUEST', `'${dir.rel}' is a file, not a directory`);
+  if (!dir.isDirectory) throw new ApiError('INVALID_REQUEST', `'${dir.rel}' is a file, not a directory`);
   // Listed through the opened directory, so what is listed is what was checked.
   const handle = await openInside(dir.real, dir.root, true);
   let names: string[];
@@ -144,7 +145,7 @@ export async function listDirectory(taskId: string, sandbox: string, raw: string
 /** A file in the sandbox that can be read (not a directory). */
 export async function resolveSandboxFile(sandbox: string, raw: string): Promise<SandboxPath> {
   const file = await resolveSandboxPath(sandbox, raw);
-  if (file.isDirectory) throw new ObserverError('INVALID_REQUEST', `'${file.rel || '.'}' is a directory, not a file`);
+  if (file.isDirectory) throw new ApiError('INVALID_REQUEST', `'${file.rel || '.'}' is a directory, not a file`);
   return file;
 }
 
@@ -169,26 +170,26 @@ export async function resolveLog(
     ['run', ref.run],
     ['stream', ref.stream],
   ] as const) {
-    if (!isPlainName(value)) throw new ObserverError('INVALID_PATH', `'${value}' is not a valid ${what}`);
+    if (!isPlainName(value)) throw new ApiError('INVALID_PATH', `'${value}' is not a valid ${what}`);
   }
-  if (!/^\d+$/.test(ref.run)) throw new ObserverError('INVALID_PATH', `'${ref.run}' is not a run number`);
+  if (!/^\d+$/.test(ref.run)) throw new ApiError('INVALID_PATH', `'${ref.run}' is not a run number`);
   if (!(LOG_STREAMS as readonly string[]).includes(ref.stream)) {
-    throw new ObserverError('INVALID_PATH', `'${ref.stream}' is not a log stream: use stdout or stderr`);
+    throw new ApiError('INVALID_PATH', `'${ref.stream}' is not a log stream: use stdout or stderr`);
   }
   const stream = ref.stream as LogStream;
   const task = await store.get(ref.taskId);
   if (!(ref.process in task.state.processes)) {
-    throw new ObserverError('LOG_NOT_FOUND', `Task ${ref.taskId} has no process ${ref.process}`);
+    throw new ApiError('LOG_NOT_FOUND', `Task ${ref.taskId} has no process ${ref.process}`);
   }
   const wanted = logPath(task.sandbox, ref.process, ref.run, stream);
   let real: string;
   try {
     real = await realpath(wanted);
   } catch {
-    throw new ObserverError('LOG_NOT_FOUND', `No ${stream} for run ${ref.run} of process ${ref.process}`);
+    throw new ApiError('LOG_NOT_FOUND', `No ${stream} for run ${ref.run} of process ${ref.process}`);
   }
   const root = await realpath(task.sandbox);
-  if (!real.startsWith(root + sep)) throw new ObserverError('INVALID_PATH', 'That log is outside the task sandbox');
+  if (!real.startsWith(root + sep)) throw new ApiError('INVALID_PATH', 'That log is outside the task sandbox');
   return { path: real, root, task, stream, run: Number(ref.run) };
 }
 
@@ -197,11 +198,11 @@ export function parseRange(query: unknown, defaultLength: number, maxLength: num
   const q = (query ?? {}) as { offset?: string; length?: string };
   const num = (name: string, raw: string | undefined): number | undefined => {
     if (raw === undefined || raw === '') return undefined;
-    if (!/^\d+$/.test(raw)) throw new ObserverError('INVALID_REQUEST', `${name} must be a number of bytes, not '${raw}'`);
+    if (!/^\d+$/.test(raw)) throw new ApiError('INVALID_REQUEST', `${name} must be a number of bytes, not '${raw}'`);
     return Number(raw);
   };
   const length = num('length', q.length) ?? defaultLength;
-  if (length < 1 || length > maxLength) throw new ObserverError('INVALID_REQUEST', `length must be between 1 and ${maxLength} bytes`);
+  if (length < 1 || length > maxLength) throw new ApiError('INVALID_REQUEST', `length must be between 1 and ${maxLength} bytes`);
   return { offset: num('offset', q.offset), length };
 }
 

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { parseCheckpoint, replayCheckpoint, runningRuns, TERMINAL_TASK_STATES, type TaskRunState } from '../core/checkpoint.js';
 import { RESOURCE_SAMPLE_FILE, ResourceSampleSchema, type ResourceSample } from '../core/resource-sample.js';
 import { taskLimits } from '../core/resource-usage.js';
+import { ApiError } from '../../scheduler/api/errors.js';
 import { checkpointPath, isPlainName, sandboxDir, sandboxesDir } from '../runner/sandbox.js';
 import {
   OBSERVER_PATHS,
   type ObservedProcess,
-  type ObserverErrorCode,
   type TaskDetailResponse,
   type TaskListQuery,
   type TaskListResponse,
@@ -18,29 +18,6 @@ import {
  * What the observer knows: only what the checkpoints, resource samples and files on disk say. It
  * never talks to the runner, so it shows the same whether the agent is up, restarting or gone.
  */
-
-export class ObserverError extends Error {
-  override readonly name = 'ObserverError';
-  constructor(
-    readonly code: ObserverErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-  get status(): number {
-    switch (this.code) {
-      case 'CHECKPOINT_UNREADABLE':
-        return 500;
-      case 'TASK_NOT_FOUND':
-      case 'LOG_NOT_FOUND':
-      case 'PATH_NOT_FOUND':
-        return 404;
-      case 'INVALID_PATH':
-      case 'INVALID_REQUEST':
-        return 400;
-    }
-  }
-}
 
 export interface ObservedTask {
   readonly state: TaskRunState;
@@ -104,14 +81,16 @@ export class TaskStore {
 
   /** One task; TASK_NOT_FOUND or CHECKPOINT_UNREADABLE when it cannot be shown. */
   async get(taskId: string): Promise<ObservedTask> {
-    if (!isPlainName(taskId)) throw new ObserverError('INVALID_PATH', `'${taskId}' is not a task id`);
+    if (!isPlainName(taskId)) throw new ApiError('INVALID_PATH', `'${taskId}' is not a task id`);
     let task: ObservedTask | null;
     try {
       task = await this.read(taskId, true);
     } catch (err) {
-      throw new ObserverError('CHECKPOINT_UNREADABLE', `The checkpoint of task ${taskId} cannot be read: ${(err as Error).message}`);
+      // The system's code (EACCES, ELOOP), not its message: that names the file's path on the host.
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new ApiError('CHECKPOINT_UNREADABLE', `The checkpoint of task ${taskId} cannot be read: ${why}`);
     }
-    if (!task) throw new ObserverError('TASK_NOT_FOUND', `No task ${taskId} on this host`);
+    if (!task) throw new ApiError('TASK_NOT_FOUND', `No task ${taskId} on this host`);
     return task;
   }
 

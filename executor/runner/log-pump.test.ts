@@ -8,6 +8,7 @@ import { assignment, processSpec, taskSpec } from '../testing/fixtures.js';
 import { CUT_MARK, LogPump, MAX_LINE_BYTES, rotate } from './log-pump.js';
 import { logPath, sandboxDir } from './sandbox.js';
 import { TaskManager, type TaskManagerOptions } from './task-manager.js';
+import { TaskRunner } from './task-runner.js';
 
 // Real processes writing a lot; the agent's side (this process) must stay small and the files capped.
 
@@ -148,5 +149,49 @@ describe('LogPump', () => {
     expect(got).toEqual(['short', `a${'é'.repeat(MAX_LINE_BYTES / 2 - 1)}${CUT_MARK}`, 'next']);
     pump.pump([{ process: 'p', run: 0, logger, fromStart: true }], true);
     expect(got.at(-1)).toBe('unended');
+  });
+
+  it('finishes a superseded run: its last line goes out once, and nothing of it is kept', () => {
+    const sandbox = join(dataDir, 'sb');
+    mkdirSync(join(sandbox, '.logs', 'p', '0'), { recursive: true });
+    const got: string[] = [];
+    const pump = new LogPump(sandbox, (_p, _s, line) => got.push(line));
+    const logger: LoggerSpec = { destination: 'both', mode: 'standard', logSizeBytes: MB, logBackups: 1 };
+    const run = { process: 'p', run: 0, logger, fromStart: true };
+    writeFileSync(logPath(sandbox, 'p', 0, 'stdout'), 'a\nunended');
+    pump.pump([run]);
+    expect(got).toEqual(['a']);
+    expect(pump.holds('p', 0)).toBe(true);
+    pump.finish([run]);
+    expect(got).toEqual(['a', 'unended']);
+    expect(pump.holds('p', 0)).toBe(false);
+    // The task's final look passes over it: nothing is forwarded twice.
+    pump.pump([run], true);
+    expect(got).toEqual(['a', 'unended']);
+    pump.forget('p', 0);
+    expect(pump.entries).toBe(0);
+  });
+
+  it('holds nothing for tasks that ended, having forwarded every line of every run once', async () => {
+    const lines: string[] = [];
+    const both: LoggerSpec = { destination: 'both', mode: 'standard', logSizeBytes: MB, logBackups: 0 };
+    // The first run ends inside a line and fails; the second, its retry, succeeds.
+    const flaky = processSpec('flaky', 'if [ -e ran ]; then echo second; printf tail; else touch ran; echo first; printf cut; exit 1; fi', {
+      logger: both,
+      maxFailures: 2,
+    });
+    const ids = [0, 1, 2, 3, 4].map((i) => `t-pump-${i}`);
+    const runners = ids.map((taskId) => {
+      const options = { sandbox: sandboxDir(dataDir, taskId), killGraceMs: 300, tickMs: 50, console: (process: string, _stream: string, line: string) => lines.push(`${taskId} ${process} ${line}`) };
+      const runner = TaskRunner.launch(assignment(taskSpec([flaky]), { taskId }), 'test-host', options);
+      runner.start();
+      return runner;
+    });
+    const ends = await Promise.all(runners.map((r) => r.done));
+    expect(ends.map((e) => [e.state, e.processes.flaky?.length])).toEqual(ids.map(() => ['FINISHED', 2]));
+    expect(runners.map((r) => r.logPumpEntries)).toEqual(ids.map(() => 0));
+    for (const id of ids) {
+      expect(lines.filter((l) => l.startsWith(`${id} `)).sort()).toEqual([`${id} flaky cut`, `${id} flaky first`, `${id} flaky second`, `${id} flaky tail`]);
+    }
   });
 });

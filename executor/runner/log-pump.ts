@@ -23,6 +23,11 @@ import { logPath, LOG_STREAMS, type LogStream } from './sandbox.js';
  * - `none`: the process writes to /dev/null (decided at spawn, see process-launcher.ts).
  *
  * A restarted agent forwards only what is written after it re-attached.
+ *
+ * What the pump keeps per log file (how far it forwarded, the start of an unended line) lives as
+ * long as the run needs it: a run superseded by a newer run of its process is pumped a last time
+ * and forgotten (`finish`), and once the task is over and pumped for the last time the runner
+ * forgets every run, so an agent that runs tasks for months keeps nothing of the ended ones.
  */
 
 /** The longest line forwarded to the console, in bytes; a longer one is cut there (CUT_MARK). */
@@ -36,6 +41,14 @@ export const MAX_PUMP_BYTES = 32 * 1024 * 1024;
 
 /** Bytes read (or copied) at a time. */
 const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * The one read buffer of every pump of the agent, made on first use: a look is synchronous from
+ * the read to the sink, so no two pumps ever read into it at once, and a thousand tasks with
+ * console logs do not hold a thousand of them.
+ */
+let sharedChunk: Buffer | null = null;
+const readBuffer = (): Buffer => (sharedChunk ??= Buffer.allocUnsafe(CHUNK_BYTES));
 
 export interface PumpedRun {
   readonly process: string;
@@ -57,7 +70,8 @@ interface Partial {
 export class LogPump {
   private readonly offsets = new Map<string, number>();
   private readonly partial = new Map<string, Partial>();
-  private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Runs pumped a last time and forgotten before the task ended (`finish`): never pumped again. */
+  private readonly finished = new Set<string>();
 
   constructor(
     private readonly sandbox: string,
@@ -72,18 +86,42 @@ export class LogPump {
   /** One look at the runs' files. Synchronous; a stat per file when nothing changed. */
   pump(runs: readonly PumpedRun[], final = false): void {
     for (const r of runs) {
-      if (r.logger.destination === 'none') continue;
+      if (r.logger.destination === 'none' || this.finished.has(`${r.process}/${r.run}`)) continue;
       for (const stream of LOG_STREAMS) this.pumpFile(r, stream, final);
     }
   }
 
-  /** Forgets a run once it is over and pumped for the last time. */
+  /**
+   * Runs that are over while their task goes on (a newer run of the process started): pumped a
+   * last time (their last lines go out, unended or not), then forgotten, and left out of every
+   * later look, the task's final one included.
+   */
+  finish(runs: readonly PumpedRun[]): void {
+    this.pump(runs, true);
+    for (const r of runs) {
+      this.forget(r.process, r.run);
+      this.finished.add(`${r.process}/${r.run}`);
+    }
+  }
+
+  /** Whether the pump keeps anything of a run: where it stopped forwarding, or an unended line. */
+  holds(process: string, run: number): boolean {
+    return LOG_STREAMS.some((stream) => this.offsets.has(`${process}/${run}/${stream}`) || this.partial.has(`${process}/${run}/${stream}`));
+  }
+
+  /** Forgets a run once it is over and pumped for the last time (its task over, or `finish`). */
   forget(process: string, run: number): void {
     for (const stream of LOG_STREAMS) {
       const key = `${process}/${run}/${stream}`;
       this.offsets.delete(key);
       this.partial.delete(key);
     }
+    this.finished.delete(`${process}/${run}`);
+  }
+
+  /** How many entries (log files and finished runs) the pump keeps: 0 once every run was forgotten. */
+  get entries(): number {
+    return this.offsets.size + this.partial.size + this.finished.size;
   }
 
   private pumpFile(r: PumpedRun, stream: LogStream, final: boolean): void {
@@ -121,12 +159,13 @@ export class LogPump {
   private forwardRange(process: string, stream: LogStream, key: string, path: string, from: number, to: number, all: boolean): number {
     const end = all ? to : Math.min(to, from + MAX_PUMP_BYTES);
     const fd = openSync(path, 'r');
+    const chunk = readBuffer();
     let offset = from;
     try {
       while (offset < end) {
-        const n = readSync(fd, this.chunk, 0, Math.min(CHUNK_BYTES, end - offset), offset);
+        const n = readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, end - offset), offset);
         if (n <= 0) break;
-        this.forward(process, stream, key, this.chunk.subarray(0, n));
+        this.forward(process, stream, key, chunk.subarray(0, n));
         offset += n;
       }
     } finally {

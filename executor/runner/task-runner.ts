@@ -21,7 +21,7 @@ import { CheckpointWriter } from './checkpoint-file.js';
 import { dockerProblem, removeContainer, startContainer, type DockerEngine } from './docker.js';
 import { runHealthCheck } from './health-check.js';
 import { gracefulShutdown, lifecyclePlan } from './lifecycle.js';
-import { LogPump, type ConsoleSink } from './log-pump.js';
+import { LogPump, type ConsoleSink, type PumpedRun } from './log-pump.js';
 import { DirectLauncher, readExitStatus, type ExitListener, type PreparedProcess, type ProcessLauncher } from './process-launcher.js';
 import { signalGroup, terminateGroup } from './process-group.js';
 import { isSameProcess } from './proc.js';
@@ -311,6 +311,7 @@ export class TaskRunner {
     if (this.cleanedUp) return;
     this.cleanedUp = true;
     this.pumpLogs(true);
+    this.forgetLogs();
     const cgroup = this.cgroupNow;
     const signalAll = (signal: NodeJS.Signals): number => {
       let signalled = 0;
@@ -453,20 +454,45 @@ export class TaskRunner {
     }
   }
 
-  /** Rotates and forwards the logs of the running runs (and, at the end, flushes every run). */
+  /**
+   * Rotates and forwards the logs of the running runs and of each process's latest run; a run a
+   * newer one superseded is pumped a last time and forgotten. At the end, flushes every run.
+   */
   private pumpLogs(final: boolean): void {
-    if (!this.pump) return;
+    const pump = this.pump;
+    if (!pump) return;
     const specs = new Map(this.current.assignment.job.task.processes.map((p) => [p.name, p]));
-    const runs = Object.entries(this.current.processes).flatMap(([process, list]) =>
-      list
-        .filter((r) => final || r.state === 'RUNNING' || r === list[list.length - 1])
-        .map((r) => ({ process, run: r.run, logger: specs.get(process)!.logger, fromStart: this.tracked.has(runKey(process, r.run)) || r.state !== 'RUNNING' })),
-    );
+    const runs: PumpedRun[] = [];
+    const superseded: PumpedRun[] = [];
+    for (const [process, list] of Object.entries(this.current.processes)) {
+      for (const r of list) {
+        const fromStart = this.tracked.has(runKey(process, r.run)) || r.state !== 'RUNNING';
+        const pumped: PumpedRun = { process, run: r.run, logger: specs.get(process)!.logger, fromStart };
+        if (final || r.state === 'RUNNING' || r === list[list.length - 1]) runs.push(pumped);
+        else if (pump.holds(process, r.run)) superseded.push(pumped);
+      }
+    }
     try {
-      this.pump.pump(runs, final);
+      pump.pump(runs, final);
+      if (superseded.length > 0) pump.finish(superseded);
     } catch (err) {
       this.log(`log rotation failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The task is over and its logs were pumped a last time: the pump forgets every run. An ended
+   * task's runner stays (for its reports and the observer's sake) until its sandbox is collected,
+   * days later on a busy agent; it must not keep its log state that long.
+   */
+  private forgetLogs(): void {
+    if (!this.pump) return;
+    for (const [process, list] of Object.entries(this.current.processes)) for (const r of list) this.pump.forget(process, r.run);
+  }
+
+  /** Entries the log pump keeps for this task's runs (0 once the task ended): for tests and figures. */
+  get logPumpEntries(): number {
+    return this.pump?.entries ?? 0;
   }
 
   /** Starts a health check when one is due. */

@@ -1,13 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import type { ApiError, ApiErrorCode } from '../api/errors.js';
+import type { RouteBase } from '../../web/route.js';
+import type { ApiError } from '../api/errors.js';
 import type { Principal } from '../core/authorize.js';
 
 /**
- * One row of the route table: the HTTP shape, the schemas that validate it (and that the
- * OpenAPI document is generated from), the permission it needs and the handler.
+ * One row of the route table: the shape every server's rows have (web/route.ts: the HTTP shape,
+ * what it answers and its errors, the handler), the schemas that validate it (and that the
+ * OpenAPI document is generated from) and the permission it needs.
  */
+
+export type { ContentType } from '../../web/route.js';
 
 export interface RouteInput<P, Q, B> {
   readonly params: P;
@@ -34,14 +37,7 @@ export const AGENT: Access = { kind: 'agent' };
 export const read = (permission: string): Access => ({ kind: 'read', permission });
 export const write = (permission: string): Access => ({ kind: 'write', permission });
 
-export type ContentType = 'application/json' | 'text/plain' | 'text/html';
-
-export interface Route<P = unknown, Q = unknown, B = unknown> {
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  /** fastify syntax: `/api/v1/jobs/:role/:environment/:name`. */
-  readonly url: string;
-  readonly operationId: string;
-  readonly summary: string;
+export interface Route<P = unknown, Q = unknown, B = unknown> extends RouteBase<RouteInput<P, Q, B>> {
   /** Part of the JSON API and its OpenAPI document (web pages and redirects are not). */
   readonly api: boolean;
   readonly params?: z.ZodType<P>;
@@ -53,10 +49,6 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   readonly bodyError?: (error: z.ZodError) => ApiError;
   /** Who may call it, checked before the handler runs (see Access). */
   readonly access: (input: RouteInput<P, Q, B>) => Access;
-  readonly success: { readonly status: number; readonly contentType: ContentType; readonly schema?: z.ZodType };
-  /** Error codes the route answers with besides INVALID_REQUEST and INTERNAL, for the document. */
-  readonly errors: readonly ApiErrorCode[];
-  readonly handler: (input: RouteInput<P, Q, B>, reply: FastifyReply) => unknown;
 }
 
 /** Keeps a route's types checked where it is written, then erases them for the table. */

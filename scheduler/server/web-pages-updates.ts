@@ -10,7 +10,7 @@ import {
   type UpdateStatus,
   type UpdateSummary,
 } from '../api/updates-api.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../../web/html.js';
 import { cronAnchor, cronId, crumbs, layout, specSummary, stateCell, taskAnchor, time, ui } from './web-pages.js';
 
 /**

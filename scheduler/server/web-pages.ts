@@ -6,7 +6,7 @@ import type { HostStatus } from '../api/maintenance-api.js';
 import { PATHS } from '../api/routes.js';
 import type { ScheduledTask, TaskState } from '../api/task.js';
 import { currentTasks } from '../core/job-summary.js';
-import { html, isHttpUrl, type SafeHtml } from './html.js';
+import { html, isHttpUrl, type SafeHtml } from '../../web/html.js';
 
 /** The scheduler's web pages, rendered from contract types. Pure: data in, HTML out. */
 

@@ -1,5 +1,5 @@
 import { OBSERVER_PATHS, type ByteRange, type SandboxListingResponse } from '../api.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../../../web/html.js';
 import { ago, formatBytes, page, type Site } from './layout.js';
 
 /** The sandbox browser: a directory's entries, or the text of one file. */

@@ -1,5 +1,5 @@
 import { OBSERVER_PATHS } from '../api.js';
-import { html, raw, type SafeHtml } from './html.js';
+import { html, raw, type SafeHtml } from '../../../web/html.js';
 
 /** The frame every observer page shares, its stylesheet, and the small formatters the pages use. */
 

@@ -1,5 +1,5 @@
 import { OBSERVER_PATHS, type ByteRange, type ObservedRun } from '../api.js';
-import { html } from './html.js';
+import { html } from '../../../web/html.js';
 import { badge, formatBytes, page, type Site } from './layout.js';
 
 /**

@@ -1,6 +1,6 @@
 import { canonicalJson, type HealthCheckSpec } from '../../../dsl/jobspec.js';
 import { OBSERVER_PATHS, type ObservedProcess, type ObservedRun, type TaskDetailResponse } from '../api.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../../../web/html.js';
 import { ago, badge, bar, formatBytes, formatCpu, formatTime, lasted, MIB, page, usageCell, type Site } from './layout.js';
 
 /** One task: what it is, how it is doing, its processes and runs, log tails and its config. */

@@ -1,5 +1,5 @@
 import { OBSERVER_PATHS, type TaskSummary } from '../api.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../../../web/html.js';
 import { ago, badge, formatBytes, formatCpu, lasted, MIB, page, usageCell, type Site } from './layout.js';
 
 /** The tasks on this host: live ones with their use, then the latest finished ones. */

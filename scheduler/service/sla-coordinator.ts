@@ -30,6 +30,8 @@ export interface SlaCoordinatorSettings {
   readonly answerTtlMs: number;
 }
 
+const GOING_AWAY: ReadonlySet<string> = new Set(['DRAINING', 'KILLING', 'RESTARTING', 'PREEMPTING']);
+
 export const DEFAULT_SLA_COORDINATOR: SlaCoordinatorSettings = {
   timeoutMs: 10_000,
   maxAnswerBytes: 64 * 1024,
@@ -126,7 +128,8 @@ export class SlaCoordinators {
 
   private async askOne(q: CoordinatorQuestion): Promise<void> {
     const task = this.host.task(q.taskId);
-    if (!task || TERMINAL_STATES.has(task.state)) return;
+    // Ended, or already on its way out (forced, killed): the question is moot.
+    if (!task || TERMINAL_STATES.has(task.state) || GOING_AWAY.has(task.state)) return;
     const { allowed, detail } = await this.post(q, task);
     if (this.closing.signal.aborted) return;
     this.answerMap.set(q.taskId, { allowed, at: this.host.now(), detail });

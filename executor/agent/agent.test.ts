@@ -50,11 +50,16 @@ class StandInScheduler {
   private app: FastifyInstance | null = null;
   private nextId = 1;
   port = 0;
+  /** Acts as a scheduler older than aurora task run|scp|ssh: their registration fields are refused as unknown. */
+  older = false;
 
   async start(port = 0): Promise<void> {
     const app = Fastify();
-    app.post(PATHS.agentRegister, async (req) => {
-      const reg = AgentRegistrationSchema.parse(req.body);
+    app.post(PATHS.agentRegister, async (req, reply) => {
+      const schema = this.older ? AgentRegistrationSchema.omit({ sandboxRoot: true, taskCommands: true }).strict() : AgentRegistrationSchema;
+      const parsed = schema.safeParse(req.body);
+      if (!parsed.success) return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: parsed.error.issues[0]?.message ?? 'invalid' } });
+      const reg = parsed.data;
       this.registrations.push(reg);
       const agentId = reg.agentId ?? `agent-${this.nextId++}`;
       this.known.add(agentId);
@@ -213,6 +218,16 @@ describe('agent channel', () => {
     // The observer the agent advertises shows the task.
     const page = await agent.observer.inject({ url: '/task/task-hello' });
     expect(page.body).toContain('hello from agent-host-1 on 31007');
+  });
+
+  it('registers with a scheduler older than aurora task run|scp|ssh without their fields', async () => {
+    scheduler.older = true;
+    await scheduler.start();
+    const agent = await agentFor(scheduler.url);
+    await vi.waitFor(() => expect(agent.loop.agentId).toBe('agent-1'), { timeout: 10_000 });
+    expect(scheduler.registrations).toHaveLength(1);
+    expect(scheduler.registrations[0]).not.toHaveProperty('taskCommands');
+    expect(logs).toContain('the scheduler is older than this agent: registered without aurora task run|scp|ssh support (upgrade the scheduler for them)');
   });
 
   it('fetches a spec once for many instances, and stops reporting ended tasks once acknowledged', async () => {

@@ -211,7 +211,18 @@ export class SyncLoop {
   private async register(): Promise<void> {
     const { dataDir, registration, client } = this.options;
     const previous = await loadAgentId(dataDir);
-    const answer = await client.register({ ...registration, ...(previous ? { agentId: previous } : {}) });
+    const full = { ...registration, ...(previous ? { agentId: previous } : {}) };
+    let answer;
+    try {
+      answer = await client.register(full);
+    } catch (err) {
+      // A scheduler older than this agent refuses the fields of aurora task run|scp|ssh: register
+      // without them, and take no task commands (it sends none).
+      const { sandboxRoot, taskCommands, ...older } = full;
+      if (!(err instanceof SchedulerError && err.code === 'INVALID_REQUEST') || (sandboxRoot === undefined && taskCommands === undefined)) throw err;
+      answer = await client.register(older);
+      this.options.log('the scheduler is older than this agent: registered without aurora task run|scp|ssh support (upgrade the scheduler for them)');
+    }
     if (answer.agentId !== previous) await saveAgentId(dataDir, answer.agentId);
     this.registeredAs = answer.agentId;
     this.token = answer.token;

@@ -28,7 +28,8 @@ afterEach(async () => {
   await manager?.killAll('test over');
   manager?.close();
   manager = undefined;
-  await rm(dataDir, { recursive: true, force: true });
+  // A wrapper may still be writing its exit status as the task's sandbox goes.
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 function start(cgroups: CgroupSupport | null): TaskManager {

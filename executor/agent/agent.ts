@@ -175,6 +175,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       } else {
         await loop.stop();
       }
+      // Commands users ran in tasks die with the agent (their timeouts would not outlive it).
+      commands.close();
       manager.close();
       await observer.close();
       await client.close();

@@ -20,6 +20,8 @@ export interface SandboxCommand {
   readonly runAs: UnixUser | null;
   readonly timeoutMs: number;
   readonly maxOutputBytes: number;
+  /** Aborting it kills the command at once (the agent stops), as a timeout does. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SandboxCommandResult {
@@ -74,6 +76,7 @@ export function runInSandbox(c: SandboxCommand): Promise<SandboxCommandResult> {
     };
     const finish = () => {
       clearTimeout(timer);
+      c.signal?.removeEventListener('abort', stop);
       clearTimeout(graceTimer);
       child.stdout?.destroy();
       child.stderr?.destroy();
@@ -88,12 +91,16 @@ export function runInSandbox(c: SandboxCommand): Promise<SandboxCommandResult> {
       stream?.on('data', onData);
       stream?.once('close', streamEnded);
     }
-    const timer = setTimeout(() => {
+    const stop = () => {
+      if (timedOut) return;
       timedOut = true;
       killGroup(child);
       // Whatever it started holds the pipes no longer once the group is gone; finish anyway soon.
       graceTimer = setTimeout(finish, OUTPUT_GRACE_MS);
-    }, c.timeoutMs);
+    };
+    const timer = setTimeout(stop, c.timeoutMs);
+    c.signal?.addEventListener('abort', stop, { once: true });
+    if (c.signal?.aborted) stop();
     child.once('error', (err) => {
       clearTimeout(timer);
       reject(err);

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AgentCommand, AgentCommandResult } from '../../scheduler/api/task-commands-api.js';
 import type { CommandTarget } from '../runner/task-manager.js';
 import { canSwitchUser, lookupUser } from '../runner/users.js';
@@ -88,6 +88,16 @@ describe('TaskCommands: the agent runs relayed commands in a task sandbox', () =
     it('kills the command and what it started after its time, keeping what it printed', async () => {
       const slow = await run('echo started; sleep 30 & sleep 30', { timeoutMs: 100 });
       expect(slow).toEqual({ kind: 'run', exitCode: null, output: 'started\n', truncated: false, timedOut: true });
+    });
+
+    it('kills running commands when the agent stops, and takes no more', async () => {
+      const running = run('echo started; touch started; sleep 30');
+      await vi.waitFor(() => expect(existsSync(join(sandbox, 'started'))).toBe(true));
+      commands.close();
+      expect(await running).toEqual({ kind: 'run', exitCode: null, output: 'started\n', truncated: false, timedOut: true });
+      commands.handle([{ kind: 'run', commandId: 'late', taskId: TASK, command: 'true', timeoutMs: 1000, maxOutputBytes: 10 }]);
+      await commands.idle();
+      expect(reported).toEqual([]);
     });
 
     it('does not wait for what the command left in the background', async () => {

@@ -32,11 +32,14 @@ export class TaskCommands {
   private readonly known = new Set<string>();
   private readonly idleWaiters: (() => void)[] = [];
   private reportFailures = 0;
+  /** Aborted when the agent stops: running commands are killed, waiting ones dropped. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: TaskCommandsOptions) {}
 
   /** Takes the commands of a sync answer. */
   handle(commands: readonly AgentCommand[]): void {
+    if (this.stopping.signal.aborted) return;
     for (const command of commands) {
       if (this.known.has(command.commandId)) continue;
       if (this.waiting.length >= (this.options.maxWaiting ?? 64)) {
@@ -47,6 +50,12 @@ export class TaskCommands {
       this.waiting.push(command);
     }
     this.pump();
+  }
+
+  /** The agent stops: running commands are killed (their users get AGENT_TIMEOUT), no more start. */
+  close(): void {
+    this.waiting.length = 0;
+    this.stopping.abort();
   }
 
   /** Resolves once no command waits or runs (tests). */
@@ -118,6 +127,7 @@ export class TaskCommands {
       runAs: target.runAs,
       timeoutMs: command.timeoutMs,
       maxOutputBytes: command.maxOutputBytes,
+      signal: this.stopping.signal,
     });
     return { kind: 'run', ...result };
   }

@@ -152,7 +152,8 @@ describe('aurora job', () => {
       tmp.write('bad.aurora.ts', HELLO_CONFIG.replace('cpu: 0.1', "cpu: '0.1'"));
       const r = await aurora('job', 'create', KEY, 'bad.aurora.ts');
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/^bad\.aurora\.ts:9:61 - error TS2322: Type 'string' is not assignable to type 'number'\.\n9 /);
+      // A number field takes a number or a '{{template}}', not any string.
+      expect(r.stderr).toMatch(/^bad\.aurora\.ts:9:61 - error TS2322: Type '"0\.1"' is not assignable to type 'NumberOrTemplate'\.\n9 /);
       expect(r.stderr).toMatch(/Error: bad\.aurora\.ts has 1 error; fix it and try again\n$/);
     });
 

@@ -88,7 +88,7 @@ function hasWork(response: Pick<AgentSyncResponse, 'launch' | 'kill'>): boolean 
 const CHANGED = () => ({ ready: true, value: undefined });
 
 /** Aborts when the client hangs up before its answer is sent. */
-function hangUp(reply: FastifyReply): { signal: AbortSignal; done(): void } {
+export function hangUp(reply: FastifyReply): { signal: AbortSignal; done(): void } {
   const controller = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) controller.abort();

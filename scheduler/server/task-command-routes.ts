@@ -23,6 +23,7 @@ import { PERMISSIONS, type Principal } from '../core/authorize.js';
 import type { Scheduler } from '../service/scheduler.js';
 import type { StoredAgent } from '../storage/storage.js';
 import type { AgentAuth } from './agent-auth.js';
+import { hangUp } from './api-routes.js';
 import { AGENT, defineRoute, read, write, type Route } from './route.js';
 import type { NewAgentCommand, TaskCommandRelay } from './task-command-relay.js';
 
@@ -91,16 +92,6 @@ function agentError(result: Extract<AgentCommandResult, { kind: 'error' }>, host
     case 'FAILED':
       return new ApiError('AGENT_FAILED', `the agent on ${host} could not do it: ${result.message}`);
   }
-}
-
-/** Aborts when the user hangs up before the answer is sent. */
-function hangUp(reply: FastifyReply): { signal: AbortSignal; done(): void } {
-  const controller = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  };
-  reply.raw.on('close', onClose);
-  return { signal: controller.signal, done: () => reply.raw.off('close', onClose) };
 }
 
 export function taskCommandRoutes({ scheduler, relay, agentAuth, log }: TaskCommandContext): Route[] {

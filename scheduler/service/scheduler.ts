@@ -55,6 +55,7 @@ import { ClusterState, endedAt } from '../state/cluster-state.js';
 import { jobPath, type JobRef, type Storage, type StoredAgent } from '../storage/storage.js';
 import type { Clock } from './clock.js';
 import { Committer } from './committer.js';
+import { Backups, type BackupSettings } from './backups.js';
 import { DEFAULT_PLACEMENT, groupId, planPass, runPlacement, type BlockedGroups, type PlacementSettings } from './placement-pass.js';
 import { choosePreemptions, DEFAULT_PREEMPTION, type PreemptionSettings } from './preemption-pass.js';
 import { CronJobs } from './cron-jobs.js';
@@ -95,6 +96,10 @@ export interface SchedulerOptions {
   readonly cronTimezone?: string;
   /** Ids of new updates. @default random UUIDs (as Aurora's) */
   readonly newUpdateId?: () => string;
+  /** Where and how often to back up the whole state. @default null (no backup dir: no backups) */
+  readonly backups?: BackupSettings | null;
+  /** The scheduler's version, written into backups. @default '0.0.0' */
+  readonly version?: string;
   /** @default silent */
   readonly log?: SchedulerLog;
   /** Called after a commit that gave an agent something to launch or kill. */
@@ -169,6 +174,8 @@ export class Scheduler {
   private readonly maintenance: HostMaintenanceService;
   /** Asks the coordinators of coordinator SLA policies, for drains and SLA-aware updates. */
   readonly coordinators: SlaCoordinators;
+  /** Backups and the staged recovery (aurora_admin scheduler_backup_now, scheduler_*_recovery). */
+  readonly backups: Backups;
   /** Jobs whose active update must look at a change, driven once the change is durable. */
   private readonly updatesToDrive = new Set<string>();
 
@@ -260,6 +267,18 @@ export class Scheduler {
       change: (task, to, message) => this.change(task, to, message),
       durable: () => this.committer.durable(),
       info: (m) => this.log.info(m),
+    });
+    this.backups = new Backups({
+      settings: options.backups ?? null,
+      state: this.state,
+      storage: options.storage,
+      clusterName: options.clusterName,
+      version: options.version ?? '0.0.0',
+      now: () => this.clock.now(),
+      quiesce: () => this.quiesce(),
+      stopWriting: () => this.close(),
+      info: (m) => this.log.info(m),
+      warn: (m) => this.log.warn(m),
     });
     this.cron = new CronJobs({
       state: this.state,
@@ -772,6 +791,19 @@ export class Scheduler {
     await this.committer.durable();
     for (const line of lost) this.log.warn(line);
     this.loop.request();
+    this.backups.tick();
+  }
+
+  /**
+   * Resolves at a moment when every change made is durable and none is in flight, so that a
+   * copy of the state is what the store holds. Under a steady stream of changes it gives up
+   * waiting after a while: the copy then holds changes whose commit is under way.
+   */
+  private async quiesce(): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      await this.committer.settle();
+      if (this.state.openChanges.empty && !this.committer.busy) return;
+    }
   }
 
   /**

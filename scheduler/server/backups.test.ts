@@ -23,17 +23,8 @@ let played: PlayedAgents;
 let backupDir: string;
 let restarts: number;
 
-async function post<T>(url: string, payload?: object): Promise<{ status: number; body: T }> {
-  await h.settle();
-  const res = await h.app.inject({ method: 'POST', url, headers: CLIENT, ...(payload ? { payload } : {}) });
-  await h.settle();
-  return { status: res.statusCode, body: res.json() as T };
-}
-
-async function get<T>(url: string): Promise<{ status: number; body: T }> {
-  const res = await h.app.inject({ method: 'GET', url });
-  return { status: res.statusCode, body: res.json() as T };
-}
+const post = <T>(url: string, payload?: object) => h.post<T>(url, payload);
+const get = <T>(url: string) => h.get<T>(url);
 
 let dataDir: string;
 

@@ -40,17 +40,8 @@ async function tick(ms: number): Promise<void> {
   }
 }
 
-async function post<T>(url: string, payload?: object): Promise<{ status: number; body: T }> {
-  await h.settle();
-  const res = await h.app.inject({ method: 'POST', url, headers: CLIENT, ...(payload ? { payload } : {}) });
-  await h.settle();
-  return { status: res.statusCode, body: res.json() as T };
-}
-
-async function get<T>(url: string): Promise<{ status: number; body: T }> {
-  const res = await h.app.inject({ method: 'GET', url });
-  return { status: res.statusCode, body: res.json() as T };
-}
+const post = <T>(url: string, payload?: object) => h.post<T>(url, payload);
+const get = <T>(url: string) => h.get<T>(url);
 
 const activeUpdate = async () => (await get<{ update: JobUpdate }>(PATHS.jobUpdate(JOB.role, JOB.environment, JOB.name, 'active'))).body.update;
 const update = async (id: string) => (await get<{ update: JobUpdate }>(PATHS.jobUpdate(JOB.role, JOB.environment, JOB.name, id))).body.update;

@@ -106,6 +106,10 @@ export interface Harness {
   syncBody(agentId: string, tasks: AgentTaskReport[], waitMs: number): AgentSyncRequest;
   /** Headers with the agent's id and token, for its reads of specs. */
   agentHeaders(agentId: string): Record<string, string>;
+  /** A POST as the CLI sends it (with the client header, so body-less ones pass the CSRF check), once the scheduler is settled, and settled after. */
+  post<T = any>(url: string, payload?: object): Promise<{ status: number; body: T }>;
+  /** A GET of a JSON answer. */
+  get<T = any>(url: string): Promise<{ status: number; body: T }>;
   /** GET /tasks with the query (`?role=...`); with history unless the query says `history=`. */
   tasks(query?: string): Promise<ScheduledTask[]>;
   /** Waits until the scheduling loop and every commit are done. */
@@ -146,9 +150,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tokens.set(agentId, agent);
     return { agentId, token: agent.token, seq: agent.seq, tasks, waitMs };
   };
-  const json = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+  const json = async (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
     await app.scheduler.idle();
-    const res = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
+    const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
     await app.scheduler.idle();
     return { status: res.statusCode, body: res.json() };
   };
@@ -158,6 +162,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     storage,
     dataDir,
     createJob: (spec) => json('POST', PATHS.jobs, { spec }),
+    post: (url, payload) => json('POST', url, payload, { 'x-aurora-client': 'test' }),
+    get: async (url) => {
+      const res = await app.inject({ method: 'GET', url });
+      return { status: res.statusCode, body: res.json() };
+    },
     register: async (host, overrides) => {
       const res = await app.inject({
         method: 'POST',

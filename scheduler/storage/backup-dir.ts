@@ -129,8 +129,20 @@ function compareNames(a: string, b: string): number {
   return ab < bb ? -1 : ab > bb ? 1 : an - bn;
 }
 
+/** Lines joined into chunks of about 256 KiB: one stream chunk per line would cost more than the lines. */
 function* withNewlines(lines: Iterable<string>): Generator<string> {
-  for (const line of lines) yield `${line}\n`;
+  let chunk: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    chunk.push(line);
+    size += line.length + 1;
+    if (size >= 256 * 1024) {
+      yield `${chunk.join('\n')}\n`;
+      chunk = [];
+      size = 0;
+    }
+  }
+  if (chunk.length > 0) yield `${chunk.join('\n')}\n`;
 }
 
 /** Lines of a text stream, each bounded: a longer one is damage, not a reason to run out of memory. */

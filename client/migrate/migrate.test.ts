@@ -57,26 +57,27 @@ function importLines(text: string): string[] {
 }
 
 describe('migrateAuroraConfig on configs written like Aurora’s documentation', () => {
-  it('hello world of the tutorial: same cmdlines and resources, the file-reading lines reported', () => {
-    const source = fixture('hello_world.aurora');
+  it('hello world of the tutorial: same cmdlines and resources, the md5 of the script a fileDigest()', () => {
     const result = migrate('hello_world.aurora');
-    expect(result.issues.map((i) => i.line)).toEqual([5, 6, 12]);
-    expect(result.issues[0]?.message).toMatch(/imports are not translated/);
-    expect(result.issues[1]?.message).toMatch(/with blocks are not translated/);
-    expect(result.issues[2]?.message).toMatch(/'pkg_checksum' comes from line 6.*\{\{pkg_checksum\}\}.*--bind pkg_checksum=VALUE/);
-    expectCommented(result, source);
-    expect(result.text).toContain('// import hashlib');
-    expect(result.text).toContain("//   pkg_checksum = hashlib.md5(f.read()).hexdigest()");
+    expect(result.issues).toEqual([]);
+    // the import is not needed and the script's absolute path is read next to the config: said, not untranslated
+    expect(result.remarks.map((r) => [r.line, r.kind])).toEqual([
+      [5, 'dropped'],
+      [6, 'rewritten'],
+    ]);
+    expect(result.text).toContain("// aurora config migrate: line 5: `import hashlib` is not needed");
     expect(result.text).toContain("const pkgPath = '/vagrant/hello_world.py';");
-    expect(result.text).toContain('cmdline: `cp ${pkgPath} . && echo {{pkg_checksum}} && chmod +x hello_world.py`');
+    expect(result.text).toContain("const pkgChecksum = fileDigest('md5', './hello_world.py');");
+    expect(result.text).toContain('cmdline: `cp ${pkgPath} . && echo ${pkgChecksum} && chmod +x hello_world.py`');
     expect(importLines(result.text)).toEqual([
-      "import { MB, Process, Resources, SequentialTask, Service } from '@aurora/dsl';",
+      "import { MB, Process, Resources, SequentialTask, Service, fileDigest } from '@aurora/dsl';",
     ]);
     // Python comments come along
     expect(result.text).toContain('// copy the script into the sandbox');
 
+    tmp.write('hello_world.py', 'print("hello world")\n');
     const config = load(result, 'hello_world.aurora.ts');
-    const spec = compile(config, 'devcluster/www-data/devel/hello_world', { pkg_checksum: 'c0ffee' });
+    const spec = compile(config, 'devcluster/www-data/devel/hello_world');
     expect(spec).toMatchObject({
       key: { cluster: 'devcluster', role: 'www-data', environment: 'devel', name: 'hello_world' },
       instances: 1,
@@ -84,15 +85,13 @@ describe('migrateAuroraConfig on configs written like Aurora’s documentation',
       task: {
         name: 'fetch_package',
         processes: [
-          { name: 'fetch_package', cmdline: 'cp /vagrant/hello_world.py . && echo c0ffee && chmod +x hello_world.py' },
+          { name: 'fetch_package', cmdline: 'cp /vagrant/hello_world.py . && echo 72214db4e1e543018d1bafe86ea3b444 && chmod +x hello_world.py' },
           { name: 'hello_world', cmdline: 'python -u hello_world.py' },
         ],
         constraints: [{ order: ['fetch_package', 'hello_world'] }],
         resources: { cpu: 1, ramMb: 1, diskMb: 8, gpu: 0 },
       },
     });
-    // the placeholder is never silently empty: without the binding the job does not compile
-    expect(() => compile(config, 'devcluster/www-data/devel/hello_world')).toThrow(InvalidConfigurationError);
   });
 
   it('a service with health check, update config, constraints, announcer and lifecycle', () => {
@@ -166,7 +165,7 @@ describe('migrateAuroraConfig on configs written like Aurora’s documentation',
     const result = migrate('pipeline.aurora');
     expect(result.issues).toEqual([]);
     expect(result.text).toContain('// A batch pipeline: setup and staging run first');
-    expect(result.text).toContain('constraints: [order(setup, work), order(stage, work)]');
+    expect(result.text).toContain('constraints: [...order(setup, work), ...order(stage, work)]');
     expect(result.text).toContain('disk: 2 * GB + 512 * MB');
     const spec = compile(load(result, 'pipeline.aurora.ts'), 'devcluster/batch/test/pipeline');
     expect(spec.instances).toBe(2);
@@ -227,24 +226,30 @@ describe('migrateAuroraConfig on configs written like Aurora’s documentation',
     const source = fixture('outside_subset.aurora');
     const result = migrate('outside_subset.aurora');
     const byLine = new Map(result.issues.map((i) => [i.line, i.message]));
-    expect([...byLine.keys()]).toEqual([2, 3, 5, 8, 10, 12, 16, 18, 22, 26, 29, 30]);
-    expect(byLine.get(2)).toMatch(/imports are not translated/);
+    expect([...byLine.keys()]).toEqual([5, 8, 10, 12, 18, 22, 26, 30]);
     expect(byLine.get(5)).toMatch(/functions are not translated/);
     expect(byLine.get(8)).toMatch(/list comprehensions/);
     expect(byLine.get(10)).toMatch(/Packer/);
     expect(byLine.get(12)).toMatch(/format field \{0:>4\}/);
-    expect(byLine.get(16)).toMatch(/os.getenv\('USER'\) reads the environment.*\{\{USER\}\}/);
     expect(byLine.get(18)).toMatch(/Process has no field 'colour'/);
     expect(byLine.get(22)).toMatch(/'workers' comes from line 8/);
     expect(byLine.get(26)).toMatch(/print/);
-    expect(byLine.get(29)).toMatch(/enable_hooks/);
     expect(byLine.get(30)).toMatch(/RUN_OVERLAP/);
+    // what means nothing here (the imports os.getenv and hashlib need, enable_hooks) is dropped with a comment
+    expect(result.remarks.map((r) => [r.line, r.kind])).toEqual([
+      [2, 'dropped'],
+      [3, 'dropped'],
+      [29, 'dropped'],
+    ]);
     expectCommented(result, source);
     expect(result.text).toContain('// def make_worker(n):');
     expect(result.text).toContain("//   return Process(name = 'worker%d' % n, cmdline = './work --shard %d' % n)");
+    expect(result.text).toContain("cmdline: './app --owner ' + currentUser(),");
 
     // what did translate still type-checks and compiles
-    const spec = compile(load(result, 'outside_subset.aurora.ts'), 'devcluster/www-data/devel/main', { USER: 'alice' });
+    tmp.write('outside_subset.aurora.ts', result.text);
+    const config = loadConfig('outside_subset.aurora.ts', { cwd: tmp.dir, user: 'alice' });
+    const spec = compile(config, 'devcluster/www-data/devel/main');
     expect(spec.task.processes).toMatchObject([{ name: 'main', cmdline: './app --owner alice', maxFailures: 2 }]);
     expect(spec.cronCollisionPolicy).toBe('KILL_EXISTING');
   });
@@ -254,14 +259,16 @@ describe('migrateAuroraConfig on configs written like Aurora’s documentation',
       'import os',
       'hello_world_job = Job(',
       "  task = SimpleTask(name = 'hello_world', command = 'echo hello world'),",
-      "  role = os.getenv('USER'),",
+      "  role = os.getenv('TEAM'),",
       "  cluster = 'devcluster')",
+      'jobs = [hello_world_job]',
     ].join('\n');
     const result = migrateAuroraConfig(source, 'simple.aurora');
-    expect(result.issues.map((i) => i.line)).toEqual([1, 4]);
-    expect(result.issues[1]?.message).toMatch(/os.getenv\('USER'\) reads the environment.*--bind/);
-    expect(result.text).toContain("//   role = os.getenv('USER'),");
-    expect(result.text).toContain('export const helloWorldJob = Job({');
+    expect(result.issues.map((i) => i.line)).toEqual([4]);
+    expect(result.issues[0]?.message).toMatch(/os.getenv\('TEAM'\) reads the environment.*--bind/);
+    expect(result.text).toContain("//   role = os.getenv('TEAM'),");
+    // without its role, the job is a template (its fields), which Job(...) then says lacks the role
+    expect(result.text).toContain('export const jobs = [Job(helloWorldJob)];');
     tmp.write('simple.aurora.ts', result.text);
     let error: unknown;
     try {
@@ -355,7 +362,7 @@ describe('migrateAuroraConfig pieces', () => {
     ].join('\n');
     const result = migrateAuroraConfig(source, 'misc.aurora');
     expect(result.issues).toEqual([]);
-    expect(result.text).toContain("constraints: [order(p.name, 'b')]");
+    expect(result.text).toContain("constraints: order(p.name, 'b')");
     expect(result.text).toContain("metadata: { team: 'web' }");
     expect(result.text).toContain("healthChecker: HttpHealthChecker({ endpoint: '/ping', expectedResponse: 'pong' })");
     const spec = compile(load(result, 'misc.aurora.ts'), 'devcluster/www-data/test/a');

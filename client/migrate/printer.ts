@@ -143,7 +143,9 @@ export function print(c: Code, indent = '', column = indent.length): string {
   switch (c.t) {
     case 'call': {
       const callee = print(c.callee, indent, column);
-      if (c.args.length === 1) return `${callee}(${print(c.args[0] as Code, indent, column + callee.length + 1)})`;
+      // where the argument starts: after the callee's last line when the callee spans lines
+      const at = callee.includes('\n') ? callee.length - callee.lastIndexOf('\n') - 1 : column + callee.length;
+      if (c.args.length === 1) return `${callee}(${print(c.args[0] as Code, indent, at + 1)})`;
       const args = c.args.map((a) => `${inner}${print(a, inner)},`);
       return `${callee}(\n${args.join('\n')}\n${indent})`;
     }

@@ -20,8 +20,10 @@ export type FieldType =
   | 'metadata'
   /** HealthCheckConfig.health_checker: HealthCheckerConfig(http=...|shell=...) unwraps to its checker. */
   | 'checker'
-  /** Job.container: Container(docker=Docker(...)) unwraps to the Docker. */
+  /** Job.container: Container(docker=Docker(...)) unwraps to the Docker; Docker(...) and Mesos(...) as they are. */
   | 'container'
+  /** Volume.mode: Mode('RO') becomes Mode.RO. */
+  | 'mode'
   /** Docker.parameters: [Parameter(name=..., value=...)] becomes [{ name, value }]. */
   | 'parameters'
   /** LifecycleConfig.http: None turns graceful shutdown off. */
@@ -35,7 +37,10 @@ export interface FieldSpec {
   readonly templateOk?: boolean;
 }
 
-/** An Aurora field the DSL does not have, and why. */
+/**
+ * An Aurora field that means nothing in aurora-ts, and why: dropped with a comment that says so,
+ * not counted as untranslated.
+ */
 export interface DroppedField {
   readonly dropped: string;
 }
@@ -80,7 +85,7 @@ const TASK_FIELDS: StructSpec['fields'] = {
   max_failures: n('maxFailures'),
   max_concurrency: n('maxConcurrency'),
   finalization_wait: n('finalizationWait'),
-  user: { dropped: 'tasks run as the job\'s role; there is no per-task user' },
+  user: { dropped: "tasks run as the job's role, as Aurora's executor runs them; there is no per-task user" },
 };
 
 const JOB_FIELDS: StructSpec['fields'] = {
@@ -109,6 +114,7 @@ const JOB_FIELDS: StructSpec['fields'] = {
   partition_policy: st('partitionPolicy'),
   enable_hooks: { dropped: 'client hooks do not exist in aurora-ts' },
   executor_config: { dropped: 'the executor is built in and cannot be replaced per job' },
+  task_links: { dropped: 'Aurora ignores task_links (AURORA-739)' },
 };
 
 export const STRUCTS: Readonly<Record<string, StructSpec>> = {
@@ -122,6 +128,8 @@ export const STRUCTS: Readonly<Record<string, StructSpec>> = {
     fields: { cpu: n('cpu'), ram: n('ram'), disk: n('disk'), gpu: n('gpu') },
   },
   Job: { factory: 'Job', propsType: 'JobProps', required: ['cluster', 'role', 'environment', 'task'], fields: JOB_FIELDS },
+  // Aurora's own name for Job (`Job = MesosJob` in its schema)
+  MesosJob: { factory: 'Job', propsType: 'JobProps', required: ['cluster', 'role', 'environment', 'task'], fields: JOB_FIELDS },
   Service: { factory: 'Service', propsType: 'JobProps', required: ['cluster', 'role', 'environment', 'task'], fields: JOB_FIELDS },
   UpdateConfig: {
     factory: 'UpdateConfig',
@@ -204,6 +212,25 @@ export const STRUCTS: Readonly<Record<string, StructSpec>> = {
     fields: { image: s('image'), parameters: { prop: 'parameters', type: 'parameters' } },
   },
   Parameter: { required: ['name', 'value'], fields: { name: s('name'), value: s('value') } },
+  // the unified containerizer
+  Mesos: {
+    factory: 'Mesos',
+    required: [],
+    fields: { image: st('image'), volumes: { prop: 'volumes', type: 'list' } },
+  },
+  DockerImage: { factory: 'DockerImage', propsType: 'DockerImageProps', required: ['name'], fields: { name: s('name'), tag: s('tag') } },
+  AppcImage: {
+    factory: 'AppcImage',
+    propsType: 'AppcImageProps',
+    required: ['name', 'imageId'],
+    fields: { name: s('name'), image_id: s('imageId') },
+  },
+  Volume: {
+    factory: 'Volume',
+    propsType: 'VolumeProps',
+    required: ['containerPath', 'hostPath'],
+    fields: { container_path: s('containerPath'), host_path: s('hostPath'), mode: { prop: 'mode', type: 'mode' } },
+  },
   Announcer: {
     factory: 'Announcer',
     required: [],
@@ -226,16 +253,17 @@ export const STRUCTS: Readonly<Record<string, StructSpec>> = {
 /** Aurora names with no translation, and what to do instead. */
 export const UNSUPPORTED_NAMES: Readonly<Record<string, string>> = {
   Packer: 'Packer packages do not exist in aurora-ts; fetch the artifact in a process (curl, cp) instead',
-  Struct: 'Pystachio Struct classes are not translated; write a TypeScript interface and a function instead',
-  Default: 'Pystachio Default(...) is not translated',
-  Required: 'Pystachio Required(...) is not translated',
-  Mesos: 'Mesos containers are not supported; use Docker({ image })',
-  DockerImage: 'Mesos containers are not supported; use Docker({ image })',
-  AppcImage: 'Mesos containers are not supported; use Docker({ image })',
-  Volume: 'Mesos container volumes are not translated; use Docker({ volumes })',
+  Struct: 'Struct is translated only as the base of a class: class Profile(Struct)',
+  Default: 'Default(...) is translated only as a field of a Struct class',
+  Required: 'Required(...) is translated only as a field of a Struct class',
+  List: 'List(...) fields of a Struct are not translated; the DSL\'s Struct has String, Integer, Float, Boolean and Struct fields',
+  Map: 'Map(...) fields of a Struct are not translated; the DSL\'s Struct has String, Integer, Float, Boolean and Struct fields',
+  Choice: 'Choice(...) is not translated',
+  Enum: 'Enum(...) is not translated; use a string',
   ExecutorConfig: 'the executor is built in',
   HealthCheckerConfig: 'HealthCheckerConfig is only translated as the health_checker of a HealthCheckConfig',
   Container: 'Container is only translated as the container of a Job',
+  Mode: "Mode is translated as Mode('RO') or Mode('RW') in a Volume",
   Metadata: 'Metadata is only translated in the metadata list of a Job',
   Constraint: 'Constraint is only translated in the constraints of a Task',
   LoggerDestination: 'LoggerDestination is only translated as the destination of a Logger',

@@ -88,13 +88,17 @@ export function escapeTemplateText(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${').replace(/\r/g, '\\r');
 }
 
-/** `hello_world_task` → `helloWorldTask`; UPPER_SNAKE constants stay as they are. */
+/**
+ * `hello_world_task` → `helloWorldTask`, `ContainerProfile` → `containerProfile`; UPPER_SNAKE
+ * constants stay as they are.
+ */
 export function camelCase(name: string): string {
   if (/^[A-Z0-9_]+$/.test(name)) return name;
   const lead = /^_*/.exec(name)?.[0] ?? '';
   const parts = name.slice(lead.length).split('_').filter((p) => p.length > 0);
   if (parts.length === 0) return name;
-  return lead + parts.map((p, i) => (i === 0 ? p : (p[0] as string).toUpperCase() + p.slice(1))).join('');
+  const lowerFirst = (p: string): string => (/^[A-Z][a-z]/.test(p) ? (p[0] as string).toLowerCase() + p.slice(1) : p);
+  return lead + parts.map((p, i) => (i === 0 ? lowerFirst(p) : (p[0] as string).toUpperCase() + p.slice(1))).join('');
 }
 
 /** Whether a name can be an unquoted property key. */

@@ -1,8 +1,25 @@
+/**
+ * The translator: statements and expressions of a Pystachio file into TypeScript statements, the
+ * names it binds, include()s, exports, and the comments that stand for what did not translate.
+ * The constructs with more to them each have a module: objects.ts (Aurora's schema objects and the
+ * templates derived from them), bind.ts (.bind()), profiles.ts (Struct classes), host.ts (the OS
+ * user, file digests, the imports they need), tasks.ts (order, SimpleTask, Tasks.concat/combine)
+ * and formatting.ts (string building); kinds.ts holds what they share. Whatever is outside the
+ * subset becomes one commented block with its line, and is reported; settings that mean nothing
+ * here are dropped with a comment that says so. Pure.
+ */
 import type { SyntaxNode } from '@lezer/common';
-import { children, meaningful, type MigrationIssue, type PythonSource } from './python.js';
+import { bindCall } from './bind.js';
+import { formatCall, joinCall, percentFormat, templateLiteral } from './formatting.js';
+import { currentUser, digestBlock, dottedName, environmentRead, fileDigest, knownImport } from './host.js';
+import { Untranslatable, plainArgs, type Arg, type Binding, type Ctx, type Framed, type Kind, type Note, type Tx } from './kinds.js';
+import { derive, derivedFactory, structCall, unwrap } from './objects.js';
 import { atom, call, print, printComment, type Code, type Entry, type Item } from './printer.js';
+import { derivedProfile, isStructClass, profileValue, structClass } from './profiles.js';
+import { children, meaningful, type MigrationIssue, type PythonSource } from './python.js';
 import { STRUCTS, UNITS, UNSUPPORTED_NAMES, type FieldSpec, type StructSpec } from './schema.js';
-import { camelCase, decodePythonString, escapeTemplateText, isIdentifier, RESERVED_WORDS, tsString } from './strings.js';
+import { camelCase, decodePythonString, isIdentifier, RESERVED_WORDS, tsString } from './strings.js';
+import { combineTasks, constraintCall, orderCall, simpleTask } from './tasks.js';
 
 /** What the DSL the output targets offers beyond the core factories (other parts may add these). */
 export interface DslCapabilities {
@@ -16,87 +33,74 @@ export interface DslCapabilities {
   readonly bind: boolean;
 }
 
-/** What a translated expression is, as far as the translation needs to know. */
-type Kind =
-  | { readonly k: 'string'; readonly literal?: string }
-  | { readonly k: 'number'; readonly literal?: string }
-  | { readonly k: 'bool' }
-  | { readonly k: 'null' }
-  | { readonly k: 'list' }
-  | { readonly k: 'dict' }
-  | { readonly k: 'constraints' }
-  | { readonly k: 'order' }
-  | { readonly k: 'struct'; readonly struct: string; readonly fields: ReadonlySet<string>; readonly partial: boolean }
-  | { readonly k: 'unknown' };
-
-interface Tx {
-  readonly code: Code;
-  readonly kind: Kind;
-  /** For a struct call that lacks required fields: the props object alone (declared as a template). */
-  readonly props?: Code;
-}
-
-interface Binding {
-  readonly py: string;
+/** A name an included file defines, as the including file sees it. */
+export interface ExportedName {
   readonly ts: string;
-  readonly line: number;
-  translated: boolean;
-  kind: Kind;
-  /** Why the statement that defines it was not translated. */
-  reason?: string;
-  declared: boolean;
-  /** Declared as a props object (a template lacking required fields), not as a DSL object. */
-  template?: boolean;
+  readonly kind: Kind;
+  readonly template: boolean;
 }
 
-/** A construct that could not be translated; caught at the nearest boundary. */
-class Untranslatable extends Error {
-  constructor(
-    readonly line: number,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
+/** An included file, translated: where the including file imports it from, and what it defines. */
+export interface IncludedModule {
+  /** `./hello_world.aurora.ts`, relative to the including file's output. */
+  readonly specifier: string;
+  readonly names: ReadonlyMap<string, ExportedName>;
 }
 
-interface Note {
-  readonly line: number;
-  readonly reason: string;
-  readonly lines: readonly string[];
+/** Translates `include('x.aurora')` (the path as written, relative to the including file). */
+export type IncludeResolver = (file: string) => { readonly ok: true; readonly module: IncludedModule } | { readonly ok: false; readonly reason: string };
+
+export interface TranslateOptions {
+  /** How `include(...)` is followed. @default include() is reported as not translated */
+  readonly include?: IncludeResolver;
+  /** Export every name (for a file that another includes). @default only the jobs */
+  readonly exportAll?: boolean;
+}
+
+/** Something translated with a change, or dropped on purpose: said in a comment, not counted as untranslated. */
+export interface MigrationRemark extends MigrationIssue {
+  readonly kind: 'dropped' | 'rewritten';
+}
+
+export interface Translation {
+  /** The TypeScript body, without the import line of the DSL. */
+  readonly body: string;
+  readonly values: ReadonlySet<string>;
+  readonly types: ReadonlySet<string>;
+  readonly issues: readonly MigrationIssue[];
+  readonly remarks: readonly MigrationRemark[];
+  readonly exportsSomething: boolean;
+  /** The names this file defines, for a file that includes it. */
+  readonly exported: ReadonlyMap<string, ExportedName>;
 }
 
 /** One top-level piece of output. */
 interface Chunk {
-  readonly text: string;
+  text: string;
   readonly startLine: number;
   readonly endLine: number;
   /** Declares this binding (so `export` can be added when it is a job). */
   readonly binding?: Binding;
   /** The chunk is the commented-out original (which holds its own end-of-line comments). */
   readonly commented?: boolean;
+  /** An include(): its import line is written once the names used from it are known. */
+  readonly include?: { readonly specifier: string; readonly written: string };
   trailing?: string;
 }
 
-export interface Translation {
-  /** The TypeScript body, without the import line. */
-  readonly body: string;
-  readonly values: ReadonlySet<string>;
-  readonly types: ReadonlySet<string>;
-  readonly issues: readonly MigrationIssue[];
-  readonly exportsSomething: boolean;
-}
+/** A comment made from notes, which a note about the same source lines joins instead of repeating them. */
+type NoteComment = { comment: string[]; readonly notes: Note[] };
 
 const MARK = 'aurora config migrate';
-const OMIT = Symbol('omit');
 
 const STATEMENT_REASONS: Readonly<Record<string, string>> = {
   ImportStatement: "imports are not translated: a config imports only '@aurora/dsl' (added for you) and local .ts files",
   FunctionDefinition: 'functions are not translated; write the function in TypeScript by hand',
-  ClassDefinition: 'classes (Pystachio Structs) are not translated; write a TypeScript interface and object by hand',
+  ClassDefinition: 'classes other than Struct classes are not translated; write a TypeScript interface and object by hand',
   IfStatement: 'if blocks are not translated',
   ForStatement: 'for loops are not translated; build the list with .map(...) by hand',
   WhileStatement: 'while loops are not translated',
-  WithStatement: 'with blocks are not translated: configs cannot read files',
+  WithStatement: 'with blocks are not translated (except a file digest: with open(p) as f: x = hashlib.md5(f.read()).hexdigest())',
   TryStatement: 'try blocks are not translated',
   UpdateStatement: 'augmented assignments (+=, ...) are not translated; build the value in one expression',
   DeleteStatement: 'del is not translated',
@@ -119,21 +123,28 @@ const EXPRESSION_REASONS: Readonly<Record<string, string>> = {
   YieldExpression: 'yield is not translated',
 };
 
+/** Why an import of getpass, os or hashlib is not needed. */
+const IMPORT_NOT_NEEDED: Readonly<Record<string, string>> = {
+  getpass: 'getpass.getuser() is currentUser()',
+  os: "os.getenv('USER') is currentUser()",
+  hashlib: "a digest of a file is fileDigest('md5', './file')",
+};
+
 /** Translates the statements of a parsed Pystachio file into TypeScript statements. */
-export class Translator {
+export class Translator implements Ctx {
   private readonly bindings = new Map<string, Binding>();
   private readonly tsNames = new Set<string>();
   private readonly values = new Set<string>();
   private readonly types = new Set<string>();
   private readonly issues: MigrationIssue[] = [];
+  private readonly remarks: MigrationRemark[] = [];
   private notes: Note[] = [];
   private readonly assignCounts = new Map<string, number>();
-  /** Names called somewhere (`job_template(cluster=...)`): templates, which may lack required fields. */
-  private readonly called = new Set<string>();
 
   constructor(
-    private readonly py: PythonSource,
-    private readonly dsl: DslCapabilities,
+    readonly py: PythonSource,
+    readonly dsl: DslCapabilities,
+    private readonly options: TranslateOptions = {},
   ) {}
 
   translate(): Translation {
@@ -143,19 +154,12 @@ export class Translator {
       const target = s.name === 'AssignStatement' ? this.singleTarget(s) : undefined;
       if (target) this.assignCounts.set(target, (this.assignCounts.get(target) ?? 0) + 1);
     }
-    this.py.tree.iterate({
-      enter: (ref) => {
-        if (ref.name !== 'CallExpression') return;
-        const callee = ref.node.firstChild;
-        if (callee?.name === 'VariableName') this.called.add(this.py.textOf(callee));
-      },
-    });
     const chunks: Chunk[] = [];
     for (const s of statements) {
       const startLine = this.py.lineOf(s);
       const endLine = this.py.endLineOf(s);
       if (s.name === 'Comment') {
-        const text = `// ${this.py.textOf(s).replace(/^#\s?/, '')}`;
+        const text = `// ${this.py.textOf(s).replace(/^#\s?/, '')}`.trimEnd();
         const prev = chunks[chunks.length - 1];
         if (prev && prev.endLine === startLine && prev.trailing === undefined) {
           // a comment at the end of a line: kept after the statement, or already in the commented-out lines
@@ -177,24 +181,109 @@ export class Translator {
       values: this.values,
       types: this.types,
       issues: [...this.issues].sort((a, b) => a.line - b.line),
+      remarks: [...this.remarks].sort((a, b) => a.line - b.line),
       exportsSomething,
+      exported: this.exported(),
     };
+  }
+
+  // ---- Ctx: what the construct modules use -----------------------------------------------------
+
+  binding(py: string): Binding | undefined {
+    const b = this.bindings.get(py);
+    if (b) b.used = true;
+    return b;
+  }
+
+  value(name: string): string {
+    this.values.add(name);
+    return name;
+  }
+
+  fail(node: SyntaxNode, reason: string): never {
+    throw new Untranslatable(this.py.lineOf(node), reason);
+  }
+
+  note(...notes: Note[]): void {
+    this.notes.push(...notes);
+  }
+
+  remark(node: SyntaxNode, message: string, kind: 'dropped' | 'rewritten'): void {
+    this.notes.push({ line: this.py.lineOf(node), reason: message, lines: [], remark: kind });
+  }
+
+  templateLiteral(parts: readonly (string | Tx)[]): Tx {
+    return templateLiteral(parts);
+  }
+
+  args(argList: SyntaxNode): Arg[] {
+    const kids = children(argList).filter((c) => !['(', ')', ','].includes(c.name));
+    const out: Arg[] = [];
+    for (let i = 0; i < kids.length; i++) {
+      const k = kids[i] as SyntaxNode;
+      if (k.name === 'Comment') {
+        out.push({ comment: this.py.textOf(k).replace(/^#\s?/, ''), value: k, from: k.from });
+      } else if (k.name === '*' || k.name === '**') {
+        const v = kids[i + 1] as SyntaxNode;
+        out.push({ star: k.name, value: v, from: k.from });
+        i++;
+      } else if (k.name === 'VariableName' && kids[i + 1]?.name === 'AssignOp') {
+        const v = kids[i + 2] as SyntaxNode;
+        out.push({ name: this.py.textOf(k), nameNode: k, value: v, from: k.from });
+        i += 2;
+      } else {
+        out.push({ value: k, from: k.from });
+      }
+    }
+    return out.filter((a) => a.value !== undefined);
   }
 
   // ---- statements ------------------------------------------------------------------------------
 
   private statement(s: SyntaxNode, startLine: number, endLine: number): Chunk {
-    if (s.name === 'ExpressionStatement') {
-      const only = meaningful(s);
-      if (only.length === 1 && (only[0]?.name === 'String' || only[0]?.name === 'ContinuedString')) {
-        const doc = decodePythonString(this.py.textOf(only[0] as SyntaxNode));
-        if (doc.ok) return { text: printComment(doc.value.trim().split('\n').map((l) => l.trim())), startLine, endLine };
+    switch (s.name) {
+      case 'ExpressionStatement': {
+        const only = meaningful(s);
+        if (only.length === 1 && (only[0]?.name === 'String' || only[0]?.name === 'ContinuedString')) {
+          const doc = decodePythonString(this.py.textOf(only[0] as SyntaxNode));
+          if (doc.ok) return { text: printComment(doc.value.trim().split('\n').map((l) => l.trim())), startLine, endLine };
+        }
+        const [callee] = only.length === 1 && only[0]?.name === 'CallExpression' ? children(only[0]) : [];
+        if (callee?.name === 'VariableName' && this.py.textOf(callee) === 'include' && !this.bindings.has('include')) {
+          return this.include(s, only[0] as SyntaxNode, startLine, endLine);
+        }
+        break;
       }
-    }
-    if (s.name === 'AssignStatement') {
-      const target = this.singleTarget(s);
-      if (target) return this.assignment(s, target, startLine, endLine);
-      return this.untranslatedStatement(s, 'only `name = value` assignments are translated', startLine, endLine);
+      case 'AssignStatement': {
+        const target = this.singleTarget(s);
+        if (target) return this.assignment(s, target, startLine, endLine);
+        return this.untranslatedStatement(s, 'only `name = value` assignments are translated', startLine, endLine);
+      }
+      case 'ImportStatement': {
+        const known = knownImport(this, s);
+        if (!known) break;
+        for (const [name, dotted] of known) {
+          const b = this.bind(name, startLine);
+          b.translated = true;
+          b.kind = { k: 'python', name: dotted };
+        }
+        const modules = [...new Set([...known.values()].map((d) => d.split('.')[0] as string))];
+        const reason = `\`${this.py.textOf(s).trim()}\` is not needed: ${modules.map((m) => IMPORT_NOT_NEEDED[m]).join('; ')}`;
+        return { text: this.noteText({ line: startLine, reason, lines: [], remark: 'dropped' }), startLine, endLine, commented: true };
+      }
+      case 'ClassDefinition':
+        if (isStructClass(this, s)) return this.declaration(s, children(s)[1] as SyntaxNode, () => structClass(this, s), startLine, endLine);
+        break;
+      case 'WithStatement': {
+        const r = this.frame(() => digestBlock(this, s));
+        if (!r.ok || !r.value) break;
+        const lines = r.value.map(({ name, tx }) => {
+          const b = this.bind(name, startLine);
+          Object.assign(b, { translated: true, kind: tx.kind, declared: true });
+          return `const ${b.ts} = ${print(tx.code)};`;
+        });
+        return { text: [...r.notes.map((n) => this.noteText(n)), ...lines].join('\n'), startLine, endLine };
+      }
     }
     return this.untranslatedStatement(s, STATEMENT_REASONS[s.name] ?? `${s.name} is not translated`, startLine, endLine);
   }
@@ -207,26 +296,33 @@ export class Translator {
   }
 
   private assignment(s: SyntaxNode, py: string, startLine: number, endLine: number): Chunk {
-    const value = children(s)[2] as SyntaxNode;
-    const result = this.frame(() => this.expr(value));
-    const existing = this.bindings.get(py);
+    return this.declaration(s, children(s)[0] as SyntaxNode, () => this.expr(children(s)[2] as SyntaxNode), startLine, endLine);
+  }
+
+  /** `name = value` (or `class Name(Struct)`): a const (a let when assigned again), or the statement commented out. */
+  private declaration(s: SyntaxNode, nameNode: SyntaxNode, translate: () => Tx, startLine: number, endLine: number): Chunk {
+    const py = this.py.textOf(nameNode);
+    const result = this.frame(translate);
     if (!result.ok) {
       const note = { line: result.error.line, reason: result.error.reason, lines: this.py.sourceLines(s) };
-      const binding = this.bind(py, startLine);
+      const binding = this.rebind(py, startLine);
       binding.translated = false;
       binding.reason = result.error.reason;
       return { text: this.noteText(note), startLine, endLine, commented: true };
     }
-    const binding = existing && existing.declared ? existing : this.bind(py, startLine);
+    const existing = this.bindings.get(py);
     const tx = result.value;
+    const binding = existing && existing.declared && !existing.importedFrom ? existing : this.rebind(py, startLine, tx.kind.k === 'profileType');
     let code = tx.code;
     let kind = tx.kind;
     binding.template = false;
-    if (tx.props && kind.k === 'struct' && this.called.has(py)) {
+    if (tx.props && kind.k === 'struct') {
+      // a template that lacks required fields (Aurora allows it): the fields alone, spread where it is used
       binding.template = true;
       const spec = STRUCTS[kind.struct] as StructSpec;
-      code = { ...(tx.props as Extract<Code, { t: 'object' }>), satisfies: `Partial<${spec.propsType}>` };
-      this.types.add(spec.propsType as string);
+      const type = tx.propsBound ? (spec.propsType as string).replace(/Props$/, 'Def') : (spec.propsType as string);
+      code = { ...(tx.props as Extract<Code, { t: 'object' }>), satisfies: `Partial<${type}>` };
+      this.types.add(type);
     }
     if (kind.k === 'struct' && !kind.partial && kind.struct === 'SequentialTask') kind = { ...kind, struct: 'Task' };
     binding.translated = true;
@@ -245,9 +341,40 @@ export class Translator {
     };
   }
 
+  /** `include('x.aurora')`: the included file is migrated beside this one, and what it defines imported. */
+  private include(s: SyntaxNode, callNode: SyntaxNode, startLine: number, endLine: number): Chunk {
+    const argList = children(callNode)[1] as SyntaxNode;
+    const args = plainArgs(this.args(argList));
+    const only = args[0];
+    const file = only && args.length === 1 && only.name === undefined && only.value.name === 'String' ? decodePythonString(this.py.textOf(only.value)) : undefined;
+    if (!file?.ok) return this.untranslatedStatement(s, "include() is translated when it names one file: include('other.aurora')", startLine, endLine);
+    if (!this.options.include) return this.untranslatedStatement(s, 'include() is not translated here: the included file cannot be read', startLine, endLine);
+    const r = this.options.include(file.value);
+    if (!r.ok) return this.untranslatedStatement(s, r.reason, startLine, endLine);
+    for (const [py, name] of r.module.names) {
+      const old = this.bindings.get(py);
+      if (old && !old.declared && !old.importedFrom) this.tsNames.delete(old.ts);
+      let ts = name.ts;
+      for (let i = 2; this.tsNames.has(ts); i++) ts = `${name.ts}${i}`;
+      this.tsNames.add(ts);
+      this.bindings.set(py, {
+        py,
+        ts,
+        line: startLine,
+        translated: true,
+        kind: name.kind,
+        declared: true,
+        template: name.template,
+        importedFrom: r.module.specifier,
+        ...(ts !== name.ts ? { importedName: name.ts } : {}),
+      } as Binding);
+    }
+    return { text: '', startLine, endLine, include: { specifier: r.module.specifier, written: this.py.textOf(s).trim() } };
+  }
+
   private untranslatedStatement(s: SyntaxNode, reason: string, startLine: number, endLine: number): Chunk {
     for (const name of this.definedNames(s)) {
-      const b = this.bind(name, startLine);
+      const b = this.rebind(name, startLine);
       b.translated = false;
       b.reason = reason;
     }
@@ -301,10 +428,15 @@ export class Translator {
     return [...new Set(names)];
   }
 
-  private bind(py: string, line: number): Binding {
+  /**
+   * The binding of a Python name, made when it is new: a camelCase TypeScript name, even for a
+   * value Python names like a class (`ContainerProfile = DefaultProfile(...)`); a Struct class
+   * keeps its name (`keepCase`), as a factory does.
+   */
+  private bind(py: string, line: number, keepCase = false): Binding {
     const existing = this.bindings.get(py);
     if (existing) return existing;
-    let ts = camelCase(py);
+    let ts = keepCase ? py : camelCase(py);
     if (RESERVED_WORDS.has(ts) || this.dsl.exports.has(ts)) ts = `${ts}_`;
     const base = ts;
     for (let i = 2; this.tsNames.has(ts); i++) ts = `${base}${i}`;
@@ -314,22 +446,65 @@ export class Translator {
     return b;
   }
 
-  /** Aurora's loader takes `jobs`, else every Job the file defines: export those. */
+  /** The binding a definition in this file gives a name: a new one where the name was imported. */
+  private rebind(py: string, line: number, keepCase = false): Binding {
+    const existing = this.bindings.get(py);
+    if (existing?.importedFrom) {
+      this.bindings.delete(py);
+      // an imported name never used here is not imported: this file's own definition takes its name
+      if (!existing.used) this.tsNames.delete(existing.ts);
+    }
+    return this.bind(py, line, keepCase);
+  }
+
+  /** Aurora's loader takes `jobs`, else every Job the file defines: export those (everything, when included). */
   private markExports(chunks: Chunk[]): boolean {
+    const exportChunk = (c: Chunk): void => {
+      c.text = c.text.replace(/^(const|let) /m, 'export $1 ');
+    };
+    const noJobs = (): boolean => {
+      // as in Aurora, a file may define no jobs (templates for other files); `config list` lists none
+      chunks.push({ text: '// This file defines no jobs, as the Aurora file did not.\nexport const jobs = [];', startLine: Infinity, endLine: Infinity });
+      return true;
+    };
+    if (this.options.exportAll) {
+      for (const c of chunks) if (c.binding?.translated) exportChunk(c);
+      return this.tsNames.has('jobs') ? chunks.some((c) => c.binding?.translated) : noJobs();
+    }
     const jobs = this.bindings.get('jobs');
-    if (jobs?.declared) {
-      for (const c of chunks) if (c.binding === jobs) (c as { text: string }).text = c.text.replace(/^(const|let) /m, 'export $1 ');
+    if (jobs?.translated && jobs.importedFrom) {
+      // the jobs come from an included file, as Pystachio's include() gives them
+      jobs.used = true;
+      chunks.push({ text: `export { ${jobs.ts === 'jobs' ? 'jobs' : `${jobs.ts} as jobs`} };`, startLine: Infinity, endLine: Infinity });
+      return true;
+    }
+    if (jobs?.declared && jobs.translated) {
+      for (const c of chunks) {
+        if (c.binding === jobs) {
+          if (jobs.ts === 'jobs') exportChunk(c);
+          else chunks.push({ text: `export { ${jobs.ts} as jobs };`, startLine: Infinity, endLine: Infinity });
+        }
+      }
       return true;
     }
     let any = false;
     for (const c of chunks) {
       const k = c.binding?.kind;
       if (k?.k === 'struct' && (k.struct === 'Job' || k.struct === 'Service') && !c.binding?.template) {
-        (c as { text: string }).text = c.text.replace(/^(const|let) /m, 'export $1 ');
+        exportChunk(c);
         any = true;
       }
     }
-    return any;
+    return any || (!this.tsNames.has('jobs') && noJobs());
+  }
+
+  /** What an including file may use: every name this file defines (and translated). */
+  private exported(): Map<string, { ts: string; kind: Kind; template: boolean }> {
+    const out = new Map<string, { ts: string; kind: Kind; template: boolean }>();
+    for (const b of this.bindings.values()) {
+      if (b.translated && b.declared && !b.importedFrom && b.kind.k !== 'python') out.set(b.py, { ts: b.ts, kind: b.kind, template: b.template ?? false });
+    }
+    return out;
   }
 
   private render(chunks: readonly Chunk[]): string {
@@ -337,32 +512,54 @@ export class Translator {
     let prevEnd = 0;
     for (const c of chunks) {
       if (out.length > 0 && c.startLine > prevEnd + 1) out.push('');
-      const text = c.trailing ? `${c.text}  ${c.trailing}` : c.text;
-      out.push(text);
+      let text = c.text;
+      if (c.include) text = this.importLine(c.include.specifier, c.include.written);
+      out.push(c.trailing ? `${text}  ${c.trailing}` : text);
       prevEnd = c.endLine;
     }
     return `${out.join('\n')}\n`;
   }
 
+  /** `import { a, b } from './x.aurora.ts';` for the names used from an included file. */
+  private importLine(specifier: string, written: string): string {
+    const names = [...this.bindings.values()]
+      .filter((b) => b.importedFrom === specifier && b.used)
+      .map((b) => (b.importedName ? `${b.importedName} as ${b.ts}` : b.ts))
+      .sort();
+    if (names.length === 0) return `// ${written}: migrated to ${specifier}, of which this file uses nothing`;
+    return `import { ${names.join(', ')} } from ${tsString(specifier)}; // ${written}`;
+  }
+
   // ---- boundaries and notes --------------------------------------------------------------------
 
   /** Runs a translation; soft notes made inside come back with it, a failure is caught. */
-  private frame<T>(fn: () => T): { ok: true; value: T; notes: Note[] } | { ok: false; error: Untranslatable } {
+  frame<T>(fn: () => T): Framed<T> {
     const saved = this.notes;
+    const issues = this.issues.length;
+    const remarks = this.remarks.length;
     this.notes = [];
     try {
       const value = fn();
       return { ok: true, value, notes: this.notes };
     } catch (err) {
-      if (err instanceof Untranslatable) return { ok: false, error: err };
+      if (err instanceof Untranslatable) {
+        // what was recorded inside is gone with it: the construct is reported once, by the caller
+        this.issues.length = issues;
+        this.remarks.length = remarks;
+        return { ok: false, error: err };
+      }
       throw err;
     } finally {
       this.notes = saved;
     }
   }
 
-  /** Records the issue and returns the comment lines that stand for the construct. */
+  /** Records the note and returns the comment lines that stand for the construct. */
   private noteLines(note: Note): string[] {
+    if (note.remark) {
+      this.remarks.push({ line: note.line, message: note.reason, kind: note.remark });
+      return [`${MARK}: line ${note.line}: ${note.reason}`, ...note.lines];
+    }
     this.issues.push({ line: note.line, message: note.reason });
     return [`${MARK}: line ${note.line} not translated: ${note.reason}`, ...note.lines];
   }
@@ -371,15 +568,28 @@ export class Translator {
     return printComment(this.noteLines(note));
   }
 
-  private linesBetween(from: number, to: number): string[] {
+  /**
+   * Adds a note as a comment to a list of entries or items; a note about the same source lines as
+   * the comment before it joins that comment, so the lines are shown once.
+   */
+  pushNote(list: (Entry | Item)[], note: Note): void {
+    const last = list[list.length - 1] as Partial<NoteComment> | undefined;
+    const header = (n: Note): string => (n.remark ? `${MARK}: line ${n.line}: ${n.reason}` : `${MARK}: line ${n.line} not translated: ${n.reason}`);
+    if (last?.notes && note.lines.length > 0 && last.notes.some((n) => n.lines.join('\n') === note.lines.join('\n'))) {
+      this.noteLines(note);
+      last.notes.push(note);
+      const headers = last.notes.map(header);
+      (last as NoteComment).comment = [...headers, ...note.lines];
+      return;
+    }
+    list.push({ comment: this.noteLines(note), notes: [note] } as NoteComment);
+  }
+
+  linesBetween(from: number, to: number): string[] {
     const first = this.py.lineAt(from);
     let end = to;
     while (end > from && /\s/.test(this.py.text[end - 1] ?? '')) end--;
     return this.py.lines.slice(first - 1, this.py.lineAt(Math.max(from, end - 1)));
-  }
-
-  private fail(node: SyntaxNode, reason: string): never {
-    throw new Untranslatable(this.py.lineOf(node), reason);
   }
 
   /** A string value the config cannot compute: becomes the template `{{name}}`, bound with --bind. */
@@ -393,9 +603,14 @@ export class Translator {
     return { code: atom(tsString(`{{${name}}}`)), kind: { k: 'string', literal: `{{${name}}}` } };
   }
 
-  /** Items of a list (or a call's arguments), each its own boundary; comments kept. */
-  private items(nodes: readonly SyntaxNode[], translate: (n: SyntaxNode) => Item): Item[] {
+  /**
+   * Items of a list (or a call's arguments), each its own boundary; comments kept. A list of which
+   * nothing translated is not left as an empty list: the whole list is untranslated.
+   */
+  private items(node: SyntaxNode, nodes: readonly SyntaxNode[], translate: (n: SyntaxNode) => Item): Item[] {
     const out: Item[] = [];
+    const failures: Untranslatable[] = [];
+    let translated = 0;
     for (const n of nodes) {
       if (n.name === 'Comment') {
         out.push({ comment: [this.py.textOf(n).replace(/^#\s?/, '')] });
@@ -403,18 +618,24 @@ export class Translator {
       }
       const r = this.frame(() => translate(n));
       if (r.ok) {
-        for (const note of r.notes) out.push({ comment: this.noteLines(note) });
+        for (const note of r.notes) this.pushNote(out, note);
         out.push(r.value);
+        translated++;
       } else {
-        out.push({ comment: this.noteLines({ line: r.error.line, reason: r.error.reason, lines: this.py.sourceLines(n) }) });
+        failures.push(r.error);
+        this.pushNote(out, { line: r.error.line, reason: r.error.reason, lines: this.py.sourceLines(n) });
       }
+    }
+    if (translated === 0 && failures.length > 0) {
+      // not left as an empty list: the list is reported once, where it is
+      this.fail(node, [...new Set(failures.map((f) => f.reason))].join('; '));
     }
     return out;
   }
 
   // ---- expressions -----------------------------------------------------------------------------
 
-  private expr(node: SyntaxNode, want?: 'string'): Tx {
+  expr(node: SyntaxNode, want?: 'string'): Tx {
     switch (node.name) {
       case 'String':
       case 'ContinuedString':
@@ -473,13 +694,14 @@ export class Translator {
 
   private name(node: SyntaxNode, want?: 'string'): Tx {
     const py = this.py.textOf(node);
-    const b = this.bindings.get(py);
+    const b = this.binding(py);
     if (b) {
       if (!b.translated) {
         const why = `'${py}' comes from line ${b.line}, which was not translated`;
         if (want === 'string') return this.placeholder(node, py, why);
         this.fail(node, why);
       }
+      if (b.kind.k === 'python') this.fail(node, `${py} (${b.kind.name}) is translated only where it is called`);
       return this.useBinding(b);
     }
     if (UNITS.has(py)) {
@@ -496,8 +718,8 @@ export class Translator {
     const kind = b.kind;
     if (kind.k === 'struct' && b.template) {
       // a template that lacks required fields, used as a whole: the factory says what is missing
-      const factory = this.derivedFactory(kind, false);
-      return { code: call(factory, [atom(b.ts)]), kind: { ...kind, partial: false } };
+      const factory = derivedFactory(kind, false);
+      return { code: call(this.value(factory), [atom(b.ts)]), kind: { ...kind, partial: false } };
     }
     // a variable stays a reference: its value is not inlined into strings built from it
     if ((kind.k === 'string' || kind.k === 'number') && kind.literal !== undefined) return { code: atom(b.ts), kind: { k: kind.k } };
@@ -507,7 +729,7 @@ export class Translator {
   private list(node: SyntaxNode, want?: 'string'): Tx {
     const elements = meaningful(node);
     if (elements.some((e) => e.name === '*')) this.fail(node, 'unpacking (*x) in a list is not translated');
-    const items = this.items(elements, (e) => this.expr(e, want).code);
+    const items = this.items(node, elements, (e) => this.expr(e, want).code);
     return { code: { t: 'array', items }, kind: { k: 'list' } };
   }
 
@@ -526,10 +748,10 @@ export class Translator {
       if (!v) this.fail(k, 'this dict entry is not translated');
       const r = this.frame(() => ({ key: this.dictKey(k), value: this.expr(v).code }));
       if (r.ok) {
-        for (const note of r.notes) entries.push({ comment: this.noteLines(note) });
+        for (const note of r.notes) this.pushNote(entries, note);
         entries.push(r.value);
       } else {
-        entries.push({ comment: this.noteLines({ line: r.error.line, reason: r.error.reason, lines: this.linesBetween(k.from, v.to) }) });
+        this.pushNote(entries, { line: r.error.line, reason: r.error.reason, lines: this.linesBetween(k.from, v.to) });
       }
     }
     return { code: { t: 'object', entries }, kind: { k: 'dict' } };
@@ -566,7 +788,7 @@ export class Translator {
     const op = this.py.textOf(opNode);
     if (op === '%') {
       const left = this.expr(l);
-      if (left.kind.k === 'string') return this.percentFormat(node, left, r);
+      if (left.kind.k === 'string') return percentFormat(this, node, left, r);
       return this.arithmetic('%', left, this.expr(r), node);
     }
     if (op === 'and' || op === 'or') {
@@ -614,6 +836,7 @@ export class Translator {
     }
     const listy = (k: Kind['k']): boolean => k === 'list' || k === 'constraints';
     if (listy(lk) || listy(rk)) {
+      // Aurora's `order(a, b) + order(c, d)` and `[a] + rest`: one list, with spreads
       const items: Item[] = [];
       for (const side of [left, right]) {
         if (side.code.t === 'array') items.push(...side.code.items);
@@ -656,91 +879,23 @@ export class Translator {
     return { code: { t: 'cond', test: this.expr(test).code, then: a.code, otherwise: this.expr(otherwise).code }, kind: a.kind };
   }
 
-  /** `'cp %s .' % path` → a template literal. */
-  private percentFormat(node: SyntaxNode, format: Tx, argsNode: SyntaxNode): Tx {
-    if (format.kind.k !== 'string' || format.kind.literal === undefined) {
-      return this.fail(node, '% formatting is translated only when the format is a string literal');
-    }
-    const text = format.kind.literal;
-    const argNodes = argsNode.name === 'TupleExpression' ? meaningful(argsNode).filter((c) => c.name !== 'Comment') : [argsNode];
-    const named = argsNode.name === 'DictionaryExpression';
-    const namedArgs = new Map<string, SyntaxNode>();
-    if (named) {
-      const kids = meaningful(argsNode).filter((c) => c.name !== 'Comment');
-      for (let i = 0; i + 1 < kids.length; i += 2) {
-        const key = this.expr(kids[i] as SyntaxNode);
-        if (key.kind.k !== 'string' || key.kind.literal === undefined) this.fail(argsNode, 'format keys must be string literals');
-        namedArgs.set(key.kind.literal, kids[i + 1] as SyntaxNode);
-      }
-    }
-    const parts: (string | Tx)[] = [];
-    let next = 0;
-    const spec = /%(?:\(([^)]*)\))?([-+ #0]*\d*(?:\.\d+)?)([a-zA-Z%])/g;
-    let last = 0;
-    for (let m = spec.exec(text); m; m = spec.exec(text)) {
-      parts.push(text.slice(last, m.index));
-      last = m.index + m[0].length;
-      const [, key, flags, conv] = m;
-      if (conv === '%' && key === undefined && !flags) {
-        parts.push('%');
-        continue;
-      }
-      if (flags || !['s', 'd', 'i'].includes(conv as string)) {
-        this.fail(node, `the format ${m[0]} is not translated (only %s, %d and %%)`);
-      }
-      let arg: SyntaxNode | undefined;
-      if (key !== undefined) {
-        if (!named) this.fail(node, `${m[0]} needs a dict of values`);
-        arg = namedArgs.get(key);
-      } else {
-        if (named) this.fail(node, `${m[0]} needs a tuple of values`);
-        arg = argNodes[next++];
-      }
-      if (!arg) return this.fail(node, `the format '${text}' has more fields than values`);
-      parts.push(this.expr(arg, 'string'));
-    }
-    parts.push(text.slice(last));
-    if (!named && next !== argNodes.length) this.fail(node, `the format '${text}' has fewer fields than values`);
-    return this.templateLiteral(parts);
-  }
-
-  /** Literal text and values as one string: inline literals, `${...}` for the rest. */
-  private templateLiteral(parts: readonly (string | Tx)[]): Tx {
-    let text = '';
-    let literal: string | undefined = '';
-    for (const p of parts) {
-      if (typeof p === 'string') {
-        text += escapeTemplateText(p);
-        if (literal !== undefined) literal += p;
-      } else if (
-        (p.kind.k === 'string' && p.kind.literal !== undefined) ||
-        (p.kind.k === 'number' && p.kind.literal !== undefined && /^-?\d+(\.\d+)?$/.test(p.kind.literal))
-      ) {
-        text += escapeTemplateText(p.kind.literal);
-        if (literal !== undefined) literal += p.kind.literal;
-      } else {
-        text += `\${${print(p.code)}}`;
-        literal = undefined;
-      }
-    }
-    if (literal !== undefined) return { code: atom(tsString(literal)), kind: { k: 'string', literal } };
-    return { code: atom(`\`${text}\``), kind: { k: 'string' } };
-  }
-
   private member(node: SyntaxNode, want?: 'string'): Tx {
-    const env = this.environmentRead(node);
+    const user = currentUser(this, node);
+    if (user) return user;
+    const env = environmentRead(this, node);
     if (env) {
       if (want === 'string') return this.placeholder(node, env, `${this.py.textOf(node)} reads the environment, which configs cannot`);
       this.fail(node, `${this.py.textOf(node)} reads the environment, which configs cannot; pass the value with --bind`);
     }
+    const [object, dot, prop] = children(node);
+    if (object && dot?.name === '.' && prop?.name === 'PropertyName' && this.py.textOf(object) === 'Mode') return this.mode(node, this.py.textOf(prop));
     return this.fail(node, `${this.py.textOf(node)} is not translated`);
   }
 
-  /** `os.environ['X']`, `os.getenv('X')`, `os.environ.get('X')`: the variable's name. */
-  private environmentRead(node: SyntaxNode): string | undefined {
-    const text = this.py.textOf(node).replace(/\s+/g, '');
-    const m = /^os\.(?:environ\[|getenv\(|environ\.get\()(['"])(\w+)\1/.exec(text);
-    return m?.[2];
+  /** Aurora's `Mode('RO')` (a Pystachio Enum) → `Mode.RO`. */
+  private mode(node: SyntaxNode, value: string | undefined): Tx {
+    if (value !== 'RO' && value !== 'RW') return this.fail(node, "a volume's mode is Mode('RO') or Mode('RW')");
+    return { code: { t: 'member', object: atom(this.value('Mode')), name: value }, kind: { k: 'string', literal: value } };
   }
 
   // ---- calls -----------------------------------------------------------------------------------
@@ -748,33 +903,43 @@ export class Translator {
   private call(node: SyntaxNode, want?: 'string'): Tx {
     const [callee, argList] = children(node);
     if (!callee || !argList) return this.fail(node, 'this call is not translated');
-    const env = this.environmentRead(node);
-    if (env) return this.member(node, want);
+    const host = currentUser(this, node) ?? fileDigest(this, node);
+    if (host) return host;
+    if (environmentRead(this, node)) return this.member(node, want);
     if (callee.name === 'VariableName') {
       const name = this.py.textOf(callee);
-      const b = this.bindings.get(name);
+      const b = this.binding(name);
       if (b) {
         if (!b.translated) this.fail(callee, `'${name}' comes from line ${b.line}, which was not translated`);
+        if (b.kind.k === 'profileType') return profileValue(this, node, b, argList);
+        if (b.kind.k === 'profile') return derivedProfile(this, node, b, argList);
+        if (b.kind.k === 'python') this.fail(node, `${name}(...) (${b.kind.name}) is not translated`);
         if (b.kind.k !== 'struct') this.fail(node, `calling '${name}' is not translated (only Aurora objects can be called to copy them)`);
-        return this.derive(node, b, argList);
+        return derive(this, node, b, argList);
       }
       switch (name) {
         case 'order':
-          return this.order(node, argList);
+          return orderCall(this, node, argList);
         case 'SimpleTask':
-          return this.simpleTask(node, argList);
+          return simpleTask(this, this.dsl, node, argList);
         case 'concat_tasks':
         case 'combine_tasks':
-          return this.combineTasks(node, name === 'concat_tasks' ? 'concat' : 'combine', argList);
+          return combineTasks(this, this.dsl, node, name === 'concat_tasks' ? 'concat' : 'combine', argList);
         case 'HealthCheckerConfig':
-          return this.unwrap(node, argList, ['http', 'shell'], 'HealthCheckerConfig', () => ({
+          return unwrap(this, node, argList, ['http', 'shell'], 'HealthCheckerConfig', () => ({
             code: call(this.value('HttpHealthChecker'), []),
             kind: { k: 'struct', struct: 'HttpHealthChecker', fields: new Set(), partial: false },
           }));
         case 'Container':
-          return this.unwrap(node, argList, ['docker'], 'Container');
+          return unwrap(this, node, argList, ['docker'], 'Container');
         case 'Constraint':
-          return this.constraint(node, argList);
+          return constraintCall(this, node, argList);
+        case 'Mode': {
+          const args = plainArgs(this.args(argList));
+          const only = args[0];
+          const v = only && args.length === 1 && only.name === undefined ? this.expr(only.value) : undefined;
+          return this.mode(node, v?.kind.k === 'string' ? v.kind.literal : undefined);
+        }
         case 'LoggerDestination':
         case 'LoggerMode': {
           const args = this.args(argList);
@@ -789,7 +954,7 @@ export class Translator {
           return { code: call('String', [v.code]), kind: { k: 'string' } };
         }
         default:
-          if (STRUCTS[name]) return this.struct(node, name, argList);
+          if (STRUCTS[name]) return structCall(this, node, name, argList);
           if (UNSUPPORTED_NAMES[name]) this.fail(callee, UNSUPPORTED_NAMES[name] as string);
           return this.fail(callee, `the function '${name}' is not defined in this file or not translated`);
       }
@@ -799,10 +964,12 @@ export class Translator {
       const method = prop && prop.name === 'PropertyName' ? this.py.textOf(prop) : undefined;
       if (!object || !method) return this.fail(node, `${this.py.textOf(callee)}(...) is not translated`);
       const objText = this.py.textOf(object);
-      if (objText === 'Tasks' && (method === 'concat' || method === 'combine')) return this.combineTasks(node, method, argList);
-      if (method === 'join') return this.join(node, object, argList);
-      if (method === 'format') return this.format(node, object, argList);
-      if (method === 'bind') return this.bindCall(node, object, argList);
+      if (objText === 'Tasks' && (method === 'concat' || method === 'combine')) return combineTasks(this, this.dsl, node, method, argList);
+      if (method === 'join') return joinCall(this, node, object, argList);
+      if (method === 'format') return formatCall(this, node, object, argList);
+      if (method === 'bind') return bindCall(this, node, object, argList);
+      const dotted = dottedName(this, callee);
+      if (dotted) this.fail(node, `${dotted}(...) is not translated (only getpass.getuser(), os.getenv('USER') and hashlib digests of a file are)`);
       const receiver = this.expr(object);
       if (receiver.kind.k === 'struct' && this.args(argList).length === 0) {
         const field = (STRUCTS[receiver.kind.struct]?.fields[method] ?? undefined) as FieldSpec | undefined;
@@ -815,385 +982,4 @@ export class Translator {
     return this.fail(node, `${this.py.textOf(callee)}(...) is not translated`);
   }
 
-  private value(name: string): string {
-    this.values.add(name);
-    return name;
-  }
-
-  private args(argList: SyntaxNode): Arg[] {
-    const kids = children(argList).filter((c) => !['(', ')', ','].includes(c.name));
-    const out: Arg[] = [];
-    for (let i = 0; i < kids.length; i++) {
-      const k = kids[i] as SyntaxNode;
-      if (k.name === 'Comment') {
-        out.push({ comment: this.py.textOf(k).replace(/^#\s?/, ''), value: k, from: k.from });
-      } else if (k.name === '*' || k.name === '**') {
-        const v = kids[i + 1] as SyntaxNode;
-        out.push({ star: k.name, value: v, from: k.from });
-        i++;
-      } else if (k.name === 'VariableName' && kids[i + 1]?.name === 'AssignOp') {
-        const v = kids[i + 2] as SyntaxNode;
-        out.push({ name: this.py.textOf(k), nameNode: k, value: v, from: k.from });
-        i += 2;
-      } else {
-        out.push({ value: k, from: k.from });
-      }
-    }
-    return out.filter((a) => a.value !== undefined);
-  }
-
-  /** `Process(name='x', ...)` → `Process({ name: 'x', ... })`. */
-  private struct(node: SyntaxNode, name: string, argList: SyntaxNode, base?: { ts: string; fields: ReadonlySet<string> }): Tx {
-    const spec = STRUCTS[name] as StructSpec;
-    const entries: Entry[] = base ? [{ spread: atom(base.ts) }] : [];
-    const fields = new Set<string>(base?.fields ?? []);
-    for (const arg of this.args(argList)) {
-      if (arg.comment !== undefined) {
-        entries.push({ comment: [arg.comment] });
-        continue;
-      }
-      const lines = this.linesBetween(arg.from, arg.value.to);
-      const note = (line: number, reason: string): void => {
-        entries.push({ comment: this.noteLines({ line, reason, lines }) });
-      };
-      const line = this.py.lineAt(arg.from);
-      if (arg.star) {
-        note(line, `${arg.star}${this.py.textOf(arg.value)} in a call of ${name} is not translated; write the fields out`);
-        continue;
-      }
-      if (arg.name === undefined) {
-        note(line, `positional arguments to ${name} are not translated; name the field (field=value)`);
-        continue;
-      }
-      const field = spec.fields[arg.name];
-      if (!field) {
-        note(line, `${name} has no field '${arg.name}' that aurora-ts knows`);
-        continue;
-      }
-      if ('dropped' in field) {
-        note(line, `${name}.${arg.name} is not translated: ${field.dropped}`);
-        continue;
-      }
-      const r = this.frame(() => this.fieldValue(name, arg.name as string, field, arg.value));
-      if (!r.ok) {
-        note(r.error.line, r.error.reason);
-        continue;
-      }
-      for (const n of r.notes) entries.push({ comment: this.noteLines(n) });
-      if (r.value === OMIT) continue;
-      const key = field.prop;
-      const existing = entries.findIndex((e) => 'key' in e && e.key === key);
-      if (existing >= 0) entries.splice(existing, 1);
-      entries.push({ key, value: r.value });
-      fields.add(key);
-    }
-    if (name === 'HealthCheckConfig') this.legacyHealthCheck(node, entries, fields);
-    if (name === 'UpdateConfig') this.shorthandDefaults(entries, fields);
-    if ((name === 'Job' || name === 'Service') && !fields.has('environment') && !base) {
-      entries.push({ key: 'environment', value: atom("'devel'") }); // Aurora's default
-      fields.add('environment');
-    }
-    const obj: Code = { t: 'object', entries };
-    if (!spec.factory) return { code: obj, kind: { k: 'dict' } };
-    let factory = spec.factory;
-    if (factory === 'Service' && fields.has('service')) factory = 'Job';
-    const partial = spec.required.some((r) => !fields.has(r));
-    const empty = entries.length === 0 && spec.required.length === 0;
-    return {
-      code: call(this.value(factory), empty ? [] : [obj]),
-      kind: { k: 'struct', struct: factory === 'Job' || factory === 'Service' ? factory : name, fields, partial },
-      ...(partial && spec.propsType ? { props: obj } : {}),
-    };
-  }
-
-  private fieldValue(struct: string, pyName: string, field: FieldSpec, node: SyntaxNode): Code | typeof OMIT {
-    if (node.name === 'None') return field.type === 'nullableStruct' ? atom('null') : OMIT;
-    const type = field.type;
-    if (type === 'metadata') return this.metadata(node);
-    const tx = this.expr(node, type === 'string' && field.templateOk ? 'string' : undefined);
-    if (typeof type === 'object') {
-      if (tx.kind.k === 'string' && tx.kind.literal !== undefined && !type.oneOf.includes(tx.kind.literal)) {
-        const hint = tx.kind.literal === 'RUN_OVERLAP' ? 'RUN_OVERLAP was removed from Aurora, which ran the jobs that still had it as CANCEL_NEW; ' : '';
-        this.fail(node, `${hint}${struct}.${pyName} must be one of ${type.oneOf.join(', ')}, not '${tx.kind.literal}'`);
-      }
-      return tx.code;
-    }
-    if (type === 'orderConstraints') {
-      if (tx.kind.k === 'order') return { t: 'array', items: [tx.code] };
-      return tx.code;
-    }
-    return tx.code;
-  }
-
-  /**
-   * Beside an update_strategy Aurora accepts batch_size = 1 and wait_for_batch_completion = False
-   * (its defaults, which it cannot tell from unset) and refuses other values; the DSL refuses any
-   * shorthand with a strategy, so the defaults go. Other values stay, for the compiler to refuse.
-   */
-  private shorthandDefaults(entries: Entry[], fields: Set<string>): void {
-    if (!fields.has('updateStrategy')) return;
-    const defaults: Readonly<Record<string, string>> = { batchSize: '1', waitForBatchCompletion: 'false' };
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i] as Entry;
-      if ('key' in e && e.value.t === 'atom' && defaults[e.key] === e.value.code) {
-        entries.splice(i, 1);
-        fields.delete(e.key);
-      }
-    }
-  }
-
-  /** Aurora's older HealthCheckConfig(endpoint=..., expected_response=...) → an HttpHealthChecker. */
-  private legacyHealthCheck(node: SyntaxNode, entries: Entry[], fields: Set<string>): void {
-    const legacy = ['endpoint', 'expectedResponse', 'expectedResponseCode'];
-    const moved: Entry[] = [];
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i] as Entry;
-      if ('key' in e && legacy.includes(e.key)) {
-        moved.unshift(e);
-        entries.splice(i, 1);
-        fields.delete(e.key);
-      }
-    }
-    if (moved.length === 0) return;
-    if (fields.has('healthChecker')) {
-      entries.push({
-        comment: this.noteLines({
-          line: this.py.lineOf(node),
-          reason: 'HealthCheckConfig sets both health_checker and endpoint/expected_response; the latter are ignored',
-          lines: [],
-        }),
-      });
-      return;
-    }
-    entries.push({ key: 'healthChecker', value: call(this.value('HttpHealthChecker'), [{ t: 'object', entries: moved }]) });
-    fields.add('healthChecker');
-  }
-
-  private metadata(node: SyntaxNode): Code {
-    if (node.name === 'DictionaryExpression') return this.dict(node).code;
-    if (node.name !== 'ArrayExpression' && node.name !== 'TupleExpression') {
-      return this.fail(node, 'metadata is translated only from a list of Metadata(key=..., value=...)');
-    }
-    const entries: Entry[] = [];
-    for (const item of meaningful(node)) {
-      if (item.name === 'Comment') continue;
-      const [callee, argList] = children(item);
-      if (item.name !== 'CallExpression' || !callee || !argList || this.py.textOf(callee) !== 'Metadata') {
-        this.fail(item, 'metadata is translated only from a list of Metadata(key=..., value=...)');
-      }
-      const args = this.args(argList).filter((a) => a.comment === undefined);
-      const key = args.find((a) => a.name === 'key') ?? (args[0]?.name === undefined ? args[0] : undefined);
-      const value = args.find((a) => a.name === 'value') ?? (args[1]?.name === undefined ? args[1] : undefined);
-      if (!key || !value) this.fail(item, 'Metadata needs a key and a value');
-      entries.push({ key: this.dictKey(key.value), value: this.expr(value.value, 'string').code });
-    }
-    return { t: 'object', entries };
-  }
-
-  /** `template(name='x')`: a copy of a template with fields replaced. */
-  private derive(node: SyntaxNode, b: Binding, argList: SyntaxNode): Tx {
-    const kind = b.kind as Extract<Kind, { k: 'struct' }>;
-    const factory = this.derivedFactory(kind, this.args(argList).some((a) => a.name === 'service'));
-    if (!STRUCTS[factory]) this.fail(node, `copying a ${kind.struct} with new fields is not translated`);
-    return this.struct(node, factory, argList, { ts: b.ts, fields: kind.fields });
-  }
-
-  /** The factory that makes a copy of a struct value. */
-  private derivedFactory(kind: Extract<Kind, { k: 'struct' }>, setsService: boolean): string {
-    switch (kind.struct) {
-      case 'SequentialTask':
-        // a complete SequentialTask already holds its order constraints; a template gets them now
-        return kind.partial ? 'SequentialTask' : 'Task';
-      case 'Service':
-        return kind.partial && !setsService ? 'Service' : 'Job';
-      default:
-        return STRUCTS[kind.struct]?.factory ?? kind.struct;
-    }
-  }
-
-  private order(node: SyntaxNode, argList: SyntaxNode): Tx {
-    const args: Code[] = [];
-    for (const a of this.args(argList)) {
-      if (a.comment !== undefined) continue;
-      if (a.name !== undefined || a.star) this.fail(node, 'order() takes processes or process names');
-      const v = this.expr(a.value);
-      if (v.kind.k === 'struct' && v.kind.struct !== 'Process') this.fail(a.value, 'order() takes processes or process names');
-      args.push(v.code);
-    }
-    return { code: { t: 'array', items: [call(this.value('order'), args)] }, kind: { k: 'constraints' } };
-  }
-
-  /** `Constraint(order=['a', 'b'])` → `order('a', 'b')`. */
-  private constraint(node: SyntaxNode, argList: SyntaxNode): Tx {
-    const args = this.args(argList).filter((a) => a.comment === undefined);
-    const only = args[0];
-    if (args.length !== 1 || !only || only.name !== 'order' || (only.value.name !== 'ArrayExpression' && only.value.name !== 'TupleExpression')) {
-      return this.fail(node, "Constraint is translated only as Constraint(order=['a', 'b'])");
-    }
-    const names = meaningful(only.value)
-      .filter((c) => c.name !== 'Comment')
-      .map((c) => this.expr(c, 'string').code);
-    return { code: call(this.value('order'), names), kind: { k: 'order' } };
-  }
-
-  private simpleTask(node: SyntaxNode, argList: SyntaxNode): Tx {
-    const args = this.args(argList).filter((a) => a.comment === undefined);
-    const pick = (kw: string, pos: number): Arg | undefined => args.find((a) => a.name === kw) ?? (args[pos]?.name === undefined ? args[pos] : undefined);
-    const name = pick('name', 0);
-    const command = pick('command', 1);
-    if (!name || !command || args.length !== 2) return this.fail(node, 'SimpleTask takes a name and a command');
-    const n = this.expr(name.value);
-    const c = this.expr(command.value, 'string');
-    const fields = new Set(['name', 'processes', 'resources']);
-    const kind: Kind = { k: 'struct', struct: 'Task', fields, partial: false };
-    if (this.dsl.simpleTask) return { code: call(this.value('SimpleTask'), [n.code, c.code]), kind };
-    // Aurora's SimpleTask: one process and 1 core, 1 GB of RAM and 1 GB of disk.
-    const process = call(this.value('Process'), [{ t: 'object', entries: [{ key: 'name', value: n.code }, { key: 'cmdline', value: c.code }] }]);
-    const gb = this.value('GB');
-    const resources = call(this.value('Resources'), [
-      { t: 'object', entries: [{ key: 'cpu', value: atom('1') }, { key: 'ram', value: atom(`1 * ${gb}`) }, { key: 'disk', value: atom(`1 * ${gb}`) }] },
-    ]);
-    const task: Code = {
-      t: 'object',
-      entries: [
-        { key: 'name', value: n.code },
-        { key: 'processes', value: { t: 'array', items: [process] } },
-        { key: 'resources', value: resources },
-      ],
-    };
-    return { code: call(this.value('Task'), [task]), kind };
-  }
-
-  private combineTasks(node: SyntaxNode, how: 'concat' | 'combine', argList: SyntaxNode): Tx {
-    if (!this.dsl.tasks) {
-      return this.fail(node, `Tasks.${how} is not translated: the DSL has no Tasks.${how} yet; merge the processes into one Task by hand`);
-    }
-    const args = this.args(argList).filter((a) => a.comment === undefined);
-    if (args.some((a) => a.name !== undefined || a.star)) this.fail(node, `Tasks.${how} takes tasks`);
-    const tasks = args.map((a) => this.expr(a.value).code);
-    this.values.add('Tasks');
-    return {
-      code: call({ t: 'member', object: atom('Tasks'), name: how }, tasks),
-      kind: { k: 'struct', struct: 'Task', fields: new Set(['name', 'processes', 'resources']), partial: false },
-    };
-  }
-
-  /** `HealthCheckerConfig(http=X)` is X; `Container(docker=X)` is X. */
-  private unwrap(node: SyntaxNode, argList: SyntaxNode, allowed: readonly string[], name: string, empty?: () => Tx): Tx {
-    const args = this.args(argList).filter((a) => a.comment === undefined);
-    if (args.length === 0 && empty) return empty();
-    const only = args[0];
-    if (args.length !== 1 || !only || only.name === undefined || !allowed.includes(only.name)) {
-      return this.fail(node, `${name} is translated only with one of ${allowed.map((a) => `${a}=...`).join(', ')}`);
-    }
-    return this.expr(only.value);
-  }
-
-  /** `' '.join([...])` → `[...].join(' ')`. */
-  private join(node: SyntaxNode, separator: SyntaxNode, argList: SyntaxNode): Tx {
-    const sep = this.expr(separator);
-    if (sep.kind.k !== 'string') this.fail(node, '.join() is translated only on a string');
-    const args = this.args(argList).filter((a) => a.comment === undefined);
-    if (args.length !== 1 || args[0]?.name !== undefined) this.fail(node, '.join() takes one list');
-    const list = this.expr((args[0] as Arg).value, 'string');
-    if (list.kind.k !== 'list' && list.kind.k !== 'unknown') this.fail(node, '.join() is translated only on a list');
-    return { code: call({ t: 'member', object: list.code, name: 'join' }, [sep.code]), kind: { k: 'string' } };
-  }
-
-  /** `'{} {name}'.format(a, name=b)` → a template literal. */
-  private format(node: SyntaxNode, object: SyntaxNode, argList: SyntaxNode): Tx {
-    const fmt = this.expr(object);
-    if (fmt.kind.k !== 'string' || fmt.kind.literal === undefined) {
-      return this.fail(node, '.format() is translated only on a string literal');
-    }
-    const args = this.args(argList).filter((a) => a.comment === undefined);
-    if (args.some((a) => a.star)) this.fail(node, '.format(*args) is not translated');
-    const positional = args.filter((a) => a.name === undefined);
-    const named = new Map(args.filter((a) => a.name !== undefined).map((a) => [a.name as string, a.value]));
-    const text = fmt.kind.literal;
-    const parts: (string | Tx)[] = [];
-    let auto = 0;
-    let literal = '';
-    for (let i = 0; i < text.length; i++) {
-      const ch = text[i] as string;
-      if ((ch === '{' || ch === '}') && text[i + 1] === ch) {
-        literal += ch;
-        i++;
-        continue;
-      }
-      if (ch === '}') this.fail(node, `a single '}' in the format '${text}'`);
-      if (ch !== '{') {
-        literal += ch;
-        continue;
-      }
-      const close = text.indexOf('}', i);
-      if (close < 0) this.fail(node, `an unclosed '{' in the format '${text}'`);
-      const field = text.slice(i + 1, close);
-      i = close;
-      let arg: SyntaxNode | undefined;
-      if (field === '') arg = positional[auto++]?.value;
-      else if (/^\d+$/.test(field)) arg = positional[Number(field)]?.value;
-      else if (/^[A-Za-z_]\w*$/.test(field)) arg = named.get(field);
-      else this.fail(node, `the format field {${field}} is not translated (only {}, {0} and {name})`);
-      if (!arg) this.fail(node, `no value for the format field {${field}}`);
-      parts.push(literal);
-      literal = '';
-      parts.push(this.expr(arg, 'string'));
-    }
-    parts.push(literal);
-    return this.templateLiteral(parts);
-  }
-
-  /** `x.bind(a=1)` → `x.bind({ a: 1 })`. */
-  private bindCall(node: SyntaxNode, object: SyntaxNode, argList: SyntaxNode): Tx {
-    const receiver = this.expr(object);
-    const entries: Entry[] = [];
-    for (const arg of this.args(argList)) {
-      if (arg.comment !== undefined) {
-        entries.push({ comment: [arg.comment] });
-        continue;
-      }
-      if (arg.name === undefined && arg.value.name === 'DictionaryExpression') {
-        const d = this.dict(arg.value).code as Extract<Code, { t: 'object' }>;
-        entries.push(...d.entries);
-        continue;
-      }
-      const lines = this.linesBetween(arg.from, arg.value.to);
-      if (arg.name === undefined) {
-        entries.push({ comment: this.noteLines({ line: this.py.lineAt(arg.from), reason: '.bind() takes name=value pairs or a dict', lines }) });
-        continue;
-      }
-      const r = this.frame(() => this.expr(arg.value));
-      if (!r.ok) {
-        entries.push({ comment: this.noteLines({ line: r.error.line, reason: r.error.reason, lines }) });
-        continue;
-      }
-      for (const n of r.notes) entries.push({ comment: this.noteLines(n) });
-      entries.push({ key: isIdentifier(arg.name) ? arg.name : tsString(arg.name), value: r.value.code });
-    }
-    if (!this.dsl.bind) {
-      const pairs = entries
-        .filter((e): e is { key: string; value: Code } => 'key' in e)
-        .map((e) => {
-          const v = e.value.t === 'atom' && /^'[^'\\]*'$/.test(e.value.code) ? e.value.code.slice(1, -1) : print(e.value);
-          return `--bind ${e.key.replace(/'/g, '')}=${v}`;
-        });
-      this.notes.push({
-        line: this.py.lineOf(node),
-        reason: `.bind() is not translated: the DSL has no .bind() yet; pass the values on the command line instead${pairs.length ? ` (${pairs.join(' ')})` : ''}`,
-        lines: this.py.sourceLines(node),
-      });
-      return receiver;
-    }
-    return { code: call({ t: 'member', object: receiver.code, name: 'bind' }, [{ t: 'object', entries }]), kind: receiver.kind };
-  }
-}
-
-interface Arg {
-  readonly name?: string;
-  readonly nameNode?: SyntaxNode;
-  readonly value: SyntaxNode;
-  readonly from: number;
-  readonly star?: string;
-  readonly comment?: string;
 }

@@ -41,17 +41,17 @@ describe('aurora config migrate', () => {
   });
 
   it('prints each untranslated construct as FILE:LINE and warns, exit 0', async () => {
-    tmp.write('hello_world.aurora', readFileSync(path.join(FIXTURES, 'hello_world.aurora'), 'utf8'));
+    tmp.write('hello_world.aurora', readFileSync(path.join(FIXTURES, 'outside_subset.aurora'), 'utf8'));
     const r = await run('config', 'migrate', 'hello_world.aurora', '--out', 'out/hello.aurora.ts');
     expect(r.code).toBe(EXIT.OK);
     const lines = r.stderr.trim().split('\n');
     expect(lines.slice(0, 3)).toEqual([
-      "hello_world.aurora:5: not translated: imports are not translated: a config imports only '@aurora/dsl' (added for you) and local .ts files",
-      'hello_world.aurora:6: not translated: with blocks are not translated: configs cannot read files',
-      expect.stringMatching(/^hello_world\.aurora:12: not translated: 'pkg_checksum' comes from line 6/),
+      'hello_world.aurora:5: not translated: functions are not translated; write the function in TypeScript by hand',
+      'hello_world.aurora:8: not translated: list comprehensions are not translated; write .map(...) by hand',
+      expect.stringMatching(/^hello_world\.aurora:10: not translated: Packer packages do not exist in aurora-ts/),
     ]);
-    expect(lines[3]).toMatch(/^Warning: they are left in out\/hello\.aurora\.ts as comments/);
-    expect(r.stdout).toContain('Wrote out/hello.aurora.ts: 3 constructs of hello_world.aurora could not be translated.');
+    expect(lines[8]).toMatch(/^Warning: they are left in out\/hello\.aurora\.ts as comments/);
+    expect(r.stdout).toContain('Wrote out/hello.aurora.ts: 8 constructs of hello_world.aurora could not be translated.');
     expect(readFileSync(path.join(tmp.dir, 'out', 'hello.aurora.ts'), 'utf8')).toContain('// aurora config migrate: line 5 not translated');
   });
 

@@ -18,6 +18,11 @@ export const ClusterEntrySchema = z.looseObject({
     .optional(),
   /** PEM certificates to trust for an https scheduler_uri (not in Aurora); relative to this file. */
   ca_file: z.string().min(1, 'ca_file must be the path of a PEM file').optional(),
+  /**
+   * The v2 registry that resolves `{{docker.image[NAME][TAG]}}` (Aurora's DockerRegistryTrait). Any
+   * string, as Aurora reads it; whether it is an http(s) URL is checked when a job needs it.
+   */
+  docker_registry: z.string().min(1, 'docker_registry must be the URL of a Docker registry, such as https://registry.example.com').optional(),
 });
 export const ClustersFileSchema = z.array(ClusterEntrySchema);
 export type ClusterEntry = z.infer<typeof ClusterEntrySchema>;
@@ -42,5 +47,6 @@ export function parseClustersFile(json: unknown, source: string): Cluster[] {
     source,
     ...(c.allowed_environments ? { allowedEnvironments: c.allowed_environments } : {}),
     ...(c.ca_file !== undefined ? { caFile: resolveCaFile(c.ca_file, source) } : {}),
+    ...(c.docker_registry !== undefined ? { dockerRegistry: c.docker_registry.replace(/\/+$/, '') } : {}),
   }));
 }

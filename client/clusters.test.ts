@@ -63,6 +63,22 @@ describe('clusters.json', () => {
     });
   });
 
+  it("reads docker_registry (Aurora's key) as it is, without a trailing slash", async () => {
+    tmp.write(
+      'clusters.json',
+      JSON.stringify([
+        { name: 'east', scheduler_uri: 'http://east:8081', docker_registry: 'https://registry.east:5000/' },
+        { name: 'west', scheduler_uri: 'http://west:8081' },
+      ]),
+    );
+    const clusters = await loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
+    expect(clusters.get('east').dockerRegistry).toBe('https://registry.east:5000');
+    expect(clusters.get('west').dockerRegistry).toBeUndefined();
+    await expect(parseClustersJson(JSON.stringify([{ name: 'x', scheduler_uri: 'http://x', docker_registry: '' }]), 'f')).rejects.toMatchObject({
+      details: ['f: [0].docker_registry: docker_registry must be the URL of a Docker registry, such as https://registry.example.com'],
+    });
+  });
+
   it('names the known clusters and where it looked for an unknown one', async () => {
     tmp.write('clusters.json', JSON.stringify([{ name: 'east', scheduler_uri: 'http://east:8081' }]));
     const clusters = await loadClusters({ env: { AURORA_CONFIG_ROOT: tmp.dir } });
@@ -102,6 +118,9 @@ describe('clusters.json', () => {
       { name: 'd', scheduler_uri: 'https://d', ca_file: 'certs/ca.pem' },
       { name: 'c', scheduler_uri: 'https://c', ca_file: '' },
       { name: 'c', scheduler_uri: 'https://c', ca_file: 7 },
+      { name: 'e', scheduler_uri: 'http://e', docker_registry: 'https://registry.e:5000/' },
+      { name: 'c', scheduler_uri: 'http://c', docker_registry: '' },
+      { name: 'c', scheduler_uri: 'http://c', docker_registry: ['https://r'] },
       { name: 7, scheduler_uri: 'http://c' },
       ['x'],
       null,
@@ -120,7 +139,7 @@ describe('clusters.json', () => {
         expect(fast, JSON.stringify(e)).toEqual(slow);
       }
     }
-    expect(plain).toBe(3);
+    expect(plain).toBe(4);
     expect(plainClusters({}, 'f')).toBeUndefined();
   });
 });

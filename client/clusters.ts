@@ -20,6 +20,12 @@ export interface Cluster {
    * self-signed one). Absolute: a relative `ca_file` is resolved against its clusters.json's folder.
    */
   readonly caFile?: string;
+  /**
+   * The Docker registry (v2) that resolves `{{docker.image[NAME][TAG]}}` when a job is submitted
+   * (clusters.json `docker_registry`, as in Aurora), without a trailing slash. Checked to be an
+   * http(s) URL only when it is used. @default https://registry-1.docker.io (Aurora's default)
+   */
+  readonly dockerRegistry?: string;
 }
 
 /** Known without any clusters.json; a file may override it. */
@@ -45,13 +51,14 @@ export function plainClusters(json: unknown, source: string): Cluster[] | undefi
   const out: Cluster[] = [];
   for (const e of json) {
     if (!isRecord(e)) return undefined;
-    const { name, scheduler_uri: uri, auth_mechanism: auth = 'UNAUTHENTICATED', allowed_environments: envs, ca_file: caFile } = e;
+    const { name, scheduler_uri: uri, auth_mechanism: auth = 'UNAUTHENTICATED', allowed_environments: envs, ca_file: caFile, docker_registry: registry } = e;
     if (typeof name !== 'string' || name.length === 0) return undefined;
     // zod's z.url() trims and drops tabs and newlines before URL.canParse; plain URLs have neither.
     if (typeof uri !== 'string' || uri !== uri.trim() || /[\t\n\r]/.test(uri) || !URL.canParse(uri)) return undefined;
     if (auth !== 'UNAUTHENTICATED' && auth !== 'BASIC') return undefined;
     if (envs !== undefined && !(Array.isArray(envs) && envs.every((x) => typeof x === 'string' && ENVIRONMENT_NAME.test(x)))) return undefined;
     if (caFile !== undefined && !(typeof caFile === 'string' && caFile.length > 0)) return undefined;
+    if (registry !== undefined && !(typeof registry === 'string' && registry.length > 0)) return undefined;
     out.push({
       name,
       schedulerUri: uri.replace(/\/+$/, ''),
@@ -59,6 +66,7 @@ export function plainClusters(json: unknown, source: string): Cluster[] | undefi
       source,
       ...(envs ? { allowedEnvironments: envs as string[] } : {}),
       ...(caFile !== undefined ? { caFile: resolveCaFile(caFile, source) } : {}),
+      ...(registry !== undefined ? { dockerRegistry: registry.replace(/\/+$/, '') } : {}),
     });
   }
   return out;

@@ -7,15 +7,23 @@ export const EXIT = {
   OK: 0,
   /** `aurora task scp` could not copy: a path outside the sandbox, missing, too large (scp's own status, which Aurora's client passed on). */
   COPY_FAILURE: 1,
-  /** The config file does not type-check, throws, or does not compile into a valid job. */
+  /**
+   * The config file does not type-check, throws, or does not compile into a valid job; an Aurora
+   * config given to `aurora config migrate` is not Python; a `{{docker.image[NAME][TAG]}}` the
+   * cluster's Docker registry cannot pin (no such tag, no digest).
+   */
   INVALID_CONFIGURATION: 3,
-  /** The command ran but did not achieve what it was asked to (tasks failed, ...). */
+  /**
+   * The command ran but did not achieve what it was asked to (tasks failed, ...); `aurora config
+   * migrate` wrote a file that is left to finish by hand (constructs not translated, or it does
+   * not type-check or compile) and `--allow-partial` was not given.
+   */
   COMMAND_FAILURE: 4,
   /** Unknown command or malformed command line. */
   INVALID_COMMAND: 5,
   /** A parameter is malformed or names something unknown (job key, cluster). */
   INVALID_PARAMETER: 6,
-  /** The scheduler could not be reached. */
+  /** The scheduler could not be reached (or the cluster's Docker registry, to pin an image). */
   NETWORK_ERROR: 7,
   /** The scheduler refused the call (HTTP 403). */
   PERMISSION_VIOLATION: 8,

@@ -2,7 +2,8 @@
  * `{{...}}` bindings. Client-time variables (`{{cluster}}`, `{{role}}`, `{{environment}}`,
  * `{{name}}`, `.bind()` values and `--bind` values, with nested references such as
  * `{{profile.version}}`) are replaced at compile time; executor-time ones (`{{thermos.*}}`,
- * `{{mesos.*}}`) are left for the executor. Pure.
+ * `{{mesos.*}}`) are left for the executor; `{{docker.image[NAME][TAG]}}`, unless bound, is left
+ * for the client to resolve through the cluster's Docker registry when it submits the job. Pure.
  */
 
 const TEMPLATE = /\{\{\s*([^{}]+?)\s*\}\}/g;
@@ -11,6 +12,12 @@ const EXECUTOR_TIME = /^(thermos|mesos)(\.|\[|$)/;
 const PORT_REF = /\{\{\s*thermos\.ports\[\s*([\w\-.]+)\s*\]\s*\}\}/g;
 /** The executor-time variables the executor binds. */
 const KNOWN_EXECUTOR_TIME = /^(thermos\.ports\[\s*[\w\-.]+\s*\]|thermos\.task_id|mesos\.instance|mesos\.hostname)$/;
+/**
+ * `{{docker.image[NAME][TAG]}}`: the image NAME:TAG pinned to its digest by the cluster's Docker
+ * registry (Aurora's docker binding helper), resolved when the job is submitted.
+ */
+const DOCKER_IMAGE = /^docker\.image\[\s*([^[\]{}\s]+)\s*\]\[\s*([^[\]{}\s]+)\s*\]$/;
+const DOCKER_IMAGE_REF = /\{\{\s*(docker\.image\[\s*[^[\]{}\s]+\s*\]\[\s*[^[\]{}\s]+\s*\])\s*\}\}/g;
 /** How deep a bound value may itself hold templates that are bound in turn (a cycle stops here). */
 const MAX_NESTING = 10;
 
@@ -65,6 +72,23 @@ export function mergeBindings(outer: BindingValues, inner: BindingValues): Bindi
 
 export function isExecutorTimeVariable(name: string): boolean {
   return EXECUTOR_TIME.test(name);
+}
+
+/** An image a `{{docker.image[NAME][TAG]}}` names. */
+export interface DockerImageRef {
+  readonly name: string;
+  readonly tag: string;
+}
+
+/** The image `{{docker.image[NAME][TAG]}}` names, when `variable` (without braces) is one. Pure. */
+export function dockerImageVariable(variable: string): DockerImageRef | undefined {
+  const m = DOCKER_IMAGE.exec(variable.trim());
+  return m ? { name: m[1] as string, tag: m[2] as string } : undefined;
+}
+
+/** Every `{{docker.image[NAME][TAG]}}` left in a string, with the text it is written as. Pure. */
+export function dockerImageTemplates(text: string): (DockerImageRef & { readonly template: string })[] {
+  return [...text.matchAll(DOCKER_IMAGE_REF)].map((m) => ({ ...(dockerImageVariable(m[1] as string) as DockerImageRef), template: m[0] }));
 }
 
 /** The value of `name` (`version`, `profile.version`) in `scope`, or undefined. Pure. */
@@ -147,6 +171,8 @@ export function bindString(
       return whole;
     }
     const value = lookupScope(bindings, name);
+    // Unless bound (--bind docker.image[NAME][TAG]=...), resolved when the job is submitted.
+    if (value === undefined && dockerImageVariable(name)) return whole;
     if (value === undefined) {
       const problem = missingFieldProblem(bindings, name);
       // A reason is kept even by inner passes, for the outer pass's report.

@@ -71,3 +71,27 @@ export async function compileSpec(
   const config = loadConfig(file, { cwd: ctx.cwd, cacheDir: dir, user });
   return compileConfigJob(config, key, bindings, { extraEnvironments });
 }
+
+/**
+ * The spec of job `key` as it is sent to the scheduler (`job create`, `update start`,
+ * `cron schedule`; and `job diff`, which compares with what was sent): compiled as compileSpec
+ * does, then each `{{docker.image[NAME][TAG]}}` it still holds pinned to `HOST/NAME@DIGEST` through
+ * the cluster's Docker registry (clusters.json `docker_registry`), as Aurora's binding helper
+ * does. Asked of the registry every time, never cached: a tag moves. Offline commands (`job
+ * inspect`, `config check|list`) show the template as written.
+ */
+export async function submittableSpec(
+  ctx: CommandContext,
+  file: string,
+  key: JobKey,
+  bindings: Bindings,
+  extraEnvironments: readonly string[] = [],
+): Promise<JobSpec> {
+  const spec = await compileSpec(ctx, file, key, bindings, extraEnvironments);
+  if (!JSON.stringify(spec).includes('{{docker.image')) return spec;
+  const { registryOf, resolveDockerImages } = await import('../docker-registry.js');
+  return resolveDockerImages(spec, registryOf(ctx.cluster(key.cluster)), {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    onResolved: (ref, pinned) => ctx.err(`Resolved {{docker.image[${ref.name}][${ref.tag}]}} to ${pinned}`),
+  });
+}

@@ -29,7 +29,7 @@ function load(ctx: CommandContext, file: string, json: boolean): LoadedConfig {
 }
 
 /** Environments the clusters allow besides Aurora's, read only when a job needs one. */
-async function extraEnvironmentsFor(ctx: CommandContext, config: LoadedConfig, bindings: Bindings): Promise<(cluster: string) => readonly string[]> {
+export async function extraEnvironmentsFor(ctx: CommandContext, config: LoadedConfig, bindings: Bindings): Promise<(cluster: string) => readonly string[]> {
   if (config.jobs.every((j) => environmentAllowed(keyOf(j, bindings).environment))) return () => [];
   await ctx.loadServices();
   return (cluster) => ctx.clusters().byName.get(cluster)?.allowedEnvironments ?? [];

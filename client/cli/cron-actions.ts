@@ -3,7 +3,7 @@ import { formatJobKey, parseJobKey, type JobKey } from '../../dsl/key.js';
 import type { CronJobView } from '../../scheduler/api/cron-api.js';
 import { parseBindings } from '../config/bindings.js';
 import { ApiCallError, CommandFailureError, InvalidParameterError } from '../errors.js';
-import { compileSpec, parseKeyForCluster } from './compile-spec.js';
+import { parseKeyForCluster, submittableSpec } from './compile-spec.js';
 import type { CommandContext } from './context.js';
 import { formatCronRun, formatCronShow, formatScheduled } from './cron-format.js';
 
@@ -14,7 +14,7 @@ export async function scheduleCron(ctx: CommandContext, a: { jobkey: string; con
   const { key, extraEnvironments } = await parseKeyForCluster(ctx, a.jobkey);
   const bindings = parseBindings(a.bind);
   const client = ctx.client(key.cluster);
-  const spec = await compileSpec(ctx, a.config, key, bindings, extraEnvironments);
+  const spec = await submittableSpec(ctx, a.config, key, bindings, extraEnvironments);
   if (spec.cronSchedule === null) {
     throw new CommandFailureError(`${NOT_CRON_REFUSAL} (${formatJobKey(key)} in ${a.config} has no cronSchedule)`);
   }

@@ -4,7 +4,7 @@ import type { JobDetail } from '../../scheduler/api/jobs-api.js';
 import type { ScheduledTask } from '../../scheduler/api/task.js';
 import type { SchedulerClient } from '../api/index.js';
 import { parseBindings } from '../config/bindings.js';
-import { compileSpec, parseKeyForCluster } from './compile-spec.js';
+import { parseKeyForCluster, submittableSpec } from './compile-spec.js';
 import { ApiCallError, CommandFailureError, InvalidParameterError, WaitTimeoutError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { formatJobLine, formatJobStatus, formatOutcome } from './format.js';
@@ -25,7 +25,7 @@ export async function createJob(ctx: CommandContext, a: CreateArgs): Promise<voi
   const { key, extraEnvironments } = await parseKeyForCluster(ctx, a.jobkey);
   const bindings = parseBindings(a.bind);
   const client = ctx.client(key.cluster);
-  const spec = await compileSpec(ctx, a.config, key, bindings, extraEnvironments);
+  const spec = await submittableSpec(ctx, a.config, key, bindings, extraEnvironments);
   if (spec.cronSchedule !== null) {
     // Aurora's words, then the key (as the scheduler's CRON_JOB_NEEDS_CRON_COMMAND says it).
     throw new CommandFailureError(`Cron jobs may only be scheduled with "aurora cron schedule" command (${formatJobKey(key)} has cronSchedule '${spec.cronSchedule}')`);

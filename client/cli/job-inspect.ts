@@ -3,7 +3,7 @@ import { canonicalJson } from '../../dsl/canonical-json.js';
 import { formatJobKey } from '../../dsl/key.js';
 import { parseBindings } from '../config/bindings.js';
 import { ApiCallError } from '../errors.js';
-import { compileSpec, parseKeyForCluster } from './compile-spec.js';
+import { compileSpec, parseKeyForCluster, submittableSpec } from './compile-spec.js';
 import type { CommandContext } from './context.js';
 import { formatInspect, specHashOf } from './inspect-format.js';
 import { unifiedDiff } from './text-diff.js';
@@ -32,7 +32,7 @@ export interface DiffArgs extends InspectArgs {}
 export async function diffJob(ctx: CommandContext, a: DiffArgs): Promise<void> {
   const { key, extraEnvironments } = await parseKeyForCluster(ctx, a.jobkey);
   const client = ctx.client(key.cluster);
-  const local = await compileSpec(ctx, a.config, key, parseBindings(a.bind), extraEnvironments);
+  const local = await submittableSpec(ctx, a.config, key, parseBindings(a.bind), extraEnvironments);
   let remote;
   try {
     remote = (await client.getJob(key)).spec;

@@ -3,7 +3,7 @@ import { formatJobKey, parseJobKey, type JobKey } from '../../dsl/key.js';
 import type { JobUpdate, UpdateUserAction } from '../../scheduler/api/updates-api.js';
 import { parseBindings } from '../config/bindings.js';
 import { ApiCallError, CommandFailureError, InvalidParameterError } from '../errors.js';
-import { compileSpec, parseInstanceKeyForCluster } from './compile-spec.js';
+import { parseInstanceKeyForCluster, submittableSpec } from './compile-spec.js';
 import type { CommandContext } from './context.js';
 import { formatUpdateInfo, formatUpdateList, parseUpdateFilter, resolveStatuses, updateInfoJson, updateListJson } from './update-format.js';
 import { followUpdate, notFound } from './update-wait.js';
@@ -23,7 +23,7 @@ export async function startUpdate(ctx: CommandContext, a: StartUpdateArgs): Prom
   const { job: key, instances, extraEnvironments } = await parseInstanceKeyForCluster(ctx, a.instancekey);
   const bindings = parseBindings(a.bind);
   const client = ctx.client(key.cluster);
-  const spec = await compileSpec(ctx, a.config, key, bindings, extraEnvironments);
+  const spec = await submittableSpec(ctx, a.config, key, bindings, extraEnvironments);
   if (spec.cronSchedule !== null) {
     throw new CommandFailureError(`${CRON_UPDATE_REFUSAL} (${formatJobKey(key)} has cronSchedule '${spec.cronSchedule}')`);
   }

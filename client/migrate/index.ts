@@ -9,10 +9,10 @@ import path from 'node:path';
 import { IndentationText, Project, QuoteKind } from 'ts-morph';
 import * as dsl from '../../dsl/index.js';
 import { DSL_SPECIFIER } from '../../dsl/specifier.js';
-import { PythonSource, type MigrationIssue } from './python.js';
+import { PythonSource, type MigrationIssue, type PythonSyntaxError } from './python.js';
 import { Translator, type DslCapabilities, type IncludedModule, type IncludeResolver, type MigrationRemark, type Translation } from './translate.js';
 
-export type { MigrationIssue } from './python.js';
+export type { MigrationIssue, PythonSyntaxError } from './python.js';
 export type { DslCapabilities, MigrationRemark } from './translate.js';
 
 export interface MigrationResult {
@@ -20,8 +20,8 @@ export interface MigrationResult {
   readonly text: string;
   /** Every construct left untranslated (each is also a comment in `text`), by Python line. */
   readonly issues: readonly MigrationIssue[];
-  /** Where the input is not valid Python; nothing is translated then. */
-  readonly syntaxErrors: readonly MigrationIssue[];
+  /** Every syntax error, at Python 3's line and column; nothing is translated then. */
+  readonly syntaxErrors: readonly PythonSyntaxError[];
   /**
    * Settings dropped on purpose because they mean nothing in aurora-ts (`executor_config`,
    * `enable_hooks`, ...) and things translated with a change (a file digest's path): each is a

@@ -1,5 +1,8 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
+import { pythonSyntaxErrors, type PythonSyntaxError } from './python-errors.js';
+
+export type { PythonSyntaxError } from './python-errors.js';
 
 /** One problem located by its (1-based) line in the Python source. */
 export interface MigrationIssue {
@@ -55,33 +58,11 @@ export class PythonSource {
   }
 
   /**
-   * The first syntax error, if any: lezer recovers from errors and marks them with error nodes,
-   * but what follows the first one is guesswork, so only that one is reported. A file that is not
-   * Python is refused before anything is translated.
+   * Every syntax error, located where Python 3 reports it, with its column and source line (see
+   * python-errors.ts). A file that is not Python is refused before anything is translated.
    */
-  syntaxErrors(): MigrationIssue[] {
-    const found = new Map<number, string>();
-    this.tree.iterate({
-      enter: (ref) => {
-        if (!ref.type.isError) return;
-        const line = this.lineAt(ref.from);
-        if (found.has(line)) return;
-        found.set(line, this.describeError(ref.from, ref.to));
-      },
-    });
-    return [...found.entries()]
-      .sort(([a], [b]) => a - b)
-      .slice(0, 1)
-      .map(([line, message]) => ({ line, message }));
-  }
-
-  private describeError(from: number, to: number): string {
-    const bad = this.text.slice(from, to).trim();
-    if (bad) return `invalid Python syntax at '${bad.length > 30 ? `${bad.slice(0, 30)}…` : bad}'`;
-    const rest = this.text.slice(from).trim();
-    if (!rest) return 'invalid Python syntax: the file ends early (an unclosed bracket, string or call?)';
-    const next = rest.split(/\s/)[0] ?? '';
-    return `invalid Python syntax before '${next.length > 30 ? `${next.slice(0, 30)}…` : next}'`;
+  syntaxErrors(): PythonSyntaxError[] {
+    return pythonSyntaxErrors(this.text, this.tree);
   }
 }
 

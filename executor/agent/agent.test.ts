@@ -271,8 +271,11 @@ describe('agent channel', () => {
     await scheduler.start(port);
     await vi.waitFor(() => expect(report('task-long')?.state).toBe('RUNNING'), { timeout: 15_000 });
     expect(scheduler.registrations[0]?.agentId).toBe(agentId);
-    // One line for the outage, not one per attempt.
-    expect(logs.filter((l) => l.includes('retrying'))).toHaveLength(1);
+    // A line per distinct problem of the outage (refused, then perhaps a reset under load), not one per attempt.
+    const retrying = logs.filter((l) => l.includes('retrying'));
+    expect(retrying.length).toBeGreaterThanOrEqual(1);
+    expect(retrying.length).toBeLessThanOrEqual(2);
+    expect(new Set(retrying).size).toBe(retrying.length);
     expect(logs).toContain(`registered with scheduler at http://127.0.0.1:${port} as agent ${agentId}`);
 
     // The agent itself restarts, leaving the task running; the next one re-attaches to it.

@@ -102,7 +102,8 @@ describe('an agent that stops syncing', () => {
     daemons.push(agent);
     expect((await call('POST', `${scheduler.url}${PATHS.jobs}`, { spec: sleeper(name) })).status).toBe(201);
     const first = await eventually('the task to run', async () => (await tasksOf(scheduler.url, name)).find((t) => t.state === 'RUNNING'));
-    expect(processesWith(marker)).toHaveLength(1);
+    // RUNNING is reported once the process is forked; its `sleep` may exec a moment later.
+    await eventually('the process to start', async () => (processesWith(marker).length === 1 ? true : undefined), 15_000);
 
     // The agent freezes: its held sync's connection stays open, but it syncs no more.
     process.kill(agent.child.pid as number, 'SIGSTOP');

@@ -279,7 +279,9 @@ describe('SchedulerClient', () => {
       await expect(c.getUpdate(job.key, 'no-such-update')).rejects.toMatchObject({ code: 'UPDATE_NOT_FOUND' });
       expect((await c.listUpdates({ role: 'www-data' })).map((u) => [u.id, u.status])).toEqual([[started.id, 'ABORTED']]);
       expect(await c.listUpdates({ role: 'www-data', statuses: ['ROLLING_FORWARD'] })).toEqual([]);
-      await expect(c.startUpdate({ ...job.key, name: 'nope' }, { spec: spec(1, 'nope') })).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+      // As in Aurora, an update of a job that does not exist adds its instances.
+      const fresh = await c.startUpdate({ ...job.key, name: 'fresh' }, { spec: spec(1, 'fresh') });
+      expect([fresh.status, fresh.fromInstanceCount, fresh.toInstanceCount]).toEqual(['ROLLING_FORWARD', 0, 1]);
     });
 
     it('holds a read of an update until it changes, for at most the longest wait', async () => {

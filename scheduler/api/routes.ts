@@ -7,6 +7,11 @@ export const API_PREFIX = '/api/v1';
 export const PATHS = {
   /** Plain-text `OK` with status 200 while the scheduler serves. */
   health: '/health',
+  /**
+   * Aurora's /leaderhealth: status 200 (`OK`) while this scheduler is the cluster's leader. A
+   * scheduler of its own is always the leader once it serves.
+   */
+  leaderHealth: '/leaderhealth',
   /** The scheduler's figures as one flat JSON object (as Aurora's /vars.json). */
   vars: '/vars.json',
   openapi: `${API_PREFIX}/openapi.json`,

@@ -78,8 +78,11 @@ describe('agent sync reconciliation', () => {
     expect(reconcileSync('a1', 'host1', [assigned], [reported('t1', 'RUNNING')]).observations).toEqual([]);
   });
 
-  it('keeps telling the agent to kill a KILLING task it still runs, and records its end', () => {
+  it('keeps telling the agent to kill a KILLING task it still runs, until it says it kills it, and records its end', () => {
     expect(reconcileSync('a1', 'host1', [known('t1', 'KILLING')], [reported('t1', 'RUNNING')]).kill).toEqual(['t1']);
+    // An agent whose kill takes a while (a graceful shutdown) is not told again: its sync is held.
+    expect(reconcileSync('a1', 'host1', [known('t1', 'KILLING')], [reported('t1', 'KILLING')])).toEqual({ changes: [], observations: [], launch: [], kill: [] });
+    expect(reconcileSync('a1', 'host1', [known('gone', 'KILLED')], [reported('gone', 'KILLING')]).kill).toEqual([]);
     expect(reconcileSync('a1', 'host1', [known('t1', 'KILLING')], [reported('t1', 'KILLED', 'killed')]).changes).toEqual([
       { taskId: 't1', to: 'KILLED', message: 'killed' },
     ]);
@@ -117,7 +120,9 @@ describe('agent sync reconciliation', () => {
 
   it('finds work that appeared while a sync was held open', () => {
     const tasks = [known('new', 'ASSIGNED'), known('doomed', 'KILLING'), known('fine', 'RUNNING')];
-    expect(pendingWork('a1', tasks, new Set(['doomed', 'fine']))).toEqual({ launch: ['new'], kill: ['doomed'] });
+    expect(pendingWork('a1', tasks, new Map([['doomed', 'RUNNING'], ['fine', 'RUNNING']]))).toEqual({ launch: ['new'], kill: ['doomed'] });
+    // One the agent already kills is no work: the sync stays held.
+    expect(pendingWork('a1', tasks, new Map([['doomed', 'KILLING'], ['fine', 'RUNNING'], ['new', 'STARTING']]))).toEqual({ launch: [], kill: [] });
   });
 });
 

@@ -66,7 +66,7 @@ export function reconcileSync(
     const agentRunsIt = EXECUTOR_ACTIVE.has(report.state);
     // Unknown here (never ours, or ours on another agent) or already over: it must not run.
     if (!task || task.agentId !== agentId || TERMINAL_STATES.has(task.state) || !ACTIVE_ON_AGENT_STATES.has(task.state)) {
-      if (agentRunsIt) kill.push(report.taskId);
+      if (agentRunsIt && report.state !== 'KILLING') kill.push(report.taskId);
       continue;
     }
     if (!agentRunsIt) {
@@ -74,7 +74,9 @@ export function reconcileSync(
       continue;
     }
     if (BEING_KILLED.has(task.state)) {
-      kill.push(task.taskId);
+      // Until the agent says it is killing the task; told again and again, an agent whose kill
+      // takes a while (a graceful shutdown) would be answered at once, sync after sync.
+      if (report.state !== 'KILLING') kill.push(task.taskId);
       continue;
     }
     if (task.state === 'PARTITIONED' && report.state === 'KILLING') continue;
@@ -117,17 +119,18 @@ function samePorts(a: Readonly<Record<string, number>>, b: Readonly<Record<strin
 
 /**
  * Work for an agent whose sync is being held open: launches and kills that appeared since the
- * sync was reconciled. The reports are the ones that sync carried.
+ * sync was reconciled. `reported` is what that sync carried: each task's state on the agent. A
+ * task the agent already kills (KILLING) is no work.
  */
 export function pendingWork(
   agentId: string,
   tasksOnAgent: readonly KnownTask[],
-  reportedTaskIds: ReadonlySet<string>,
+  reported: ReadonlyMap<string, string>,
 ): { launch: string[]; kill: string[] } {
   const mine = tasksOnAgent.filter((t) => t.agentId === agentId);
   return {
-    launch: mine.filter((t) => t.state === 'ASSIGNED' && !reportedTaskIds.has(t.taskId)).map((t) => t.taskId),
-    kill: mine.filter((t) => BEING_KILLED.has(t.state) && reportedTaskIds.has(t.taskId)).map((t) => t.taskId),
+    launch: mine.filter((t) => t.state === 'ASSIGNED' && !reported.has(t.taskId)).map((t) => t.taskId),
+    kill: mine.filter((t) => BEING_KILLED.has(t.state) && reported.has(t.taskId) && reported.get(t.taskId) !== 'KILLING').map((t) => t.taskId),
   };
 }
 

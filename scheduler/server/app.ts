@@ -220,6 +220,17 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     }),
     defineRoute({
       method: 'GET',
+      url: PATHS.leaderHealth,
+      operationId: 'leaderHealth',
+      summary: "Plain-text OK while this scheduler leads the cluster (Aurora's /leaderhealth); one scheduler always does",
+      api: false,
+      access: () => PUBLIC,
+      success: { status: 200, contentType: 'text/plain' },
+      errors: [],
+      handler: () => 'OK',
+    }),
+    defineRoute({
+      method: 'GET',
       url: PATHS.vars,
       operationId: 'vars',
       summary: "The scheduler's figures: tasks, jobs, agents, commits, memory",

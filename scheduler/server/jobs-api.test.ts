@@ -27,11 +27,13 @@ describe('jobs API', () => {
   });
   afterEach(() => h.close());
 
-  it('answers health checks with plain OK', async () => {
-    const res = await h.app.inject({ method: 'GET', url: PATHS.health });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.body).toBe('OK');
+  it("answers health checks with plain OK, and Aurora's /leaderhealth too (one scheduler leads)", async () => {
+    for (const url of [PATHS.health, PATHS.leaderHealth]) {
+      const res = await h.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.body).toBe('OK');
+    }
   });
 
   it('creates one PENDING task per instance and says why they wait', async () => {

@@ -193,6 +193,64 @@ describe('rolling updates', () => {
     expect(job.summary.instances).toBe(1);
   });
 
+  it("leaves the instances running when only the instance count changes, as Aurora's add-only and kill-only updates", async () => {
+    const queue4 = { strategy: { kind: 'queue', groupSize: 4 } } as never;
+    await createRunning(service({ instances: 1 }, queue4));
+    const before = await current();
+    const grow = await startUpdate(service({ instances: 3 }, queue4));
+    expect(grow.instances.map((i) => [i.instance, i.fromSpecHash])).toEqual([
+      [1, null],
+      [2, null],
+    ]);
+    await tick(10_000);
+    await tick(10_000);
+    expect((await update(grow.id)).status).toBe('ROLLED_FORWARD');
+    const grown = await current();
+    expect(grown.map((t) => [t.instance, t.state])).toEqual([
+      [0, 'RUNNING'],
+      [1, 'RUNNING'],
+      [2, 'RUNNING'],
+    ]);
+    expect(grown[0]!.taskId).toBe(before[0]!.taskId);
+
+    const shrink = await startUpdate(service({ instances: 1 }, queue4));
+    expect(shrink.instances.map((i) => [i.instance, i.toSpecHash])).toEqual([
+      [1, null],
+      [2, null],
+    ]);
+    await tick(10_000);
+    expect((await update(shrink.id)).status).toBe('ROLLED_FORWARD');
+    expect((await current()).filter((t) => t.state === 'RUNNING').map((t) => t.taskId)).toEqual([before[0]!.taskId]);
+  });
+
+  it("adds every instance of a job that does not exist, as Aurora's update start does, and a rollback removes them", async () => {
+    const started = await startUpdate(service({ instances: 2 }, { strategy: { kind: 'queue', groupSize: 2 } } as never));
+    expect([started.status, started.fromInstanceCount, started.toInstanceCount]).toEqual(['ROLLING_FORWARD', 0, 2]);
+    expect(started.instances.map((i) => [i.instance, i.fromSpecHash])).toEqual([
+      [0, null],
+      [1, null],
+    ]);
+    await tick(10_000);
+    await tick(10_000);
+    expect((await update(started.id)).status).toBe('ROLLED_FORWARD');
+    expect((await current()).map((t) => [t.instance, t.state])).toEqual([
+      [0, 'RUNNING'],
+      [1, 'RUNNING'],
+    ]);
+    expect((await h.createJob(service())).body.error.code).toBe('JOB_EXISTS');
+
+    const other = { ...JOB, name: 'fresh' };
+    const fresh = jobSpec({ service: true, instances: 1, name: 'fresh' });
+    const res = await post<{ update: JobUpdate }>(PATHS.jobUpdates(other.role, other.environment, other.name), { spec: fresh });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    await agentRound();
+    const rolledBack = await post<{ update: JobUpdate }>(PATHS.jobUpdateAction(other.role, other.environment, other.name, 'rollback'));
+    expect(rolledBack.status, JSON.stringify(rolledBack.body)).toBe(200);
+    await tick(10_000);
+    const tasks = (await h.tasks('?role=www-data')).filter((t) => t.jobKey.name === 'fresh');
+    expect(tasks.map((t) => t.state)).toEqual(['KILLED']);
+  });
+
   it('refuses a second update while one is active, and a create of a job that exists points at update start', async () => {
     await createRunning(service());
     await startUpdate(service({ priority: 5 }));
@@ -323,5 +381,12 @@ describe('cron', () => {
     expect(started.body.cron.lastRuns[0]).toMatchObject({ outcome: 'STARTED', user: 'anonymous', scheduledFor: null });
     const create = await h.createJob(cronSpec());
     expect(create.body.error.message).toContain('Cron jobs may only be scheduled with "aurora cron schedule" command');
+    // Nor does an update of the same key with a spec that is not cron make it a service.
+    const service = { ...cronSpec(), cronSchedule: null, service: true };
+    const updated = await post<{ error: { code: string; message: string } }>(PATHS.jobUpdates('www-data', 'prod', 'nightly'), { spec: service });
+    expect([updated.body.error.code, updated.body.error.message]).toEqual([
+      'CRON_JOB_NEEDS_CRON_COMMAND',
+      expect.stringContaining('Cron jobs may only be updated with "aurora cron schedule" command'),
+    ]);
   });
 });

@@ -59,17 +59,23 @@ export class JobUpdates {
     }
     this.host.admit(spec);
     const update = this.host.state.operation(() => {
-      const job = this.requireJob(ref);
+      if (this.host.state.cronJob(path)) {
+        throw new ApiError('CRON_JOB_NEEDS_CRON_COMMAND', `Cron jobs may only be updated with "aurora cron schedule" command (${this.host.clusterName}/${path} is a cron job)`);
+      }
+      // As in Aurora, an update of a job that does not exist adds its instances: the job is then
+      // the update's from the start (a rollback removes them again).
+      const job = this.host.state.job(path) ? this.requireJob(ref) : null;
       this.refuseIfActive(path);
-      const from = job.spec;
-      const most = Math.max(from.instances, spec.instances);
+      const fromInstances = job?.spec.instances ?? 0;
+      const most = Math.max(fromInstances, spec.instances);
       const outside = (instances ?? []).filter((i) => i >= most);
       if (outside.length > 0) {
         throw new ApiError('INVALID_REQUEST', `neither the job nor the new config has instance ${outside.join(', ')}; instances are 0-${most - 1}`);
       }
-      this.host.checkQuota(ref.role, spec, spec.instances, { spec: from, instances: from.instances });
+      this.host.checkQuota(ref.role, spec, spec.instances, job ? { spec: job.spec, instances: fromInstances } : null);
       const hash = specHash(spec);
       this.host.state.putSpec(hash, spec);
+      const current = this.currentTasks(path).map((t) => (this.sameTaskConfig(t.specHash, spec, hash) ? { ...t, specHash: hash } : t));
       const update = planUpdate({
         id: this.host.newUpdateId(),
         job: spec.key,
@@ -78,15 +84,15 @@ export class JobUpdates {
         message,
         now: this.host.now(),
         settings: resolveUpdateSettings(spec),
-        fromJobSpecHash: job.specHash,
+        fromJobSpecHash: job?.specHash ?? hash,
         toSpecHash: hash,
-        fromInstanceCount: from.instances,
+        fromInstanceCount: fromInstances,
         toInstanceCount: spec.instances,
-        current: this.currentTasks(path),
+        current,
         scope: instances ? [...new Set(instances)].sort((a, b) => a - b) : null,
       });
       // The job is its target from now on: new instances, the job page, a later create read it.
-      this.host.state.putJob(path, { ...job, spec, specHash: hash });
+      this.host.state.putJob(path, job ? { ...job, spec, specHash: hash } : { spec, specHash: hash, createdAt: this.host.now(), removing: false });
       this.host.state.putUpdate(update);
       this.drive(path);
       return this.host.state.update(update.id) as JobUpdate;
@@ -317,6 +323,17 @@ export class JobUpdates {
       if (task && !TERMINAL_STATES.has(task.state)) out.push({ instance, taskId: task.taskId, specHash: task.specHash });
     }
     return out.sort((a, b) => a.instance - b.instance);
+  }
+
+  /**
+   * Whether a task on `taskHash` already runs the config of `spec`: the same spec, or one that
+   * differs only in the job's instance count. Aurora's instance config is the task, not the job,
+   * so an update that only adds or removes instances leaves the others running.
+   */
+  private sameTaskConfig(taskHash: string, spec: JobSpec, hash: string): boolean {
+    if (taskHash === hash) return true;
+    const task = this.host.state.spec(taskHash);
+    return task !== undefined && task.instances !== spec.instances && specHash({ ...task, instances: spec.instances }) === hash;
   }
 
   private requireJob(ref: JobRef) {

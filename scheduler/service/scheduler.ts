@@ -719,8 +719,8 @@ export class Scheduler {
    * Reconciles one sync and answers with the work the agent has now. The caller may hold the
    * sync open when it is empty and ask `workFor` again once woken.
    */
-  async syncAgent(request: AgentSyncRequest): Promise<{ response: AgentSyncResponse; reported: ReadonlySet<string> }> {
-    const reported = new Set(request.tasks.map((t) => t.taskId));
+  async syncAgent(request: AgentSyncRequest): Promise<{ response: AgentSyncResponse; reported: ReadonlyMap<string, string> }> {
+    const reported = new Map(request.tasks.map((t) => [t.taskId, t.state]));
     const agent = this.requireAgent(request.agentId);
     const now = this.clock.now();
     this.state.seen(agent.agentId, now);
@@ -729,7 +729,7 @@ export class Scheduler {
       if (back) this.state.putAgent({ ...agent, status: 'ACTIVE', lastSeenAt: now });
       const known = new Map<string, ScheduledTask>();
       for (const id of this.state.tasksOnAgent(agent.agentId)) known.set(id, this.state.task(id) as ScheduledTask);
-      for (const id of reported) {
+      for (const id of reported.keys()) {
         const t = this.state.task(id);
         if (t) known.set(id, t);
       }
@@ -757,8 +757,8 @@ export class Scheduler {
     return { response: { launch: work.launch, kill: [...new Set([...kill, ...work.kill])], ack }, reported };
   }
 
-  /** Tasks to launch on and kill from the agent, given what its sync reported; only durable assignments. */
-  workFor(agentId: string, reported: ReadonlySet<string>): Omit<AgentSyncResponse, 'ack'> {
+  /** Tasks to launch on and kill from the agent, given what its sync reported (each task's state); only durable assignments. */
+  workFor(agentId: string, reported: ReadonlyMap<string, string>): Omit<AgentSyncResponse, 'ack'> {
     const mine: KnownTask[] = [];
     for (const id of this.state.tasksOnAgent(agentId)) {
       const t = this.state.task(id) as ScheduledTask;

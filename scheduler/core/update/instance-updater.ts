@@ -82,6 +82,10 @@ export function evaluateInstance(p: InstanceProgress, obs: InstanceObservation |
 
   const replaced = obs.specHash !== target || (ctx.kind === 'restart' && obs.taskId === p.replaceTaskId);
   if (replaced) return GOING_AWAY.has(obs.state) ? waiting(progress, null) : takeDown(progress, obs, 'replace', ctx);
+  // On the target spec but already on its way out, and not watched: the task the way forward was
+  // taking down when the update turned back (a graceful shutdown takes its time). Its end is not
+  // the instance's failure; its successor is the one to watch.
+  if (GOING_AWAY.has(obs.state) && progress.watchTaskId !== obs.taskId) return waiting(progress, null);
 
   return watch(progress, obs, ctx);
 }

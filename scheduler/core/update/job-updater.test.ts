@@ -242,6 +242,31 @@ describe('rollback', () => {
     expect(instanceActions(step.update).at(-1)).toBe('INSTANCE_ROLLBACK_FAILED 0');
   });
 
+  it("waits for a task on the old spec that the way forward was still taking down; its end is not the rollback's failure", () => {
+    const job = new FakeJob({ instances: 2 });
+    job.plan({ settings: settings({ strategy: { kind: 'queue', groupSize: 2 }, watchSecs: 30 }) });
+    job.step(T0); // replace 0 and 1
+    // Instance 0's old task is still on its way out (a graceful shutdown takes its time).
+    job.tasks.set(0, obs.in('RESTARTING', 't0-1', OLD));
+    job.start(1, T0 + 1);
+    job.step(T0 + 1); // watching 1's new task
+    job.end(1);
+    expect(job.step(T0 + 2).update.status).toBe('ROLLING_BACK');
+    // Instance 0 runs its old spec's task, which is going away: wait for it rather than watch it.
+    const waiting = job.step(T0 + 3);
+    expect(waiting.update.instances.find((p) => p.instance === 0)).toMatchObject({ status: 'UPDATING', watchTaskId: null, failures: 0 });
+    job.end(0, 'KILLED'); // it ended; the scheduler gives the instance a task on the old spec
+    for (let n = 0; n < 5 && job.update.status === 'ROLLING_BACK'; n++) {
+      job.step(T0 + 4 + n * 31_000);
+      job.startAll(T0 + 4 + n * 31_000);
+    }
+    expect(job.update.status).toBe('ROLLED_BACK');
+    expect([...job.tasks.values()].map((t) => [t.specHash, t.state])).toEqual([
+      [OLD, 'RUNNING'],
+      [OLD, 'RUNNING'],
+    ]);
+  });
+
   it('a restart is never rolled back: it fails', () => {
     const job = new FakeJob({ instances: 2 });
     job.plan({ kind: 'restart', toSpecHash: OLD });

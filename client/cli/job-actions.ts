@@ -88,8 +88,11 @@ export async function listJobs(ctx: CommandContext, pattern: string, json: boole
   const filter = { ...(prefix.role ? { role: prefix.role } : {}), ...(prefix.environment ? { environment: prefix.environment } : {}) };
   const jobs = (await client.listJobs(filter)).sort((a, b) => formatJobKey(a.key).localeCompare(formatJobKey(b.key)));
   if (json) return ctx.json(jobs);
-  if (jobs.length === 0) return ctx.out(`No jobs found for ${pattern}`);
-  for (const j of jobs) ctx.out(formatJobLine(j));
+  // Nothing on stdout when there is no job, as Aurora's: a script's `| grep ROLE` finds none.
+  if (jobs.length === 0) return ctx.err(`No jobs found for ${pattern}`);
+  // Aurora's lines, a job key each, for scripts (`for job in $(aurora job list ...)`); a person
+  // at a terminal also gets each job's summary.
+  for (const j of jobs) ctx.out(ctx.stdout.isTTY === true ? formatJobLine(j) : formatJobKey(j.key));
 }
 
 export interface KillArgs {
@@ -174,7 +177,13 @@ export async function killAll(ctx: CommandContext, a: KillAllArgs): Promise<void
     const batch = Array.from({ length: Math.min(a.batchSize, count - first) }, (_, i) => first + i);
     await kill(`${a.jobkey}/${formatInstances(batch)}`);
   }
-  await kill(a.jobkey);
+  try {
+    await kill(a.jobkey);
+  } catch (err) {
+    // The batches killed every active task and the job went with them (a kill naming all of a
+    // job's instances removes it): it is killed all the same, as Aurora's killall says.
+    if (!(err instanceof ApiCallError && err.code === 'JOB_NOT_FOUND')) throw err;
+  }
 }
 
 /**

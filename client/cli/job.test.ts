@@ -48,6 +48,9 @@ describe('aurora job', () => {
     return faulty;
   }
   const aurora = (...argv: string[]) => runCli(createCli, argv, { env: { AURORA_CONFIG_ROOT: tmp.dir }, cwd: tmp.dir, clock });
+  /** `aurora job list` as a person sees it: on a terminal, with each job's summary. */
+  const listOnTerminal = async (pattern: string) =>
+    (await runCli(createCli, ['job', 'list', pattern], { env: { AURORA_CONFIG_ROOT: tmp.dir }, cwd: tmp.dir, clock, tty: { columns: 120 } })).stdout;
   /** The job reads the CLI made, as `path?query`. */
   const jobReads = (s: TestScheduler) => s.requests.filter((q) => q.method === 'GET' && q.url.startsWith('/api/v1/jobs/')).map((q) => q.url);
   const param = (url: string, name: string) => new URL(url, 'http://x').searchParams.get(name);
@@ -64,7 +67,7 @@ describe('aurora job', () => {
         key: { cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'hello' },
         service: true,
       });
-      expect((await aurora('job', 'list', 'devcluster/www-data')).stdout).toBe(`${KEY}  service  1 instance  1 PENDING\n`);
+      expect(await listOnTerminal('devcluster/www-data')).toBe(`${KEY}  service  1 instance  1 PENDING\n`);
     });
 
     it('binds --bind values', async () => {
@@ -343,12 +346,13 @@ describe('aurora job', () => {
     });
   });
 
-  it('lists jobs with a summary each', async () => {
+  it("lists jobs as Aurora's, a key a line (with a summary each on a terminal), and nothing on stdout when there is none", async () => {
     await scheduler({ agent: false });
     await aurora('job', 'create', KEY, 'hello.aurora.ts');
-    const r = await aurora('job', 'list', 'devcluster/www-data');
-    expect(r).toMatchObject({ code: 0, stdout: `${KEY}  service  1 instance  1 PENDING\n` });
-    expect((await aurora('job', 'list', 'devcluster/nobody/prod')).stdout).toBe('No jobs found for devcluster/nobody/prod\n');
+    // Piped, as a script reads it: `for job in $(aurora job list devcluster/www-data)`.
+    expect(await aurora('job', 'list', 'devcluster/www-data')).toMatchObject({ code: 0, stdout: `${KEY}\n`, stderr: '' });
+    expect(await listOnTerminal('devcluster/www-data')).toBe(`${KEY}  service  1 instance  1 PENDING\n`);
+    expect(await aurora('job', 'list', 'devcluster/nobody/prod')).toMatchObject({ code: 0, stdout: '', stderr: 'No jobs found for devcluster/nobody/prod\n' });
     expect(JSON.parse((await aurora('job', 'list', 'devcluster/www-data', '--json')).stdout)).toHaveLength(1);
   });
 
@@ -503,6 +507,17 @@ describe('aurora job', () => {
       expect(all.stdout).toContain(`Killed ${KEY}: 3 KILLED; the job was removed`);
     });
 
+    it('killall of a job whose batches removed it (one instance, all killed) exits 0, as Aurora\'s', async () => {
+      await scheduler();
+      expect((await aurora('job', 'create', KEY, 'hello.aurora.ts', '--wait-until', 'RUNNING')).code).toBe(0);
+      const r = await aurora('job', 'killall', KEY);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toContain(`Killed ${KEY} instances 0: 1 KILLED; the job was removed`);
+      expect((await aurora('job', 'status', KEY)).code).toBe(10);
+      // A job that never existed is still an error.
+      expect((await aurora('job', 'killall', 'devcluster/www-data/prod/nothing')).code).toBe(10);
+    });
+
     it('follows the killed tasks by their ids once the job is gone, and prints them with --json', async () => {
       const s = await scheduler();
       tmp.write('three.aurora.ts', withInstances(3));
@@ -547,7 +562,7 @@ describe('aurora job', () => {
       });
       expect(s.requests.find((q) => q.url.endsWith('/kill'))?.body).toEqual({ instances: [0, 2] });
       expect(s.requests.filter((q) => q.url.startsWith('/api/v1/tasks'))).toHaveLength(0);
-      expect((await aurora('job', 'list', 'devcluster/www-data')).stdout).toBe(`${KEY}  service  3 instances  1 PENDING, 2 KILLED\n`);
+      expect(await listOnTerminal('devcluster/www-data')).toBe(`${KEY}  service  3 instances  1 PENDING, 2 KILLED\n`);
     });
 
     it('rejects a malformed instance list (exit 6)', async () => {

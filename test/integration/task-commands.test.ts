@@ -145,6 +145,8 @@ describe('aurora task run|scp|ssh end to end', () => {
     expect(readFileSync(record, 'utf8').split('\n').slice(0, -1)).toEqual(['-t', 'www-data@127.0.0.1', `cd ${sandboxes[1]};tail -1 .logs/web/0/stdout`]);
   });
 
+  // .ci/run installs Debian's openssh-server without starting its service; this test starts its own
+  // sshd (only on 127.0.0.1, a free port, a temporary host key and authorized key) and stops it.
   it.runIf(existsSync(SSHD) && process.getuid?.() === 0)('logs in with a real sshd on loopback and runs the command in the sandbox', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'aurora-sshd-'));
     const port = await freePort();
@@ -172,11 +174,15 @@ describe('aurora task run|scp|ssh end to end', () => {
     try {
       await waitForPort(port);
       const options = `-p ${port} -i ${path.join(dir, 'user_key')} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
-      const r = await as('alice', ['task', 'ssh', `${KEY}/0`, '-l', 'root', `--ssh-options=${options}`, '--command', 'pwd; cat scp_success.txt']);
+      const r = await as('alice', ['task', 'ssh', `${KEY}/0`, '--ssh-user', 'root', `--ssh-options=${options}`, '--command', 'pwd; cat scp_success.txt']);
       expect(r.code, `${r.stderr}\nsshd: ${sshdLog}`).toBe(0);
       expect(r.stdout.replace(/\r/g, '')).toBe(`${sandboxes[0]}\ncopied in\n`);
     } finally {
-      sshd.kill('SIGTERM');
+      if (sshd.exitCode === null && sshd.signalCode === null) {
+        const exited = new Promise((resolve) => sshd.once('exit', resolve));
+        sshd.kill('SIGTERM');
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   });

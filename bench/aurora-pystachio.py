@@ -172,7 +172,8 @@ def normalize(job, schema):
         'cronSchedule': value(job.cron_schedule()) if job.has_cron_schedule() else None,
         'cronCollisionPolicy': value(job.cron_collision_policy()),
         'tier': value(job.tier()) if job.has_tier() else None,
-        'production': bool(value(job.production())),
+        # Aurora's scheduler sets production from the tier (TierInfo.isProduction); the DSL does too
+        'production': value(job.tier()) == 'preferred' if job.has_tier() else bool(value(job.production())),
         'contact': value(job.contact()) if job.has_contact() else None,
         'processes': processes,
         'orderConstraints': constraints,

@@ -142,6 +142,22 @@ describe('compileJob', () => {
     expect(byPath['task.processes[1].name']).toMatch(/used twice/);
   });
 
+  it("makes a job production from tier 'preferred' alone, as Aurora does, and keeps an explicit value", () => {
+    const task = Task({ processes: [Process({ name: 'p', cmdline: 'true' })], resources });
+    const production = (props: Partial<JobProps>): boolean => {
+      const result = compileJob(Service({ cluster: 'c', role: 'r', environment: 'prod', name: 'j', task, ...props }));
+      if (!result.ok) throw new Error(JSON.stringify(result.issues));
+      return result.spec.production;
+    };
+    expect(production({ tier: 'preferred' })).toBe(true);
+    expect(production({ tier: 'preemptible' })).toBe(false);
+    expect(production({ tier: 'revocable' })).toBe(false);
+    expect(production({})).toBe(false);
+    expect(production({ production: true })).toBe(true);
+    // kept as written, so the scheduler refuses the contradiction with its fix (tiers.ts)
+    expect(production({ tier: 'preferred', production: false })).toBe(false);
+  });
+
   it('orders SequentialTask processes one after another', () => {
     const a = Process({ name: 'a', cmdline: 'true' });
     const b = Process({ name: 'b', cmdline: 'true' });

@@ -425,7 +425,8 @@ export function compileJob(jobDef: JobDef, cli: Bindings = {}, options: CompileO
     cronCollisionPolicy: job.cronCollisionPolicy ?? DEFAULTS.job.cronCollisionPolicy,
     // Unset stays null (the cluster's zone), so it is never mistaken for a chosen 'UTC'.
     cronTimezone: job.cronTimezone ?? null,
-    production: job.production ?? DEFAULTS.job.production,
+    // Aurora derives production from the tier (TierInfo.isProduction): only 'preferred' is.
+    production: job.production ?? job.tier === 'preferred',
     tier: job.tier ?? null,
     priority: job.priority ?? DEFAULTS.job.priority,
     maxTaskFailures: job.maxTaskFailures ?? DEFAULTS.job.maxTaskFailures,

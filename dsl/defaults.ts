@@ -11,7 +11,6 @@ export const DSL_DEFAULTS = {
     instances: 1,
     service: false,
     cronCollisionPolicy: 'KILL_EXISTING',
-    production: false,
     priority: 0,
     maxTaskFailures: 1,
     constraints: {},

@@ -60,7 +60,9 @@ export interface JobProps {
   readonly cronTimezone?: string;
   /**
    * Production jobs count against the role's quota and may preempt non-production ones.
-   * @default false
+   * Left out, it follows the tier as in Aurora: `tier: 'preferred'` is production, the other
+   * tiers are not. A value that contradicts the tier is refused at submission.
+   * @default true with tier 'preferred', else false
    */
   readonly production?: boolean;
   /**

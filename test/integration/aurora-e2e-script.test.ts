@@ -52,7 +52,6 @@
  *   `scheduler_commit_recovery`.
  * - test_http_example_basic with "--message='Test message'" (TEST_JOB_KILL_MESSAGE_ARGS, which the
  *   script passes where test_http_example_basic never reads it) passes the message to the kills.
- * - The sla_policy services say `production: true` beside `tier: 'preferred'` (see its header).
  * - `aurora task run` exits 4 when the command fails on an instance (Aurora's client exited 0;
  *   docs/OPERATIONS.md); the script's `aurora task run` commands never fail, so no step differs.
  *

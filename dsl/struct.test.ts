@@ -45,6 +45,15 @@ describe('Struct', () => {
     expect(three.ok && three.spec.instances).toBe(3);
   });
 
+  it("binds a field's template that names a sibling field within the value, as Pystachio does, and leaves the rest to the job", () => {
+    const Python = Struct({ version: Default(String, '2.7'), base: Default(String, 'Python-{{version}}'), url: Default(String, '{{mirror}}/{{self.base}}.tgz') });
+    expect(Python()).toMatchObject({ base: 'Python-2.7', url: '{{mirror}}/Python-2.7.tgz' });
+    expect(Python({ version: '3.12' }).base).toBe('Python-3.12');
+    const job = Job({ cluster: 'c', role: 'r', environment: 'test', name: 'j', task: Task({ processes: [Process({ name: 'fetch', cmdline: 'curl {{python.url}}' })], resources }) });
+    const r = compileJob(job.bind({ python: Python({ version: '3.12' }) }), { mirror: 'http://m' });
+    expect(r.ok && r.spec.task.processes[0]?.cmdline).toBe('curl http://m/Python-3.12.tgz');
+  });
+
   it('nests: a Struct field of a Struct type', () => {
     const Outer = Struct({ inner: Default(Profile, Profile({ cmd: 'inner' })), name: Required(String) });
     const v = Outer({ name: 'x' });

@@ -1,4 +1,4 @@
-import { MISSING_FIELDS, type Template } from './templates.js';
+import { bindString, MISSING_FIELDS, type BindingValues, type Template, type UnboundVariable } from './templates.js';
 
 /**
  * Typed profiles, as Pystachio's `Struct` with `Default(...)` and `Required(...)` fields that
@@ -125,11 +125,27 @@ export function Struct<const S extends StructFields>(fields: S): StructType<S> {
     }
     // Fields the Struct does not declare are a type error; kept, they bind like the rest.
     for (const [name, v] of Object.entries(props ?? {})) if (!(name in declared) && v !== undefined) value[name] = v;
+    bindSiblings(value);
     Object.defineProperty(value, MISSING_FIELDS, { value: Object.freeze(missing), enumerable: false });
     return Object.freeze(value);
   };
   const type = Object.assign((props?: Readonly<Record<string, unknown>>) => build(props), { kind: 'Struct' as const, fields: declared });
   return Object.freeze(type) as unknown as StructType<S>;
+}
+
+/**
+ * Binds, in each string field, the variables that name a field of the same value
+ * (`base: Default(String, 'Python-{{version}}')`, or `{{self.version}}`), as Pystachio looks a
+ * Struct's own fields up first. Other variables are left for the job's scope; a sibling that is
+ * itself a template still unbound is left too.
+ */
+function bindSiblings(value: Record<string, unknown>): void {
+  const own = value as BindingValues;
+  const scope = [{ self: own }, own];
+  const ignored: UnboundVariable[] = [];
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === 'string' && v.includes('{{')) value[name] = bindString(v, scope, [name], ignored, { reportUnbound: false });
+  }
 }
 
 /** The Required fields a Struct value was made without (its type forbids it; JavaScript may not). */

@@ -87,10 +87,22 @@ export async function submittableSpec(
   bindings: Bindings,
   extraEnvironments: readonly string[] = [],
 ): Promise<JobSpec> {
-  const spec = await compileSpec(ctx, file, key, bindings, extraEnvironments);
+  return withPinnedImages(ctx, key.cluster, await compileSpec(ctx, file, key, bindings, extraEnvironments));
+}
+
+/**
+ * `spec` with each `{{docker.image[NAME][TAG]}}` it still holds pinned through the Docker
+ * registry of cluster `cluster` (see submittableSpec), each one printed on stderr as it is
+ * resolved; `spec` itself when it holds none (then neither clusters.json nor the registry is
+ * read). Offline commands that run the job (`task run-local`) use it too: clusters.json is read
+ * only when an image is to be resolved. NetworkError (exit 7) when the registry cannot be
+ * reached, InvalidConfigurationError (exit 3) when it has no such image.
+ */
+export async function withPinnedImages(ctx: CommandContext, cluster: string, spec: JobSpec): Promise<JobSpec> {
   if (!JSON.stringify(spec).includes('{{docker.image')) return spec;
+  await ctx.loadServices();
   const { registryOf, resolveDockerImages } = await import('../docker-registry.js');
-  return resolveDockerImages(spec, registryOf(ctx.cluster(key.cluster)), {
+  return resolveDockerImages(spec, registryOf(ctx.cluster(cluster)), {
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     onResolved: (ref, pinned) => ctx.err(`Resolved {{docker.image[${ref.name}][${ref.tag}]}} to ${pinned}`),
   });

@@ -7,6 +7,7 @@ import type { JobSpec } from '../../dsl/jobspec.js';
 import { runTaskLocally, type TaskRunState } from '../../executor/run-local.js';
 import { compileConfigJob, loadConfig, parseBindings } from '../config/index.js';
 import { CommandFailureError, InterruptedError, InvalidParameterError } from '../errors.js';
+import { withPinnedImages } from './compile-spec.js';
 import type { CommandContext } from './context.js';
 
 export interface RunLocalArgs {
@@ -41,10 +42,13 @@ export async function runLocal(ctx: CommandContext, a: RunLocalArgs): Promise<vo
   const key = parseJobKey(a.jobkey);
   const bindings = parseBindings(a.bind);
   const config = loadConfig(resolve(ctx.cwd, a.config), { cwd: ctx.cwd });
-  const spec: JobSpec = compileConfigJob(config, key, bindings);
-  if (!Number.isInteger(a.instance) || a.instance < 0 || a.instance >= spec.instances) {
-    throw new InvalidParameterError(`--instance must be 0 to ${spec.instances - 1} for ${formatJobKey(key)}, not ${a.instance}`);
+  const compiled: JobSpec = compileConfigJob(config, key, bindings);
+  if (!Number.isInteger(a.instance) || a.instance < 0 || a.instance >= compiled.instances) {
+    throw new InvalidParameterError(`--instance must be 0 to ${compiled.instances - 1} for ${formatJobKey(key)}, not ${a.instance}`);
   }
+  // As job create: {{docker.image[NAME][TAG]}} (unless --bind gave it) pinned through the
+  // cluster's Docker registry, else the task would run an image named {{docker.image...}}.
+  const spec = await withPinnedImages(ctx, key.cluster, compiled);
   const dataDir = a.sandboxRoot ? resolve(ctx.cwd, a.sandboxRoot) : mkdtempSync(join(tmpdir(), 'aurora-run-local-'));
 
   let last: TaskRunState | null = null;

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../exit-codes.js';
+import { startRegistryStub, type RegistryStub } from '../testing/registry-stub.js';
+import { closedPort } from '../testing/run-cli.js';
 import { sink, tempDir } from '../testing/temp-dir.js';
 import { runCommandLine } from './runner.js';
 import { taskCommands } from './task.js';
@@ -97,5 +99,75 @@ describe('aurora task run-local', () => {
     expect(await running).toBe(EXIT.INTERRUPTED);
     expect(stdout.text()).toContain('task KILLED: Interrupted (Ctrl-C)');
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
+/**
+ * `{{docker.image[NAME][TAG]}}` in `task run-local`: pinned through the cluster's registry as
+ * `job create` pins it (a stub registry on 127.0.0.1, see client/testing/registry-stub.ts). The
+ * command runs tasks without a Docker engine, so the task fails at once with the image it needs:
+ * the image it would have run.
+ */
+describe('aurora task run-local with {{docker.image[NAME][TAG]}}', () => {
+  const DIGEST = `sha256:${'1'.repeat(64)}`;
+  const DOCKER_CONFIG = `import { Docker, Job, Process, Resources, SequentialTask, MB } from '@aurora/dsl';
+export const jobs = [
+  Job({
+    cluster: 'devcluster', role: 'www-data', environment: 'prod', name: 'app',
+    container: Docker({ image: '{{docker.image[team/app][1.0]}}' }),
+    task: SequentialTask({ processes: [Process({ name: 'app', cmdline: 'true' })], resources: Resources({ cpu: 0.1, ram: 64 * MB, disk: 64 * MB }) }),
+  }),
+];
+`;
+  let tmp: ReturnType<typeof tempDir>;
+  let registry: RegistryStub;
+  beforeEach(async () => {
+    tmp = tempDir('aurora-run-local-docker-');
+    tmp.write('app.aurora.ts', DOCKER_CONFIG);
+    registry = await startRegistryStub({ images: { 'team/app:1.0': DIGEST } });
+    clusters(registry.url);
+  });
+  afterEach(async () => {
+    await registry.close();
+    tmp.remove();
+  });
+
+  function clusters(dockerRegistry: string): void {
+    tmp.write('clusters.json', JSON.stringify([{ name: 'devcluster', scheduler_uri: 'http://127.0.0.1:1', docker_registry: dockerRegistry }]));
+  }
+  async function run(...extra: string[]) {
+    const stdout = sink();
+    const stderr = sink();
+    const argv = ['task', 'run-local', 'devcluster/www-data/prod/app', 'app.aurora.ts', '--sandbox-root', 'sb', ...extra];
+    const code = await runCommandLine('aurora', { argv, stdout, stderr, cwd: tmp.dir, env: { AURORA_CONFIG_ROOT: tmp.dir } }, (y, ctx) => taskCommands(y, ctx));
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  }
+  const manifestReads = () => registry.requests.filter((r) => r.url.startsWith('/v2/')).map((r) => r.url);
+
+  it('pins the image through the registry of the cluster, as job create does, and runs that', async () => {
+    const r = await run();
+    const pinned = `${registry.host}/team/app@${DIGEST}`;
+    expect(r.stderr).toContain(`Resolved {{docker.image[team/app][1.0]}} to ${pinned}\n`);
+    expect(manifestReads()).toEqual(['/v2/team/app/manifests/1.0']);
+    // No Docker engine here: the task fails, naming the image it was given.
+    expect(r.code).toBe(EXIT.COMMAND_FAILURE);
+    expect(r.stderr).toContain(`the task needs image ${pinned}`);
+  });
+
+  it('--bind docker.image[NAME][TAG]=IMAGE wins, and no registry is asked', async () => {
+    const r = await run('--bind', 'docker.image[team/app][1.0]=mine:7');
+    expect(r.code).toBe(EXIT.COMMAND_FAILURE);
+    expect(r.stderr).toContain('the task needs image mine:7');
+    expect(registry.requests).toEqual([]);
+  });
+
+  it('a registry that cannot be reached: exit 7 with the words of job create, and nothing runs', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    clusters(url);
+    const r = await run();
+    expect(r.code).toBe(EXIT.NETWORK_ERROR);
+    expect(r.stderr).toContain(`Error: Cannot resolve {{docker.image[team/app][1.0]}}: the Docker registry ${url} (docker_registry of cluster devcluster in `);
+    expect(r.stderr).toMatch(/could not be reached: connection refused\n$/);
+    expect(r.stdout).toBe('');
   });
 });

@@ -6,8 +6,11 @@ import type { CommandContext } from './context.js';
  * `aurora task run-local KEY FILE [--instance N] [--bind k=v]` (Thermos' `thermos simplerun`):
  * the job's task on this machine with the real executor runner and no scheduler. Ports come
  * from the free ports of this host; each process's state changes print as they happen; the
- * sandbox stays in the printed directory. Exit 0 when the task succeeds, 4 when it fails (with
- * the reason), 130 after Ctrl-C (which kills the task cleanly).
+ * sandbox stays in the printed directory. `{{docker.image[NAME][TAG]}}` is pinned through the
+ * cluster's Docker registry as `job create` does (unless `--bind` gives it), so clusters.json and
+ * the registry are read only then. Exit 0 when the task succeeds, 4 when it fails (with the
+ * reason), 3 or 7 when an image cannot be resolved (as job create), 130 after Ctrl-C (which kills
+ * the task cleanly).
  */
 export function taskCommands(y: Argv, ctx: CommandContext): Argv {
   return y.command('task', 'Run tasks', (task) =>

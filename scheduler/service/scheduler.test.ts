@@ -127,6 +127,38 @@ describe('admission limits', () => {
     expect(errorOf(res.body).message).toMatch(/is 70005 bytes, more than the 65536/);
   });
 
+  it('refuses an unresolved {{docker.image[NAME][TAG]}} at job create, update start and cron schedule, saying where and how to resolve it', async () => {
+    const h = await harness();
+    const docker = (name: string, image: string, rest: Parameters<typeof jobSpec>[0] = {}) =>
+      jobSpec({ name, ...rest, container: { docker: { image, parameters: [], portMappings: {}, volumes: [] } } });
+    const template = '{{docker.image[team/app][1.0]}}';
+    const expected = {
+      code: 'INVALID_JOB_SPEC',
+      message: expect.stringMatching(
+        /^container\.docker\.image holds \{\{docker\.image\[team\/app\]\[1\.0\]\}\}, which the aurora client resolves .* --bind docker\.image\[team\/app\]\[1\.0\]=IMAGE$/,
+      ),
+      details: [{ path: 'container.docker.image', message: expect.stringContaining('submit it with the aurora CLI') }],
+    };
+
+    const created = await h.createJob(docker('hello', template));
+    expect(created.status).toBe(400);
+    expect(errorOf(created.body)).toEqual(expected);
+
+    // A job that runs a pinned image, then an update that would bring the template back.
+    expect((await h.createJob(docker('hello', 'team/app@sha256:1111'))).status).toBe(201);
+    const update = await h.post(PATHS.jobUpdates('www-data', 'prod', 'hello'), { spec: docker('hello', template) });
+    expect(update.status).toBe(400);
+    expect(errorOf(update.body)).toEqual(expected);
+
+    const cron = await h.post(PATHS.cronJob('www-data', 'prod', 'nightly'), { spec: docker('nightly', template, { cronSchedule: '0 3 * * *' }) });
+    expect(cron.status).toBe(400);
+    expect(errorOf(cron.body)).toEqual(expected);
+
+    // Nothing of it was taken: the job runs the pinned image, with no update, and there is no cron job.
+    expect((await h.get(PATHS.jobUpdate('www-data', 'prod', 'hello', 'active'))).status).toBe(404);
+    expect((await h.get(PATHS.cronJob('www-data', 'prod', 'nightly'))).status).toBe(404);
+  });
+
   it('refuses a body over the limit with 413 and its own code', async () => {
     const h = await harness({ maxBodyBytes: 64 * 1024 });
     const res = await h.app.inject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UPDATE_STATUS_GROUPS, UPDATE_STATUSES } from '../../scheduler/api/updates-api.js';
+import { SLA_HOLD_PREFIX, SLA_PASSED_MESSAGE, UPDATE_STATUS_GROUPS, UPDATE_STATUSES } from '../../scheduler/api/updates-api.js';
 import { sampleProgress, sampleSummary, sampleUpdate } from '../testing/update-samples.js';
 import { sink } from '../testing/temp-dir.js';
 import {
@@ -78,6 +78,45 @@ describe('update output', () => {
       update_events: [{ status: 'ROLLING_FORWARD', timestampMs: T0, user: 'alice', message: 'version 2' }],
       instance_update_events: [{ instance: 0, timestamp: T0, action: 'INSTANCE_UPDATING' }, {}, {}],
     });
+  });
+
+  it('says which instance the SLA holds and why: in the progress line, the info lines and the JSON, only while it holds', () => {
+    const NO = 'SLA coordinator http://coordinator.example.com/sla said no ({"drain": false})';
+    const COUNT = 'count policy needs 2 other instances RUNNING for 60s, 1 is';
+    const held = sampleUpdate({
+      instances: [sampleProgress(0, 'SUCCEEDED'), sampleProgress(1, 'UPDATING'), sampleProgress(2, 'UPDATING'), sampleProgress(3, 'UPDATING')],
+      instanceEvents: [
+        ...sampleUpdate().instanceEvents,
+        { instance: 1, action: 'INSTANCE_UPDATING', at: T0 + 2000, message: `${SLA_HOLD_PREFIX}waiting for SLA coordinator http://coordinator.example.com/sla to answer` },
+        { instance: 1, action: 'INSTANCE_UPDATING', at: T0 + 2100, message: `${SLA_HOLD_PREFIX}${NO}` },
+        { instance: 2, action: 'INSTANCE_UPDATING', at: T0 + 2000, message: null },
+        { instance: 2, action: 'INSTANCE_UPDATING', at: T0 + 2000, message: `${SLA_HOLD_PREFIX}${COUNT}` },
+        // Held, then let go: no longer held.
+        { instance: 3, action: 'INSTANCE_UPDATING', at: T0 + 2000, message: `${SLA_HOLD_PREFIX}${COUNT}` },
+        { instance: 3, action: 'INSTANCE_UPDATING', at: T0 + 3000, message: SLA_PASSED_MESSAGE },
+      ],
+    });
+    expect(updateProgressLine(held)).toBe(`ROLLING_FORWARD: 1/4 instances updated; instance 1 waits: ${NO} (and 1 more instance waits)`);
+    const one = { ...held, instanceEvents: held.instanceEvents.filter((e) => e.instance !== 2) };
+    expect(updateProgressLine(one)).toBe(`ROLLING_FORWARD: 1/4 instances updated; instance 1 waits: ${NO}`);
+    expect(formatUpdateInfo(held).filter((l) => l.startsWith('  Instance ') && !l.includes(' at '))).toEqual([
+      '  Instance 0: SUCCEEDED, 0 failures',
+      `  Instance 1: UPDATING, 0 failures; waits: ${NO}`,
+      `  Instance 2: UPDATING, 0 failures; waits: ${COUNT}`,
+      '  Instance 3: UPDATING, 0 failures',
+    ]);
+    expect(formatUpdateInfo(held)).toContain(`  Instance 1 at 2024-01-01T00:00:02.100000: INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}${NO}`);
+    expect((updateInfoJson(held) as { instances: unknown[] }).instances).toEqual([
+      expect.objectContaining({ instance: 0, slaHold: null }),
+      expect.objectContaining({ instance: 1, slaHold: NO }),
+      expect.objectContaining({ instance: 2, slaHold: COUNT }),
+      expect.objectContaining({ instance: 3, slaHold: null }),
+    ]);
+    // Paused, it still holds them; once the update is over, nothing waits.
+    expect(updateProgressLine({ ...held, status: 'ROLL_FORWARD_PAUSED' })).toContain('; instance 1 waits: ');
+    const ended = { ...held, status: 'ABORTED' as const };
+    expect(updateProgressLine(ended)).toBe('ABORTED: 1/4 instances updated');
+    expect((updateInfoJson(ended) as { instances: { slaHold: unknown }[] }).instances.map((i) => i.slaHold)).toEqual([null, null, null, null]);
   });
 
   it("maps an ended update to Aurora's exit codes: 0 as asked, 4 the other way, 20 aborted, error or failed", () => {

@@ -1,6 +1,8 @@
 /** Output of `aurora update` and `aurora job restart`. Pure: data in, lines out. */
 import { componentProblem, formatJobKey } from '../../dsl/key.js';
 import {
+  ACTIVE_UPDATE_STATUSES,
+  slaHoldReason,
   UPDATE_STATUS_GROUPS,
   UPDATE_STATUSES,
   type InstanceProgress,
@@ -121,15 +123,42 @@ export function updateProgress(u: JobUpdate): string {
   return parts.join(', ');
 }
 
-/** One line of where an update stands: `ROLLING_FORWARD: 1/3 instances updated, 1 failure`. */
-export function updateProgressLine(u: JobUpdate): string {
-  return `${u.status}: ${updateProgress(u)}`;
+/**
+ * The instances an active SLA-aware update holds because the job's SLA policy says no, with why:
+ * each UPDATING instance whose latest event is an SLA hold (see SLA_HOLD_PREFIX). Empty for an
+ * update that is over.
+ */
+export function slaHolds(u: JobUpdate): Map<number, string> {
+  const holds = new Map<number, string>();
+  if (!ACTIVE_UPDATE_STATUSES.has(u.status)) return holds;
+  const latest = new Map<number, string | null>();
+  for (const e of u.instanceEvents) latest.set(e.instance, slaHoldReason(e));
+  for (const i of u.instances) {
+    const reason = latest.get(i.instance);
+    if (i.status === 'UPDATING' && reason) holds.set(i.instance, reason);
+  }
+  return holds;
 }
 
-/** `  Instance 2: PENDING, 0 failures (added)` */
-function instanceLine(i: InstanceProgress): string {
+/**
+ * One line of where an update stands: `ROLLING_FORWARD: 1/3 instances updated, 1 failure`, and
+ * the first instance the SLA holds, with why: `; instance 3 waits: count policy needs 2 other
+ * instances RUNNING for 60s, 1 is (and 1 more instance waits)`.
+ */
+export function updateProgressLine(u: JobUpdate): string {
+  const line = `${u.status}: ${updateProgress(u)}`;
+  const holds = [...slaHolds(u)];
+  const first = holds[0];
+  if (first === undefined) return line;
+  const more = holds.length > 1 ? ` (and ${plural(holds.length - 1, 'more instance')} ${holds.length === 2 ? 'waits' : 'wait'})` : '';
+  return `${line}; instance ${first[0]} waits: ${safe(first[1])}${more}`;
+}
+
+/** `  Instance 2: PENDING, 0 failures (added)`, `  Instance 3: UPDATING, 0 failures; waits: REASON` */
+function instanceLine(i: InstanceProgress, hold: string | undefined): string {
   const change = i.fromSpecHash === null ? ' (added)' : i.toSpecHash === null ? ' (removed)' : '';
-  return `  Instance ${i.instance}: ${i.status}, ${plural(i.failures, 'failure')}${change}`;
+  const waits = hold === undefined ? '' : `; waits: ${safe(hold)}`;
+  return `  Instance ${i.instance}: ${i.status}, ${plural(i.failures, 'failure')}${change}${waits}`;
 }
 
 /**
@@ -145,8 +174,9 @@ export function formatUpdateInfo(u: JobUpdate): string[] {
     `Progress: ${updateProgress(u)}`,
   ];
   if (u.instances.length > 0) {
+    const holds = slaHolds(u);
     lines.push('Instances:');
-    for (const i of u.instances) lines.push(instanceLine(i));
+    for (const i of u.instances) lines.push(instanceLine(i, holds.get(i.instance)));
   }
   if (u.events.length > 0) {
     lines.push('Update events:');
@@ -164,8 +194,12 @@ export function formatUpdateInfo(u: JobUpdate): string[] {
   return lines;
 }
 
-/** `aurora update info --write-json`: Aurora's fields, and each instance's progress. */
+/**
+ * `aurora update info --write-json`: Aurora's fields, and each instance's progress, with why the
+ * SLA holds it (`slaHold`, null when nothing holds it).
+ */
 export function updateInfoJson(u: JobUpdate): object {
+  const holds = slaHolds(u);
   return {
     updateId: u.id,
     job: formatJobKey(u.job),
@@ -176,7 +210,14 @@ export function updateInfoJson(u: JobUpdate): object {
     last_modified: auroraTimestamp(u.lastModifiedAt),
     status: u.status,
     settings: u.settings,
-    instances: u.instances.map((i) => ({ instance: i.instance, status: i.status, failures: i.failures, fromSpecHash: i.fromSpecHash, toSpecHash: i.toSpecHash })),
+    instances: u.instances.map((i) => ({
+      instance: i.instance,
+      status: i.status,
+      failures: i.failures,
+      fromSpecHash: i.fromSpecHash,
+      toSpecHash: i.toSpecHash,
+      slaHold: holds.get(i.instance) ?? null,
+    })),
     update_events: u.events.map((e) => ({ status: e.status, timestampMs: e.at, ...(e.user ? { user: e.user } : {}), ...(e.message ? { message: e.message } : {}) })),
     instance_update_events: u.instanceEvents.map((e) => ({ instance: e.instance, timestamp: e.at, action: e.action, ...(e.message ? { message: e.message } : {}) })),
   };

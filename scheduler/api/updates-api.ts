@@ -126,6 +126,25 @@ export const InstanceEventSchema = z
   .strict();
 export type InstanceEvent = z.infer<typeof InstanceEventSchema>;
 
+/**
+ * An SLA-aware update that holds an instance because its job's SLA policy says no records why as
+ * an instance event (INSTANCE_UPDATING, or INSTANCE_ROLLING_BACK while rolling back) whose message
+ * is this prefix and the reason, as Aurora's SlaKillController records "Checking SLA before
+ * continuing."; again only when the reason changes. Once the instance goes on, an event of
+ * SLA_PASSED_MESSAGE (Aurora's words) or another message follows. So an UPDATING instance is held
+ * while its latest event is a hold (see slaHoldReason).
+ */
+export const SLA_HOLD_PREFIX = 'Checking SLA before continuing: ';
+export const SLA_PASSED_MESSAGE = 'SLA check passed, continuing.';
+/** The longest reason of a hold (a coordinator URL may be long). */
+export const MAX_SLA_HOLD_REASON = 300;
+
+/** The reason of an SLA hold event (see SLA_HOLD_PREFIX), or null for any other event. */
+export function slaHoldReason(e: InstanceEvent): string | null {
+  if (e.action !== 'INSTANCE_UPDATING' && e.action !== 'INSTANCE_ROLLING_BACK') return null;
+  return e.message?.startsWith(SLA_HOLD_PREFIX) ? e.message.slice(SLA_HOLD_PREFIX.length) : null;
+}
+
 /** At most this many instance events are kept per update (the oldest go first). */
 export const MAX_INSTANCE_EVENTS = 10_000;
 /** Ended updates kept per job (the oldest go first). */

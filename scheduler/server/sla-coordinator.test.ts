@@ -10,7 +10,7 @@ import type { JobSpec } from '../../dsl/jobspec.js';
 import type { HostStatus } from '../api/maintenance-api.js';
 import { PATHS } from '../api/routes.js';
 import type { ScheduledTask } from '../api/task.js';
-import type { JobUpdate } from '../api/updates-api.js';
+import { SLA_HOLD_PREFIX, type JobUpdate } from '../api/updates-api.js';
 import { PlayedAgents } from '../testing/played-agents.js';
 import { FakeClock, jobSpec, startHarness, type Harness } from '../testing/scheduler-harness.js';
 
@@ -257,5 +257,36 @@ describe('SLA-aware updates under a coordinator policy', () => {
     ]);
     expect(tasks.map((t) => t.instance)).toEqual([0, 1]);
     expect(coordinator.asked.map((a) => [a.task, Object.keys(a.body).sort()])).toContainEqual(['devcluster/www-data/prod/hello/1', ['task', 'taskConfig']]);
+  });
+
+  it("records why the coordinator holds an instance in the update's instance events, once per reason", async () => {
+    const spec = coordinated('hello', '/no', 1);
+    const slaAware: JobSpec = { ...spec, updateConfig: { ...spec.updateConfig, slaAware: true, watchSecs: 0 } };
+    await played.register('host1');
+    expect((await h.createJob(slaAware)).status).toBe(201);
+    await played.round();
+    clock.advance(120_000);
+
+    const changed: JobSpec = { ...slaAware, metadata: [{ key: 'v', value: '2' }] };
+    const res = await h.app.inject({ method: 'POST', url: PATHS.jobUpdates('www-data', 'prod', 'hello'), headers: CLIENT, payload: { spec: changed } });
+    expect(res.statusCode, res.body).toBe(200);
+    await answered();
+    await tick();
+
+    const read = async () => (await h.app.inject({ method: 'GET', url: PATHS.jobUpdate('www-data', 'prod', 'hello', 'active') })).json().update as JobUpdate;
+    const url = `${coordinator.base}/no`;
+    const held = await read();
+    expect(held.instances.map((p) => [p.instance, p.status])).toEqual([[0, 'UPDATING']]);
+    expect(held.instanceEvents.map((e) => [e.instance, e.action, e.message])).toEqual([
+      [0, 'INSTANCE_UPDATING', null],
+      [0, 'INSTANCE_UPDATING', `${SLA_HOLD_PREFIX}waiting for SLA coordinator ${url} to answer`],
+      [0, 'INSTANCE_UPDATING', `${SLA_HOLD_PREFIX}SLA coordinator ${url} said no ({"drain": false})`],
+    ]);
+
+    // The no runs out and the coordinator is asked again, and says no again: nothing new to record.
+    const asked = coordinator.asked.length;
+    await pass(40_000);
+    expect(coordinator.asked.length).toBeGreaterThan(asked);
+    expect((await read()).instanceEvents).toEqual(held.instanceEvents);
   });
 });

@@ -1,5 +1,5 @@
 import { TERMINAL_STATES, type TaskState } from '../../api/constants.js';
-import type { InstanceEvent, InstanceProgress, UpdateSettings } from '../../api/updates-api.js';
+import { SLA_HOLD_PREFIX, SLA_PASSED_MESSAGE, type InstanceEvent, type InstanceProgress, type UpdateSettings } from '../../api/updates-api.js';
 import type { CoordinatorQuestion } from '../sla-coordinator.js';
 import type { InstanceObservation } from './observation.js';
 import type { SlaVerdict } from './sla.js';
@@ -28,6 +28,8 @@ export interface InstanceContext {
   readonly now: number;
   /** Whether the job's SLA lets this instance's RUNNING task go down now. */
   readonly mayTakeDown: (instance: number) => SlaVerdict;
+  /** Why the SLA holds the instance as its events last said (see SLA_HOLD_PREFIX); null when it is not held. */
+  readonly heldFor: (instance: number) => string | null;
 }
 
 export interface InstanceOutcome {
@@ -40,6 +42,13 @@ export interface InstanceOutcome {
   readonly event: InstanceEvent | null;
   /** A coordinator to ask before the task may go (a coordinator SLA policy). */
   readonly ask?: CoordinatorQuestion;
+  /**
+   * An event of the instance that does not finish it: the SLA holds it (with why, when that is
+   * new), or let it go after holding it.
+   */
+  readonly note?: InstanceEvent;
+  /** The job's SLA holds the instance: its task may not go down yet. */
+  readonly held?: true;
 }
 
 /** The task is already on its way out; whatever replaces it is the scheduler's (desiredSpecFor). */
@@ -53,8 +62,18 @@ export function targetSpec(p: InstanceProgress, direction: Direction): string | 
   return direction === 'forward' ? p.toSpecHash : p.fromSpecHash;
 }
 
-/** Evaluates an UPDATING instance. */
+/**
+ * Evaluates an UPDATING instance. An instance the SLA held before and holds no more gets an
+ * event saying so, so its latest event never claims a hold that is over.
+ */
 export function evaluateInstance(p: InstanceProgress, obs: InstanceObservation | undefined, ctx: InstanceContext): InstanceOutcome {
+  const outcome = evaluateUpdating(p, obs, ctx);
+  if (outcome.held || outcome.note || outcome.event || ctx.heldFor(p.instance) === null) return outcome;
+  const why = obs === undefined ? 'the instance has no task' : `task ${obs.taskId} is ${obs.state}`;
+  return { ...outcome, note: progressEvent(p, `No SLA check needed any more: ${why}`, ctx) };
+}
+
+function evaluateUpdating(p: InstanceProgress, obs: InstanceObservation | undefined, ctx: InstanceContext): InstanceOutcome {
   const target = targetSpec(p, ctx.direction);
   let progress = p;
 
@@ -107,12 +126,32 @@ function watch(p: InstanceProgress, obs: InstanceObservation, ctx: InstanceConte
 
 function takeDown(p: InstanceProgress, obs: InstanceObservation, kind: 'replace' | 'kill', ctx: InstanceContext): InstanceOutcome {
   // Only a RUNNING task counts toward the SLA; taking down one that is not costs it nothing.
+  let passed = false;
   if (obs.state === 'RUNNING') {
     const verdict = ctx.mayTakeDown(p.instance);
-    if (!verdict.ok) return verdict.ask ? { ...waiting(p, verdict.wakeAt), ask: verdict.ask } : waiting(p, verdict.wakeAt);
+    if (!verdict.ok) {
+      // Recorded when the hold begins and when its reason changes, not at every evaluation; a
+      // question to a coordinator in flight leaves the reason the hold had.
+      const was = ctx.heldFor(p.instance);
+      const same = was === verdict.reason || (was !== null && verdict.awaitingAnswer === true);
+      const note = same ? undefined : progressEvent(p, `${SLA_HOLD_PREFIX}${verdict.reason}`, ctx);
+      return { ...waiting(p, verdict.wakeAt), held: true, ...(verdict.ask ? { ask: verdict.ask } : {}), ...(note ? { note } : {}) };
+    }
+    passed = ctx.heldFor(p.instance) !== null;
   }
   const message = ctx.kind === 'restart' ? `Restarted by job restart ${ctx.updateId}` : `Killed for job update ${ctx.updateId}`;
-  return { progress: p, action: { kind, instance: p.instance, taskId: obs.taskId, message }, wakeAt: null, event: null };
+  return {
+    progress: p,
+    action: { kind, instance: p.instance, taskId: obs.taskId, message },
+    wakeAt: null,
+    event: null,
+    ...(passed ? { note: progressEvent(p, SLA_PASSED_MESSAGE, ctx) } : {}),
+  };
+}
+
+/** An event of an instance still on its way (INSTANCE_UPDATING, or INSTANCE_ROLLING_BACK going back). */
+function progressEvent(p: InstanceProgress, message: string, ctx: InstanceContext): InstanceEvent {
+  return { instance: p.instance, action: ctx.direction === 'forward' ? 'INSTANCE_UPDATING' : 'INSTANCE_ROLLING_BACK', at: ctx.now, message };
 }
 
 function waiting(progress: InstanceProgress, wakeAt: number | null): InstanceOutcome {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_INSTANCE_EVENTS, type JobUpdate, type UpdateStatus } from '../../api/updates-api.js';
-import { desiredSpecFor, evaluateUpdate } from './job-updater.js';
+import { MAX_INSTANCE_EVENTS, SLA_HOLD_PREFIX, SLA_PASSED_MESSAGE, type JobUpdate, type UpdateStatus } from '../../api/updates-api.js';
+import { applyUserAction, desiredSpecFor, evaluateUpdate } from './job-updater.js';
 import { FakeJob, HOUR, NEW, obs, OLD, settings, T0 } from './testing/fake-job.js';
 
 const statuses = (u: JobUpdate) => u.instances.map((p) => p.status);
@@ -390,6 +390,88 @@ describe('SLA-aware updates', () => {
     expect(job.log).toEqual(['replace 0']);
     expect(second.ask?.map((q) => q.taskId)).toEqual(['t2-3']);
     expect(second.wakeAt).toBe(T0 + 10 + 30_000); // t1's no runs out: ask again then
+  });
+
+  /** The instance events of the update after `from`, in short: `1 INSTANCE_UPDATING: message`. */
+  const eventsSince = (u: JobUpdate, from: number) => u.instanceEvents.slice(from).map((e) => `${e.instance} ${e.action}${e.message ? `: ${e.message}` : ''}`);
+
+  it("records why the SLA holds an instance, once, a new reason when it changes, and Aurora's words when it goes on", () => {
+    const job = new FakeJob({ instances: 3, sla });
+    job.plan({ settings: settings({ slaAware: true }) });
+    job.step(T0);
+    job.startAll(T0 + 1_000);
+    const held = job.step(T0 + 1_000);
+    expect(eventsSince(held.update, 0)).toEqual([
+      '0 INSTANCE_UPDATING',
+      '0 INSTANCE_UPDATED: running and healthy for 0s',
+      '1 INSTANCE_UPDATING',
+      `1 INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}count policy needs 2 other instances RUNNING for 60s, 1 is`,
+    ]);
+    // Evaluated again with nothing new: the same reason is not recorded again, the record is the same object.
+    const again = job.step(T0 + 30_000);
+    expect(again.update).toBe(held.update);
+    // Instance 2 stops running: the reason changes, and is recorded.
+    job.end(2, 'LOST');
+    const worse = job.step(T0 + 40_000);
+    expect(eventsSince(worse.update, 4)).toEqual([`1 INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}count policy needs 2 other instances RUNNING for 60s, 0 are`]);
+    // Both run long enough: the instance goes, with Aurora's SlaKillController message.
+    job.startAll(T0 - HOUR);
+    const passed = job.step(T0 + 61_000);
+    expect(passed.actions.map((a) => a.instance)).toEqual([1]);
+    expect(eventsSince(passed.update, 5)).toEqual([`1 INSTANCE_UPDATING: ${SLA_PASSED_MESSAGE}`]);
+  });
+
+  it('a held instance whose task ends on its own is held no more, and its events say so', () => {
+    const job = new FakeJob({ instances: 3, sla, service: false });
+    job.plan({ settings: settings({ slaAware: true, strategy: { kind: 'queue', groupSize: 3 } }) });
+    const first = job.step(T0);
+    expect(first.actions.map((a) => a.instance)).toEqual([0]);
+    expect(eventsSince(first.update, 3)).toEqual([
+      `1 INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}count policy needs 2 other instances RUNNING for 60s, 1 is`,
+      `2 INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}count policy needs 2 other instances RUNNING for 60s, 1 is`,
+    ]);
+    job.end(1, 'FAILED');
+    const next = job.step(T0 + 1_000);
+    expect(eventsSince(next.update, 5)).toEqual([
+      '1 INSTANCE_UPDATING: No SLA check needed any more: task t1-2 is FAILED',
+      `2 INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}count policy needs 2 other instances RUNNING for 60s, 0 are`,
+    ]);
+  });
+
+  it('holds on the way back are recorded as INSTANCE_ROLLING_BACK, and a coordinator that said no is the reason until it says yes', () => {
+    const coordinator = { kind: 'coordinator' as const, coordinatorUrl: 'http://c/sla', statusKey: 'drain' };
+    const answers = new Map<string, { allowed: boolean; at: number; detail: string }>();
+    const job = new FakeJob({ instances: 1, sla: { policy: coordinator, instanceCount: 1, coordinatorAnswers: answers, coordinatorAnswerTtlMs: 30_000 } });
+    job.plan({ settings: settings({ slaAware: true, watchSecs: 60 }) });
+    const asked = job.step(T0);
+    expect(eventsSince(asked.update, 1)).toEqual([`0 INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}waiting for SLA coordinator http://c/sla to answer`]);
+    answers.set('t0-1', { allowed: false, at: T0 + 10, detail: '{"drain": false}' });
+    const no = job.step(T0 + 20);
+    expect(eventsSince(no.update, 2)).toEqual([`0 INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}SLA coordinator http://c/sla said no ({"drain": false})`]);
+    // The no runs out and the coordinator is asked again: the reason stands, nothing is recorded,
+    // whether the answer is still at hand or dropped (the service drops answers that ran out).
+    const reasked = job.step(T0 + 40_000);
+    expect(reasked.ask?.map((q) => q.taskId)).toEqual(['t0-1']);
+    expect(reasked.update).toBe(no.update);
+    answers.delete('t0-1');
+    expect(job.step(T0 + 40_005).update).toBe(no.update);
+
+    answers.set('t0-1', { allowed: true, at: T0 + 40_010, detail: '{"drain": true}' });
+    expect(eventsSince(job.step(T0 + 40_020).update, 3)).toEqual([`0 INSTANCE_UPDATING: ${SLA_PASSED_MESSAGE}`]);
+    job.startAll(T0 + 41_000);
+    job.step(T0 + 41_000); // the new task is watched for 60 s
+    // Rolled back while the new task runs: the coordinator is asked about it first.
+    const rollback = applyUserAction(job.update, 'rollback', 'alice', null, T0 + 42_000);
+    if (!('update' in rollback)) throw new Error(rollback.error);
+    job.update = rollback.update;
+    const back = job.step(T0 + 42_000);
+    expect(back.update.status).toBe('ROLLING_BACK');
+    expect(back.actions).toEqual([]);
+    expect(back.update.instanceEvents.at(-1)).toMatchObject({
+      instance: 0,
+      action: 'INSTANCE_ROLLING_BACK',
+      message: `${SLA_HOLD_PREFIX}waiting for SLA coordinator http://c/sla to answer`,
+    });
   });
 
   it.each([

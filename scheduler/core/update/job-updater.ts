@@ -1,6 +1,7 @@
 import type { JobKey } from '../../../dsl/job-key.js';
 import {
   ACTIVE_UPDATE_STATUSES,
+  slaHoldReason,
   type InstanceEvent,
   type InstanceProgress,
   type JobUpdate,
@@ -205,6 +206,17 @@ export function evaluateUpdate(
   /** Instances this step takes down: the observations do not show it yet, the SLA must. */
   const goingDown = new Set<number>();
   const slaAware = settings.slaAware && sla !== null;
+  /** Each instance's hold as the record's events left it, read once and only if asked. */
+  let recordedHolds: Map<number, string | null> | undefined;
+  /** The hold an instance's latest event says, this step's events included. */
+  const heldFor = (instance: number): string | null => {
+    for (let i = instanceEvents.length - 1; i >= 0; i--) {
+      const e = instanceEvents[i]!;
+      if (e.instance === instance) return slaHoldReason(e);
+    }
+    recordedHolds ??= latestHolds(update.instanceEvents);
+    return recordedHolds.get(instance) ?? null;
+  };
   const ctx = (): InstanceContext => ({
     updateId: update.id,
     kind: update.kind,
@@ -212,6 +224,7 @@ export function evaluateUpdate(
     settings,
     now,
     mayTakeDown: (instance) => (slaAware ? slaAllowsTakeDown(sla, observed, instance, goingDown, now) : { ok: true }),
+    heldFor: slaAware ? heldFor : () => null,
   });
 
   /** Ends the step with a new status (no actions: the update stops acting, or waits for a user). */
@@ -248,6 +261,10 @@ export function evaluateUpdate(
       }
       if (outcome.wakeAt !== null) wakes.push(outcome.wakeAt);
       if (outcome.ask) asks.push(outcome.ask);
+      if (outcome.note) {
+        instanceEvents.push(outcome.note);
+        changed = true;
+      }
       if (outcome.event !== null) {
         instanceEvents.push(outcome.event);
         finishedThisRound = true;
@@ -303,6 +320,13 @@ export function evaluateUpdate(
   const wakeAt = wakes.length === 0 ? null : Math.min(...wakes);
   // The pulse was checked above, so a rollback begun in this step is rolling.
   return { update: changed ? record(rollingStatus(direction)) : update, actions, wakeAt, ...(asks.length > 0 ? { ask: asks } : {}) };
+}
+
+/** Each instance's hold by its latest event (null: not held). */
+function latestHolds(events: readonly InstanceEvent[]): Map<number, string | null> {
+  const holds = new Map<number, string | null>();
+  for (const e of events) holds.set(e.instance, slaHoldReason(e));
+  return holds;
 }
 
 function doneMessage(instances: readonly InstanceProgress[], direction: Direction, kind: 'update' | 'restart'): string {

@@ -1,4 +1,5 @@
 import type { SlaPolicySpec } from '../../../dsl/jobspec.js';
+import { MAX_SLA_HOLD_REASON } from '../../api/updates-api.js';
 import { coordinatorVerdict, DEFAULT_COORDINATOR_ANSWER_TTL_MS, type CoordinatorAnswers, type CoordinatorQuestion } from '../sla-coordinator.js';
 import type { InstanceObservation } from './observation.js';
 
@@ -43,6 +44,19 @@ export type SlaVerdict =
   | {
       readonly ok: false;
       readonly wakeAt: number | null;
+      /**
+       * Why not, for people, at most MAX_SLA_HOLD_REASON characters, and the same words as long
+       * as nothing that matters changes (not a countdown), so a held update records it once:
+       * `count policy needs 2 other instances RUNNING for 60s, 1 is`,
+       * `SLA coordinator http://c/sla said no ({"drain": false})`.
+       */
+      readonly reason: string;
+      /**
+       * The only reason is a coordinator's answer not at hand yet (never asked, or asked again as
+       * the last answer ran out): a hold keeps the reason it had meanwhile, so it does not flap
+       * to `waiting for ... to answer` and back at each question.
+       */
+      readonly awaitingAnswer?: true;
       /** The coordinator to ask about the candidate's task (a coordinator policy without a usable answer). */
       readonly ask?: CoordinatorQuestion;
     };
@@ -65,10 +79,16 @@ export function slaAllowsTakeDown(
   if (sla.policy?.kind === 'coordinator') {
     const taskId = observed.get(candidate)?.taskId;
     if (taskId === undefined) return { ok: true };
-    const verdict = coordinatorVerdict(sla.policy, sla.coordinatorAnswers?.get(taskId), now, sla.coordinatorAnswerTtlMs ?? DEFAULT_COORDINATOR_ANSWER_TTL_MS);
+    const answer = sla.coordinatorAnswers?.get(taskId);
+    const verdict = coordinatorVerdict(sla.policy, answer, now, sla.coordinatorAnswerTtlMs ?? DEFAULT_COORDINATOR_ANSWER_TTL_MS);
     if (verdict.ok) return verdict;
     const { coordinatorUrl, statusKey } = sla.policy;
-    return { ok: false, wakeAt: verdict.wakeAt, ...(verdict.ask ? { ask: { taskId, coordinatorUrl, statusKey, params: {} } } : {}) };
+    const ask = verdict.ask ? { ask: { taskId, coordinatorUrl, statusKey, params: {} } } : {};
+    if (answer !== undefined && !answer.allowed) {
+      // A no stands as the reason while the coordinator is asked again.
+      return { ok: false, wakeAt: verdict.wakeAt, reason: bounded(`SLA coordinator ${coordinatorUrl} said no (${answer.detail})`), ...ask };
+    }
+    return { ok: false, wakeAt: verdict.wakeAt, reason: bounded(`waiting for SLA coordinator ${coordinatorUrl} to answer`), awaitingAnswer: true, ...ask };
   }
   const req = slaRequirement(sla);
   if (req === null) return { ok: true };
@@ -81,5 +101,19 @@ export function slaAllowsTakeDown(
     if (now >= longEnoughAt) counted += 1;
     else wakeAt = wakeAt === null ? longEnoughAt : Math.min(wakeAt, longEnoughAt);
   }
-  return counted >= req.running ? { ok: true } : { ok: false, wakeAt };
+  if (counted >= req.running) return { ok: true };
+  return { ok: false, wakeAt, reason: bounded(shortfall(sla, req, counted)) };
+}
+
+/** `count policy needs 2 other instances RUNNING for 60s, 1 is`; a percentage policy says what it is a percentage of. */
+function shortfall(sla: SlaInput, req: SlaRequirement, counted: number): string {
+  const policy = sla.policy;
+  const which = policy?.kind === 'percentage' ? `percentage policy (${policy.percentage}% of ${sla.instanceCount})` : 'count policy';
+  const others = `${req.running} other instance${req.running === 1 ? '' : 's'}`;
+  return `${which} needs ${others} RUNNING for ${req.durationMs / 1000}s, ${counted} ${counted === 1 ? 'is' : 'are'}`;
+}
+
+/** A reason cut to MAX_SLA_HOLD_REASON characters (a coordinator URL may be long). */
+function bounded(reason: string): string {
+  return reason.length > MAX_SLA_HOLD_REASON ? `${reason.slice(0, MAX_SLA_HOLD_REASON - 3)}...` : reason;
 }

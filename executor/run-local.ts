@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import type { JobSpec } from '../dsl/jobspec.js';
 import type { TaskAssignment } from '../scheduler/api/agent-protocol.js';
 import type { TaskRunState } from './core/checkpoint.js';
+import { freePort } from './runner/free-port.js';
 import { sandboxDir, type LogStream } from './runner/sandbox.js';
 import { TaskManager } from './runner/task-manager.js';
 
@@ -101,17 +101,4 @@ export async function runTaskLocally(spec: JobSpec, options: LocalTaskOptions): 
     options.signal?.removeEventListener('abort', onAbort);
     manager.close();
   }
-}
-
-/** A port nobody listened on a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

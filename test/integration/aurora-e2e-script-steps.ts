@@ -10,7 +10,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, freePort, projectRoot, runCli, startAgent, startScheduler, type CliResult, type Daemon } from '../../devcluster/daemons.js';
+import { BINS, freePort, projectRoot, type CliResult } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 
 const FIXTURES = path.join(projectRoot, 'test', 'fixtures', 'aurora-e2e');
 const SSHD = process.env['AURORA_TEST_SSHD'] ?? '/usr/sbin/sshd';
@@ -45,12 +46,7 @@ const POLL_MS = 250;
 // The cluster of the test file that runs these steps: vitest loads this module once per file.
 let root: string;
 let home: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon;
-let schedulerPort: number;
-let schedulerArgs: string[];
-let agent: Daemon;
-let agentArgs: { dataDir: string; observerPort: number; extraArgs: string[]; env: NodeJS.ProcessEnv };
+let testCluster: TestCluster;
 /** `--bind profile.cmd=...`: Aurora's `cp /vagrant/.../http_example.py .`, from this checkout. */
 let stageBind: string[];
 const bindings: Record<string, string> = {};
@@ -60,7 +56,7 @@ const cliCalls = new Map<string, number>();
 function cli(bin: string, args: string[]): Promise<CliResult> {
   const name = `${path.basename(bin, '.js')} ${args.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}`;
   cliCalls.set(name, (cliCalls.get(name) ?? 0) + 1);
-  return runCli(bin, args, { env, cwd: root });
+  return testCluster.run(bin, args, { cwd: root });
 }
 const aurora = (...args: string[]) => cli(BINS.aurora, args);
 const auroraAdmin = (...args: string[]) => cli(BINS.auroraAdmin, args);
@@ -179,18 +175,13 @@ async function assertUpdateStateById(key: string, id: string, expected: string):
   expect(captured(linesOf(r.stdout).filter((l) => l.includes('Current status')).map((l) => awk(l, 0)))).toBe(expected);
 }
 
-async function restartScheduler(): Promise<void> {
-  await scheduler.stop();
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port: schedulerPort, extraArgs: schedulerArgs });
-}
-
 async function testObserverUi(cluster: string, role: string, job: string): Promise<void> {
   // observer_url="$TEST_SLAVE_IP:1338"; check_url_live "$observer_url"
-  expect(await checkUrlLive(agent.url)).toBe(true);
+  expect(await checkUrlLive(testCluster.agent.url)).toBe(true);
   await pollUntil(`the observer's page of ${role}/${job}/0`, async () => {
     const r = await auroraAdmin('query', '-l', '%taskId%', '--shards=0', '--states=RUNNING', cluster, role, job);
     const taskId = r.stdout.trim();
-    return r.code === 0 && taskId !== '' && (await checkUrlLive(`${agent.url}/task/${taskId}`));
+    return r.code === 0 && taskId !== '' && (await checkUrlLive(`${testCluster.agent.url}/task/${taskId}`));
   });
 }
 
@@ -308,7 +299,7 @@ export function testHttpExample(job: string, baseConfig: string): void {
 
     it('test_scheduler_ui, test_observer_ui', async () => {
       for (const page of ['/leaderhealth', '/scheduler', `/scheduler/${TEST_ROLE}`, `/scheduler/${TEST_ROLE}/${TEST_ENV}/${job}`]) {
-        expect(await checkUrlLive(`${scheduler.url}${page}`), page).toBe(true);
+        expect(await checkUrlLive(`${testCluster.scheduler.url}${page}`), page).toBe(true);
       }
       await testObserverUi(TEST_CLUSTER, TEST_ROLE, job);
     });
@@ -349,7 +340,7 @@ export function testHttpExample(job: string, baseConfig: string): void {
         await assertActiveUpdateState(key, 'ROLLING_FORWARD');
         const id = await updateIdOf(key, 'ROLLING_FORWARD');
         await ok(auroraAdmin('scheduler_snapshot', 'devcluster'));
-        await restartScheduler();
+        await testCluster.restartScheduler();
         await assertActiveUpdateState(key, 'ROLLING_FORWARD');
         await ok(aurora('update', 'pause', key, '--message=hello'));
         await assertActiveUpdateState(key, 'ROLL_FORWARD_PAUSED');
@@ -423,7 +414,7 @@ async function runSlaAwareMaintenance(config: string, cluster: string, key: stri
   // trigger sla aware drain with default timeout: only the allowed number (1 each) of tasks drain
   await ok(auroraAdmin('sla_host_drain', `--hosts=${TEST_SLAVE_IP}`, cluster));
   // force a scheduler restart and make sure that the maintenance request is still satisfied
-  await restartScheduler();
+  await testCluster.restartScheduler();
   await assertHostStatus(TEST_SLAVE_IP, cluster, 'DRAINING');
   // tasks get drained as allowed by the sla policy
   await waitUntilTaskCounts(key, 1, 1);
@@ -483,43 +474,32 @@ export function describeAuroraE2eScript(part: string, portBase: number, steps: (
       chmodSync(root, 0o711);
       holdFile = path.join(root, 'hold');
       home = path.join(root, 'home');
-      mkdirSync(home);
       // `python`, as Aurora's configs call it: the host's python3.
       const bin = path.join(root, 'bin');
       mkdirSync(bin);
       symlinkSync(PYTHON3!, path.join(bin, 'python'));
-      const ini = path.join(root, 'security.ini');
-      writeFileSync(ini, ['[users]', 'aurora = secret, admin', '', '[roles]', 'admin = *', ''].join('\n'), { mode: 0o600 });
-      schedulerPort = await freePort();
-      schedulerArgs = [
-        '--security-ini', ini,
-        '--agent-lost-timeout-ms', '8000',
-        '--min-required-instances-for-sla-check', '1',
-        '--backup-dir', path.join(root, 'backups'),
-        '--backup-interval-ms', '0',
-        // A task the bad health check killed, or one LOST with its agent, is replaced at once, not
-        // held back as flapping.
-        '--flapping-initial-delay-ms', '500',
-        '--lost-initial-delay-ms', '500',
-      ];
-      scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port: schedulerPort, extraArgs: schedulerArgs });
-      agentArgs = {
-        dataDir: path.join(root, 'agent'),
-        observerPort: await freePort(),
-        extraArgs: ['--host', TEST_SLAVE_IP, '--kill-grace-ms', '500', '--cpu', '8', '--ram-mb', '8192', '--disk-mb', '20000', '--port-range', `${portBase}-${portBase + 999}`],
-        env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HTTP_EXAMPLE_HOLD: holdFile },
-      };
-      agent = await startAgent({ schedulerUrl: scheduler.url, ...agentArgs });
-      writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: TEST_CLUSTER, scheduler_uri: scheduler.url, auth_mechanism: 'BASIC' }]));
-      writeFileSync(path.join(home, '.netrc'), 'machine 127.0.0.1 login aurora password secret\n', { mode: 0o600 });
-      env = {
-        PATH: process.env['PATH'],
-        HOME: home,
-        USER: TEST_ROLE,
-        LOGNAME: TEST_ROLE,
-        AURORA_CONFIG_ROOT: root,
-        AURORA_CACHE_DIR: path.join(root, 'cache'),
-      };
+      testCluster = await startTestCluster({
+        root,
+        securityIni: ['[users]', 'aurora = secret, admin', '', '[roles]', 'admin = *', ''].join('\n'),
+        schedulerArgs: [
+          '--agent-lost-timeout-ms', '8000',
+          '--min-required-instances-for-sla-check', '1',
+          '--backup-dir', path.join(root, 'backups'),
+          '--backup-interval-ms', '0',
+          // A task the bad health check killed, or one LOST with its agent, is replaced at once, not
+          // held back as flapping.
+          '--flapping-initial-delay-ms', '500',
+          '--lost-initial-delay-ms', '500',
+        ],
+        agents: [
+          {
+            args: ['--host', TEST_SLAVE_IP, '--kill-grace-ms', '500', '--cpu', '8', '--ram-mb', '8192', '--disk-mb', '20000', '--port-range', `${portBase}-${portBase + 999}`],
+            env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HTTP_EXAMPLE_HOLD: holdFile },
+          },
+        ],
+        clientEnv: { PATH: process.env['PATH'], HOME: home, USER: TEST_ROLE, LOGNAME: TEST_ROLE },
+      });
+      testCluster.home('home', 'aurora', 'secret');
       stageBind = ['--bind', `profile.cmd=cp ${path.join(FIXTURES, 'http_example.py')} .`];
       bindings['duration_secs'] = '2';
       bindings['coordinator_port'] = String(await freePort());
@@ -528,10 +508,9 @@ export function describeAuroraE2eScript(part: string, portBase: number, steps: (
 
     afterAll(async () => {
       // The script's tear_down once more, when a failure kept its step from running.
-      if (scheduler && env && !tornDown) await tearDown().catch(() => undefined);
+      if (testCluster && !tornDown) await tearDown().catch(() => undefined);
       await sshd?.stop();
-      await agent?.stop();
-      await scheduler?.stop();
+      await testCluster?.stop();
       // The agent leaves its tasks running when it stops (as the partition wants): any the
       // scheduler no longer knew of, and so never killed, go now.
       if (root) killProcessesIn(path.join(root, 'agent', 'sandboxes'));
@@ -545,7 +524,7 @@ export function describeAuroraE2eScript(part: string, portBase: number, steps: (
       if (ctx.task.result?.state !== 'fail') return;
       // What the daemons saw, to tell a flaky host from a bug.
       const tail = (log: string, n: number) => log.split('\n').slice(-n).join('\n');
-      console.log(`scheduler log (last 40 lines):\n${tail(scheduler.log(), 40)}\nagent log (last 60 lines):\n${tail(agent.log(), 60)}`);
+      console.log(`scheduler log (last 40 lines):\n${tail(testCluster.scheduler.log(), 40)}\nagent log (last 60 lines):\n${tail(testCluster.agent.log(), 60)}`);
     });
 
     steps();
@@ -594,15 +573,16 @@ export function testPartitionAwareness(): void {
   it('test_partition_awareness: a stopped agent, then reconcile_tasks', async () => {
     const config = TEST_PARTITION_AWARENESS_CONFIG_FILE;
     for (const key of [TEST_JOB_PA_DEFAULT, TEST_JOB_PA_DISABLED, TEST_JOB_PA_DELAY]) await ok(aurora('update', 'start', '--wait', key, config));
-    // partition the agent (Aurora: sudo systemctl stop mesos-slave)
-    await agent.stop();
-    // the default job should become LOST and then transition to PENDING
-    await waitUntilTaskStatus(TEST_JOB_PA_DEFAULT, 0, 'PENDING');
-    // the other two should be PARTITIONED
-    await assertTaskStatus(TEST_JOB_PA_DISABLED, 0, 'PARTITIONED');
-    await assertTaskStatus(TEST_JOB_PA_DELAY, 0, 'PARTITIONED');
-    // start the agent back up
-    agent = await startAgent({ schedulerUrl: scheduler.url, ...agentArgs });
+    // partition the agent (Aurora: sudo systemctl stop mesos-slave), then start it back up
+    await testCluster.restartAgent({
+      whileDown: async () => {
+        // the default job should become LOST and then transition to PENDING
+        await waitUntilTaskStatus(TEST_JOB_PA_DEFAULT, 0, 'PENDING');
+        // the other two should be PARTITIONED
+        await assertTaskStatus(TEST_JOB_PA_DISABLED, 0, 'PARTITIONED');
+        await assertTaskStatus(TEST_JOB_PA_DELAY, 0, 'PARTITIONED');
+      },
+    });
     // Aurora sleeps 30 s for the agent to register again; here, until the scheduler has it ACTIVE.
     await pollUntil('the agent registered again', async () => {
       const r = await auroraAdmin('host_status', TEST_CLUSTER, '--json');
@@ -629,7 +609,7 @@ export function testVersion(): void {
 /** test_health_check. */
 export function testHealthCheck(): void {
   it("test_health_check: the scheduler's /health says OK", async () => {
-    const res = await fetch(`${scheduler.url}/health`);
+    const res = await fetch(`${testCluster.scheduler.url}/health`);
     expect(await res.text()).toBe('OK');
   });
 }
@@ -653,7 +633,7 @@ export function testHttpExampleBasic(): void {
 export function testAdmin(): void {
   it('test_admin: get_scheduler and host_status', async () => {
     const leader = await ok(auroraAdmin('get_scheduler', TEST_CLUSTER));
-    expect(linesOf(leader.stdout).filter((l) => l.includes(`:${schedulerPort}`))).not.toHaveLength(0);
+    expect(linesOf(leader.stdout).filter((l) => l.includes(`:${new URL(testCluster.scheduler.url).port}`))).not.toHaveLength(0);
     await ok(auroraAdmin('host_status', `--hosts=${TEST_SLAVE_IP}`, TEST_CLUSTER));
   });
 }
@@ -707,16 +687,19 @@ export function testRecoveryTool(): void {
     const newest = (JSON.parse(list.stdout) as { job: string; id: string }[])[0]!;
     const update = [newest.job, newest.id];
     await ok(auroraAdmin('scheduler_backup_now', TEST_CLUSTER));
-    await scheduler.stop();
-    // Reset storage
-    rmSync(path.join(root, 'scheduler'), { recursive: true, force: true });
-    // Identify the newest backup file: basename $(ls -dtr1 $BACKUPS_DIR/* | tail -n1)
-    const backups = readdirSync(path.join(root, 'backups'))
-      .filter((f) => !f.startsWith('.'))
-      .sort((a, b) => statSync(path.join(root, 'backups', a)).mtimeMs - statSync(path.join(root, 'backups', b)).mtimeMs);
-    const backup = backups.at(-1)!;
-    // Recover
-    scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port: schedulerPort, extraArgs: schedulerArgs });
+    let backup = '';
+    await testCluster.restartScheduler({
+      whileDown: () => {
+        // Reset storage
+        rmSync(path.join(root, 'scheduler'), { recursive: true, force: true });
+        // Identify the newest backup file: basename $(ls -dtr1 $BACKUPS_DIR/* | tail -n1)
+        const backups = readdirSync(path.join(root, 'backups'))
+          .filter((f) => !f.startsWith('.'))
+          .sort((a, b) => statSync(path.join(root, 'backups', a)).mtimeMs - statSync(path.join(root, 'backups', b)).mtimeMs);
+        backup = backups.at(-1)!;
+      },
+    });
+    // Recover: the scheduler is back, on empty storage
     await ok(auroraAdmin('scheduler_stage_recovery', TEST_CLUSTER, backup));
     await ok(auroraAdmin('scheduler_commit_recovery', TEST_CLUSTER));
     // This command exits non-zero if the update is not found.

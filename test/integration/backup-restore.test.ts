@@ -7,11 +7,10 @@
  * tasks were killed, so the restored ones are found missing and replaced), and the quota, the
  * cron schedule and the maintenance mode are as they were.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 
 const KEY = 'devcluster/www-data/prod/kept';
 const CRON_KEY = 'devcluster/www-data/prod/nightly';
@@ -29,38 +28,33 @@ export const jobs = [
 ];
 `;
 
-let root: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon;
-let agent: Daemon;
+let cluster: TestCluster;
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
-const admin = (...args: string[]) => runCli(BINS.auroraAdmin, args, { env });
+const aurora = (...args: string[]) => cluster.aurora(...args);
+const admin = (...args: string[]) => cluster.admin(...args);
 
 async function running(): Promise<number> {
-  const res = await fetch(`${scheduler.url}/api/v1/tasks?role=www-data&name=kept`);
+  const res = await fetch(`${cluster.scheduler.url}/api/v1/tasks?role=www-data&name=kept`);
   return ((await res.json()) as { tasks: { state: string }[] }).tasks.filter((t) => t.state === 'RUNNING').length;
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-backup-'));
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), extraArgs: ['--backup-dir', path.join(root, 'backups'), '--backup-interval-ms', '0'] });
-  agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--kill-grace-ms', '300'] });
-  writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]));
-  writeFileSync(path.join(root, 'jobs.aurora.ts'), CONFIG);
-  env = { ...process.env, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
+  cluster = await startTestCluster({
+    tmpPrefix: 'aurora-backup-',
+    schedulerArgs: (root) => ['--backup-dir', path.join(root, 'backups'), '--backup-interval-ms', '0'],
+    agents: [{ args: ['--kill-grace-ms', '300'] }],
+  });
+  writeFileSync(path.join(cluster.root, 'jobs.aurora.ts'), CONFIG);
 }, 60_000);
 
 afterAll(async () => {
-  await aurora('job', 'killall', KEY);
-  await agent?.stop();
-  await scheduler?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster?.aurora('job', 'killall', KEY);
+  await cluster?.stop();
 });
 
 describe('backup and recovery', () => {
   it('brings back every job, quota, cron schedule and maintenance mode after everything was killed and undone', async () => {
-    const config = path.join(root, 'jobs.aurora.ts');
+    const config = path.join(cluster.root, 'jobs.aurora.ts');
     const created = await aurora('job', 'create', KEY, config, '--wait-until', 'RUNNING');
     expect(created.code, created.stderr).toBe(0);
     expect((await admin('set_quota', 'devcluster', 'www-data', '4', '4GB', '8GB')).code).toBe(0);

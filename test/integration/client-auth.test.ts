@@ -4,47 +4,35 @@
  * set quotas, carol may do nothing. Each user has their own home with their own .netrc, as on
  * a shared machine. alice's password is stored as a hash printed by `aurora-admin hash_password`.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, projectRoot, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { BINS, projectRoot, runCli } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 
 const KEY = 'devcluster/www-data/prod/hello';
 const CONFIG = path.join(projectRoot, 'examples', 'hello_world.aurora.ts');
 
+let cluster: TestCluster;
 let root: string;
-let scheduler: Daemon;
-let agent: Daemon;
 
 type User = 'alice' | 'bob' | 'carol' | 'mallory';
 
 /** Runs a CLI as a user: their HOME, so their .netrc. */
 function as(user: User, bin: string, ...args: string[]) {
-  const env = { ...process.env, HOME: path.join(root, user), AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
-  return runCli(bin, args, { env });
+  return cluster.run(bin, args, { env: { HOME: path.join(root, user) } });
 }
 const aurora = (user: User, ...args: string[]) => as(user, BINS.aurora, ...args);
 const admin = (user: User, ...args: string[]) => as(user, BINS.auroraAdmin, ...args);
 
-function writeNetrc(user: User, login: string, password: string): void {
-  const home = path.join(root, user);
-  mkdirSync(home, { recursive: true });
-  const file = path.join(home, '.netrc');
-  writeFileSync(file, `machine 127.0.0.1 login ${login} password ${password}\n`);
-  chmodSync(file, 0o600);
-}
-
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-auth-'));
   const hashed = await runCli(BINS.auroraAdmin, ['hash_password'], { input: 'alice-secret\n' });
   expect(hashed.code, hashed.stderr).toBe(0);
   const aliceHash = hashed.stdout.trim();
   expect(aliceHash).toMatch(/^scrypt\$/);
-  const ini = path.join(root, 'security.ini');
-  writeFileSync(
-    ini,
-    [
+  cluster = await startTestCluster({
+    tmpPrefix: 'aurora-auth-',
+    securityIni: [
       '[users]',
       `alice = ${aliceHash}, admin`,
       'bob = bob-secret, quota_admin',
@@ -55,28 +43,24 @@ beforeAll(async () => {
       'quota_admin = thrift.AuroraAdmin:setQuota',
       '',
     ].join('\n'),
-  );
-  chmodSync(ini, 0o600);
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), extraArgs: ['--security-ini', ini] });
-  agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--kill-grace-ms', '500'] });
-  writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'BASIC' }]));
-  writeNetrc('alice', 'alice', 'alice-secret');
-  writeNetrc('bob', 'bob', 'bob-secret');
-  writeNetrc('carol', 'carol', 'carol-secret');
-  writeNetrc('mallory', 'alice', 'guessed-wrong');
+    agents: [{ args: ['--kill-grace-ms', '500'] }],
+  });
+  root = cluster.root;
+  cluster.home('alice', 'alice', 'alice-secret');
+  cluster.home('bob', 'bob', 'bob-secret');
+  cluster.home('carol', 'carol', 'carol-secret');
+  cluster.home('mallory', 'alice', 'guessed-wrong');
 }, 60_000);
 
 afterAll(async () => {
-  await aurora('alice', 'job', 'kill', KEY);
-  await agent?.stop();
-  await scheduler?.stop();
-  rmSync(root, { recursive: true, force: true });
+  if (cluster) await aurora('alice', 'job', 'kill', KEY);
+  await cluster?.stop();
 });
 
 describe('users, roles and permissions from security.ini', () => {
   it("warns at start-up of the plain passwords, naming the line, and never prints one", () => {
-    expect(scheduler.log()).toMatch(/security\.ini:3: the password of user bob is plain text/);
-    expect(scheduler.log()).not.toContain('bob-secret');
+    expect(cluster.scheduler.log()).toMatch(/security\.ini:3: the password of user bob is plain text/);
+    expect(cluster.scheduler.log()).not.toContain('bob-secret');
   });
 
   it('lets carol (no permissions) and bob (setQuota only) create nothing: exit 8 naming the permission', async () => {
@@ -110,7 +94,7 @@ describe('users, roles and permissions from security.ini', () => {
     const killed = await aurora('alice', 'job', 'kill', KEY, '--message', 'maintenance window');
     expect(killed.code, killed.stderr).toBe(0);
     // The job is gone; its task stays in the history, open to read.
-    const res = await fetch(`${scheduler.url}/api/v1/tasks?role=www-data&history=true`);
+    const res = await fetch(`${cluster.scheduler.url}/api/v1/tasks?role=www-data&history=true`);
     const { tasks } = (await res.json()) as { tasks: { events: { state: string; message?: string }[] }[] };
     const messages = tasks.flatMap((t) => t.events.map((e) => e.message));
     expect(messages).toContain('Created by alice');

@@ -5,39 +5,36 @@
  * kill is followed until the job is gone, and `aurora-admin prune_tasks` empties the history.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, projectRoot, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { BINS, projectRoot } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 
 const KEY = 'devcluster/www-data/prod/hello';
 const CONFIG = path.join(projectRoot, 'examples', 'hello_world.aurora.ts');
 const HEAVY = ['typescript', 'ts-morph', 'zod', 'undici', 'yargs', '@lezer'];
 
-let root: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon;
-let agent: Daemon;
+let cluster: TestCluster;
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
-const admin = (...args: string[]) => runCli(BINS.auroraAdmin, args, { env });
+const aurora = (...args: string[]) => cluster.aurora(...args);
+const admin = (...args: string[]) => cluster.admin(...args);
 
 /**
  * Runs `aurora` with a preload that records every module it loads, CommonJS and ESM, and
  * returns the packages whose code it loaded.
  */
 async function packagesLoadedBy(args: string[]): Promise<{ code: number; stdout: string; packages: Set<string> }> {
-  const log = path.join(root, `loaded-${Date.now()}.log`);
+  const log = path.join(cluster.root, `loaded-${Date.now()}.log`);
   writeFileSync(log, '');
-  const hooks = path.join(root, 'hooks.mjs');
+  const hooks = path.join(cluster.root, 'hooks.mjs');
   writeFileSync(
     hooks,
     `import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }
 `,
   );
-  const preload = path.join(root, 'preload.mjs');
+  const preload = path.join(cluster.root, 'preload.mjs');
   writeFileSync(
     preload,
     `import Module, { register } from 'node:module';
@@ -51,7 +48,7 @@ register(${JSON.stringify(`file://${hooks}`)});
 `,
   );
   const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, ['--import', preload, BINS.aurora, ...args], { env }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['--import', preload, BINS.aurora, ...args], { env: cluster.env }, (err, stdout, stderr) =>
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     ),
   );
@@ -66,18 +63,12 @@ register(${JSON.stringify(`file://${hooks}`)});
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-client-'));
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler') });
-  agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--kill-grace-ms', '500'] });
-  writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]));
-  env = { ...process.env, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
+  cluster = await startTestCluster({ tmpPrefix: 'aurora-client-', agents: [{ args: ['--kill-grace-ms', '500'] }] });
 });
 
 afterAll(async () => {
-  await aurora('job', 'kill', KEY);
-  await agent?.stop();
-  await scheduler?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster?.aurora('job', 'kill', KEY);
+  await cluster?.stop();
 });
 
 describe('the aurora client against a real scheduler', () => {
@@ -107,7 +98,7 @@ describe('the aurora client against a real scheduler', () => {
 
   it('prunes the killed task from the history', async () => {
     const history = async () => {
-      const res = await fetch(`${scheduler.url}/api/v1/tasks?role=www-data&name=hello&history=true`);
+      const res = await fetch(`${cluster.scheduler.url}/api/v1/tasks?role=www-data&name=hello&history=true`);
       return ((await res.json()) as { total: number }).total;
     };
     expect(await history()).toBe(1);

@@ -4,11 +4,10 @@
  * the next minute its task runs and finishes, `aurora cron show` lists the run, and
  * `aurora cron deschedule` removes it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 
 const KEY = 'devcluster/www-data/prod/minutely';
 const CONFIG = `
@@ -35,38 +34,29 @@ interface Task {
   events: { state: string; at: number; message?: string }[];
 }
 
-let root: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon;
-let agent: Daemon;
+let cluster: TestCluster;
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
+const aurora = (...args: string[]) => cluster.aurora(...args);
 
 async function tasks(): Promise<Task[]> {
-  const res = await fetch(`${scheduler.url}/api/v1/tasks?role=www-data&name=minutely&history=true`);
+  const res = await fetch(`${cluster.scheduler.url}/api/v1/tasks?role=www-data&name=minutely&history=true`);
   return ((await res.json()) as { tasks: Task[] }).tasks;
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-cron-'));
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler') });
-  agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent') });
-  writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]));
-  writeFileSync(path.join(root, 'minutely.aurora.ts'), CONFIG);
-  env = { ...process.env, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
+  cluster = await startTestCluster({ tmpPrefix: 'aurora-cron-' });
+  writeFileSync(path.join(cluster.root, 'minutely.aurora.ts'), CONFIG);
 }, 60_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await scheduler?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('a * * * * * cron job on the real clock', () => {
   it('runs at the next minute, shows the run, and is gone once descheduled', async () => {
-    const scheduled = await aurora('cron', 'schedule', KEY, path.join(root, 'minutely.aurora.ts'));
+    const scheduled = await aurora('cron', 'schedule', KEY, path.join(cluster.root, 'minutely.aurora.ts'));
     expect(scheduled.code, scheduled.stderr).toBe(0);
-    const created = await aurora('job', 'create', KEY, path.join(root, 'minutely.aurora.ts'));
+    const created = await aurora('job', 'create', KEY, path.join(cluster.root, 'minutely.aurora.ts'));
     expect(created.code).toBe(4);
     expect(created.stderr).toContain('Cron jobs may only be scheduled with "aurora cron schedule" command');
 

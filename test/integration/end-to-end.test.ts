@@ -8,18 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, freePort, projectRoot, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { BINS, freePort, projectRoot, runCli } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 
 const KEY = 'devcluster/www-data/prod/hello';
 const CONFIG = path.join(projectRoot, 'examples', 'hello_world.aurora.ts');
 
+let cluster: TestCluster;
 let root: string;
-let env: NodeJS.ProcessEnv;
-let schedulerPort: number;
-let scheduler: Daemon;
-let agent: Daemon;
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
+const aurora = (...args: string[]) => cluster.aurora(...args);
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -52,26 +50,14 @@ async function jobStatus(): Promise<{ tasks: { taskId: string; state: string; in
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-e2e-'));
-  schedulerPort = await freePort();
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port: schedulerPort });
-  agent = await startAgent({
-    schedulerUrl: scheduler.url,
-    dataDir: path.join(root, 'agent'),
-    extraArgs: ['--kill-grace-ms', '2000'],
-  });
-  // The client finds this scheduler as `devcluster` through clusters.json, as a user's would.
-  writeFileSync(
-    path.join(root, 'clusters.json'),
-    JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]),
-  );
-  env = { ...process.env, AURORA_CONFIG_ROOT: root };
+  // The client finds this scheduler as `devcluster` through clusters.json, as a user's would, and
+  // keeps its config cache where a user's is.
+  cluster = await startTestCluster({ tmpPrefix: 'aurora-e2e-', agents: [{ args: ['--kill-grace-ms', '2000'] }], cacheDir: null });
+  root = cluster.root;
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await scheduler?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('a job written in TypeScript runs on a local cluster', () => {
@@ -97,7 +83,7 @@ describe('a job written in TypeScript runs on a local cluster', () => {
 
   it('shows the process and its output in the observer', async () => {
     const task = await eventually('the observer to show the hello process', async () => {
-      const res = await fetch(`${agent.url}/api/tasks/${taskId}`);
+      const res = await fetch(`${cluster.agent.url}/api/tasks/${taskId}`);
       if (!res.ok) return undefined;
       const body = (await res.json()) as ObserverTask;
       return body.processes.find((p) => p.name === 'hello' && p.runs.at(-1)?.state === 'RUNNING') ? body : undefined;
@@ -107,22 +93,21 @@ describe('a job written in TypeScript runs on a local cluster', () => {
     expect(pids.every(alive)).toBe(true);
 
     const log = await eventually('hello world in stdout', async () => {
-      const res = await fetch(`${agent.url}/api/tasks/${taskId}/logs/hello/0/stdout`);
+      const res = await fetch(`${cluster.agent.url}/api/tasks/${taskId}/logs/hello/0/stdout`);
       const text = await res.text();
       return text.includes('hello world') ? text : undefined;
     });
     expect(log).toContain('hello world from www-data/prod/hello');
 
-    const page = await (await fetch(`${agent.url}/task/${taskId}`)).text();
+    const page = await (await fetch(`${cluster.agent.url}/task/${taskId}`)).text();
     expect(page).toContain('hello');
     expect(page).toContain('hello world from www-data/prod/hello');
-    const index = await (await fetch(`${agent.url}/`)).text();
+    const index = await (await fetch(`${cluster.agent.url}/`)).text();
     expect(index).toContain(taskId);
   });
 
   it('keeps its jobs and tasks across a scheduler killed with SIGKILL', async () => {
-    await scheduler.stop('SIGKILL');
-    scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port: schedulerPort });
+    await cluster.restartScheduler({ signal: 'SIGKILL' });
     const status = await jobStatus();
     const current = status.tasks.find((t) => t.taskId === taskId);
     expect(current?.state).toBe('RUNNING');
@@ -135,7 +120,7 @@ describe('a job written in TypeScript runs on a local cluster', () => {
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     await eventually('the processes to be gone', async () => (pids.some(alive) ? undefined : true), 15_000);
     const tasks = await eventually('the task to be KILLED', async () => {
-      const res = await fetch(`${scheduler.url}/api/v1/tasks?role=www-data&environment=prod&name=hello&history=true`);
+      const res = await fetch(`${cluster.scheduler.url}/api/v1/tasks?role=www-data&environment=prod&name=hello&history=true`);
       const body = (await res.json()) as { tasks: { taskId: string; state: string }[] };
       return body.tasks.find((t) => t.taskId === taskId && t.state === 'KILLED') ? body.tasks : undefined;
     });

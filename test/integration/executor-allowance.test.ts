@@ -4,22 +4,18 @@
  * the agent (so a 40 MiB agent runs two of them, not forty), the agent limits it to that, and the
  * role's quota and `aurora job inspect` count what the config asked for.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 import { DEFAULT_EXECUTOR_ALLOWANCE } from '../../scheduler/core/effective-resources.js';
 import { detectCgroups, TaskCgroup } from '../../executor/runner/cgroups.js';
 
 const KEY = 'devcluster/www-data/prod/partition_aware';
 
-let root: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon;
-let agent: Daemon;
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
-const admin = (...args: string[]) => runCli(BINS.auroraAdmin, args, { env });
+let cluster: TestCluster;
+const aurora = (...args: string[]) => cluster.aurora(...args);
+const admin = (...args: string[]) => cluster.admin(...args);
 
 // Aurora's e2e partition_aware.aurora, three instances, in production so quota applies.
 const CONFIG = `
@@ -64,21 +60,18 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-allowance-e2e-'));
-  // The scheduler's --executor-* flags at their defaults.
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler') });
-  // Room for 40 tasks of 1 MiB, or 2 of 1 MiB and the allowance's 16 MiB.
-  agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--ram-mb', '40', '--kill-grace-ms', '500'] });
-  writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]));
-  writeFileSync(path.join(root, 'partition_aware.aurora.ts'), CONFIG);
-  env = { ...process.env, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
+  cluster = await startTestCluster({
+    tmpPrefix: 'aurora-allowance-e2e-',
+    // The scheduler's --executor-* flags at their defaults; the agent has room for 40 tasks of
+    // 1 MiB, or 2 of 1 MiB and the allowance's 16 MiB.
+    agents: [{ args: ['--ram-mb', '40', '--kill-grace-ms', '500'] }],
+  });
+  writeFileSync(path.join(cluster.root, 'partition_aware.aurora.ts'), CONFIG);
 }, 60_000);
 
 afterAll(async () => {
-  await aurora('job', 'killall', KEY);
-  await agent?.stop();
-  await scheduler?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  await cluster?.aurora('job', 'killall', KEY);
+  await cluster?.stop();
 });
 
 describe('a task that asks for 1 MiB, with the default executor allowance', () => {
@@ -87,7 +80,7 @@ describe('a task that asks for 1 MiB, with the default executor allowance', () =
     // Exactly what the three instances ask for: the allowance takes none of it.
     const quota = await admin('set_quota', 'devcluster', 'www-data', '0.6', '3MB', '24MB');
     expect(quota.code, quota.stderr).toBe(0);
-    const created = await aurora('job', 'create', KEY, path.join(root, 'partition_aware.aurora.ts'));
+    const created = await aurora('job', 'create', KEY, path.join(cluster.root, 'partition_aware.aurora.ts'));
     expect(created.code, created.stderr).toBe(0);
 
     const running = await eventually('two instances RUNNING and one waiting', async () => {
@@ -102,7 +95,7 @@ describe('a task that asks for 1 MiB, with the default executor allowance', () =
     expect(used.code, used.stderr).toBe(0);
     expect(JSON.parse(used.stdout).prodUse).toMatchObject({ cpu: 0.6, ramMb: 3, diskMb: 24 });
 
-    const inspect = await aurora('job', 'inspect', KEY, path.join(root, 'partition_aware.aurora.ts'));
+    const inspect = await aurora('job', 'inspect', KEY, path.join(cluster.root, 'partition_aware.aurora.ts'));
     expect(inspect.code, inspect.stderr).toBe(0);
     expect(inspect.stdout).toContain('cpu 0.2, ram 1 MiB, disk 8 MiB');
 

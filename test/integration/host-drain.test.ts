@@ -4,11 +4,10 @@
  * moves its tasks to the other (real processes killed and started again), and `host_status`
  * prints DRAINED in Aurora's form; `host_activate` brings it back.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 
 const KEY = 'devcluster/www-data/prod/spread';
 const CONFIG = `
@@ -34,42 +33,32 @@ interface Task {
   host: string | null;
 }
 
-let root: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon;
-const agents: Daemon[] = [];
+let cluster: TestCluster;
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
-const admin = (...args: string[]) => runCli(BINS.auroraAdmin, args, { env });
+const aurora = (...args: string[]) => cluster.aurora(...args);
+const admin = (...args: string[]) => cluster.admin(...args);
 
 async function activeTasks(): Promise<Task[]> {
-  const res = await fetch(`${scheduler.url}/api/v1/tasks?role=www-data&name=spread`);
+  const res = await fetch(`${cluster.scheduler.url}/api/v1/tasks?role=www-data&name=spread`);
   return ((await res.json()) as { tasks: Task[] }).tasks.filter((t) => !['FINISHED', 'FAILED', 'KILLED', 'LOST'].includes(t.state));
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-drain-'));
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler') });
-  for (const host of ['rack1-host', 'rack2-host']) {
-    agents.push(
-      await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, host), extraArgs: ['--host', host, '--kill-grace-ms', '300'] }),
-    );
-  }
-  writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]));
-  writeFileSync(path.join(root, 'spread.aurora.ts'), CONFIG);
-  env = { ...process.env, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
+  cluster = await startTestCluster({
+    tmpPrefix: 'aurora-drain-',
+    agents: ['rack1-host', 'rack2-host'].map((host) => ({ dir: host, args: ['--host', host, '--kill-grace-ms', '300'] })),
+  });
+  writeFileSync(path.join(cluster.root, 'spread.aurora.ts'), CONFIG);
 }, 60_000);
 
 afterAll(async () => {
-  await aurora('job', 'kill', KEY);
-  for (const agent of agents) await agent.stop();
-  await scheduler?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster?.aurora('job', 'kill', KEY);
+  await cluster?.stop();
 });
 
 describe('draining a host', () => {
   it('moves its tasks to the other host, shows DRAINED, and takes it back on host_activate', async () => {
-    const created = await aurora('job', 'create', KEY, path.join(root, 'spread.aurora.ts'), '--wait-until', 'RUNNING');
+    const created = await aurora('job', 'create', KEY, path.join(cluster.root, 'spread.aurora.ts'), '--wait-until', 'RUNNING');
     expect(created.code, created.stderr).toBe(0);
     expect(new Set((await activeTasks()).map((t) => t.host))).toEqual(new Set(['rack1-host', 'rack2-host']));
 

@@ -5,11 +5,12 @@
  * and so runs www-data's tasks as www-data, where the host has that user.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, freePort, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { BINS, freePort } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 import { lookupUser } from '../../executor/runner/users.js';
 
 const KEY = 'devcluster/www-data/prod/web';
@@ -28,13 +29,12 @@ export const jobs = [
 const SSHD = process.env['AURORA_TEST_SSHD'] ?? '/usr/sbin/sshd';
 const runsAsRole = process.getuid?.() === 0 && lookupUser('www-data') !== null;
 
+let cluster: TestCluster;
 let root: string;
-let scheduler: Daemon;
-let agent: Daemon;
 
 type User = 'alice' | 'carol';
 function as(user: User, args: string[], env: Record<string, string> = {}) {
-  return runCli(BINS.aurora, args, { cwd: root, env: { ...process.env, HOME: path.join(root, user), AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache'), ...env } });
+  return cluster.run(BINS.aurora, args, { cwd: root, env: { HOME: path.join(root, user), ...env } });
 }
 const aurora = (...args: string[]) => as('alice', args);
 
@@ -42,28 +42,23 @@ const aurora = (...args: string[]) => as('alice', args);
 const lines = (stdout: string) => stdout.split('\n').filter(Boolean);
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-task-commands-'));
-  // Other users pass through to the sandboxes, so the agent runs tasks as their roles.
-  chmodSync(root, 0o711);
-  const ini = path.join(root, 'security.ini');
-  writeFileSync(ini, ['[users]', 'alice = alice-secret, admin', 'carol = carol-secret, other', '', '[roles]', 'admin = *', 'other = thrift.AuroraSchedulerManager:*:other-role', ''].join('\n'), { mode: 0o600 });
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), extraArgs: ['--security-ini', ini] });
-  agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--host', '127.0.0.1', '--kill-grace-ms', '500'] });
-  writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'BASIC' }]));
-  for (const [user, password] of [['alice', 'alice-secret'], ['carol', 'carol-secret']] as const) {
-    mkdirSync(path.join(root, user));
-    writeFileSync(path.join(root, user, '.netrc'), `machine 127.0.0.1 login ${user} password ${password}\n`, { mode: 0o600 });
-  }
+  cluster = await startTestCluster({
+    tmpPrefix: 'aurora-task-commands-',
+    // Other users pass through to the sandboxes, so the agent runs tasks as their roles.
+    rootMode: 0o711,
+    securityIni: ['[users]', 'alice = alice-secret, admin', 'carol = carol-secret, other', '', '[roles]', 'admin = *', 'other = thrift.AuroraSchedulerManager:*:other-role', ''].join('\n'),
+    agents: [{ args: ['--host', '127.0.0.1', '--kill-grace-ms', '500'] }],
+  });
+  root = cluster.root;
+  for (const [user, password] of [['alice', 'alice-secret'], ['carol', 'carol-secret']] as const) cluster.home(user, user, password);
   writeFileSync(path.join(root, 'web.aurora.ts'), CONFIG);
   const created = await aurora('job', 'create', KEY, path.join(root, 'web.aurora.ts'), '--wait-until', 'RUNNING');
   expect(created.code, created.stderr).toBe(0);
 }, 60_000);
 
 afterAll(async () => {
-  await aurora('job', 'kill', KEY);
-  await agent?.stop();
-  await scheduler?.stop();
-  rmSync(root, { recursive: true, force: true });
+  if (cluster) await aurora('job', 'kill', KEY);
+  await cluster?.stop();
 });
 
 describe('aurora task run|scp|ssh end to end', () => {
@@ -133,7 +128,7 @@ describe('aurora task run|scp|ssh end to end', () => {
       expect(existsSync(path.join(sandbox, 'carol-was-here'))).toBe(false);
       expect(existsSync(path.join(sandbox, 'planted.txt'))).toBe(false);
     }
-    expect(scheduler.log()).toContain(`alice runs a command in task`);
+    expect(cluster.scheduler.log()).toContain(`alice runs a command in task`);
   });
 
   it("runs Aurora's ssh command line into the sandbox", async () => {

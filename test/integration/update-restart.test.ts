@@ -5,11 +5,10 @@
  * started again on the same data dir and port; the update goes on where it was and ends
  * ROLLED_FORWARD with every instance on the new config, one task each.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, freePort, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 
 const KEY = 'devcluster/www-data/prod/sleeper';
 const config = (version: string, healthy = true) => `
@@ -50,14 +49,11 @@ interface Task {
   specHash: string;
 }
 
+let cluster: TestCluster;
 let root: string;
-let env: NodeJS.ProcessEnv;
-let port: number;
-let scheduler: Daemon;
-let agent: Daemon;
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
-const api = (p: string) => `${scheduler.url}/api/v1${p}`;
+const aurora = (...args: string[]) => cluster.aurora(...args);
+const api = (p: string) => `${cluster.scheduler.url}/api/v1${p}`;
 
 async function activeOrLatest(id: string): Promise<Update> {
   const res = await fetch(api(`/jobs/www-data/prod/sleeper/updates/${id}`));
@@ -83,22 +79,16 @@ async function activeTasks(): Promise<Task[]> {
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'aurora-update-'));
-  port = await freePort();
-  scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port });
-  agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--kill-grace-ms', '300'] });
-  writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]));
-  env = { ...process.env, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
+  cluster = await startTestCluster({ tmpPrefix: 'aurora-update-', agents: [{ args: ['--kill-grace-ms', '300'] }] });
+  root = cluster.root;
   writeFileSync(path.join(root, 'v1.aurora.ts'), config('v1'));
   writeFileSync(path.join(root, 'v2.aurora.ts'), config('v2'));
   writeFileSync(path.join(root, 'v3.aurora.ts'), config('v3', false));
 }, 60_000);
 
 afterAll(async () => {
-  await aurora('job', 'kill', KEY);
-  await agent?.stop();
-  await scheduler?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster?.aurora('job', 'kill', KEY);
+  await cluster?.stop();
 });
 
 describe('a rolling update and a scheduler killed half-way', () => {
@@ -117,8 +107,8 @@ describe('a rolling update and a scheduler killed half-way', () => {
 
     const half = await follow(update.id, (u) => u.instances.some((i) => i.status === 'SUCCEEDED'), 30_000);
     expect(half.status).toBe('ROLLING_FORWARD');
-    await scheduler.stop('SIGKILL');
-    scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port });
+    // Started again on the same data dir and port.
+    await cluster.restartScheduler({ signal: 'SIGKILL' });
 
     const after = await activeOrLatest(update.id);
     expect(after.instances.filter((i) => i.status === 'SUCCEEDED').length).toBeGreaterThanOrEqual(1);

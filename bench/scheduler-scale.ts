@@ -9,7 +9,9 @@
  * - restart-serving-100k: the scheduler started again on that store, until /health answers;
  * - restart-first-pass-100k: until its first placement passes have looked at the stored pending work;
  * - backup-100k, backup-100k-size, health-during-backup-max, stage-recovery-100k: a backup of that
- *   state (aurora_admin scheduler_backup_now), the slowest /health while it is written, and staging it.
+ *   state (aurora_admin scheduler_backup_now), the slowest /health while it is written, and staging it
+ *   (the median of --stagings, each unloaded after; stage-recovery-100k-cpu: the scheduler's CPU time
+ *   meanwhile, which a loaded machine stretches far less than the wall time).
  *
  *   npm run bench:scheduler [-- --agents 200 --json]
  */
@@ -25,7 +27,7 @@ import { compileJob } from '../dsl/compile.js';
 import { Job, MB, Process, Resources, Task } from '../dsl/index.js';
 import type { JobSpec } from '../dsl/jobspec.js';
 import { PATHS } from '../scheduler/api/routes.js';
-import { api, rssMb, until } from './scheduler-process.js';
+import { api, processCpuMs, rssMb, until } from './scheduler-process.js';
 import { SimulatedAgent } from './simulated-agents.js';
 
 const argv = await yargs(hideBin(process.argv))
@@ -34,6 +36,7 @@ const argv = await yargs(hideBin(process.argv))
   .option('instances', { type: 'number', default: 10_000 })
   .option('node-options', { type: 'string', default: '', describe: "NODE_OPTIONS for the scheduler, e.g. '--max-old-space-size=512'" })
   .option('settle-ms', { type: 'number', default: 15_000, describe: 'idle time before memory is read' })
+  .option('stagings', { type: 'number', default: 3, describe: 'times the backup is staged (and unloaded); the median is reported' })
   .option('json', { type: 'boolean', default: false })
   .strict()
   .parseAsync();
@@ -171,15 +174,24 @@ try {
   const backupSecs = (performance.now() - started) / 1000;
   backingUp = false;
   await probe;
-  started = performance.now();
-  await api('POST', `${url}${PATHS.recoveryStage}`, { backup: backup.backup.name });
-  const stageSecs = (performance.now() - started) / 1000;
-  await api('POST', `${url}${PATHS.recoveryUnload}`);
+  const stagings: { secs: number; cpuSecs: number }[] = [];
+  for (let i = 0; i < Math.max(1, argv.stagings); i++) {
+    const cpu = processCpuMs(scheduler.child.pid as number);
+    started = performance.now();
+    await api('POST', `${url}${PATHS.recoveryStage}`, { backup: backup.backup.name });
+    stagings.push({ secs: (performance.now() - started) / 1000, cpuSecs: (processCpuMs(scheduler.child.pid as number) - cpu) / 1000 });
+    await api('POST', `${url}${PATHS.recoveryUnload}`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const stageSecs = median(stagings.map((s) => s.secs));
+  const stageCpuSecs = median(stagings.map((s) => s.cpuSecs));
   rows.push({ figure: 'backup-100k', value: backupSecs, unit: 's', goal: '-' });
   rows.push({ figure: 'backup-100k-size', value: backup.backup.bytes / 1024 / 1024, unit: 'MB', goal: '-' });
   rows.push({ figure: 'health-during-backup-max', value: slowestHealth / 1000, unit: 's', goal: '< 0.5' });
   rows.push({ figure: 'stage-recovery-100k', value: stageSecs, unit: 's', goal: '-' });
-  say(`backup of ${total + argv.instances} tasks: ${backupSecs.toFixed(2)} s, ${(backup.backup.bytes / 1024 / 1024).toFixed(1)} MB; slowest /health meanwhile ${slowestHealth.toFixed(0)} ms; staged in ${stageSecs.toFixed(2)} s`);
+  rows.push({ figure: 'stage-recovery-100k-cpu', value: stageCpuSecs, unit: 's', goal: '-' });
+  say(`backup of ${total + argv.instances} tasks: ${backupSecs.toFixed(2)} s, ${(backup.backup.bytes / 1024 / 1024).toFixed(1)} MB; slowest /health meanwhile ${slowestHealth.toFixed(0)} ms`);
+  say(`staged in ${stagings.map((s) => `${s.secs.toFixed(2)} s (${s.cpuSecs.toFixed(2)} s CPU)`).join(', ')}`);
 } finally {
   await scheduler.stop('SIGKILL');
   await Promise.all(agents.map((a) => a.stop()));

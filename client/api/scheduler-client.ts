@@ -56,7 +56,7 @@ import type {
 import type { Cluster } from '../clusters.js';
 import { ApiCallError, AuthError, InterruptedError, NetworkError, PermissionError } from '../errors.js';
 import { exchange } from './http.js';
-import { compileShape, type ShapeCheck } from './json-shape.js';
+import { compileShape, type ShapeCheck } from '../../scheduler/api/json-shape.js';
 import { describeNetworkFailure, isCertificateFailure } from './network-errors.js';
 import { MAX_JOB_WAIT_MS, MAX_TASK_IDS_PER_QUERY, MAX_TASK_PAGE } from './wire.js';
 import { WIRE_SCHEMAS, type WireName } from './wire-schemas.js';
@@ -332,7 +332,7 @@ function jobReadCheck(expectSpec: JobSpec | undefined): Check<JobDetail> {
 
 /**
  * A typed client of the scheduler's HTTP API (`/api/v1`). Every answer is validated against the
- * scheduler/api schemas: by their generated wire shapes where they suffice (see json-shape.ts),
+ * scheduler/api schemas: by their generated wire shapes where they suffice (see scheduler/api/json-shape.ts),
  * by zod otherwise. Errors: ApiCallError (the scheduler's code and message), AuthError (401),
  * PermissionError (403), NetworkError (unreachable), InterruptedError (aborted).
  */

@@ -17,7 +17,9 @@ import { CronJobResponseSchema, ListCronJobsResponseSchema } from '../../schedul
 import { GetQuotaResponseSchema } from '../../scheduler/api/quota-api.js';
 import { ScheduledTaskSchema } from '../../scheduler/api/task.js';
 import { ListUpdatesResponseSchema, UpdateResponseSchema } from '../../scheduler/api/updates-api.js';
-import { compileShape, type JsonSchema } from './json-shape.js';
+import { compileShape } from '../../scheduler/api/json-shape.js';
+import { wireJsonSchema } from '../../scheduler/api/zod-shape.js';
+import { mutations } from '../../scheduler/testing/json-mutations.js';
 import { WIRE_SCHEMAS, type WireName } from './wire-schemas.js';
 
 // client/api/wire-schemas.ts is generated from the zod schemas of scheduler/api. When the
@@ -41,43 +43,17 @@ const ZOD: Record<WireName, z.ZodType> = {
   ListCronJobsResponse: ListCronJobsResponseSchema,
 };
 
-/**
- * The refinements of the wire schemas, each with the JSON Schema that says the same thing (zod
- * leaves refinements out of JSON Schema). A new refinement fails the tests until it is added here.
- */
-const REFINEMENTS: readonly { readonly message: RegExp; readonly schema: JsonSchema }[] = [
-  // dsl/job-key.ts: a job key component is never '.' or '..'.
-  { message: /must not be '\.' or '\.\.'$/, schema: { not: { enum: ['.', '..'] } } },
-];
-
-interface CustomCheck {
-  _zod: { def: { check: string; error?: () => unknown } };
-}
-
-/** The messages of the refinements a zod schema itself carries. */
-function refinementsOf(schema: unknown): string[] {
-  const checks = (schema as { _zod?: { def?: { checks?: CustomCheck[] } } })._zod?.def?.checks ?? [];
-  return checks.filter((c) => c._zod.def.check === 'custom').map((c) => String(c._zod.def.error?.() ?? '(no message)'));
-}
-
-/** The JSON Schemas of the zod schemas with their refinements rendered, and the refinements seen. */
-function generate(): { schemas: Record<string, unknown>; seen: string[] } {
-  const seen: string[] = [];
+/** The JSON Schemas of the zod schemas (refinements rendered by REFINEMENTS), and the refinements it lacks. */
+function generate(): { schemas: Record<string, unknown>; unknown: string[] } {
+  const unknown: string[] = [];
   const schemas = Object.fromEntries(
-    Object.entries(ZOD).map(([name, schema]) => [
-      name,
-      z.toJSONSchema(schema, {
-        override: (ctx) => {
-          for (const message of refinementsOf(ctx.zodSchema)) {
-            seen.push(message);
-            const known = REFINEMENTS.find((r) => r.message.test(message));
-            if (known) Object.assign(ctx.jsonSchema, known.schema);
-          }
-        },
-      }),
-    ]),
+    Object.entries(ZOD).map(([name, schema]) => {
+      const rendered = wireJsonSchema(schema);
+      unknown.push(...rendered.unknownRefinements);
+      return [name, rendered.schema];
+    }),
   );
-  return { schemas, seen };
+  return { schemas, unknown };
 }
 
 const TASK = {
@@ -191,33 +167,6 @@ const SAMPLES: Record<WireName, unknown[]> = {
   ListCronJobsResponse: [{ cronJobs: [CRON] }, { cronJobs: [] }],
 };
 
-/** Replacement values that break one rule or another: types, ranges, patterns, enums, shapes. */
-const ODD_VALUES: unknown[] = [null, '', '.', '..', 'x', 'has space', 'RUNNING', 'NOPE', -1, 0, 1.5, 2 ** 60, true, {}, [], [1], { x: 1 }];
-
-/** Every variant of `value` with one place changed: removed, replaced, or given an extra key. */
-function* mutations(value: unknown): Generator<unknown> {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      for (const m of mutations(value[i])) yield value.map((v, j) => (j === i ? m : v));
-    }
-    for (const odd of ODD_VALUES) yield [...value, odd];
-    return;
-  }
-  if (typeof value === 'object' && value !== null) {
-    const obj = value as Record<string, unknown>;
-    for (const k of Object.keys(obj)) {
-      const { [k]: _dropped, ...rest } = obj;
-      yield rest;
-      for (const odd of ODD_VALUES) yield { ...obj, [k]: odd };
-      for (const m of mutations(obj[k])) yield { ...obj, [k]: m };
-    }
-    yield { ...obj, unexpected: 1 };
-    yield { ...obj, PENDING: 1 };
-    return;
-  }
-  for (const odd of ODD_VALUES) yield odd;
-}
-
 describe('wire schemas', () => {
   it('are the JSON Schemas of the scheduler/api zod schemas', () => {
     const now = generate().schemas;
@@ -228,7 +177,7 @@ describe('wire schemas', () => {
         file,
         `// Generated from the zod schemas of scheduler/api by client/api/wire-schemas.test.ts; do not edit.\n` +
           `// Regenerate: UPDATE_WIRE_SCHEMAS=1 npx vitest run client/api/wire-schemas.test.ts\n` +
-          `import type { JsonSchema } from './json-shape.js';\n\n` +
+          `import type { JsonSchema } from '../../scheduler/api/json-shape.js';\n\n` +
           `export type WireName = ${names};\n\n` +
           `export const WIRE_SCHEMAS: Readonly<Record<WireName, JsonSchema>> = ${JSON.stringify(now, null, 2)};\n`,
       );
@@ -237,8 +186,7 @@ describe('wire schemas', () => {
   });
 
   it('state every refinement of the zod schemas', () => {
-    const unknown = generate().seen.filter((m) => !REFINEMENTS.some((r) => r.message.test(m)));
-    expect(unknown, 'add each to REFINEMENTS with the JSON Schema that says the same').toEqual([]);
+    expect(generate().unknown, 'add each to REFINEMENTS (scheduler/api/zod-shape.ts) with the JSON Schema that says the same').toEqual([]);
   });
 
   // The checker passes values through as they are, so it must accept exactly what zod accepts

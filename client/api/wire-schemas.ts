@@ -1,6 +1,6 @@
 // Generated from the zod schemas of scheduler/api by client/api/wire-schemas.test.ts; do not edit.
 // Regenerate: UPDATE_WIRE_SCHEMAS=1 npx vitest run client/api/wire-schemas.test.ts
-import type { JsonSchema } from './json-shape.js';
+import type { JsonSchema } from '../../scheduler/api/json-shape.js';
 
 export type WireName = 'ScheduledTask' | 'JobSummary' | 'CreateJobResponse' | 'ListJobsResponse' | 'ListTasksResponse' | 'KillJobResponse' | 'PruneTasksResponse' | 'ApiErrorBody' | 'HealthResponse' | 'GetQuotaResponse' | 'UpdateResponse' | 'ListUpdatesResponse' | 'CronJobResponse' | 'ListCronJobsResponse';
 

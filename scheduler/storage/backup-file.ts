@@ -7,6 +7,7 @@ import { HostMaintenanceSchema, type HostMaintenance } from '../api/maintenance-
 import { ResourceAmountsSchema, type ResourceAmounts } from '../api/quota-api.js';
 import { ScheduledTaskSchema, type ScheduledTask } from '../api/task.js';
 import { JobUpdateSchema, type JobUpdate } from '../api/updates-api.js';
+import { checkFast } from '../api/zod-shape.js';
 import type { LoadedState, StoredAgent, StoredJob } from './storage.js';
 
 /**
@@ -22,7 +23,10 @@ import type { LoadedState, StoredAgent, StoredJob } from './storage.js';
  * Specs come before the jobs and tasks that name them; tasks in creation order (what `load`
  * expects). The trailer tells a whole file from a truncated one. Encoding and decoding are pure
  * over lines; every entity is checked against the API's schema when read, so a damaged backup is
- * refused with the line that is wrong and nothing is staged.
+ * refused with the line that is wrong and nothing is staged. The check is the schema's compiled
+ * one (api/zod-shape.ts), zod itself only for a line that fails it, for the verdict and message:
+ * zod copies every value it checks, and staging 100,000 tasks took twice as long with it
+ * (docs/PERFORMANCE.md).
  */
 
 export const BACKUP_FORMAT = 'aurora-ts-scheduler-backup';
@@ -59,8 +63,11 @@ export const BackupHeaderSchema = z
   .strict();
 export type BackupHeader = z.infer<typeof BackupHeaderSchema>;
 
-const StoredJobLineSchema = z.object({ specHash: z.string(), createdAt: z.number(), removing: z.boolean() }).strict();
-const StoredAgentSchema = AgentInfoSchema.extend({ version: z.string() }).strict();
+/** A key of the state (a spec hash, a role, a cron job key, a host). */
+const TextSchema = z.string().min(1);
+/** A job's line (its spec is on a line of its own) and an agent's. */
+export const StoredJobLineSchema = z.object({ specHash: z.string(), createdAt: z.number(), removing: z.boolean() }).strict();
+export const StoredAgentSchema = AgentInfoSchema.extend({ version: z.string() }).strict();
 
 /** A backup that cannot be restored: the message says which line and why. */
 export class BackupFormatError extends Error {
@@ -121,12 +128,11 @@ export async function decodeBackup(
   const maintenance = new Map<string, HostMaintenance>();
   let ended = false;
   const check = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
-    const parsed = schema.safeParse(value);
+    const parsed = checkFast(schema, value);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
     return fail(`${what} is not valid: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : parsed.error.message}`);
   };
-  const text = z.string().min(1);
   for await (const line of lines) {
     lineNo++;
     if (line.length === 0) continue;
@@ -155,7 +161,7 @@ export async function decodeBackup(
     const [kind, a, b] = value as [string, unknown, unknown];
     switch (kind) {
       case 'spec': {
-        const hash = check(text, a, 'the spec hash');
+        const hash = check(TextSchema, a, 'the spec hash');
         specs.set(hash, check(JobSpecSchema, upgradeJobSpecJson(b), `spec ${hash}`) as JobSpec);
         break;
       }
@@ -175,16 +181,16 @@ export async function decodeBackup(
         agents.push(check(StoredAgentSchema, a, 'the agent'));
         break;
       case 'quota':
-        quotas.set(check(text, a, 'the role'), check(ResourceAmountsSchema, b, 'the quota'));
+        quotas.set(check(TextSchema, a, 'the role'), check(ResourceAmountsSchema, b, 'the quota'));
         break;
       case 'update':
         updates.push(check(JobUpdateSchema, a, 'the update'));
         break;
       case 'cron':
-        cronJobs.set(check(text, a, 'the cron job key'), check(CronJobSchema, b, 'the cron job'));
+        cronJobs.set(check(TextSchema, a, 'the cron job key'), check(CronJobSchema, b, 'the cron job'));
         break;
       case 'maintenance':
-        maintenance.set(check(text, a, 'the host'), check(HostMaintenanceSchema, b, 'the maintenance'));
+        maintenance.set(check(TextSchema, a, 'the host'), check(HostMaintenanceSchema, b, 'the maintenance'));
         break;
       case 'end': {
         const counts = check(CountsSchema, a, 'the end line');

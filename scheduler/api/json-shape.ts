@@ -1,10 +1,14 @@
 /**
  * A checker for the subset of JSON Schema that zod's `toJSONSchema` emits for the scheduler's
- * response schemas (client/api/wire-schemas.ts is generated from scheduler/api that way). It
- * lets the CLI check answers on its fast paths without loading zod: zod costs more to load than
- * the whole round trip of a `job create`. It only says yes or no; on a no the caller asks zod for
- * the verdict and the message, so a schema the checker reads too strictly costs time, not
- * correctness. wire-schemas.test.ts holds its verdicts equal to zod's. No zod here.
+ * schemas. Both sides use it to check JSON fast and ask zod only about a value it refuses:
+ * the client checks the scheduler's answers with the shapes generated into
+ * client/api/wire-schemas.ts (zod costs more to load than the whole round trip of a
+ * `job create`), and the scheduler checks the lines of a backup it reads with shapes compiled
+ * from the zod schemas at run time (zod-shape.ts; zod's verdict costs more than the line's
+ * JSON.parse). It only says yes or no; on a no the caller asks zod for the verdict and the
+ * message, so a schema the checker reads too strictly costs time, not correctness.
+ * client/api/wire-schemas.test.ts and scheduler/api/zod-shape.test.ts hold its verdicts to
+ * zod's. No imports here, zod least of all: the client's warm path loads this.
  */
 
 export type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null';

@@ -112,6 +112,8 @@ export const PATHS = {
   uiUpdates: '/updates',
   /** HTML: every cron job of the cluster. */
   uiCron: '/cron',
+  /** HTML: the backup dir, its backups and the staged recovery, for operators (read-only). */
+  uiBackups: '/backups',
 } as const;
 
 /** Default ports, as Aurora's: scheduler 8081, observer 1338. */

@@ -84,6 +84,14 @@ export class AccessControl {
   }
 
   /**
+   * Whether `principal`, as `check` returned it, holds `permission`: for what a page offers
+   * beyond itself (a link in the navigation), never instead of `check`.
+   */
+  allows(principal: Principal, permission: string): boolean {
+    return this.authorizer.authorize(principal, permission).allowed;
+  }
+
+  /**
    * The caller of a route, allowed to call it, or an ApiError: 401 without valid credentials
    * where they are needed, 403 without the permission or for a cross-site request.
    */

@@ -22,7 +22,7 @@ import { LongPolls } from './long-polls.js';
 import { buildOpenApi } from './openapi.js';
 import { defineRoute, PUBLIC, type Route } from './route.js';
 import { refusalPage } from './web-pages.js';
-import { webUiRoutes } from './web-ui.js';
+import { isWebUiUrl, webUiRoutes } from './web-ui.js';
 import { slaRoutes } from './sla-routes.js';
 import { TaskCommandRelay } from './task-command-relay.js';
 import { taskCommandRoutes } from './task-command-routes.js';
@@ -201,7 +201,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     ...taskCommandRoutes({ scheduler, relay: taskCommands, agentAuth, log: (line) => log.info(line) }),
     ...backupRoutes(scheduler, () => options.onRecoveryCommitted?.()),
     ...slaRoutes(scheduler),
-    ...webUiRoutes(scheduler),
+    ...webUiRoutes(scheduler, (principal, permission) => accessControl.allows(principal, permission)),
   ];
   // Built on first request: generating it from every schema costs start-up time nobody may need.
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
@@ -280,7 +280,7 @@ export async function createSchedulerApp(options: SchedulerAppOptions): Promise<
     if (apiError.code === 'INTERNAL') request.log.error(error);
     if (apiError.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Basic realm="aurora"');
     // The web UI's pages answer a refusal with a page, the API with its JSON.
-    if (request.url.startsWith(PATHS.ui) && apiError.status < 500) {
+    if (isWebUiUrl(request.url) && apiError.status < 500) {
       return reply.code(apiError.status).type('text/html; charset=utf-8').send(refusalPage(scheduler.clusterName, apiError.status, apiError.message));
     }
     return reply.code(apiError.status).type('application/json').send(apiError.toBody());

@@ -11,7 +11,7 @@ import {
   type UpdateSummary,
 } from '../api/updates-api.js';
 import { html, type SafeHtml } from '../../web/html.js';
-import { cronAnchor, cronId, crumbs, layout, specSummary, stateCell, taskAnchor, time, ui } from './web-pages.js';
+import { cronAnchor, cronId, crumbs, layout, PLAIN_NAV, specSummary, stateCell, taskAnchor, time, ui, type Nav } from './web-pages.js';
 
 /**
  * The web UI's pages of rolling updates, restarts and cron jobs, in the look of web-pages.ts.
@@ -57,7 +57,7 @@ function updateRow(u: UpdateSummary, withJob: boolean): SafeHtml {
  * Updates of the cluster or of one role, newest first: those in progress, then those that are
  * over (Aurora's updates page). `more`: there are more than `updates` holds.
  */
-export function updatesPage(cluster: string, role: string | null, updates: readonly UpdateSummary[], more: boolean): string {
+export function updatesPage(cluster: string, role: string | null, updates: readonly UpdateSummary[], more: boolean, nav: Nav = PLAIN_NAV): string {
   const active = updates.filter((u) => isActive(u.status));
   const over = updates.filter((u) => !isActive(u.status));
   const table = (list: readonly UpdateSummary[]) => html`<table class="updates">${UPDATE_HEADER}\n${list.map((u) => updateRow(u, true))}</table>`;
@@ -70,7 +70,7 @@ ${active.length > 0 ? table(active) : html`<p>None.</p>`}
 <h2>Finished</h2>
 ${over.length > 0 ? table(over) : html`<p>None.</p>`}
 ${more ? html`<p><small>The newest ${updates.length}; all of them through <code>GET ${PATHS.updates}${role ? `?role=${role}` : ''}</code> or <code>aurora update list ${role ? `${cluster}/${role}` : cluster}</code>.</small></p>` : ''}`;
-  return layout(role ? `Updates of ${role}` : 'Updates', crumbs(cluster, role ?? undefined, undefined, 'updates'), body);
+  return layout(role ? `Updates of ${role}` : 'Updates', crumbs(cluster, role ?? undefined, undefined, 'updates'), body, { nav });
 }
 
 /** `queue of 2`, `batches of 3, pausing after each`, `batches of 1, 2, 5 (the last repeating)`. */
@@ -116,7 +116,7 @@ function instanceRow(u: JobUpdate, i: InstanceProgress): SafeHtml {
  * One update or restart: where it stands, what drives it, each instance's progress and the
  * events. Reloads itself while in progress.
  */
-export function updatePage(cluster: string, u: JobUpdate): string {
+export function updatePage(cluster: string, u: JobUpdate, nav: Nav = PLAIN_NAV): string {
   const { role, environment, name } = u.job;
   const active = isActive(u.status);
   const s = u.settings;
@@ -178,7 +178,7 @@ ${instanceEvents}`;
     `${u.kind === 'restart' ? 'Restart' : 'Update'} ${u.id}`,
     crumbs(cluster, role, { environment, name }, html`update ${u.id}`),
     body,
-    active ? { refreshSecs: UPDATE_REFRESH_SECS } : {},
+    active ? { refreshSecs: UPDATE_REFRESH_SECS, nav } : { nav },
   );
 }
 
@@ -308,7 +308,7 @@ ${rows.map((r) => runRow(c, r))}</table>`
 }
 
 /** Cron jobs of the cluster or of one role: an overview, then each with its next and last runs. */
-export function cronPage(cluster: string, role: string | null, crons: readonly CronJobView[]): string {
+export function cronPage(cluster: string, role: string | null, crons: readonly CronJobView[], nav: Nav = PLAIN_NAV): string {
   const where = role ? `${cluster}/${role}/ENV/NAME` : `${cluster}/ROLE/ENV/NAME`;
   const body =
     crons.length === 0
@@ -321,7 +321,7 @@ ${crons.map((c) => {
 <td class="nowrap">${c.nextRuns[0] !== undefined ? time(c.nextRuns[0]) : ''}</td><td class="nowrap">${last ? html`${stateCell(last.outcome)} <small>${time(last.scheduledFor ?? last.at)}</small>` : html`<small>none yet</small>`}</td><td>${c.activeTasks}</td></tr>\n`;
 })}</table>
 ${crons.map(cronSection)}`;
-  return layout(role ? `Cron jobs of ${role}` : 'Cron jobs', crumbs(cluster, role ?? undefined, undefined, 'cron'), body);
+  return layout(role ? `Cron jobs of ${role}` : 'Cron jobs', crumbs(cluster, role ?? undefined, undefined, 'cron'), body, { nav });
 }
 
 /** On a cron job's page: when it runs, and where its runs are listed. */
@@ -334,12 +334,12 @@ export function jobCronSection(c: CronJobView): SafeHtml {
 }
 
 /** The page of a cron job with no tasks (it has not run, or its runs are gone): its schedule and config. */
-export function cronJobPage(cluster: string, c: CronJobView, spec: JobSpec | null): string {
+export function cronJobPage(cluster: string, c: CronJobView, spec: JobSpec | null, nav: Nav = PLAIN_NAV): string {
   const { role, environment, name } = c.key;
   const body = html`<p><small>spec ${c.specHash}, scheduled ${time(c.scheduledAt)}</small></p>
 ${jobCronSection(c)}
 <h2>Instances</h2>
 <p>No tasks: the job runs on its schedule.</p>
 ${spec ? html`<h2>Configuration</h2>\n${specSummary(spec)}` : ''}`;
-  return layout(`${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body);
+  return layout(`${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body, { nav });
 }

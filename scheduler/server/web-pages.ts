@@ -39,16 +39,31 @@ const STYLE = `
 `;
 
 /**
+ * The cluster-wide pages that need more than reading jobs, each linked in the navigation only for
+ * a user who may open it (web-ui.ts decides per request).
+ */
+export interface Nav {
+  /** The backups page: where the scheduler keeps backups, for users with the permission of aurora_admin scheduler_list_backups. */
+  readonly backups: boolean;
+}
+
+/** The navigation of a page for nobody in particular (a refusal): only the pages every reader may open. */
+export const PLAIN_NAV: Nav = { backups: false };
+
+/**
  * A page: the crumbs and the cluster-wide pages in the navigation. `refreshSecs` reloads it
  * while it shows something in progress (a meta refresh: the pages run no script).
  */
-export function layout(title: string, crumbs: SafeHtml, body: SafeHtml, options: { refreshSecs?: number } = {}): string {
+export function layout(title: string, crumbs: SafeHtml, body: SafeHtml, options: { refreshSecs?: number; nav?: Nav } = {}): string {
   const refresh = options.refreshSecs ? html`<meta http-equiv="refresh" content="${options.refreshSecs}">` : '';
+  const nav = options.nav ?? PLAIN_NAV;
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8">${refresh}<title>${title}</title><style>${STYLE}</style></head>
 <body>
-<nav><span class="crumbs">${crumbs}</span><span class="pages"><a href="${PATHS.uiUpdates}">Updates</a> · <a href="${PATHS.uiCron}">Cron jobs</a></span></nav>
+<nav><span class="crumbs">${crumbs}</span><span class="pages"><a href="${PATHS.uiUpdates}">Updates</a> · <a href="${PATHS.uiCron}">Cron jobs</a>${
+    nav.backups ? html` · <a href="${PATHS.uiBackups}">Backups</a>` : ''
+  }</span></nav>
 <h1>${title}</h1>
 ${body}
 </body>
@@ -86,6 +101,7 @@ export function rolesPage(
   jobs: readonly JobSummary[],
   allAgents: readonly AgentInfo[],
   maintenance: readonly Pick<HostStatus, 'host' | 'mode' | 'activeTasks'>[] = [],
+  nav: Nav = PLAIN_NAV,
 ): string {
   const modeOf = new Map(maintenance.map((m) => [m.host, m.mode]));
   const agents = allAgents.slice(0, AGENTS_SHOWN);
@@ -126,7 +142,7 @@ ${agents.map(
 <td>${Object.entries(a.attributes).map(([k, v]) => html`<code>${k}=${v}</code> `)}</td><td>${time(a.lastSeenAt)}</td></tr>\n`,
 )}</table>`
 }`;
-  return layout(`Cluster ${cluster}`, crumbs(cluster), body);
+  return layout(`Cluster ${cluster}`, crumbs(cluster), body, { nav });
 }
 
 /** Where a cron job is shown on the cron page of its role. */
@@ -143,7 +159,7 @@ function quotaTable(q: GetQuotaResponse): SafeHtml {
 ${row('Quota (production)', q.quota)}${row('Production use', q.prodUse)}${row('Non-production use', q.nonProdUse)}</table>`;
 }
 
-export function roleJobsPage(cluster: string, role: string, jobs: readonly JobSummary[], quota: GetQuotaResponse): string {
+export function roleJobsPage(cluster: string, role: string, jobs: readonly JobSummary[], quota: GetQuotaResponse, nav: Nav = PLAIN_NAV): string {
   const list =
     jobs.length === 0
       ? html`<p>Role ${role} has no jobs.</p>`
@@ -158,7 +174,7 @@ ${quotaTable(quota)}
 <p><small>Production jobs may hold up to the quota together; an operator sets it with <code>aurora-admin set_quota ${cluster} ${role} CPU RAM DISK</code>.</small></p>
 <h2>Jobs</h2>
 ${list}`;
-  return layout(`Role ${role}`, crumbs(cluster, role), body);
+  return layout(`Role ${role}`, crumbs(cluster, role), body, { nav });
 }
 
 function link(url: string | null, text: string): SafeHtml {
@@ -243,7 +259,7 @@ export interface JobPageSections {
   readonly updates?: SafeHtml;
 }
 
-export function jobPage(cluster: string, job: JobDetail, sections: JobPageSections = {}): string {
+export function jobPage(cluster: string, job: JobDetail, sections: JobPageSections = {}, nav: Nav = PLAIN_NAV): string {
   const { role, environment, name } = job.spec.key;
   const current = currentTasks(job.tasks);
   const currentIds = new Set(current.map((t) => t.taskId));
@@ -260,14 +276,14 @@ ${sections.updates ?? ''}
 ${past.length > 0 ? html`<h2>Earlier tasks</h2><table>${header}\n${past.map(taskRow)}</table>` : ''}
 <h2>Configuration</h2>
 ${specSummary(job.spec)}`;
-  return layout(`${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body);
+  return layout(`${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body, { nav });
 }
 
-export function notFoundPage(cluster: string, message: string): string {
-  return layout('Not found', crumbs(cluster), html`<p>${message}</p>`);
+export function notFoundPage(cluster: string, message: string, nav: Nav = PLAIN_NAV): string {
+  return layout('Not found', crumbs(cluster), html`<p>${message}</p>`, { nav });
 }
 
-/** A refusal (401, 403, ...) as a page a person reads, with what to do. */
+/** A refusal (401, 403, ...) as a page a person reads, with what to do; drawn for nobody in particular (PLAIN_NAV). */
 export function refusalPage(cluster: string, status: number, message: string): string {
   const title = status === 401 ? 'Sign in needed' : status === 403 ? 'Not allowed' : 'Not possible';
   const hint =

@@ -2,7 +2,7 @@ import { ApiError } from '../api/errors.js';
 import type { BackupSummary, RecoveryStatus, RecoveryTasksQuery, RecoveryTasksResponse } from '../api/backup-api.js';
 import { TASK_STATES, TERMINAL_STATES } from '../api/constants.js';
 import type { ClusterState } from '../state/cluster-state.js';
-import { BackupDir, BackupDirError } from '../storage/backup-dir.js';
+import { BackupDir, BackupDirError, type BackupFileInfo } from '../storage/backup-dir.js';
 import { BackupFormatError, countsOf, type BackupHeader } from '../storage/backup-file.js';
 import type { LoadedState, Storage } from '../storage/storage.js';
 import { filterRecoveryTasks, withoutTasks } from '../core/recovery-query.js';
@@ -106,6 +106,16 @@ export class Backups {
   list(): { name: string; bytes: number }[] {
     const dir = this.backupDir();
     return dir.list().map((name) => ({ name, bytes: dir.sizeOf(name) }));
+  }
+
+  /** Where and how often backups are written, and how many are kept; null without --backup-dir. */
+  get settings(): BackupSettings | null {
+    return this.options.settings;
+  }
+
+  /** The backups with their sizes and the times they were written, oldest first (the web UI's list); none without a dir. */
+  files(): BackupFileInfo[] {
+    return this.dir ? this.dir.listFiles() : [];
   }
 
   async stage(name: string): Promise<RecoveryStatus> {

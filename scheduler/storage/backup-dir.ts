@@ -22,6 +22,12 @@ export interface BackupInfo {
   readonly bytes: number;
 }
 
+/** A backup as the web UI lists it: when its file was written, too. */
+export interface BackupFileInfo extends BackupInfo {
+  /** The file's modification time, milliseconds since the epoch. */
+  readonly writtenAt: number;
+}
+
 export class BackupDirError extends Error {
   override readonly name = 'BackupDirError';
 }
@@ -47,6 +53,18 @@ export class BackupDir {
     } catch {
       return 0;
     }
+  }
+
+  /** Backups with their sizes and times, oldest first; one removed meanwhile is left out. */
+  listFiles(): BackupFileInfo[] {
+    return this.list().flatMap((name) => {
+      try {
+        const stat = statSync(join(this.dir, name));
+        return [{ name, bytes: stat.size, writtenAt: stat.mtimeMs }];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** Writes a backup of `state` and returns its name and size; then removes the oldest beyond `keep`. */

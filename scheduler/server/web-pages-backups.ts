@@ -2,6 +2,7 @@ import type { RecoveryStatus } from '../api/backup-api.js';
 import type { BackupSettings } from '../service/backups.js';
 import type { BackupFileInfo } from '../storage/backup-dir.js';
 import { html, type SafeHtml } from '../../web/html.js';
+import { formatBytes } from '../../web/layout.js';
 import { crumbs, layout, time, type Nav } from './web-pages.js';
 
 /**
@@ -17,19 +18,6 @@ export interface BackupsView {
   readonly backups: readonly BackupFileInfo[];
   /** The staged recovery, or the permission that shows it where the user lacks it. */
   readonly recovery: { readonly status: RecoveryStatus } | { readonly needs: string };
-}
-
-const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** `812 bytes`, `4.2 MiB`. */
-export function size(bytes: number): string {
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 || v >= 100 ? Math.round(v) : Number(v.toFixed(1))} ${UNITS[i]}`;
 }
 
 /** `1 h`, `90 min`, `45 s`: the largest unit the interval is a whole number of, else milliseconds. */
@@ -101,7 +89,7 @@ export function backupsPage(cluster: string, view: BackupsView, nav: Nav): strin
       ? html`<p>No backups yet. Make one with <code>aurora-admin scheduler_backup_now ${cluster}</code>.</p>`
       : html`<table class="backups"><tr><th>Name</th><th>Written</th><th>Size</th></tr>
 ${newestFirst.map(
-  (b) => html`<tr><td><code>${b.name}</code>${b.name === staged ? html` <span class="state SCHEDULED">staged</span>` : ''}</td><td class="nowrap">${time(b.writtenAt)}</td><td class="nowrap">${size(b.bytes)}</td></tr>\n`,
+  (b) => html`<tr><td><code>${b.name}</code>${b.name === staged ? html` <span class="state SCHEDULED">staged</span>` : ''}</td><td class="nowrap">${time(b.writtenAt)}</td><td class="nowrap">${formatBytes(b.bytes)}</td></tr>\n`,
 )}</table>`;
   const body = view.settings
     ? html`<p><small>This page only reads: backups are made, and recovered from, with <code>aurora-admin</code> (below).</small></p>
@@ -114,5 +102,5 @@ ${recoverySection(cluster, view.recovery)}
 <h2>Commands</h2>
 ${commands(cluster)}`
     : html`<p>This scheduler keeps no backups: start it with <code>--backup-dir DIR</code>.</p>`;
-  return layout('Backups', crumbs(cluster, undefined, undefined, 'backups'), body, { nav });
+  return layout(cluster, 'Backups', crumbs(cluster, undefined, undefined, 'backups'), body, { nav });
 }

@@ -70,7 +70,7 @@ ${active.length > 0 ? table(active) : html`<p>None.</p>`}
 <h2>Finished</h2>
 ${over.length > 0 ? table(over) : html`<p>None.</p>`}
 ${more ? html`<p><small>The newest ${updates.length}; all of them through <code>GET ${PATHS.updates}${role ? `?role=${role}` : ''}</code> or <code>aurora update list ${role ? `${cluster}/${role}` : cluster}</code>.</small></p>` : ''}`;
-  return layout(role ? `Updates of ${role}` : 'Updates', crumbs(cluster, role ?? undefined, undefined, 'updates'), body, { nav });
+  return layout(cluster, role ? `Updates of ${role}` : 'Updates', crumbs(cluster, role ?? undefined, undefined, 'updates'), body, { nav });
 }
 
 /** `queue of 2`, `batches of 3, pausing after each`, `batches of 1, 2, 5 (the last repeating)`. */
@@ -175,6 +175,7 @@ ${updateEvents}
 <h2>Instance events</h2>
 ${instanceEvents}`;
   return layout(
+    cluster,
     `${u.kind === 'restart' ? 'Restart' : 'Update'} ${u.id}`,
     crumbs(cluster, role, { environment, name }, html`update ${u.id}`),
     body,
@@ -321,7 +322,7 @@ ${crons.map((c) => {
 <td class="nowrap">${c.nextRuns[0] !== undefined ? time(c.nextRuns[0]) : ''}</td><td class="nowrap">${last ? html`${stateCell(last.outcome)} <small>${time(last.scheduledFor ?? last.at)}</small>` : html`<small>none yet</small>`}</td><td>${c.activeTasks}</td></tr>\n`;
 })}</table>
 ${crons.map(cronSection)}`;
-  return layout(role ? `Cron jobs of ${role}` : 'Cron jobs', crumbs(cluster, role ?? undefined, undefined, 'cron'), body, { nav });
+  return layout(cluster, role ? `Cron jobs of ${role}` : 'Cron jobs', crumbs(cluster, role ?? undefined, undefined, 'cron'), body, { nav });
 }
 
 /** On a cron job's page: when it runs, and where its runs are listed. */
@@ -341,5 +342,5 @@ ${jobCronSection(c)}
 <h2>Instances</h2>
 <p>No tasks: the job runs on its schedule.</p>
 ${spec ? html`<h2>Configuration</h2>\n${specSummary(spec)}` : ''}`;
-  return layout(`${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body, { nav });
+  return layout(cluster, `${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body, { nav });
 }

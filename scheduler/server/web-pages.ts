@@ -7,35 +7,31 @@ import { PATHS } from '../api/routes.js';
 import type { ScheduledTask, TaskState } from '../api/task.js';
 import { currentTasks } from '../core/job-summary.js';
 import { html, isHttpUrl, type SafeHtml } from '../../web/html.js';
+import { frame } from '../../web/layout.js';
 
 /** The scheduler's web pages, rendered from contract types. Pure: data in, HTML out. */
 
+/** What the scheduler's pages add to the product's stylesheet (web/layout.ts): state colours. */
 const STYLE = `
-  body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
-  table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
-  th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
-  th { background: #f3f3f3; }
-  code { background: #f6f6f6; padding: 0 0.2rem; }
   .state { font-weight: 600; }
-  .RUNNING, .FINISHED, .ACTIVE, .ROLLED_FORWARD, .SUCCEEDED, .STARTED, .KILLED_EXISTING { color: #1a7f37; }
-  .PENDING, .THROTTLED, .ASSIGNED, .STARTING, .KILLING, .RESTARTING, .PREEMPTING, .DRAINING, .PARTITIONED, .SCHEDULED { color: #9a6700; }
-  .ROLLING_FORWARD, .ROLLING_BACK, .UPDATING { color: #9a6700; }
-  .ROLL_FORWARD_AWAITING_PULSE, .ROLL_BACK_AWAITING_PULSE { color: #9a6700; }
-  .FAILED, .LOST, .KILLED, .ROLLED_BACK, .ERROR { color: #cf222e; }
-  .ROLL_FORWARD_PAUSED, .ROLL_BACK_PAUSED, .ABORTED, .CANCELLED_NEW, .DRAINED { color: #57606a; }
-  .INSTANCE_UPDATED, .INSTANCE_ROLLED_BACK { color: #1a7f37; }
-  .INSTANCE_UPDATING, .INSTANCE_ROLLING_BACK { color: #9a6700; }
-  .INSTANCE_UPDATE_FAILED, .INSTANCE_ROLLBACK_FAILED { color: #cf222e; }
+  .RUNNING, .FINISHED, .ACTIVE, .ROLLED_FORWARD, .SUCCEEDED, .STARTED, .KILLED_EXISTING { color: var(--ok); }
+  .PENDING, .THROTTLED, .ASSIGNED, .STARTING, .KILLING, .RESTARTING, .PREEMPTING, .DRAINING, .PARTITIONED, .SCHEDULED { color: var(--warn); }
+  .ROLLING_FORWARD, .ROLLING_BACK, .UPDATING { color: var(--warn); }
+  .ROLL_FORWARD_AWAITING_PULSE, .ROLL_BACK_AWAITING_PULSE { color: var(--warn); }
+  .FAILED, .LOST, .KILLED, .ROLLED_BACK, .ERROR { color: var(--bad); }
+  .ROLL_FORWARD_PAUSED, .ROLL_BACK_PAUSED, .ABORTED, .CANCELLED_NEW, .DRAINED { color: var(--idle); }
+  .INSTANCE_UPDATED, .INSTANCE_ROLLED_BACK { color: var(--ok); }
+  .INSTANCE_UPDATING, .INSTANCE_ROLLING_BACK { color: var(--warn); }
+  .INSTANCE_UPDATE_FAILED, .INSTANCE_ROLLBACK_FAILED { color: var(--bad); }
   .MISSED { color: #8250df; border: 1px dashed #8250df; padding: 0 0.2rem; }
-  tr.missed td { background: #f6f1ff; }
-  tr.active td { background: #fff8c5; }
-  .notice { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.4rem 0.6rem; display: inline-block; }
-  nav { margin-bottom: 1rem; display: flex; justify-content: space-between; max-width: 80rem; }
+  tr.missed td { background: color-mix(in srgb, #8250df 10%, transparent); }
+  tr.active td { background: var(--warn-bg); }
+  .notice { background: var(--warn-bg); border: 1px solid var(--warn); padding: 0.4rem 0.6rem; display: inline-block; border-radius: 6px; }
+  table { width: auto; margin: 0.5rem 0 1.5rem; }
   h2 a { color: inherit; }
   td ul { margin: 0; padding-left: 1.2rem; }
   td code, .nowrap { white-space: nowrap; }
-  table.updates :is(th, td), table.cron-jobs :is(th, td) { padding: 0.25rem 0.45rem; }
-  small { color: #666; }
+  small { color: var(--muted); }
 `;
 
 /**
@@ -54,21 +50,20 @@ export const PLAIN_NAV: Nav = { backups: false };
  * A page: the crumbs and the cluster-wide pages in the navigation. `refreshSecs` reloads it
  * while it shows something in progress (a meta refresh: the pages run no script).
  */
-export function layout(title: string, crumbs: SafeHtml, body: SafeHtml, options: { refreshSecs?: number; nav?: Nav } = {}): string {
-  const refresh = options.refreshSecs ? html`<meta http-equiv="refresh" content="${options.refreshSecs}">` : '';
+export function layout(cluster: string, title: string, crumbs: SafeHtml, body: SafeHtml, options: { refreshSecs?: number; nav?: Nav } = {}): string {
   const nav = options.nav ?? PLAIN_NAV;
-  return html`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8">${refresh}<title>${title}</title><style>${STYLE}</style></head>
-<body>
-<nav><span class="crumbs">${crumbs}</span><span class="pages"><a href="${PATHS.uiUpdates}">Updates</a> · <a href="${PATHS.uiCron}">Cron jobs</a>${
-    nav.backups ? html` · <a href="${PATHS.uiBackups}">Backups</a>` : ''
-  }</span></nav>
-<h1>${title}</h1>
-${body}
-</body>
-</html>
-`.value;
+  return frame({
+    part: 'scheduler',
+    where: cluster,
+    home: PATHS.ui,
+    pages: [['Updates', PATHS.uiUpdates], ['Cron jobs', PATHS.uiCron], ...(nav.backups ? [['Backups', PATHS.uiBackups] as const] : [])],
+    crumbs,
+    title,
+    heading: title,
+    css: STYLE,
+    body,
+    ...(options.refreshSecs ? { refreshSecs: options.refreshSecs } : {}),
+  });
 }
 
 /** A page's path: `/scheduler/www-data/prod/hello`, each part encoded. */
@@ -142,7 +137,7 @@ ${agents.map(
 <td>${Object.entries(a.attributes).map(([k, v]) => html`<code>${k}=${v}</code> `)}</td><td>${time(a.lastSeenAt)}</td></tr>\n`,
 )}</table>`
 }`;
-  return layout(`Cluster ${cluster}`, crumbs(cluster), body, { nav });
+  return layout(cluster, `Cluster ${cluster}`, crumbs(cluster), body, { nav });
 }
 
 /** Where a cron job is shown on the cron page of its role. */
@@ -174,7 +169,7 @@ ${quotaTable(quota)}
 <p><small>Production jobs may hold up to the quota together; an operator sets it with <code>aurora-admin set_quota ${cluster} ${role} CPU RAM DISK</code>.</small></p>
 <h2>Jobs</h2>
 ${list}`;
-  return layout(`Role ${role}`, crumbs(cluster, role), body, { nav });
+  return layout(cluster, `Role ${role}`, crumbs(cluster, role), body, { nav });
 }
 
 function link(url: string | null, text: string): SafeHtml {
@@ -276,11 +271,11 @@ ${sections.updates ?? ''}
 ${past.length > 0 ? html`<h2>Earlier tasks</h2><table>${header}\n${past.map(taskRow)}</table>` : ''}
 <h2>Configuration</h2>
 ${specSummary(job.spec)}`;
-  return layout(`${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body, { nav });
+  return layout(cluster, `${cluster}/${role}/${environment}/${name}`, crumbs(cluster, role, { environment, name }), body, { nav });
 }
 
 export function notFoundPage(cluster: string, message: string, nav: Nav = PLAIN_NAV): string {
-  return layout('Not found', crumbs(cluster), html`<p>${message}</p>`, { nav });
+  return layout(cluster, 'Not found', crumbs(cluster), html`<p>${message}</p>`, { nav });
 }
 
 /** A refusal (401, 403, ...) as a page a person reads, with what to do; drawn for nobody in particular (PLAIN_NAV). */
@@ -292,5 +287,5 @@ export function refusalPage(cluster: string, status: number, message: string): s
       : status === 403
         ? html`<p><small>An operator can grant the permission above to one of your roles in the scheduler's security.ini.</small></p>`
         : html``;
-  return layout(title, crumbs(cluster), html`<p class="refusal">${message}</p>${hint}`);
+  return layout(cluster, title, crumbs(cluster), html`<p class="refusal">${message}</p>${hint}`);
 }

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupNowResponse } from '../api/backup-api.js';
 import { PATHS } from '../api/routes.js';
 import { jobSpec, startHarness, type Harness, type HarnessOptions } from '../testing/scheduler-harness.js';
-import { interval, size } from './web-pages-backups.js';
+import { interval } from './web-pages-backups.js';
+import { formatBytes } from '../../web/layout.js';
 
 const CLIENT = { 'x-aurora-client': 'test' };
 
@@ -82,7 +83,7 @@ describe('the backups page', () => {
     expect(body).toContain(`<code>${dir}</code>`);
     expect(body).toContain('every 2 h <small>--backup-interval-ms 7200000</small>');
     expect(body).toContain('the newest 5;');
-    expect(body).toMatch(new RegExp(`<tr><td><code>${backup.name}</code></td><td class="nowrap">\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ</td><td class="nowrap">${size(backup.bytes)}</td></tr>`));
+    expect(body).toMatch(new RegExp(`<tr><td><code>${backup.name}</code></td><td class="nowrap">\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ</td><td class="nowrap">${formatBytes(backup.bytes)}</td></tr>`));
     // Read-only: the verbs that change anything are aurora-admin's, named on the page.
     expect(body).not.toMatch(/<form|<button/);
     expect(body).toContain('<code>aurora-admin scheduler_stage_recovery devcluster BACKUP</code>');
@@ -144,7 +145,7 @@ describe('the backups page', () => {
 
 describe('the figures of the backups page', () => {
   it('sizes and intervals', () => {
-    expect([size(812), size(4400), size(5 * 1024 * 1024), size(300 * 1024 * 1024)]).toEqual(['812 bytes', '4.3 KiB', '5 MiB', '300 MiB']);
+    expect([formatBytes(812), formatBytes(4400), formatBytes(5 * 1024 * 1024), formatBytes(300 * 1024 * 1024)]).toEqual(['812 B', '4.3 KiB', '5 MiB', '300 MiB']);
     expect([interval(3_600_000), interval(90 * 60_000), interval(45_000), interval(1500)]).toEqual(['1 h', '90 min', '45 s', '1500 ms']);
   });
 });

@@ -68,7 +68,7 @@ describe.skipIf(!haveChromium)("the scheduler's backups page", () => {
     const cells = (await row.locator('td').allInnerTexts()).map((t) => t.trim());
     expect(cells[0]).toBe(backup.name);
     expect(cells[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
-    expect(cells[2]).toMatch(/^\d+(\.\d)? (bytes|KiB)$/);
+    expect(cells[2]).toMatch(/^\d+(\.\d)? (B|KiB)$/);
     expect(await page.locator('.recovery').innerText()).toBe('No backup is staged for recovery.');
     // Changing anything is aurora-admin's: the page says how, and offers no control.
     expect(await page.locator('table.backup-commands').innerText()).toContain('aurora-admin scheduler_stage_recovery devcluster BACKUP');

@@ -1,74 +1,12 @@
 import { OBSERVER_PATHS } from '../api.js';
-import { html, raw, type SafeHtml } from '../../../web/html.js';
+import { html, type SafeHtml } from '../../../web/html.js';
+import { crumbTrail, formatBytes, frame } from '../../../web/layout.js';
 
-/** The frame every observer page shares, its stylesheet, and the small formatters the pages use. */
+export { formatBytes };
 
-const CSS = `
-:root { color-scheme: light dark;
-  --bg: #f7f8fa; --card: #fff; --text: #1f2328; --muted: #656d76; --line: #d8dee4; --head: #24292f; --link: #0969da;
-  --ok: #1a7f37; --ok-bg: #dafbe1; --bad: #cf222e; --bad-bg: #ffebe9; --run: #0969da; --run-bg: #ddf4ff;
-  --warn: #9a6700; --warn-bg: #fff8c5; --idle: #656d76; --idle-bg: #eaeef2; --code-bg: #f6f8fa; }
-@media (prefers-color-scheme: dark) { :root {
-  --bg: #0d1117; --card: #161b22; --text: #e6edf3; --muted: #8d96a0; --line: #30363d; --head: #010409; --link: #4493f8;
-  --ok: #3fb950; --ok-bg: #12261e; --bad: #f85149; --bad-bg: #2d1214; --run: #4493f8; --run-bg: #0c2d6b;
-  --warn: #d29922; --warn-bg: #2e2410; --idle: #8d96a0; --idle-bg: #21262d; --code-bg: #0d1117; } }
-* { box-sizing: border-box; }
-body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; background: var(--bg); color: var(--text); }
-a { color: var(--link); text-decoration: none; } a:hover { text-decoration: underline; }
-header.top { background: var(--head); color: #f0f6fc; padding: 10px 24px; display: flex; gap: 20px; align-items: center; }
-header.top .brand { color: #f0f6fc; font-weight: 700; letter-spacing: .01em; }
-header.top .host { color: #9198a1; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
-header.top nav { margin-left: auto; display: flex; gap: 16px; }
-header.top nav a { color: #d1d9e0; }
-main { padding: 20px 24px 48px; max-width: 1280px; margin: 0 auto; }
-.crumbs { color: var(--muted); font-size: 13px; margin-bottom: 6px; }
-.crumbs a { color: var(--muted); }
-h1 { font-size: 22px; margin: 0 0 6px; font-weight: 600; display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
-h2 { font-size: 16px; margin: 28px 0 10px; font-weight: 600; }
-h2 .count { color: var(--muted); font-weight: 400; }
-.sub { color: var(--muted); margin: 0 0 16px; }
-.sub code { color: var(--text); }
-section.card, table.grid { background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
-table.grid { border-collapse: separate; border-spacing: 0; width: 100%; overflow: hidden; }
-table.grid th, table.grid td { text-align: left; padding: 7px 12px; border-bottom: 1px solid var(--line); vertical-align: top; }
-table.grid tr:last-child td { border-bottom: 0; }
-table.grid th { font-weight: 600; color: var(--muted); font-size: 12px; background: var(--code-bg); white-space: nowrap; }
-table.grid tbody tr:hover td { background: color-mix(in srgb, var(--run-bg) 35%, transparent); }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-code, pre, .mono { font: 12.5px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-pre { background: var(--code-bg); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow: auto; white-space: pre-wrap; word-break: break-all; margin: 6px 0; }
-pre.tail { max-height: 320px; }
-pre.log { height: calc(100vh - 240px); min-height: 240px; margin: 0; }
-.muted { color: var(--muted); }
-.small { font-size: 12px; }
-.badge { display: inline-block; padding: 0 8px; border-radius: 999px; font-size: 12px; font-weight: 600; line-height: 20px; white-space: nowrap;
-  color: var(--idle); background: var(--idle-bg); }
-.badge.RUNNING, .badge.STARTING { color: var(--run); background: var(--run-bg); }
-.badge.FINISHED, .badge.SUCCESS, .badge.HEALTHY { color: var(--ok); background: var(--ok-bg); }
-.badge.FAILED, .badge.LOST, .badge.UNHEALTHY { color: var(--bad); background: var(--bad-bg); }
-.badge.KILLING, .badge.KILLED { color: var(--warn); background: var(--warn-bg); }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(175px, 1fr)); gap: 12px; margin: 12px 0 4px; }
-.cards section.card { padding: 10px 14px; }
-.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-.card .value { font-size: 18px; font-weight: 600; margin: 2px 0; font-variant-numeric: tabular-nums; }
-.card .value .of { font-size: 13px; color: var(--muted); font-weight: 400; }
-.bar { display: block; height: 6px; border-radius: 3px; background: var(--idle-bg); overflow: hidden; margin-top: 6px; }
-.bar > span { display: block; height: 100%; background: var(--run); }
-.bar > span.high { background: var(--warn); } .bar > span.over { background: var(--bad); }
-.usage { white-space: nowrap; font-variant-numeric: tabular-nums; }
-.usage .bar { width: 80px; display: inline-block; vertical-align: middle; margin: 0 0 0 6px; }
-.toolbar { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; margin: 10px 0; }
-.button { display: inline-block; border: 1px solid var(--line); background: var(--card); color: var(--text); border-radius: 6px; padding: 3px 12px;
-  font: inherit; font-size: 13px; cursor: pointer; }
-.button:hover { text-decoration: none; border-color: var(--muted); }
-.button[disabled] { opacity: .5; cursor: default; }
-.button.current { background: var(--run-bg); border-color: var(--run); color: var(--run); }
-form.filter input { font: inherit; padding: 3px 8px; border: 1px solid var(--line); border-radius: 6px; background: var(--card); color: var(--text); width: 240px; }
-details.config > summary { cursor: pointer; color: var(--link); }
-.empty { padding: 18px; text-align: center; color: var(--muted); background: var(--card); border: 1px dashed var(--line); border-radius: 8px; }
-.error { border-left: 4px solid var(--bad); background: var(--bad-bg); padding: 12px 16px; border-radius: 6px; }
-.more { margin: 8px 0; }
-`;
+/** The observer's pages in the product's frame (web/layout.ts), and the small formatters the pages use. */
+
+
 
 export interface PageOptions {
   readonly site: Site;
@@ -89,21 +27,21 @@ export interface Site {
 }
 
 export function page(o: PageOptions): string {
-  const crumbs = o.crumbs?.length
-    ? html`<div class="crumbs">${o.crumbs.map(([text, href], i) => html`${i > 0 ? ' › ' : ''}${href ? html`<a href="${href}">${text}</a>` : text}`)}</div>`
-    : '';
-  return html`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${o.title} · ${o.site.host} · Aurora observer</title><style>${raw(CSS)}</style></head>
-<body>
-<header class="top"><a class="brand" href="${OBSERVER_PATHS.index}">Aurora observer</a><span class="host">${o.site.host}</span>
-<nav><a href="${OBSERVER_PATHS.index}">Tasks</a><a href="${OBSERVER_PATHS.index}?finished=all#finished">Finished</a><a href="${OBSERVER_PATHS.apiTasks}">JSON</a>${
-    o.site.schedulerUrl ? html`<a href="${`${o.site.schedulerUrl}/scheduler`}">Scheduler</a>` : ''
-  }</nav></header>
-<main>${crumbs}${o.body}</main>
-${o.script ? html`<script>${raw(o.script)}</script>` : ''}
-</body></html>`.value;
+  return frame({
+    part: 'observer',
+    where: o.site.host,
+    home: OBSERVER_PATHS.index,
+    pages: [
+      ['Tasks', OBSERVER_PATHS.index],
+      ['Finished', `${OBSERVER_PATHS.index}?finished=all#finished`],
+      ['JSON', OBSERVER_PATHS.apiTasks],
+      ...(o.site.schedulerUrl ? [['Scheduler', `${o.site.schedulerUrl}/scheduler`] as const] : []),
+    ],
+    ...(o.crumbs?.length ? { crumbs: crumbTrail(o.crumbs) } : {}),
+    title: `${o.title} · ${o.site.host} · Aurora observer`,
+    body: o.body,
+    ...(o.script ? { script: o.script } : {}),
+  });
 }
 
 export function badge(value: string): SafeHtml {
@@ -139,19 +77,6 @@ export function ago(ms: number | null, now: number): SafeHtml {
 /** A duration with the interval on hover. */
 export function lasted(from: number, to: number | null, now: number): SafeHtml {
   return html`<span title="${formatTime(from)} → ${to === null ? 'now' : formatTime(to)}">${formatDuration((to ?? now) - from)}</span>`;
-}
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** `512 B`, `1.5 KiB`, `131 MiB` */
-export function formatBytes(bytes: number): string {
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 || v >= 100 ? Math.round(v) : Number(v.toFixed(1))} ${UNITS[i]}`;
 }
 
 export function formatCpu(cores: number): string {

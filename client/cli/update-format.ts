@@ -1,8 +1,7 @@
 /** Output of `aurora update` and `aurora job restart`. Pure: data in, lines out. */
 import { componentProblem, formatJobKey } from '../../dsl/key.js';
 import {
-  ACTIVE_UPDATE_STATUSES,
-  slaHoldReason,
+  slaHolds,
   UPDATE_STATUS_GROUPS,
   UPDATE_STATUSES,
   type InstanceProgress,
@@ -121,23 +120,6 @@ export function updateProgress(u: JobUpdate): string {
   if (failures > 0) parts.push(plural(failures, 'failure'));
   if (failed > 0) parts.push(`${plural(failed, 'instance')} failed`);
   return parts.join(', ');
-}
-
-/**
- * The instances an active SLA-aware update holds because the job's SLA policy says no, with why:
- * each UPDATING instance whose latest event is an SLA hold (see SLA_HOLD_PREFIX). Empty for an
- * update that is over.
- */
-export function slaHolds(u: JobUpdate): Map<number, string> {
-  const holds = new Map<number, string>();
-  if (!ACTIVE_UPDATE_STATUSES.has(u.status)) return holds;
-  const latest = new Map<number, string | null>();
-  for (const e of u.instanceEvents) latest.set(e.instance, slaHoldReason(e));
-  for (const i of u.instances) {
-    const reason = latest.get(i.instance);
-    if (i.status === 'UPDATING' && reason) holds.set(i.instance, reason);
-  }
-  return holds;
 }
 
 /**

@@ -145,6 +145,24 @@ export function slaHoldReason(e: InstanceEvent): string | null {
   return e.message?.startsWith(SLA_HOLD_PREFIX) ? e.message.slice(SLA_HOLD_PREFIX.length) : null;
 }
 
+/**
+ * The instances an active SLA-aware update holds because the job's SLA policy says no, with why
+ * (the reason as stored, so bounded by MAX_SLA_HOLD_REASON): each UPDATING instance whose latest
+ * event is an SLA hold. Empty for an update that is over. What the CLI (`aurora update info`,
+ * `--write-json`'s slaHold, the progress line) and the web UI's update page show. Pure.
+ */
+export function slaHolds(u: Pick<JobUpdate, 'status' | 'instances' | 'instanceEvents'>): Map<number, string> {
+  const holds = new Map<number, string>();
+  if (!ACTIVE_UPDATE_STATUSES.has(u.status)) return holds;
+  const latest = new Map<number, string | null>();
+  for (const e of u.instanceEvents) latest.set(e.instance, slaHoldReason(e));
+  for (const i of u.instances) {
+    const reason = latest.get(i.instance);
+    if (i.status === 'UPDATING' && reason) holds.set(i.instance, reason);
+  }
+  return holds;
+}
+
 /** At most this many instance events are kept per update (the oldest go first). */
 export const MAX_INSTANCE_EVENTS = 10_000;
 /** Ended updates kept per job (the oldest go first). */

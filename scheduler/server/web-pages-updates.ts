@@ -4,6 +4,7 @@ import type { CronJobView, CronRun } from '../api/cron-api.js';
 import { PATHS } from '../api/routes.js';
 import {
   ACTIVE_UPDATE_STATUSES,
+  slaHolds,
   type InstanceProgress,
   type JobUpdate,
   type UpdateSettings,
@@ -105,9 +106,14 @@ function shortHash(hash: string | null, absent: string): SafeHtml {
   return hash ? html`<code title="${hash}">${hash.slice(0, 8)}</code>` : html`<small>${absent}</small>`;
 }
 
-function instanceRow(u: JobUpdate, i: InstanceProgress): SafeHtml {
+/**
+ * One instance's progress; `hold`: why the SLA check holds it (see slaHolds), noted under its
+ * status as `aurora update info` notes it.
+ */
+function instanceRow(u: JobUpdate, i: InstanceProgress, hold: string | undefined): SafeHtml {
   const watched = i.watchTaskId ? html`<a href="${jobUrl(u.job)}#${taskAnchor(i.watchTaskId)}">${i.watchTaskId}</a>` : '';
-  return html`<tr><td>${i.instance}</td><td>${stateCell(i.status)}</td><td>${i.failures}</td>
+  const waits = hold === undefined ? '' : html`<br><small class="sla-hold" title="held by the SLA check before its task is taken down">waits: ${hold}</small>`;
+  return html`<tr><td>${i.instance}</td><td>${stateCell(i.status)}${waits}</td><td>${i.failures}</td>
 <td>${shortHash(i.fromSpecHash, 'none (added)')}</td><td>${shortHash(i.toSpecHash, 'none (removed)')}</td>
 <td>${watched}</td><td>${i.healthySince !== null ? time(i.healthySince) : ''}</td></tr>\n`;
 }
@@ -150,11 +156,12 @@ export function updatePage(cluster: string, u: JobUpdate, nav: Nav = PLAIN_NAV):
     ],
     'settings',
   );
+  const holds = slaHolds(u);
   const instances =
     u.instances.length === 0
       ? html`<p>The update touches no instance.</p>`
       : html`<table class="instances"><tr><th>Instance</th><th>Status</th><th>Failures</th><th>From</th><th>To</th><th>Watched task</th><th>Healthy since</th></tr>
-${u.instances.map((i) => instanceRow(u, i))}</table>`;
+${u.instances.map((i) => instanceRow(u, i, holds.get(i.instance)))}</table>`;
   const updateEvents = html`<table class="events"><tr><th>Time</th><th>Status</th><th>By</th><th>Message</th></tr>
 ${u.events.map((e) => html`<tr><td>${time(e.at)}</td><td>${stateCell(e.status)}</td><td>${e.user ?? html`<small>the scheduler</small>`}</td><td>${e.message ?? ''}</td></tr>\n`)}</table>`;
   const shown = u.instanceEvents.slice(-INSTANCE_EVENTS_SHOWN);

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../dsl/jobspec.js';
 import { PATHS } from '../api/routes.js';
-import type { JobUpdate } from '../api/updates-api.js';
+import { SLA_HOLD_PREFIX, type JobUpdate } from '../api/updates-api.js';
 import { PlayedAgents } from '../testing/played-agents.js';
 import { FakeClock, jobSpec, startHarness, type Harness, type HarnessOptions } from '../testing/scheduler-harness.js';
-import { foldMissed } from './web-pages-updates.js';
+import { foldMissed, updatePage } from './web-pages-updates.js';
 
 const CLIENT = { 'x-aurora-client': 'test' };
 const JOB = { role: 'www-data', environment: 'prod', name: 'hello' };
@@ -138,6 +138,38 @@ describe('the update pages', () => {
     // Over: nothing left to watch, so it no longer reloads.
     expect(p.body).not.toContain('http-equiv="refresh"');
     expect(p.body).not.toContain('<script');
+  });
+
+  it('marks each instance an SLA check holds, with why, while the update is active, and no longer once it is over', async () => {
+    await start();
+    const COUNT = 'count policy needs 2 other instances RUNNING for 60s, 1 is';
+    const spec = service({ slaPolicy: { kind: 'count', count: 2, durationSecs: 60 } }, { slaAware: true, strategy: { kind: 'queue', groupSize: 2 } });
+    await createRunning(spec);
+    await tick(120_000);
+    // Instance 0 goes; instance 1 would leave only instance 2 RUNNING, where the policy needs 2.
+    const u = await startUpdate({ ...spec, priority: 1 });
+    await tick(1_000);
+
+    const held = await page(updatePath(u.id));
+    const rows = held.body.match(/<table class="instances">[\s\S]*?<\/table>/)![0];
+    expect(visible(rows)).toContain(`1 UPDATING waits: ${COUNT} 0`);
+    expect(rows).toContain(`<small class="sla-hold" title="held by the SLA check before its task is taken down">waits: ${COUNT}</small>`);
+    // Only the held instance says so; the events below say when the hold began.
+    expect(rows.match(/class="sla-hold"/g)).toHaveLength(1);
+    expect(held.text).toContain(`INSTANCE_UPDATING ${SLA_HOLD_PREFIX}${COUNT}`);
+
+    // The reason comes from the scheduler's words, but is text on the page, never markup.
+    const record = (await h.app.inject({ url: PATHS.jobUpdate('www-data', 'prod', 'hello', u.id) })).json().update as JobUpdate;
+    const odd: JobUpdate = { ...record, instanceEvents: [...record.instanceEvents, { instance: 1, action: 'INSTANCE_UPDATING', at: clock.now(), message: `${SLA_HOLD_PREFIX}said <b>no</b>` }] };
+    expect(updatePage('devcluster', odd)).toContain('waits: said &lt;b&gt;no&lt;/b&gt;</small>');
+
+    // Over: the events still tell the story, but nothing waits any more.
+    await post(PATHS.jobUpdateAction('www-data', 'prod', 'hello', 'abort'), { message: 'enough' });
+    const over = await page(updatePath(u.id));
+    expect(over.body).toContain('<span class="state ABORTED">ABORTED</span>');
+    expect(over.body).not.toContain('class="sla-hold"');
+    expect(visible(over.body.match(/<table class="instances">[\s\S]*?<\/table>/)![0])).not.toContain('waits:');
+    expect(over.text).toContain(`INSTANCE_UPDATING ${SLA_HOLD_PREFIX}${COUNT}`);
   });
 
   it('lists updates newest first, those in progress apart, for the cluster and per role', async () => {

@@ -14,15 +14,15 @@
  *
  *   npm run bench -- --runs 40 [--new-keys 5] [--json]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import yargs from 'yargs';
 import { SchedulerClient } from '../client/api/index.js';
 import { compileConfigJob, loadConfig } from '../client/config/loader.js';
 import { parseJobKey } from '../dsl/key.js';
-import { BINS, runCli, startAgent, startScheduler } from '../devcluster/daemons.js';
+import { BINS } from '../devcluster/daemons.js';
+import { startTestCluster } from '../devcluster/test-cluster.js';
 
 const argv = await yargs(hideBin(process.argv))
   .option('runs', { type: 'number', default: 40, describe: 'timed creates with a warm config cache' })
@@ -50,13 +50,11 @@ function stats(xs: readonly number[]): Stats {
   return { p50: percentile(s, 50), p99: percentile(s, 99), min: s[0] ?? Number.NaN, max: s[s.length - 1] ?? Number.NaN, n: s.length };
 }
 
-const root = mkdtempSync(path.join(tmpdir(), 'aurora-bench-'));
+const cluster = await startTestCluster({ tmpPrefix: 'aurora-bench-', agents: [{ args: ['--kill-grace-ms', '500'] }] });
+const root = cluster.root;
+// The CLIs' config cache (startTestCluster's default), which the bench warms itself.
 const cacheDir = path.join(root, 'cache');
-const scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler') });
-const agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--kill-grace-ms', '500'] });
-writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]));
-const env = { ...process.env, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: cacheDir };
-const client = new SchedulerClient({ cluster: 'devcluster', baseUrl: scheduler.url });
+const client = new SchedulerClient({ cluster: 'devcluster', baseUrl: cluster.scheduler.url });
 
 const warmNames = Array.from({ length: argv.warmup + argv.runs }, (_, i) => `bench${i}`);
 const newNames = Array.from({ length: argv['new-keys'] }, (_, i) => `fresh${i}`);
@@ -95,7 +93,7 @@ function childCpuMs(): number | undefined {
 async function create(name: string): Promise<{ whole: number; cpu: number | undefined; cluster: number | undefined }> {
   const cpuBefore = childCpuMs();
   const started = performance.now();
-  const r = await runCli(BINS.aurora, ['job', 'create', keyOf(name), config, '--wait-until', 'RUNNING'], { env, cwd: root });
+  const r = await cluster.run(BINS.aurora, ['job', 'create', keyOf(name), config, '--wait-until', 'RUNNING'], { cwd: root });
   const whole = performance.now() - started;
   const cpuAfter = childCpuMs();
   const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
@@ -125,9 +123,7 @@ try {
   const jobs = await client.listJobs({ role: 'bench' }).catch(() => []);
   await Promise.all(jobs.map((j) => client.killJob(j.key).catch(() => undefined)));
   for (let i = 0; i < 200 && (await client.listJobs({ role: 'bench' }).catch(() => [])).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-  await agent.stop();
-  await scheduler.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster.stop();
 }
 
 const rows: { label: string; figure: string; s: Stats }[] = [

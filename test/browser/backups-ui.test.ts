@@ -4,20 +4,17 @@
  * An operator finds the page in the navigation and sees the backup; a user who may read jobs
  * but not list backups sees no link, and gets the refusal page in the UI's look.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 import { CLIENT_HEADER } from '../../scheduler/api/agent-protocol.js';
 import type { BackupNowResponse } from '../../scheduler/api/backup-api.js';
 import { PATHS } from '../../scheduler/api/routes.js';
 import { haveChromium, keepScreenshot, launchBrowser, requireBuild, VIEWPORT } from './chromium.js';
 
-let root: string;
+let cluster: TestCluster;
 let backupDir: string;
-let scheduler: Daemon | undefined;
 let browser: Browser | undefined;
 let backup: BackupNowResponse['backup'];
 
@@ -32,17 +29,16 @@ async function pageAs(user: 'alice' | 'bob'): Promise<Page> {
 describe.skipIf(!haveChromium)("the scheduler's backups page", () => {
   beforeAll(async () => {
     requireBuild();
-    root = mkdtempSync(path.join(tmpdir(), 'aurora-browser-backups-'));
-    backupDir = path.join(root, 'backups');
-    const ini = path.join(root, 'security.ini');
-    // alice: an operator; bob: reads (and changes) jobs, and is no operator.
-    writeFileSync(ini, ['[users]', 'alice = alice-secret, admin', 'bob = bob-secret, jobs', '', '[roles]', 'admin = *', 'jobs = thrift.AuroraSchedulerManager:*', ''].join('\n'));
-    chmodSync(ini, 0o600);
-    scheduler = await startScheduler({
-      dataDir: path.join(root, 'scheduler'),
-      extraArgs: ['--security-ini', ini, '--restrict-reads', '--backup-dir', backupDir, '--max-saved-backups', '7'],
+    cluster = await startTestCluster({
+      tmpPrefix: 'aurora-browser-backups-',
+      // alice: an operator; bob: reads (and changes) jobs, and is no operator.
+      securityIni: ['[users]', 'alice = alice-secret, admin', 'bob = bob-secret, jobs', '', '[roles]', 'admin = *', 'jobs = thrift.AuroraSchedulerManager:*', ''].join('\n'),
+      schedulerArgs: (root) => ['--restrict-reads', '--backup-dir', path.join(root, 'backups'), '--max-saved-backups', '7'],
+      // The page needs no agent.
+      agents: [],
     });
-    const res = await fetch(`${scheduler.url}${PATHS.backups}`, { method: 'POST', headers: { authorization: basic('alice'), [CLIENT_HEADER]: 'test' } });
+    backupDir = path.join(cluster.root, 'backups');
+    const res = await fetch(`${cluster.scheduler.url}${PATHS.backups}`, { method: 'POST', headers: { authorization: basic('alice'), [CLIENT_HEADER]: 'test' } });
     expect(res.status, await res.clone().text()).toBe(200);
     backup = ((await res.json()) as BackupNowResponse).backup;
     browser = await launchBrowser();
@@ -50,15 +46,14 @@ describe.skipIf(!haveChromium)("the scheduler's backups page", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await scheduler?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it('is linked for an operator, and lists the backup dir, its settings and the backup made through the API', async () => {
     const page = await pageAs('alice');
-    await page.goto(`${scheduler!.url}/scheduler`);
+    await page.goto(`${cluster.scheduler.url}/scheduler`);
     await page.locator('nav .pages a', { hasText: 'Backups' }).click();
-    await page.waitForURL(`${scheduler!.url}/backups`);
+    await page.waitForURL(`${cluster.scheduler.url}/backups`);
     expect(await page.locator('h1').innerText()).toBe('Backups');
     const settings = page.locator('table.backup-settings');
     expect(await settings.locator('tr', { hasText: 'Backup dir' }).locator('td').innerText()).toContain(backupDir);
@@ -79,11 +74,11 @@ describe.skipIf(!haveChromium)("the scheduler's backups page", () => {
 
   it('is neither linked nor shown to a user without the permission, who gets the refusal page', async () => {
     const page = await pageAs('bob');
-    const home = await page.goto(`${scheduler!.url}/scheduler`);
+    const home = await page.goto(`${cluster.scheduler.url}/scheduler`);
     expect(home?.status()).toBe(200);
     expect(await page.locator('nav .pages a').allInnerTexts()).toEqual(['Updates', 'Cron jobs']);
 
-    const res = await page.goto(`${scheduler!.url}/backups`);
+    const res = await page.goto(`${cluster.scheduler.url}/backups`);
     expect(res?.status()).toBe(403);
     expect(res?.headers()['content-type']).toMatch(/^text\/html/);
     expect(await page.locator('h1').innerText()).toBe('Not allowed');

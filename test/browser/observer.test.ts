@@ -7,12 +7,11 @@
  * Needs `npm run build` first (the daemons run from dist/). Set OBSERVER_SCREENSHOTS to a
  * directory to keep screenshots of the pages (to judge the design; they are not committed).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, freePort, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 import { haveChromium, launchPersistent, requireBuild } from './chromium.js';
 
 const KEY = 'devcluster/www-data/prod/ticker';
@@ -34,15 +33,13 @@ export const jobs = [
 ];
 `;
 
+let cluster: TestCluster;
 let root: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon | undefined;
-let agent: Daemon | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 let taskId: string;
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
+const aurora = (...args: string[]) => cluster.aurora(...args);
 
 /** A full-page screenshot, kept only when OBSERVER_SCREENSHOTS names a directory. */
 async function screenshot(name: string): Promise<void> {
@@ -59,14 +56,9 @@ function lastTick(text: string): number {
 describe.skipIf(!haveChromium)('the observer in Chromium', () => {
   beforeAll(async () => {
     requireBuild();
-    root = mkdtempSync(path.join(tmpdir(), 'aurora-browser-'));
-    scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), port: await freePort() });
-    agent = await startAgent({ schedulerUrl: scheduler.url, dataDir: path.join(root, 'agent'), extraArgs: ['--kill-grace-ms', '1000'] });
-    writeFileSync(
-      path.join(root, 'clusters.json'),
-      JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'UNAUTHENTICATED' }]),
-    );
-    env = { ...process.env, AURORA_CONFIG_ROOT: root };
+    // The client keeps its config cache where a user's is.
+    cluster = await startTestCluster({ tmpPrefix: 'aurora-browser-', agents: [{ args: ['--kill-grace-ms', '1000'] }], cacheDir: null });
+    root = cluster.root;
     const config = path.join(root, 'ticker.aurora.ts');
     writeFileSync(config, CONFIG);
     const created = await aurora('job', 'create', KEY, config, '--wait-until', 'RUNNING');
@@ -81,30 +73,28 @@ describe.skipIf(!haveChromium)('the observer in Chromium', () => {
 
   afterAll(async () => {
     await context?.close();
-    if (taskId && agent) {
+    if (taskId && cluster) {
       await aurora('job', 'kill', KEY);
       // Leave nothing running: wait until the agent has killed the ticker.
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
-        const res = await fetch(`${agent.url}/api/tasks/${taskId}`).catch(() => null);
+        const res = await fetch(`${cluster.agent.url}/api/tasks/${taskId}`).catch(() => null);
         const state = res?.ok ? ((await res.json()) as { state: string }).state : null;
         if (state === 'KILLED' || state === 'FINISHED' || state === 'FAILED') break;
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    await agent?.stop();
-    await scheduler?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it("opens the observer's task page from the scheduler's job page", async () => {
-    const res = await page.goto(`${scheduler!.url}/scheduler/www-data/prod/ticker`);
+    const res = await page.goto(`${cluster.scheduler.url}/scheduler/www-data/prod/ticker`);
     expect(res?.status()).toBe(200);
     await expect.poll(() => page.locator('h1').textContent()).toContain(KEY);
     const link = page.locator(`a[href$="/task/${taskId}"]`);
-    expect(await link.getAttribute('href')).toBe(`${agent!.url}/task/${taskId}`);
+    expect(await link.getAttribute('href')).toBe(`${cluster.agent.url}/task/${taskId}`);
     await link.click();
-    await page.waitForURL(`${agent!.url}/task/${taskId}`);
+    await page.waitForURL(`${cluster.agent.url}/task/${taskId}`);
     expect(await page.locator('h1').textContent()).toContain('www-data/prod/ticker/0');
   });
 
@@ -125,7 +115,7 @@ describe.skipIf(!haveChromium)('the observer in Chromium', () => {
 
   it('follows the log as the process writes, and pauses', async () => {
     await page.locator('table.grid tbody tr', { hasText: 'ticker' }).first().getByRole('link', { name: 'stdout' }).click();
-    await page.waitForURL(`${agent!.url}/task/${taskId}/tail/ticker/0/stdout`);
+    await page.waitForURL(`${cluster.agent.url}/task/${taskId}/tail/ticker/0/stdout`);
     const log = page.locator('#log');
     await expect.poll(async () => lastTick((await log.textContent()) ?? '')).toBeGreaterThan(0);
     // A mark on the window survives only if the page is never reloaded.
@@ -148,22 +138,22 @@ describe.skipIf(!haveChromium)('the observer in Chromium', () => {
     const download = page.locator('#download');
     const href = await download.getAttribute('href');
     expect(href).toBe(`/task/${taskId}/logs/ticker/0/stdout?download=1`);
-    const res = await page.request.get(`${agent!.url}${href}`);
+    const res = await page.request.get(`${cluster.agent.url}${href}`);
     expect(res.headers()['content-disposition']).toBe(`attachment; filename="${taskId}-ticker-0-stdout.log"`);
     expect(await res.text()).toContain('tick 1\n');
   });
 
   it('browses the sandbox and opens a log file', async () => {
-    await page.goto(`${agent!.url}/task/${taskId}`);
+    await page.goto(`${cluster.agent.url}/task/${taskId}`);
     await page.getByRole('link', { name: 'Sandbox' }).click();
-    await page.waitForURL(`${agent!.url}/task/${taskId}/files`);
+    await page.waitForURL(`${cluster.agent.url}/task/${taskId}/files`);
     expect(await page.locator('table.grid').textContent()).toContain('.checkpoint.jsonl');
     await screenshot('sandbox');
     for (const name of ['.logs/', 'ticker/', '0/', 'stdout']) {
       await page.getByRole('link', { name, exact: true }).click();
       await page.waitForLoadState();
     }
-    expect(page.url()).toBe(`${agent!.url}/task/${taskId}/files?path=.logs%2Fticker%2F0%2Fstdout`);
+    expect(page.url()).toBe(`${cluster.agent.url}/task/${taskId}/files?path=.logs%2Fticker%2F0%2Fstdout`);
     expect(await page.locator('pre.log').textContent()).toContain('tick 1\n');
     expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(
       `/task/${taskId}/download?path=.logs%2Fticker%2F0%2Fstdout`,
@@ -172,7 +162,7 @@ describe.skipIf(!haveChromium)('the observer in Chromium', () => {
 
   it('refuses a path that leaves the sandbox', async () => {
     for (const p of ['..', '../..', '.logs/../../..', '/etc']) {
-      const res = await page.goto(`${agent!.url}/task/${taskId}/files?path=${encodeURIComponent(p)}`);
+      const res = await page.goto(`${cluster.agent.url}/task/${taskId}/files?path=${encodeURIComponent(p)}`);
       expect(res?.status(), p).toBe(400);
       const message = (await page.locator('.error').textContent()) ?? '';
       expect(message).toMatch(/leaves the task sandbox|is an absolute path/);
@@ -181,15 +171,15 @@ describe.skipIf(!haveChromium)('the observer in Chromium', () => {
     await screenshot('refused');
     // The way back is a link, not a dead end.
     await page.getByRole('link', { name: 'The task sandbox' }).click();
-    await page.waitForURL(`${agent!.url}/task/${taskId}/files`);
+    await page.waitForURL(`${cluster.agent.url}/task/${taskId}/files`);
   });
 
   it('lists the task on the tasks page', async () => {
-    await page.goto(`${agent!.url}/`);
+    await page.goto(`${cluster.agent.url}/`);
     const row = page.locator('table.grid tbody tr', { hasText: taskId });
     expect(await row.textContent()).toContain('RUNNING');
     await screenshot('tasks');
     await row.getByRole('link').first().click();
-    await page.waitForURL(`${agent!.url}/task/${taskId}`);
+    await page.waitForURL(`${cluster.agent.url}/task/${taskId}`);
   });
 });

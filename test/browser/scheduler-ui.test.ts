@@ -6,12 +6,12 @@
  * use, the victim's job page says what preempted it, and users without credentials or without
  * the permission get pages that say so and what to do.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { BINS } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 import { haveChromium, keepScreenshot, launchBrowser, requireBuild, VIEWPORT } from './chromium.js';
 
 const jobConfig = (name: string, environment: string, cpu: number, production: boolean) => `
@@ -34,14 +34,13 @@ export const jobs = [
 const BATCH = 'devcluster/www-data/devel/batch';
 const WEB = 'devcluster/www-data/prod/web';
 
+let cluster: TestCluster;
 let root: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon | undefined;
-let agent: Daemon | undefined;
+let home: string;
 let browser: Browser | undefined;
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
-const admin = (...args: string[]) => runCli(BINS.auroraAdmin, args, { env });
+const aurora = (...args: string[]) => cluster.run(BINS.aurora, args, { env: { HOME: home } });
+const admin = (...args: string[]) => cluster.run(BINS.auroraAdmin, args, { env: { HOME: home } });
 
 async function mustRun(r: Promise<{ code: number; stdout: string; stderr: string }>, what: string): Promise<string> {
   const res = await r;
@@ -61,24 +60,14 @@ async function pageAs(user: 'alice' | 'carol' | null): Promise<Page> {
 describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () => {
   beforeAll(async () => {
     requireBuild();
-    root = mkdtempSync(path.join(tmpdir(), 'aurora-browser-ui-'));
-    const ini = path.join(root, 'security.ini');
-    writeFileSync(ini, ['[users]', 'alice = alice-secret, admin', 'carol = carol-secret', '', '[roles]', 'admin = *', ''].join('\n'));
-    chmodSync(ini, 0o600);
-    scheduler = await startScheduler({
-      dataDir: path.join(root, 'scheduler'),
-      extraArgs: ['--security-ini', ini, '--restrict-reads', '--preemption-delay-ms', '500'],
+    cluster = await startTestCluster({
+      tmpPrefix: 'aurora-browser-ui-',
+      securityIni: ['[users]', 'alice = alice-secret, admin', 'carol = carol-secret', '', '[roles]', 'admin = *', ''].join('\n'),
+      schedulerArgs: ['--restrict-reads', '--preemption-delay-ms', '500'],
+      agents: [{ args: ['--cpu', '1', '--ram-mb', '1024', '--disk-mb', '1024', '--kill-grace-ms', '300'] }],
     });
-    agent = await startAgent({
-      schedulerUrl: scheduler.url,
-      dataDir: path.join(root, 'agent'),
-      extraArgs: ['--cpu', '1', '--ram-mb', '1024', '--disk-mb', '1024', '--kill-grace-ms', '300'],
-    });
-    writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url, auth_mechanism: 'BASIC' }]));
-    const home = path.join(root, 'home');
-    mkdirSync(home);
-    writeFileSync(path.join(home, '.netrc'), 'machine 127.0.0.1 login alice password alice-secret\n', { mode: 0o600 });
-    env = { ...process.env, HOME: home, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
+    root = cluster.root;
+    home = cluster.home('home', 'alice', 'alice-secret');
 
     await mustRun(admin('set_quota', 'devcluster', 'www-data', '1', '512MB', '512MB'), 'aurora-admin set_quota');
     writeFileSync(path.join(root, 'batch.aurora.ts'), jobConfig('batch', 'devel', 0.8, false));
@@ -91,16 +80,16 @@ describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () 
 
   afterAll(async () => {
     await browser?.close();
-    await aurora('job', 'kill', WEB);
-    await aurora('job', 'kill', BATCH);
-    await agent?.stop();
-    await scheduler?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    if (cluster) {
+      await aurora('job', 'kill', WEB);
+      await aurora('job', 'kill', BATCH);
+    }
+    await cluster?.stop();
   });
 
   it("shows a role's quota beside its production and non-production use", async () => {
     const page = await pageAs('alice');
-    await page.goto(`${scheduler!.url}/scheduler/www-data`);
+    await page.goto(`${cluster.scheduler.url}/scheduler/www-data`);
     const rows = page.locator('table.quota tr');
     await expect.poll(() => rows.count()).toBe(4);
     const cells = async (label: string) =>
@@ -115,7 +104,7 @@ describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () 
 
   it("says on the victim's job page what preempted it, without opening its events", async () => {
     const page = await pageAs('alice');
-    await page.goto(`${scheduler!.url}/scheduler/www-data/devel/batch`);
+    await page.goto(`${cluster.scheduler.url}/scheduler/www-data/devel/batch`);
     const earlier = page.locator('h2:has-text("Earlier tasks") + table');
     await expect.poll(() => earlier.locator('td.message').first().innerText()).toBe('Preempted by www-data/prod/web/0');
     // The replacement waits: there is no room left for it.
@@ -130,7 +119,7 @@ describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () 
 
   it('tells a user without the permission which one is missing and who can grant it', async () => {
     const page = await pageAs('carol');
-    const res = await page.goto(`${scheduler!.url}/scheduler/www-data`);
+    const res = await page.goto(`${cluster.scheduler.url}/scheduler/www-data`);
     expect(res?.status()).toBe(403);
     expect(await page.locator('h1').innerText()).toContain('Not allowed');
     expect(await page.locator('.refusal').innerText()).toContain('carol may not thrift.AuroraSchedulerManager:getJobs:www-data');
@@ -150,7 +139,7 @@ describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () 
       delete headers['www-authenticate'];
       await route.fulfill({ response, headers });
     });
-    const res = await page.goto(`${scheduler!.url}/scheduler/www-data/devel/batch`);
+    const res = await page.goto(`${cluster.scheduler.url}/scheduler/www-data/devel/batch`);
     expect(res?.status()).toBe(401);
     expect(await page.locator('h1').innerText()).toContain('Sign in needed');
     expect(await page.locator('body').innerText()).toContain('~/.netrc');

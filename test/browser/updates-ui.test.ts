@@ -6,12 +6,12 @@
  * page to the update's page, which reloads itself until every instance has rolled forward, and
  * the cron job's page to its schedule, zone and runs.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINS, runCli, startAgent, startScheduler, type Daemon } from '../../devcluster/daemons.js';
+import { BINS } from '../../devcluster/daemons.js';
+import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 import { haveChromium, keepScreenshot, launchBrowser, requireBuild, VIEWPORT } from './chromium.js';
 
 const serviceConfig = (cmdline: string) => `
@@ -55,15 +55,14 @@ const WEB = 'devcluster/www-data/prod/web';
 const NIGHTLY = 'devcluster/www-data/prod/nightly';
 const ZONE = 'Europe/Amsterdam';
 
+let cluster: TestCluster;
 let root: string;
-let env: NodeJS.ProcessEnv;
-let scheduler: Daemon | undefined;
-let agent: Daemon | undefined;
+let home: string;
 let browser: Browser | undefined;
 let page: Page;
 let updateId = '';
 
-const aurora = (...args: string[]) => runCli(BINS.aurora, args, { env });
+const aurora = (...args: string[]) => cluster.run(BINS.aurora, args, { env: { HOME: home } });
 
 async function mustRun(r: Promise<{ code: number; stdout: string; stderr: string }>, what: string): Promise<string> {
   const res = await r;
@@ -78,7 +77,7 @@ async function compiled(key: string, file: string): Promise<unknown> {
 
 /** A call of the scheduler's API, as a client makes it (the header marks it as not a page's). */
 async function api(method: 'POST' | 'DELETE', apiPath: string, body?: object): Promise<any> {
-  const res = await fetch(`${scheduler!.url}${apiPath}`, {
+  const res = await fetch(`${cluster.scheduler.url}${apiPath}`, {
     method,
     headers: { 'x-aurora-client': 'updates-ui-test', ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -99,17 +98,15 @@ async function rows(table: ReturnType<Page['locator']>): Promise<string[][]> {
 describe.skipIf(!haveChromium)("the scheduler's update and cron pages", () => {
   beforeAll(async () => {
     requireBuild();
-    root = mkdtempSync(path.join(tmpdir(), 'aurora-browser-updates-'));
-    scheduler = await startScheduler({ dataDir: path.join(root, 'scheduler'), extraArgs: ['--cron-timezone', ZONE] });
-    agent = await startAgent({
-      schedulerUrl: scheduler.url,
-      dataDir: path.join(root, 'agent'),
-      extraArgs: ['--cpu', '2', '--ram-mb', '1024', '--disk-mb', '1024', '--kill-grace-ms', '300'],
+    cluster = await startTestCluster({
+      tmpPrefix: 'aurora-browser-updates-',
+      schedulerArgs: ['--cron-timezone', ZONE],
+      agents: [{ args: ['--cpu', '2', '--ram-mb', '1024', '--disk-mb', '1024', '--kill-grace-ms', '300'] }],
     });
-    writeFileSync(path.join(root, 'clusters.json'), JSON.stringify([{ name: 'devcluster', scheduler_uri: scheduler.url }]));
-    const home = path.join(root, 'home');
+    root = cluster.root;
+    // The CLIs' HOME: one of the test's own, with no .netrc (the cluster is unauthenticated).
+    home = path.join(root, 'home');
     mkdirSync(home);
-    env = { ...process.env, HOME: home, AURORA_CONFIG_ROOT: root, AURORA_CACHE_DIR: path.join(root, 'cache') };
 
     writeFileSync(path.join(root, 'web.aurora.ts'), serviceConfig('sleep 600'));
     writeFileSync(path.join(root, 'web-v2.aurora.ts'), serviceConfig('sleep 601'));
@@ -126,19 +123,19 @@ describe.skipIf(!haveChromium)("the scheduler's update and cron pages", () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (scheduler) await api('DELETE', '/api/v1/cron/www-data/prod/nightly').catch(() => undefined);
-    await aurora('job', 'kill', NIGHTLY);
-    await aurora('job', 'kill', WEB);
-    await agent?.stop();
-    await scheduler?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    if (cluster) {
+      await api('DELETE', '/api/v1/cron/www-data/prod/nightly').catch(() => undefined);
+      await aurora('job', 'kill', NIGHTLY);
+      await aurora('job', 'kill', WEB);
+    }
+    await cluster?.stop();
   });
 
   it("follows the job page to its update, whose page shows each instance roll forward", async () => {
     const v2 = await compiled(WEB, path.join(root, 'web-v2.aurora.ts'));
     updateId = (await api('POST', '/api/v1/jobs/www-data/prod/web/updates', { spec: v2, message: 'sleep a second longer' })).update.id;
     // Two instances watched 5 s each, one after the other: the update takes 10 s or more.
-    await page.goto(`${scheduler!.url}/scheduler/www-data/prod/web`);
+    await page.goto(`${cluster.scheduler.url}/scheduler/www-data/prod/web`);
     expect(await page.locator('.notice').innerText()).toMatch(new RegExp(`^Update ${updateId} by anonymous is ROLLING_FORWARD`));
     const updates = page.locator('h2:has-text("Updates") + table');
     expect(await updates.locator('tr.active').innerText()).toContain(updateId);
@@ -178,7 +175,7 @@ describe.skipIf(!haveChromium)("the scheduler's update and cron pages", () => {
   });
 
   it("follows a cron job's page to its schedule in the cluster's zone, next runs and last runs", async () => {
-    await page.goto(`${scheduler!.url}/scheduler/www-data/prod/nightly`);
+    await page.goto(`${cluster.scheduler.url}/scheduler/www-data/prod/nightly`);
     expect(await page.locator('.cron-summary').innerText()).toContain(`30 2 * * * in ${ZONE} (the cluster's)`);
     await page.locator('a', { hasText: 'Schedule and runs' }).click();
     await expect.poll(() => page.locator('h1').innerText()).toBe('Cron jobs of www-data');
@@ -197,7 +194,7 @@ describe.skipIf(!haveChromium)("the scheduler's update and cron pages", () => {
   });
 
   it('links the updates and cron pages from the cluster page, the updates newest first', async () => {
-    await page.goto(`${scheduler!.url}/scheduler`);
+    await page.goto(`${cluster.scheduler.url}/scheduler`);
     await page.locator('nav a', { hasText: 'Updates' }).click();
     await expect.poll(() => page.locator('h1').innerText()).toBe('Updates');
     const finished = page.locator('h2:has-text("Finished") + table.updates');

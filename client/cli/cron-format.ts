@@ -1,6 +1,6 @@
 /** Output of `aurora cron`. Pure: data in, lines out. */
 import { formatJobKey } from '../../dsl/key.js';
-import type { CronJobView, CronRun } from '../../scheduler/api/cron-api.js';
+import { cronRunEffect, cronZoneTime, type CronJobView, type CronRun } from '../../scheduler/api/cron-api.js';
 
 /**
  * A time in UTC, and in the schedule's zone when that is another: the schedule is read there, so
@@ -8,48 +8,8 @@ import type { CronJobView, CronRun } from '../../scheduler/api/cron-api.js';
  */
 export function cronTime(ms: number, timezone: string): string {
   const utc = new Date(ms).toISOString();
-  if (timezone === 'UTC' || timezone === 'Etc/UTC') return utc;
-  const local = zonedTime(ms, timezone);
+  const local = cronZoneTime(ms, timezone);
   return local === undefined ? utc : `${utc} (${local} ${timezone})`;
-}
-
-/** `2024-01-01 09:00` in `timezone`, or undefined for a zone this Node does not know. */
-function zonedTime(ms: number, timezone: string): string | undefined {
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).formatToParts(new Date(ms));
-  } catch {
-    return undefined;
-  }
-  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** What a run did, in words. */
-function runEffect(run: CronRun): string {
-  const started = `started ${plural(run.taskIds.length, 'task')}`;
-  switch (run.outcome) {
-    case 'STARTED':
-      return started;
-    case 'KILLED_EXISTING':
-      return `killed the previous run's tasks, ${started}`;
-    case 'CANCELLED_NEW':
-      return 'nothing started: the previous run was still active';
-    case 'MISSED':
-      return 'nothing started: the scheduler was down';
-  }
 }
 
 /**
@@ -59,7 +19,7 @@ function runEffect(run: CronRun): string {
 export function formatCronRun(run: CronRun, timezone: string): string {
   const when = cronTime(run.scheduledFor ?? run.at, timezone);
   const byHand = run.scheduledFor === null ? `aurora cron start${run.user ? ` by ${run.user}` : ''}; ` : '';
-  return `  ${when}  ${run.outcome}  ${byHand}${runEffect(run)}`;
+  return `  ${when}  ${run.outcome}  ${byHand}${cronRunEffect(run, 'nothing started: the scheduler was down')}`;
 }
 
 /** The zone line: whose zone it is. */

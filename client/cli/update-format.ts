@@ -4,6 +4,7 @@ import {
   slaHolds,
   UPDATE_STATUS_GROUPS,
   UPDATE_STATUSES,
+  updateProgress,
   type InstanceProgress,
   type JobUpdate,
   type UpdateStatus,
@@ -102,24 +103,6 @@ export function resolveStatuses(values: readonly string[]): UpdateStatus[] {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Statuses whose instances move back to the config the job had. */
-const BACKWARD: ReadonlySet<UpdateStatus> = new Set<UpdateStatus>(['ROLLING_BACK', 'ROLL_BACK_PAUSED', 'ROLL_BACK_AWAITING_PULSE', 'ROLLED_BACK']);
-
-/**
- * How far an update got: `1/3 instances updated, 1 failure`. Instances count in the update's
- * current direction (rolled back, while rolling back).
- */
-export function updateProgress(u: JobUpdate): string {
-  const done = u.instances.filter((i) => i.status === 'SUCCEEDED').length;
-  const failed = u.instances.filter((i) => i.status === 'FAILED').length;
-  const failures = u.instances.reduce((n, i) => n + i.failures, 0);
-  const verb = BACKWARD.has(u.status) ? 'rolled back' : u.kind === 'restart' ? 'restarted' : 'updated';
-  const parts = [`${done}/${plural(u.instances.length, 'instance')} ${verb}`];
-  if (failures > 0) parts.push(plural(failures, 'failure'));
-  if (failed > 0) parts.push(`${plural(failed, 'instance')} failed`);
-  return parts.join(', ');
 }
 
 /**

@@ -35,6 +35,54 @@ export const CronRunSchema = z
   .strict();
 export type CronRun = z.infer<typeof CronRunSchema>;
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * What a run did, in words: `started 2 tasks`, `killed the previous run's tasks, started 2
+ * tasks`, `nothing started: the previous run was still active`; for a MISSED tick, `missed` (the
+ * CLI says each tick, the web UI folds ticks missed together). What `aurora cron show` and the
+ * web UI's cron page show. Pure.
+ */
+export function cronRunEffect(run: CronRun, missed: string): string {
+  const started = `started ${plural(run.taskIds.length, 'task')}`;
+  switch (run.outcome) {
+    case 'STARTED':
+      return started;
+    case 'KILLED_EXISTING':
+      return `killed the previous run's tasks, ${started}`;
+    case 'CANCELLED_NEW':
+      return 'nothing started: the previous run was still active';
+    case 'MISSED':
+      return missed;
+  }
+}
+
+/**
+ * A time as the wall clock of a schedule's zone reads it, `2024-01-01 09:00` (the schedule is
+ * read there, so `0 9 * * *` is easiest to check as 09:00 of that zone); undefined where that
+ * says nothing beside the UTC time (a zone of UTC) or cannot be said (a zone this Node does not
+ * know). What `aurora cron show` and the web UI's cron page show beside UTC. Pure.
+ */
+export function cronZoneTime(ms: number, timezone: string): string | undefined {
+  if (timezone === 'UTC' || timezone === 'Etc/UTC') return undefined;
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).formatToParts(new Date(ms));
+  } catch {
+    return undefined;
+  }
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
 /** Runs kept per cron job (the oldest go first); missed ticks are summarized beyond it. */
 export const MAX_CRON_RUNS = 50;
 

@@ -163,6 +163,28 @@ export function slaHolds(u: Pick<JobUpdate, 'status' | 'instances' | 'instanceEv
   return holds;
 }
 
+/** Statuses in which instances move back to the config the job had. */
+const BACKWARD_UPDATE_STATUSES: ReadonlySet<UpdateStatus> = new Set<UpdateStatus>(['ROLLING_BACK', 'ROLL_BACK_PAUSED', 'ROLL_BACK_AWAITING_PULSE', 'ROLLED_BACK']);
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * How far an update got: `1/3 instances updated, 1 failure`, `2/3 instances restarted, 1
+ * instance failed`. Instances count in the update's current direction (rolled back, while
+ * rolling back). What the CLI (`aurora update info`, the progress line) and the web UI's update
+ * page show. Pure.
+ */
+export function updateProgress(u: Pick<JobUpdate, 'status' | 'kind' | 'instances'>): string {
+  const done = u.instances.filter((i) => i.status === 'SUCCEEDED').length;
+  const failed = u.instances.filter((i) => i.status === 'FAILED').length;
+  const failures = u.instances.reduce((n, i) => n + i.failures, 0);
+  const verb = BACKWARD_UPDATE_STATUSES.has(u.status) ? 'rolled back' : u.kind === 'restart' ? 'restarted' : 'updated';
+  const parts = [`${done}/${plural(u.instances.length, 'instance')} ${verb}`];
+  if (failures > 0) parts.push(plural(failures, 'failure'));
+  if (failed > 0) parts.push(`${plural(failed, 'instance')} failed`);
+  return parts.join(', ');
+}
+
 /** At most this many instance events are kept per update (the oldest go first). */
 export const MAX_INSTANCE_EVENTS = 10_000;
 /** Ended updates kept per job (the oldest go first). */

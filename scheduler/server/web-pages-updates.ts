@@ -1,10 +1,11 @@
 import type { JobKey } from '../../dsl/job-key.js';
 import type { JobSpec } from '../../dsl/jobspec.js';
-import type { CronJobView, CronRun } from '../api/cron-api.js';
+import { cronRunEffect, cronZoneTime, type CronJobView, type CronRun } from '../api/cron-api.js';
 import { PATHS } from '../api/routes.js';
 import {
   ACTIVE_UPDATE_STATUSES,
   slaHolds,
+  updateProgress,
   type InstanceProgress,
   type JobUpdate,
   type UpdateSettings,
@@ -86,21 +87,6 @@ export function describeStrategy(s: UpdateSettings['strategy']): string {
   }
 }
 
-/** Statuses in which instances go back to the config the job had. */
-const BACKWARD: ReadonlySet<UpdateStatus> = new Set<UpdateStatus>(['ROLLING_BACK', 'ROLL_BACK_PAUSED', 'ROLL_BACK_AWAITING_PULSE', 'ROLLED_BACK']);
-
-/** `2/3 instances updated, 1 failure`, in the update's current direction. */
-export function progressLine(u: JobUpdate): string {
-  const done = u.instances.filter((i) => i.status === 'SUCCEEDED').length;
-  const failed = u.instances.filter((i) => i.status === 'FAILED').length;
-  const failures = u.instances.reduce((n, i) => n + i.failures, 0);
-  const verb = BACKWARD.has(u.status) ? 'rolled back' : u.kind === 'restart' ? 'restarted' : 'updated';
-  const parts = [`${done}/${plural(u.instances.length, 'instance')} ${verb}`];
-  if (failures > 0) parts.push(plural(failures, 'failure'));
-  if (failed > 0) parts.push(`${plural(failed, 'instance')} failed`);
-  return parts.join(', ');
-}
-
 /** A spec hash as its first 8 characters, the whole one on hover. */
 function shortHash(hash: string | null, absent: string): SafeHtml {
   return hash ? html`<code title="${hash}">${hash.slice(0, 8)}</code>` : html`<small>${absent}</small>`;
@@ -129,7 +115,7 @@ export function updatePage(cluster: string, u: JobUpdate, nav: Nav = PLAIN_NAV):
   const summary = facts(
     [
       ['Status', html`${stateCell(u.status)}${active ? html` <small>this page reloads every ${UPDATE_REFRESH_SECS} s</small>` : ''}`],
-      ['Progress', progressLine(u)],
+      ['Progress', updateProgress(u)],
       ['Kind', u.kind === 'restart' ? 'restart (instances replaced on the config they run)' : 'update (to a new config)'],
       ['Started by', html`${u.user} <small>at ${time(u.createdAt)}</small>`],
       ['Message', u.message ?? html`<small>none</small>`],
@@ -212,28 +198,8 @@ ${list}
 /** `2026-01-01 09:00:00Z`, and the time in the schedule's zone where that is another. */
 export function cronTime(at: number, timezone: string): SafeHtml {
   const utc = time(at);
-  if (timezone === 'UTC' || timezone === 'Etc/UTC') return html`${utc}`;
-  const local = zonedTime(at, timezone);
+  const local = cronZoneTime(at, timezone);
   return local ? html`${utc} <small>(${local} ${timezone})</small>` : html`${utc}`;
-}
-
-/** `2026-01-01 10:00` in `timezone`; undefined for a zone this Node does not know. */
-function zonedTime(at: number, timezone: string): string | undefined {
-  try {
-    const parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).formatToParts(new Date(at));
-    const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-    return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The zone and whose it is: the job's cronTimezone, or the cluster's (--cron-timezone). */
@@ -262,18 +228,7 @@ export function foldMissed(runs: readonly CronRun[]): RunRow[] {
 }
 
 function runEffect(row: RunRow): string {
-  const { run } = row;
-  const started = `started ${plural(run.taskIds.length, 'task')}`;
-  switch (run.outcome) {
-    case 'STARTED':
-      return started;
-    case 'KILLED_EXISTING':
-      return `killed the previous run's tasks, ${started}`;
-    case 'CANCELLED_NEW':
-      return 'nothing started: the previous run was still active';
-    case 'MISSED':
-      return `${row.missed > 1 ? `${row.missed} ticks` : 'not run'}: the scheduler was down; noticed ${time(run.at)}`;
-  }
+  return cronRunEffect(row.run, `${row.missed > 1 ? `${row.missed} ticks` : 'not run'}: the scheduler was down; noticed ${time(row.run.at)}`);
 }
 
 function runRow(c: CronJobView, row: RunRow): SafeHtml {

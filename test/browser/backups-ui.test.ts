@@ -5,13 +5,13 @@
  * but not list backups sees no link, and gets the refusal page in the UI's look.
  */
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
 import { CLIENT_HEADER } from '../../scheduler/api/agent-protocol.js';
 import type { BackupNowResponse } from '../../scheduler/api/backup-api.js';
 import { PATHS } from '../../scheduler/api/routes.js';
-import { haveChromium, keepScreenshot, launchBrowser, requireBuild, VIEWPORT } from './chromium.js';
+import { haveChromium, keepScreenshot, launchBrowser, pageAs, requireBuild } from './chromium.js';
 
 let cluster: TestCluster;
 let backupDir: string;
@@ -19,12 +19,6 @@ let browser: Browser | undefined;
 let backup: BackupNowResponse['backup'];
 
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:${user}-secret`).toString('base64')}`;
-
-/** A page of a fresh context, signed in as `user`. */
-async function pageAs(user: 'alice' | 'bob'): Promise<Page> {
-  const context = await browser!.newContext({ viewport: VIEWPORT, httpCredentials: { username: user, password: `${user}-secret` } });
-  return context.newPage();
-}
 
 describe.skipIf(!haveChromium)("the scheduler's backups page", () => {
   beforeAll(async () => {
@@ -50,7 +44,7 @@ describe.skipIf(!haveChromium)("the scheduler's backups page", () => {
   });
 
   it('is linked for an operator, and lists the backup dir, its settings and the backup made through the API', async () => {
-    const page = await pageAs('alice');
+    const page = await pageAs(browser, 'alice');
     await page.goto(`${cluster.scheduler.url}/scheduler`);
     await page.locator('nav .pages a', { hasText: 'Backups' }).click();
     await page.waitForURL(`${cluster.scheduler.url}/backups`);
@@ -73,7 +67,7 @@ describe.skipIf(!haveChromium)("the scheduler's backups page", () => {
   });
 
   it('is neither linked nor shown to a user without the permission, who gets the refusal page', async () => {
-    const page = await pageAs('bob');
+    const page = await pageAs(browser, 'bob');
     const home = await page.goto(`${cluster.scheduler.url}/scheduler`);
     expect(home?.status()).toBe(200);
     expect(await page.locator('nav .pages a').allInnerTexts()).toEqual(['Updates', 'Cron jobs']);

@@ -8,11 +8,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINS } from '../../devcluster/daemons.js';
 import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
-import { haveChromium, keepScreenshot, launchBrowser, requireBuild, VIEWPORT } from './chromium.js';
+import { haveChromium, keepScreenshot, launchBrowser, mustRun, pageAs, requireBuild } from './chromium.js';
 
 const jobConfig = (name: string, environment: string, cpu: number, production: boolean) => `
 import { MB, Process, Resources, Service, Task } from '@aurora/dsl';
@@ -41,21 +41,6 @@ let browser: Browser | undefined;
 
 const aurora = (...args: string[]) => cluster.run(BINS.aurora, args, { env: { HOME: home } });
 const admin = (...args: string[]) => cluster.run(BINS.auroraAdmin, args, { env: { HOME: home } });
-
-async function mustRun(r: Promise<{ code: number; stdout: string; stderr: string }>, what: string): Promise<string> {
-  const res = await r;
-  if (res.code !== 0) throw new Error(`${what} exited ${res.code}:\n${res.stdout}\n${res.stderr}`);
-  return res.stdout;
-}
-
-/** A page of a fresh context: alice, carol, or nobody signed in. */
-async function pageAs(user: 'alice' | 'carol' | null): Promise<Page> {
-  const context = await browser!.newContext({
-    viewport: VIEWPORT,
-    ...(user ? { httpCredentials: { username: user, password: `${user}-secret` } } : {}),
-  });
-  return context.newPage();
-}
 
 describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () => {
   beforeAll(async () => {
@@ -88,7 +73,7 @@ describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () 
   });
 
   it("shows a role's quota beside its production and non-production use", async () => {
-    const page = await pageAs('alice');
+    const page = await pageAs(browser, 'alice');
     await page.goto(`${cluster.scheduler.url}/scheduler/www-data`);
     const rows = page.locator('table.quota tr');
     await expect.poll(() => rows.count()).toBe(4);
@@ -103,7 +88,7 @@ describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () 
   });
 
   it("says on the victim's job page what preempted it, without opening its events", async () => {
-    const page = await pageAs('alice');
+    const page = await pageAs(browser, 'alice');
     await page.goto(`${cluster.scheduler.url}/scheduler/www-data/devel/batch`);
     const earlier = page.locator('h2:has-text("Earlier tasks") + table');
     await expect.poll(() => earlier.locator('td.message').first().innerText()).toBe('Preempted by www-data/prod/web/0');
@@ -118,7 +103,7 @@ describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () 
   });
 
   it('tells a user without the permission which one is missing and who can grant it', async () => {
-    const page = await pageAs('carol');
+    const page = await pageAs(browser, 'carol');
     const res = await page.goto(`${cluster.scheduler.url}/scheduler/www-data`);
     expect(res?.status()).toBe(403);
     expect(await page.locator('h1').innerText()).toContain('Not allowed');
@@ -129,7 +114,7 @@ describe.skipIf(!haveChromium)("the scheduler's web UI on a shared cluster", () 
   });
 
   it('asks a visitor without credentials to sign in, and says where the client reads them from', async () => {
-    const page = await pageAs(null);
+    const page = await pageAs(browser, null);
     // A browser asks for a user and password here; headless Chromium cannot show that dialog and
     // fails the navigation instead. Dropping the challenge shows what a user who cancels it sees.
     await page.route('**/*', async (route) => {

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINS } from '../../devcluster/daemons.js';
 import { startTestCluster, type TestCluster } from '../../devcluster/test-cluster.js';
-import { haveChromium, keepScreenshot, launchBrowser, requireBuild, VIEWPORT } from './chromium.js';
+import { haveChromium, keepScreenshot, launchBrowser, mustRun, pageAs, requireBuild } from './chromium.js';
 
 const serviceConfig = (cmdline: string) => `
 import { MB, Process, Resources, Service, Task, UpdateConfig } from '@aurora/dsl';
@@ -64,12 +64,6 @@ let updateId = '';
 
 const aurora = (...args: string[]) => cluster.run(BINS.aurora, args, { env: { HOME: home } });
 
-async function mustRun(r: Promise<{ code: number; stdout: string; stderr: string }>, what: string): Promise<string> {
-  const res = await r;
-  if (res.code !== 0) throw new Error(`${what} exited ${res.code}:\n${res.stdout}\n${res.stderr}`);
-  return res.stdout;
-}
-
 /** The JobSpec the CLI compiles from a config, as `aurora job inspect --json` prints it. */
 async function compiled(key: string, file: string): Promise<unknown> {
   return JSON.parse(await mustRun(aurora('job', 'inspect', key, file, '--json'), `aurora job inspect ${key}`));
@@ -118,7 +112,7 @@ describe.skipIf(!haveChromium)("the scheduler's update and cron pages", () => {
     await api('POST', '/api/v1/cron/www-data/prod/nightly/start');
 
     browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
+    page = await pageAs(browser, null);
   }, 120_000);
 
   afterAll(async () => {

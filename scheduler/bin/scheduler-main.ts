@@ -314,7 +314,7 @@ async function run(argv: string[], reader: TaskDocsReader | null): Promise<void>
       'min-required-instances-for-sla-check': {
         type: 'number',
         default: 20,
-        describe: "sla_host_drain checks count and percentage SLA policies only of production jobs with at least this many active instances (Aurora's -min_required_instances_for_sla_check)",
+        describe: "sla_host_drain and SLA-aware updates check count and percentage SLA policies only of production jobs with at least this many active instances (Aurora's -min_required_instances_for_sla_check)",
       },
       'sla-coordinator-timeout': {
         type: 'string',

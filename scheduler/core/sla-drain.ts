@@ -1,7 +1,7 @@
 import type { SlaPolicySpec } from '../../dsl/jobspec.js';
 import { coordinatorVerdict, DEFAULT_COORDINATOR_ANSWER_TTL_MS, type CoordinatorAnswers, type CoordinatorQuestion } from './sla-coordinator.js';
 import type { InstanceObservation } from './update/observation.js';
-import { slaAllowsTakeDown } from './update/sla.js';
+import { slaAllowsTakeDown, slaCheckApplies } from './update/sla.js';
 
 /**
  * SLA-aware drains (`aurora-admin sla_host_drain`), as Aurora's SlaManager decides them: a task on
@@ -9,7 +9,8 @@ import { slaAllowsTakeDown } from './update/sla.js';
  * instances have been RUNNING for the policy's duration. Pure.
  *
  * - Count and percentage policies apply to production jobs with at least `minRequiredInstances`
- *   active instances (Aurora's -min_required_instances_for_sla_check, 20); other tasks move at once.
+ *   active instances (Aurora's -min_required_instances_for_sla_check, 20); other tasks move at once
+ *   (slaCheckApplies, which SLA-aware updates use too).
  * - A coordinator policy applies to every job, whatever its tier and size: the task moves when
  *   its coordinator said yes (core/sla-coordinator.ts). Without a usable answer it waits, and the
  *   decision lists the questions for the service to ask.
@@ -70,8 +71,7 @@ export function decideDrain(input: DrainInput): DrainDecision {
     const jobDown = down.get(c.jobPath) ?? new Set<number>();
     down.set(c.jobPath, jobDown);
     const observed = input.jobs.get(c.jobPath) ?? new Map<number, InstanceObservation>();
-    const active = [...observed.values()].filter((o) => !['FINISHED', 'FAILED', 'KILLED', 'LOST'].includes(o.state)).length;
-    if (forced || c.policy === null || (c.policy.kind !== 'coordinator' && (!c.production || active < input.minRequiredInstances))) {
+    if (forced || c.policy === null || !slaCheckApplies(c.policy, c.production, observed, input.minRequiredInstances)) {
       move.push(c.taskId);
       jobDown.add(c.instance);
       continue;
@@ -97,7 +97,8 @@ export function decideDrain(input: DrainInput): DrainDecision {
       }
       continue;
     }
-    const verdict = slaAllowsTakeDown({ policy: c.policy, instanceCount: c.instanceCount }, observed, c.instance, jobDown, input.now);
+    const sla = { policy: c.policy, instanceCount: c.instanceCount, production: c.production, minRequiredInstances: input.minRequiredInstances };
+    const verdict = slaAllowsTakeDown(sla, observed, c.instance, jobDown, input.now);
     if (verdict.ok) {
       move.push(c.taskId);
       jobDown.add(c.instance);

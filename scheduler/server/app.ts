@@ -91,7 +91,7 @@ export interface SchedulerAppOptions {
   readonly securityIniPath?: string;
   /** Reads need credentials and permissions too. @default false (open, as in Aurora) */
   readonly restrictReads?: boolean;
-  /** Jobs with fewer active instances are drained without an SLA check. @default 20 (Aurora's) */
+  /** Only production jobs with at least this many active instances are held by a count or percentage SLA policy, in drains and SLA-aware updates. @default 20 (Aurora's) */
   readonly minRequiredInstancesForSla?: number;
   /** Requests to SLA coordinators: timeout, largest answer, how long an answer counts. @default 10 s, 64 KiB, 30 s */
   readonly slaCoordinator?: Partial<SlaCoordinatorSettings>;

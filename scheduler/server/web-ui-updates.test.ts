@@ -141,9 +141,12 @@ describe('the update pages', () => {
   });
 
   it('marks each instance an SLA check holds, with why, while the update is active, and no longer once it is over', async () => {
-    await start();
+    // A count policy holds only production jobs of --min-required-instances-for-sla-check instances (Aurora's 20).
+    await start({ minRequiredInstancesForSla: 1 });
+    await post(PATHS.quota('www-data'), { quota: { cpu: 10, ramMb: 100_000, diskMb: 100_000, gpu: 0 } });
     const COUNT = 'count policy needs 2 other instances RUNNING for 60s, 1 is';
-    const spec = service({ slaPolicy: { kind: 'count', count: 2, durationSecs: 60 } }, { slaAware: true, strategy: { kind: 'queue', groupSize: 2 } });
+    const sla = { production: true, tier: 'preferred', slaPolicy: { kind: 'count', count: 2, durationSecs: 60 } } as const;
+    const spec = service(sla, { slaAware: true, strategy: { kind: 'queue', groupSize: 2 } });
     await createRunning(spec);
     await tick(120_000);
     // Instance 0 goes; instance 1 would leave only instance 2 RUNNING, where the policy needs 2.

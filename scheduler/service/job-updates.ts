@@ -33,6 +33,8 @@ export interface UpdateHost {
   addTask(spec: JobSpec, hash: string, instance: number, failureCount: number, message: string): ScheduledTask;
   durable(): Promise<void>;
   info(message: string): void;
+  /** Aurora's -min_required_instances_for_sla_check: smaller jobs are updated without a count or percentage SLA check. */
+  readonly minRequiredInstancesForSla: number;
   /** Coordinators' answers at hand (coordinator SLA policies), and how long one counts. */
   coordinatorAnswers(): CoordinatorAnswers;
   readonly coordinatorAnswerTtlMs: number;
@@ -222,6 +224,8 @@ export class JobUpdates {
       const step = evaluateUpdate(update, this.observe(path), this.host.now(), {
         policy: target?.slaPolicy ?? null,
         instanceCount: update.toInstanceCount,
+        production: target?.production ?? false,
+        minRequiredInstances: this.host.minRequiredInstancesForSla,
         coordinatorAnswers: this.host.coordinatorAnswers(),
         coordinatorAnswerTtlMs: this.host.coordinatorAnswerTtlMs,
       });

@@ -88,7 +88,7 @@ export interface SchedulerOptions {
   readonly longPollMs: number;
   /** Eight random hex characters, for task and agent ids. @default crypto random */
   readonly randomHex?: () => string;
-  /** Jobs with fewer active instances are drained without an SLA check (Aurora's -min_required_instances_for_sla_check). @default 20 */
+  /** Only production jobs with at least this many active instances are held by a count or percentage SLA policy, in drains and SLA-aware updates (Aurora's -min_required_instances_for_sla_check). @default 20 */
   readonly minRequiredInstancesForSla?: number;
   /** Requests to SLA coordinators: timeout, largest answer, how long an answer counts. @default 10 s, 64 KiB, 30 s */
   readonly slaCoordinator?: Partial<SlaCoordinatorSettings>;
@@ -242,9 +242,11 @@ export class Scheduler {
       coordinatorAnswerTtlMs: this.coordinators.settings.answerTtlMs,
       askCoordinators: (questions: readonly CoordinatorQuestion[]) => this.coordinators.ask(questions),
     };
+    const minRequiredInstancesForSla = options.minRequiredInstancesForSla ?? DEFAULT_MIN_REQUIRED_INSTANCES_FOR_SLA;
     this.updates = new JobUpdates({
       ...coordinatorHooks,
       state: this.state,
+      minRequiredInstancesForSla,
       clusterName: options.clusterName,
       now: () => this.clock.now(),
       newUpdateId: options.newUpdateId ?? (() => randomUUID()),
@@ -262,7 +264,7 @@ export class Scheduler {
     this.maintenance = new HostMaintenanceService({
       ...coordinatorHooks,
       state: this.state,
-      minRequiredInstancesForSla: options.minRequiredInstancesForSla ?? DEFAULT_MIN_REQUIRED_INSTANCES_FOR_SLA,
+      minRequiredInstancesForSla,
       now: () => this.clock.now(),
       change: (task, to, message) => this.change(task, to, message),
       durable: () => this.committer.durable(),

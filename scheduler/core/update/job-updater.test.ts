@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_INSTANCE_EVENTS, SLA_HOLD_PREFIX, SLA_PASSED_MESSAGE, type JobUpdate, type UpdateStatus } from '../../api/updates-api.js';
+import { MAX_INSTANCE_EVENTS, SLA_HOLD_PREFIX, SLA_PASSED_MESSAGE, slaHolds, type JobUpdate, type UpdateStatus } from '../../api/updates-api.js';
 import { applyUserAction, desiredSpecFor, evaluateUpdate } from './job-updater.js';
 import { FakeJob, HOUR, NEW, obs, OLD, settings, T0 } from './testing/fake-job.js';
 
@@ -347,7 +347,8 @@ describe('added and removed instances', () => {
 });
 
 describe('SLA-aware updates', () => {
-  const sla = { policy: { kind: 'count' as const, count: 2, durationSecs: 60 }, instanceCount: 3 };
+  // A production job, and a minimum it meets (Aurora's 20 would leave a 3-instance job unchecked).
+  const sla = { policy: { kind: 'count' as const, count: 2, durationSecs: 60 }, instanceCount: 3, production: true, minRequiredInstances: 1 };
 
   it('takes an instance down only while the others keep the SLA; waits for a new task to have run long enough', () => {
     const job = new FakeJob({ instances: 3, sla });
@@ -375,7 +376,8 @@ describe('SLA-aware updates', () => {
   it('under a coordinator policy, takes down only the tasks the coordinator said yes to, and lists whom to ask', () => {
     const coordinator = { kind: 'coordinator' as const, coordinatorUrl: 'http://c/sla', statusKey: 'drain' };
     const answers = new Map<string, { allowed: boolean; at: number; detail: string }>();
-    const job = new FakeJob({ instances: 3, sla: { policy: coordinator, instanceCount: 3, coordinatorAnswers: answers } });
+    // Coordinator policies apply whatever the job's tier and size.
+    const job = new FakeJob({ instances: 3, sla: { policy: coordinator, instanceCount: 3, production: false, minRequiredInstances: 20, coordinatorAnswers: answers } });
     job.plan({ settings: settings({ slaAware: true, strategy: { kind: 'queue', groupSize: 3 } }) });
     const first = job.step(T0);
     expect(first.actions).toEqual([]);
@@ -441,7 +443,7 @@ describe('SLA-aware updates', () => {
   it('holds on the way back are recorded as INSTANCE_ROLLING_BACK, and a coordinator that said no is the reason until it says yes', () => {
     const coordinator = { kind: 'coordinator' as const, coordinatorUrl: 'http://c/sla', statusKey: 'drain' };
     const answers = new Map<string, { allowed: boolean; at: number; detail: string }>();
-    const job = new FakeJob({ instances: 1, sla: { policy: coordinator, instanceCount: 1, coordinatorAnswers: answers, coordinatorAnswerTtlMs: 30_000 } });
+    const job = new FakeJob({ instances: 1, sla: { policy: coordinator, instanceCount: 1, production: false, minRequiredInstances: 20, coordinatorAnswers: answers, coordinatorAnswerTtlMs: 30_000 } });
     job.plan({ settings: settings({ slaAware: true, watchSecs: 60 }) });
     const asked = job.step(T0);
     expect(eventsSince(asked.update, 1)).toEqual([`0 INSTANCE_UPDATING: ${SLA_HOLD_PREFIX}waiting for SLA coordinator http://c/sla to answer`]);
@@ -478,10 +480,25 @@ describe('SLA-aware updates', () => {
     { name: 'not SLA-aware', slaAware: false, policy: sla.policy },
     { name: 'not SLA-aware, a coordinator policy', slaAware: false, policy: { kind: 'coordinator' as const, coordinatorUrl: 'http://c', statusKey: 'drain' } },
     { name: 'no policy', slaAware: true, policy: null },
-  ])('$name: no SLA gate', ({ slaAware, policy }) => {
-    const job = new FakeJob({ instances: 3, sla: { policy, instanceCount: 3 } });
+    // Aurora's SlaManager.skipSla, as for drains: count and percentage policies bind only production jobs of the minimum size.
+    { name: 'a count policy of a non-production job', slaAware: true, policy: sla.policy, production: false },
+    { name: 'a count policy of a production job below the minimum', slaAware: true, policy: sla.policy, minRequiredInstances: 4 },
+    { name: 'a percentage policy of a production job below the minimum', slaAware: true, policy: { kind: 'percentage' as const, percentage: 90, durationSecs: 60 }, minRequiredInstances: 20 },
+  ])('$name: no SLA gate', ({ slaAware, policy, production = true, minRequiredInstances = 1 }) => {
+    const job = new FakeJob({ instances: 3, sla: { policy, instanceCount: 3, production, minRequiredInstances } });
     job.plan({ settings: settings({ slaAware, strategy: { kind: 'queue', groupSize: 3 } }) });
     expect(job.step(T0).actions.map((a) => a.instance)).toEqual([0, 1, 2]);
+  });
+
+  it('a production job at the minimum is held by its count policy', () => {
+    const job = new FakeJob({ instances: 3, sla: { ...sla, minRequiredInstances: 3 } });
+    job.plan({ settings: settings({ slaAware: true, strategy: { kind: 'queue', groupSize: 3 } }) });
+    const step = job.step(T0);
+    expect(step.actions.map((a) => a.instance)).toEqual([0]);
+    expect(slaHolds(step.update)).toEqual(new Map([
+      [1, 'count policy needs 2 other instances RUNNING for 60s, 1 is'],
+      [2, 'count policy needs 2 other instances RUNNING for 60s, 1 is'],
+    ]));
   });
 });
 

@@ -2,6 +2,7 @@ import type { JobKey } from '../../../dsl/job-key.js';
 import {
   ACTIVE_UPDATE_STATUSES,
   slaHoldReason,
+  slaHolds,
   type InstanceEvent,
   type InstanceProgress,
   type JobUpdate,
@@ -206,15 +207,18 @@ export function evaluateUpdate(
   /** Instances this step takes down: the observations do not show it yet, the SLA must. */
   const goingDown = new Set<number>();
   const slaAware = settings.slaAware && sla !== null;
-  /** Each instance's hold as the record's events left it, read once and only if asked. */
-  let recordedHolds: Map<number, string | null> | undefined;
-  /** The hold an instance's latest event says, this step's events included. */
+  /** The instances the record holds and why (slaHolds), read once and only if asked. */
+  let recordedHolds: Map<number, string> | undefined;
+  /**
+   * The hold an instance's latest event says, this step's events included. An instance evaluated
+   * here is UPDATING: it was so in the record, or this step started it and its event is this step's.
+   */
   const heldFor = (instance: number): string | null => {
     for (let i = instanceEvents.length - 1; i >= 0; i--) {
       const e = instanceEvents[i]!;
       if (e.instance === instance) return slaHoldReason(e);
     }
-    recordedHolds ??= latestHolds(update.instanceEvents);
+    recordedHolds ??= slaHolds(update);
     return recordedHolds.get(instance) ?? null;
   };
   const ctx = (): InstanceContext => ({
@@ -320,13 +324,6 @@ export function evaluateUpdate(
   const wakeAt = wakes.length === 0 ? null : Math.min(...wakes);
   // The pulse was checked above, so a rollback begun in this step is rolling.
   return { update: changed ? record(rollingStatus(direction)) : update, actions, wakeAt, ...(asks.length > 0 ? { ask: asks } : {}) };
-}
-
-/** Each instance's hold by its latest event (null: not held). */
-function latestHolds(events: readonly InstanceEvent[]): Map<number, string | null> {
-  const holds = new Map<number, string | null>();
-  for (const e of events) holds.set(e.instance, slaHoldReason(e));
-  return holds;
 }
 
 function doneMessage(instances: readonly InstanceProgress[], direction: Direction, kind: 'update' | 'restart'): string {

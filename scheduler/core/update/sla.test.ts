@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SlaPolicySpec } from '../../../dsl/jobspec.js';
 import { MAX_SLA_HOLD_REASON } from '../../api/updates-api.js';
 import type { InstanceObservation } from './observation.js';
-import { slaAllowsTakeDown, slaRequirement } from './sla.js';
+import { slaAllowsTakeDown, slaCheckApplies, slaRequirement } from './sla.js';
 import { obs, T0 } from './testing/fake-job.js';
 
 const count = (n: number, durationSecs = 60): SlaPolicySpec => ({ kind: 'count', count: n, durationSecs });
@@ -52,9 +52,45 @@ describe('taking an instance down under an SLA', () => {
       verdict: { ok: false, wakeAt: null, reason: 'percentage policy (75% of 4) needs 3 other instances RUNNING for 60s, 1 is' },
     },
   ])('$name', ({ policy, ran, goingDown, verdict }) => {
-    expect(slaAllowsTakeDown({ policy, instanceCount: ran.length }, job(ran), 0, new Set(goingDown ?? []), T0)).toEqual(verdict);
+    const sla = { policy, instanceCount: ran.length, production: true, minRequiredInstances: 1 };
+    expect(slaAllowsTakeDown(sla, job(ran), 0, new Set(goingDown ?? []), T0)).toEqual(verdict);
+  });
+});
+
+describe('which jobs an SLA policy holds (Aurora\'s SlaManager.skipSla, shared with drains)', () => {
+  const coordinator: SlaPolicySpec = { kind: 'coordinator', coordinatorUrl: 'http://c/sla', statusKey: 'drain' };
+  /** Three RUNNING instances, where count 3 leaves too few once instance 0 goes. */
+  const three = job([600, 600, 600]);
+  it.each<{ name: string; policy: SlaPolicySpec | null; production: boolean; min: number; applies: boolean }>([
+    { name: 'a production job at the minimum: checked', policy: count(3), production: true, min: 3, applies: true },
+    { name: 'a production job above the minimum: checked', policy: percentage(90), production: true, min: 2, applies: true },
+    { name: 'a production job below the minimum: not checked', policy: count(3), production: true, min: 4, applies: false },
+    { name: 'a non-production job: not checked, however large', policy: count(3), production: false, min: 1, applies: false },
+    { name: 'a coordinator policy of a small non-production job: checked', policy: coordinator, production: false, min: 20, applies: true },
+    { name: 'no policy: nothing to check', policy: null, production: true, min: 1, applies: false },
+  ])('$name', ({ policy, production, min, applies }) => {
+    expect(slaCheckApplies(policy, production, three, min)).toBe(applies);
   });
 
+  it('counts only active instances toward the minimum', () => {
+    const ended = new Map([...three, [3, obs.in('FINISHED', 't3', 'x')], [4, obs.in('KILLED', 't4', 'x')]]);
+    expect(slaCheckApplies(count(1), true, ended, 4)).toBe(false);
+    expect(slaCheckApplies(count(1), true, new Map([...ended, [5, obs.in('PENDING', 't5', 'x')]]), 4)).toBe(true);
+  });
+
+  it.each<{ name: string; production: boolean; min: number; held: boolean }>([
+    { name: 'a non-production job goes at once', production: false, min: 1, held: false },
+    { name: 'a production job below the minimum goes at once', production: true, min: 20, held: false },
+    { name: 'a production job at the minimum is held', production: true, min: 3, held: true },
+  ])('a count policy: $name', ({ production, min, held }) => {
+    const verdict = slaAllowsTakeDown({ policy: count(3), instanceCount: 3, production, minRequiredInstances: min }, three, 0, new Set(), T0);
+    expect(verdict.ok).toBe(!held);
+  });
+
+  it('a coordinator policy holds a small non-production job still', () => {
+    const verdict = slaAllowsTakeDown({ policy: coordinator, instanceCount: 3, production: false, minRequiredInstances: 20 }, three, 0, new Set(), T0);
+    expect(verdict).toMatchObject({ ok: false, reason: 'waiting for SLA coordinator http://c/sla to answer' });
+  });
 });
 
 describe('taking an instance down under a coordinator policy', () => {
@@ -62,9 +98,12 @@ describe('taking an instance down under a coordinator policy', () => {
   const ASK = { taskId: 't0', coordinatorUrl: 'http://c/sla', statusKey: 'drain', params: {} };
   const WAITING = 'waiting for SLA coordinator http://c/sla to answer';
   const SAID_NO = 'SLA coordinator http://c/sla said no ({"drain": false})';
+  // Coordinator policies apply whatever the job's tier and size.
   const sla = (answers: [string, { allowed: boolean; at: number }][]) => ({
     policy,
     instanceCount: 2,
+    production: false,
+    minRequiredInstances: 20,
     coordinatorAnswers: new Map(answers.map(([id, a]) => [id, { ...a, detail: `{"drain": ${a.allowed}}` }])),
     coordinatorAnswerTtlMs: 30_000,
   });
@@ -83,7 +122,7 @@ describe('taking an instance down under a coordinator policy', () => {
 
   it('a reason is cut to MAX_SLA_HOLD_REASON characters, however long the coordinator URL', () => {
     const long: SlaPolicySpec = { kind: 'coordinator', coordinatorUrl: `http://c/${'x'.repeat(1000)}`, statusKey: 'drain' };
-    const verdict = slaAllowsTakeDown({ policy: long, instanceCount: 2 }, job([600, 600]), 0, new Set(), T0);
+    const verdict = slaAllowsTakeDown({ policy: long, instanceCount: 2, production: false, minRequiredInstances: 20 }, job([600, 600]), 0, new Set(), T0);
     expect(verdict.ok).toBe(false);
     const reason = verdict.ok ? '' : verdict.reason;
     expect(reason).toHaveLength(MAX_SLA_HOLD_REASON);

@@ -1,4 +1,5 @@
 import type { SlaPolicySpec } from '../../../dsl/jobspec.js';
+import { TERMINAL_STATES } from '../../api/constants.js';
 import { MAX_SLA_HOLD_REASON } from '../../api/updates-api.js';
 import { coordinatorVerdict, DEFAULT_COORDINATOR_ANSWER_TTL_MS, type CoordinatorAnswers, type CoordinatorQuestion } from '../sla-coordinator.js';
 import type { InstanceObservation } from './observation.js';
@@ -6,13 +7,18 @@ import type { InstanceObservation } from './observation.js';
 /**
  * SLA-aware updates (`slaAware`): an update takes a RUNNING instance down only while the rest of
  * the job keeps its SLA policy, as Aurora's SlaManager does for update kills; under a coordinator
- * policy, only once the job's coordinator said yes for that task.
+ * policy, only once the job's coordinator said yes for that task. A count or percentage policy
+ * binds only production jobs of at least `minRequiredInstances` active instances (slaCheckApplies).
  */
 
 export interface SlaInput {
   readonly policy: SlaPolicySpec | null;
   /** The job's instance count, the base of a percentage policy. */
   readonly instanceCount: number;
+  /** Whether the job is production (tier preferred): a count or percentage policy binds only production jobs. */
+  readonly production: boolean;
+  /** The scheduler's --min-required-instances-for-sla-check: smaller jobs are not held by a count or percentage policy. */
+  readonly minRequiredInstances: number;
   /** Coordinators' answers so far, by task id (core/sla-coordinator.ts). @default none */
   readonly coordinatorAnswers?: CoordinatorAnswers;
   /** How long a coordinator's answer counts. @default 30 s */
@@ -27,10 +33,36 @@ export interface SlaRequirement {
 }
 
 /**
+ * Whether a job's SLA policy is checked before one of its tasks goes down, by a drain or an
+ * SLA-aware update alike (Aurora's SlaManager.skipSla): a coordinator policy always is, whatever
+ * the job's tier and size; a count or percentage policy only for a production job with at least
+ * `minRequiredInstances` active instances (Aurora's -min_required_instances_for_sla_check, 20).
+ * Other jobs' tasks go at once. Aurora's -sla_aware_kill_non_prod (check non-production jobs too)
+ * has no counterpart here.
+ */
+export function slaCheckApplies(
+  policy: SlaPolicySpec | null,
+  production: boolean,
+  observed: ReadonlyMap<number, InstanceObservation>,
+  minRequiredInstances: number,
+): boolean {
+  if (policy === null) return false;
+  if (policy.kind === 'coordinator') return true;
+  return production && activeInstances(observed) >= minRequiredInstances;
+}
+
+/** Instances whose task has not ended (Aurora counts the job's active tasks). */
+function activeInstances(observed: ReadonlyMap<number, InstanceObservation>): number {
+  let active = 0;
+  for (const obs of observed.values()) if (!TERMINAL_STATES.has(obs.state)) active += 1;
+  return active;
+}
+
+/**
  * What a count or percentage policy requires, or null: no policy, or a coordinator policy (only
  * the coordinator can say; see slaAllowsTakeDown).
  */
-export function slaRequirement(sla: SlaInput): SlaRequirement | null {
+export function slaRequirement(sla: Pick<SlaInput, 'policy' | 'instanceCount'>): SlaRequirement | null {
   const policy = sla.policy;
   if (policy === null || policy.kind === 'coordinator') return null;
   if (policy.kind === 'count') return { running: policy.count, durationMs: policy.durationSecs * 1000 };
@@ -67,7 +99,8 @@ export type SlaVerdict =
  * RUNNING for the policy's duration still meet the requirement. Otherwise wait, until the next
  * running instance will have run long enough (wakeAt), or until something changes (null).
  * Under a coordinator policy: yes once the coordinator said yes for the candidate's task;
- * otherwise wait, with the question to ask.
+ * otherwise wait, with the question to ask. Yes at once where the policy does not apply
+ * (slaCheckApplies: a count or percentage policy of a small or non-production job).
  */
 export function slaAllowsTakeDown(
   sla: SlaInput,
@@ -90,6 +123,7 @@ export function slaAllowsTakeDown(
     }
     return { ok: false, wakeAt: verdict.wakeAt, reason: bounded(`waiting for SLA coordinator ${coordinatorUrl} to answer`), awaitingAnswer: true, ...ask };
   }
+  if (!slaCheckApplies(sla.policy, sla.production, observed, sla.minRequiredInstances)) return { ok: true };
   const req = slaRequirement(sla);
   if (req === null) return { ok: true };
   let counted = 0;

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +132,22 @@ describe('rotate()', () => {
     writeFileSync(path, '0123456789');
     rotate(path, 2, 3);
     expect([read(''), read('.1'), read('.2')]).toEqual(['', '789', '456']);
+  });
+
+  it('keeps in the emptied file what the writer appended while the backups were copied, its newest cap at most', async () => {
+    const path = join(dataDir, 'stdout');
+    const read = (suffix: string) => readFileSync(`${path}${suffix}`, 'utf8');
+    writeFileSync(path, 'aaaabbbb');
+    rotate(path, 3, 4, () => appendFileSync(path, 'cc'));
+    expect([read(''), read('.1'), read('.2')]).toEqual(['cc', 'bbbb', 'aaaa']);
+    // More than a cap came meanwhile: the newest cap of it stays, and no backup is touched.
+    writeFileSync(path, 'dddd');
+    rotate(path, 3, 4, () => appendFileSync(path, '0123456789'));
+    expect([read(''), read('.1'), read('.2'), read('.3')]).toEqual(['6789', 'dddd', 'bbbb', 'aaaa']);
+    // Without backups the file is only emptied, and keeps what came meanwhile too.
+    writeFileSync(path, 'eeee');
+    rotate(path, 0, 4, () => appendFileSync(path, 'ff'));
+    expect(read('')).toBe('ff');
   });
 });
 

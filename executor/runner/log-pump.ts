@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import type { LoggerSpec } from '../../dsl/jobspec.js';
 import { logPath, LOG_STREAMS, type LogStream } from './sandbox.js';
 
@@ -13,7 +13,8 @@ import { logPath, LOG_STREAMS, type LogStream } from './sandbox.js';
  *   `logSizeBytes`: a file that grew past several caps between two looks (a fast writer) is cut
  *   into pieces of at most the cap, the newest in `.1`, and what does not fit in `logBackups`
  *   pieces is dropped. The live file may pass the cap by what is written between two looks (the
- *   runner's tick), and what lands between the copy and the truncation is lost.
+ *   runner's tick). What lands while the backups are copied is kept in the emptied file; only
+ *   what lands in the moment between the last look at the file and its truncation is lost.
  * - `console` and `both`: forwards new complete lines to the agent's console, read from the file
  *   a chunk at a time (the file is the buffer: at most MAX_PUMP_BYTES per file and look, the rest
  *   at the next look). A line longer than MAX_LINE_BYTES is forwarded cut there, with CUT_MARK,
@@ -219,14 +220,19 @@ export class LogPump {
 /**
  * `stdout` → `stdout.1` → ... → `stdout.<backups>` (the oldest dropped), then `stdout` emptied.
  * No backup holds more than `capBytes`: a file past several caps goes into as many backups (the
- * newest bytes in `.1`), as many as there are, and the older bytes are dropped.
+ * newest bytes in `.1`), as many as there are, and the older bytes are dropped. What the writer
+ * appended while the backups were copied stays in the emptied file (its newest `capBytes`, at
+ * most MAX_PUMP_BYTES), so a fast writer loses only what lands in the moment between the last
+ * look at the file and its truncation. `onCopied` runs between the copy and that look (tests
+ * write there, as a writer would).
  */
-export function rotate(path: string, backups: number, capBytes = Number.POSITIVE_INFINITY): void {
-  if (backups > 0) {
-    const fd = openSync(path, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const cap = Math.max(1, capBytes);
+export function rotate(path: string, backups: number, capBytes = Number.POSITIVE_INFINITY, onCopied?: () => void): void {
+  const cap = Math.max(1, capBytes);
+  const fd = openSync(path, 'r');
+  let tail: Buffer | null = null;
+  try {
+    const size = fstatSync(fd).size;
+    if (backups > 0) {
       const pieces = Math.min(backups, Math.max(1, Math.ceil(size / cap)));
       for (let i = backups; i >= 1; i--) {
         try {
@@ -240,11 +246,27 @@ export function rotate(path: string, backups: number, capBytes = Number.POSITIVE
         const end = Math.max(0, size - (j - 1) * cap);
         copyRange(fd, `${path}.${j}`, Math.max(0, end - cap), end);
       }
-    } finally {
-      closeSync(fd);
     }
+    onCopied?.();
+    const grown = fstatSync(fd).size;
+    if (grown > size) tail = readRange(fd, Math.max(size, grown - Math.min(cap, MAX_PUMP_BYTES)), grown);
+  } finally {
+    closeSync(fd);
   }
   truncateSync(path, 0);
+  if (tail) appendFileSync(path, tail);
+}
+
+/** Bytes [from, to) of `fd`. */
+function readRange(fd: number, from: number, to: number): Buffer {
+  const buf = Buffer.allocUnsafe(to - from);
+  let at = 0;
+  while (at < buf.length) {
+    const n = readSync(fd, buf, at, buf.length - at, from + at);
+    if (n <= 0) break;
+    at += n;
+  }
+  return buf.subarray(0, at);
 }
 
 /** Copies bytes [from, to) of `fd` into a new file at `dest`, a chunk at a time. */

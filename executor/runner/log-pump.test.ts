@@ -134,20 +134,20 @@ describe('rotate()', () => {
     expect([read(''), read('.1'), read('.2')]).toEqual(['', '789', '456']);
   });
 
-  it('keeps in the emptied file what the writer appended while the backups were copied, its newest cap at most', async () => {
+  it('keeps what the writer appended while the backups were copied: rotated in turn, or left in the emptied file', async () => {
     const path = join(dataDir, 'stdout');
     const read = (suffix: string) => readFileSync(`${path}${suffix}`, 'utf8');
     writeFileSync(path, 'aaaabbbb');
     rotate(path, 3, 4, () => appendFileSync(path, 'cc'));
     expect([read(''), read('.1'), read('.2')]).toEqual(['cc', 'bbbb', 'aaaa']);
-    // More than a cap came meanwhile: the newest cap of it stays, and no backup is touched.
+    // More than a cap came meanwhile: it is cut into backups too, the newest in .1.
     writeFileSync(path, 'dddd');
     rotate(path, 3, 4, () => appendFileSync(path, '0123456789'));
-    expect([read(''), read('.1'), read('.2'), read('.3')]).toEqual(['6789', 'dddd', 'bbbb', 'aaaa']);
-    // Without backups the file is only emptied, and keeps what came meanwhile too.
+    expect([read(''), read('.1'), read('.2'), read('.3')]).toEqual(['', '6789', '2345', '01']);
+    // Without backups the file is only emptied, and keeps the newest cap of what came meanwhile.
     writeFileSync(path, 'eeee');
-    rotate(path, 0, 4, () => appendFileSync(path, 'ff'));
-    expect(read('')).toBe('ff');
+    rotate(path, 0, 4, () => appendFileSync(path, 'ff012345'));
+    expect(read('')).toBe('2345');
   });
 });
 

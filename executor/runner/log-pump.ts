@@ -13,8 +13,8 @@ import { logPath, LOG_STREAMS, type LogStream } from './sandbox.js';
  *   `logSizeBytes`: a file that grew past several caps between two looks (a fast writer) is cut
  *   into pieces of at most the cap, the newest in `.1`, and what does not fit in `logBackups`
  *   pieces is dropped. The live file may pass the cap by what is written between two looks (the
- *   runner's tick). What lands while the backups are copied is kept in the emptied file; only
- *   what lands in the moment between the last look at the file and its truncation is lost.
+ *   runner's tick). What lands while the backups are copied is rotated too, or kept in the emptied
+ *   file; only what lands between the last look at the file and its truncation is lost.
  * - `console` and `both`: forwards new complete lines to the agent's console, read from the file
  *   a chunk at a time (the file is the buffer: at most MAX_PUMP_BYTES per file and look, the rest
  *   at the next look). A line longer than MAX_LINE_BYTES is forwarded cut there, with CUT_MARK,
@@ -221,40 +221,51 @@ export class LogPump {
  * `stdout` → `stdout.1` → ... → `stdout.<backups>` (the oldest dropped), then `stdout` emptied.
  * No backup holds more than `capBytes`: a file past several caps goes into as many backups (the
  * newest bytes in `.1`), as many as there are, and the older bytes are dropped. What the writer
- * appended while the backups were copied stays in the emptied file (its newest `capBytes`, at
- * most MAX_PUMP_BYTES), so a fast writer loses only what lands in the moment between the last
- * look at the file and its truncation. `onCopied` runs between the copy and that look (tests
- * write there, as a writer would).
+ * appends while the backups are copied is rotated the same way (more than a cap of it, in
+ * another round, at most `backups` rounds) or stays in the emptied file (a cap at most), so a
+ * fast writer loses only what lands in the moment between the last look at the file and its
+ * truncation. `onCopied` runs after the first round's copy (tests write there, as a writer would).
  */
 export function rotate(path: string, backups: number, capBytes = Number.POSITIVE_INFINITY, onCopied?: () => void): void {
   const cap = Math.max(1, capBytes);
   const fd = openSync(path, 'r');
   let tail: Buffer | null = null;
   try {
-    const size = fstatSync(fd).size;
-    if (backups > 0) {
-      const pieces = Math.min(backups, Math.max(1, Math.ceil(size / cap)));
-      for (let i = backups; i >= 1; i--) {
-        try {
-          if (i + pieces > backups) rmSync(`${path}.${i}`, { force: true });
-          else renameSync(`${path}.${i}`, `${path}.${i + pieces}`);
-        } catch {
-          // that backup does not exist yet
-        }
+    let from = 0;
+    let size = fstatSync(fd).size;
+    for (let round = 0; ; round++) {
+      if (backups > 0) cutIntoBackups(fd, path, from, size, backups, cap);
+      if (round === 0) onCopied?.();
+      const grown = fstatSync(fd).size;
+      if (grown - size <= cap || round + 1 >= backups) {
+        if (grown > size) tail = readRange(fd, Math.max(size, grown - Math.min(cap, MAX_PUMP_BYTES)), grown);
+        break;
       }
-      for (let j = 1; j <= pieces; j++) {
-        const end = Math.max(0, size - (j - 1) * cap);
-        copyRange(fd, `${path}.${j}`, Math.max(0, end - cap), end);
-      }
+      from = size;
+      size = grown;
     }
-    onCopied?.();
-    const grown = fstatSync(fd).size;
-    if (grown > size) tail = readRange(fd, Math.max(size, grown - Math.min(cap, MAX_PUMP_BYTES)), grown);
   } finally {
     closeSync(fd);
   }
   truncateSync(path, 0);
   if (tail) appendFileSync(path, tail);
+}
+
+/** Bytes [from, to) of the file into backups of at most `cap` each, the newest in `.1`, older backups shifted up. */
+function cutIntoBackups(fd: number, path: string, from: number, to: number, backups: number, cap: number): void {
+  const pieces = Math.min(backups, Math.max(1, Math.ceil((to - from) / cap)));
+  for (let i = backups; i >= 1; i--) {
+    try {
+      if (i + pieces > backups) rmSync(`${path}.${i}`, { force: true });
+      else renameSync(`${path}.${i}`, `${path}.${i + pieces}`);
+    } catch {
+      // that backup does not exist yet
+    }
+  }
+  for (let j = 1; j <= pieces; j++) {
+    const end = Math.max(from, to - (j - 1) * cap);
+    copyRange(fd, `${path}.${j}`, Math.max(from, end - cap), end);
+  }
 }
 
 /** Bytes [from, to) of `fd`. */
